@@ -1,0 +1,82 @@
+/**
+ * Configuration, parsed once at start-up from the environment. This is the only
+ * module that reads process.env; everything else receives a typed Config.
+ */
+import { z } from 'zod';
+import { ErpSystem } from './domain/erpSystem';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'must be a duration such as "30s" or "1 hour"');
+
+const plantErp = z
+  .string()
+  .default('')
+  .transform((text, ctx) => {
+    const map: Record<string, ErpSystem> = {};
+    for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+      const [plant, system] = pair.split('=');
+      const parsed = ErpSystem.safeParse(system);
+      if (!plant || !parsed.success) {
+        ctx.addIssue({ code: 'custom', message: `"${pair}" must be PLANT=exact|afas|sap` });
+        return z.NEVER;
+      }
+      map[plant] = parsed.data;
+    }
+    return map;
+  });
+
+const Env = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('shopfloor-bridge'),
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  STARTER_HOST: z.string().default('127.0.0.1'),
+  STARTER_PORT: port.default(8080),
+  DEFAULT_ERP_SYSTEM: ErpSystem.default('exact'),
+  PLANT_ERP: plantErp,
+  ORDER_CLOSE_AFTER: duration.default('1 hour'),
+  POSTING_RETRY_INITIAL_INTERVAL: duration.default('1s'),
+  EXACT_BASE_URL: z.url().optional(),
+  EXACT_DIVISION: z.coerce.number().int().positive().default(123456),
+  EXACT_ACCESS_TOKEN: z.string().min(1).default('simulator-access-token'),
+  EXACT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  EXACT_SIMULATOR_PORT: port.default(8090),
+  DEMO_ORDERS: z.coerce.number().int().min(0).max(100).default(3),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+/** `defaults` lets an entry point (npm start) choose its own defaults; the environment still wins. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, defaults: Record<string, string> = {}) {
+  const parsed = Env.safeParse({ ...defaults, ...env });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    temporal: {
+      /** Unset: the embedded dev server is started. */
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      devServer: { port: e.TEMPORAL_DEV_PORT, uiPort: e.TEMPORAL_UI_PORT },
+    },
+    starter: { host: e.STARTER_HOST, port: e.STARTER_PORT },
+    orders: {
+      defaultErpSystem: e.DEFAULT_ERP_SYSTEM,
+      erpSystemByPlant: e.PLANT_ERP,
+      timing: { closeAfter: e.ORDER_CLOSE_AFTER, postingRetryInitialInterval: e.POSTING_RETRY_INITIAL_INTERVAL },
+    },
+    exact: {
+      /** Unset: `npm start` runs the Exact simulator and points here. */
+      baseUrl: e.EXACT_BASE_URL,
+      division: e.EXACT_DIVISION,
+      accessToken: e.EXACT_ACCESS_TOKEN,
+      timeoutMs: e.EXACT_TIMEOUT_MS,
+      simulatorPort: e.EXACT_SIMULATOR_PORT,
+    },
+    demo: { orders: e.DEMO_ORDERS },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * What the bridge asks an ERP to book. A posting is derived from the order's state,
+ * numbered in sequence per order, and carries an idempotency key that stays the same
+ * however often the post is retried.
+ */
+import type { Decimal } from './quantity';
+
+/** Finished goods booked into stock against the shop order (the conforming quantity). */
+export interface FinishedGoodsReceipt {
+  kind: 'FinishedGoodsReceipt';
+  plant: string;
+  productionOrder: string;
+  material: string;
+  quantity: Decimal;
+  unit: string;
+  /** The floor's date of the transaction, YYYY-MM-DD. */
+  transactionDate: string;
+}
+
+export type PostingContent = FinishedGoodsReceipt;
+export type PostingKind = PostingContent['kind'];
+
+export type PostingStatus = 'Pending' | 'Posted' | 'NeedsAttention';
+
+export interface PostingError {
+  /** The classification an operator acts on, e.g. UnknownShopOrder, ValidationRejected. */
+  type: string;
+  message: string;
+}
+
+export interface Posting {
+  sequence: number;
+  idempotencyKey: string;
+  content: PostingContent;
+  status: PostingStatus;
+  /** The ERP's own id of the document, once posted. */
+  erpDocumentId?: string;
+  error?: PostingError;
+}
+
+/** Stable across retries, replays and continue-as-new: the order's workflow id and the posting's sequence. */
+export function postingIdempotencyKey(workflowId: string, sequence: number): string {
+  return `${workflowId}#${sequence}`;
+}

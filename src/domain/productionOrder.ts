@@ -1,0 +1,240 @@
+/**
+ * The production order as the floor reports it, kept as a pure reducer: no I/O,
+ * no clock, no Temporal. The workflow feeds it events and posting outcomes; tests
+ * can drive it directly.
+ */
+import type { ErpSystem } from './erpSystem';
+import type { FloorEvent } from './events';
+import { type Posting, type PostingError, postingIdempotencyKey } from './postings';
+import { type Decimal, ZERO, add, compare, subtract } from './quantity';
+
+/** Where the order stands on the floor. */
+export type OrderStatus = 'AwaitingRelease' | 'Released' | 'InProduction' | 'Completed';
+/** Whether the ERP holds everything the floor reported. */
+export type ErpSyncStatus = 'InSync' | 'Pending' | 'NeedsAttention';
+
+export interface RejectedEvent {
+  eventId: string;
+  type: FloorEvent['type'];
+  reason: string;
+}
+
+export interface ProductionOrderState {
+  workflowId: string;
+  plant: string;
+  productionOrder: string;
+  erpSystem: ErpSystem;
+  released?: { material: string; plannedQuantity: Decimal; unit: string };
+  /** Date (YYYY-MM-DD) the floor declared the order complete. */
+  completedOn?: string;
+  startedProduction: boolean;
+  /** Quantity-reporting events held until the release tells the order's unit. */
+  heldQuantityReports: Extract<FloorEvent, { type: 'QuantityReported' }>[];
+  good: Decimal;
+  scrap: Decimal;
+  seenEventIds: string[];
+  duplicatesIgnored: number;
+  rejectedEvents: RejectedEvent[];
+  postings: Posting[];
+  lastEventAt?: string;
+}
+
+export function initialState(init: {
+  workflowId: string;
+  plant: string;
+  productionOrder: string;
+  erpSystem: ErpSystem;
+}): ProductionOrderState {
+  return {
+    ...init,
+    startedProduction: false,
+    heldQuantityReports: [],
+    good: ZERO,
+    scrap: ZERO,
+    seenEventIds: [],
+    duplicatesIgnored: 0,
+    rejectedEvents: [],
+    postings: [],
+  };
+}
+
+/** Applies one floor event. Duplicates (same eventId) change nothing but a counter. */
+export function applyEvent(state: ProductionOrderState, event: FloorEvent): ProductionOrderState {
+  if (state.seenEventIds.includes(event.eventId)) {
+    return { ...state, duplicatesIgnored: state.duplicatesIgnored + 1 };
+  }
+  const seen: ProductionOrderState = {
+    ...state,
+    seenEventIds: [...state.seenEventIds, event.eventId],
+    lastEventAt: latest(state.lastEventAt, event.occurredAt),
+  };
+  const mismatch = referenceMismatch(state, event);
+  if (mismatch) return reject(seen, event, mismatch);
+
+  switch (event.type) {
+    case 'OrderReleased': {
+      const released = { material: event.material, plannedQuantity: event.plannedQuantity, unit: event.unit };
+      const held = seen.heldQuantityReports;
+      return held.reduce(countQuantity, { ...seen, released, heldQuantityReports: [] });
+    }
+    case 'QuantityReported':
+      return seen.released ? countQuantity(seen, event) : { ...seen, heldQuantityReports: [...seen.heldQuantityReports, event] };
+    case 'OrderCompleted':
+      return { ...seen, completedOn: seen.completedOn ?? event.occurredAt.slice(0, 10) };
+  }
+}
+
+function countQuantity(
+  state: ProductionOrderState,
+  event: Extract<FloorEvent, { type: 'QuantityReported' }>,
+): ProductionOrderState {
+  if (state.released && event.unit !== state.released.unit) {
+    return reject(
+      state,
+      event,
+      `unit "${event.unit}" differs from the order's unit "${state.released.unit}"; no conversion is configured`,
+    );
+  }
+  return { ...state, startedProduction: true, good: add(state.good, event.good), scrap: add(state.scrap, event.scrap) };
+}
+
+function referenceMismatch(state: ProductionOrderState, event: FloorEvent): string | undefined {
+  if (event.plant !== state.plant || event.productionOrder !== state.productionOrder) {
+    return `event is for ${event.plant}/${event.productionOrder}, this order is ${state.plant}/${state.productionOrder}`;
+  }
+  return undefined;
+}
+
+function reject(state: ProductionOrderState, event: FloorEvent, reason: string): ProductionOrderState {
+  return { ...state, rejectedEvents: [...state.rejectedEvents, { eventId: event.eventId, type: event.type, reason }] };
+}
+
+function latest(a: string | undefined, b: string): string {
+  return a === undefined || Date.parse(b) > Date.parse(a) ? b : a;
+}
+
+/**
+ * Adds the postings the ERP still needs: once the order is released and complete,
+ * a finished-goods receipt for the good quantity that no earlier receipt covers.
+ */
+export function planPostings(state: ProductionOrderState): ProductionOrderState {
+  if (!state.released || !state.completedOn) return state;
+  const receipted = state.postings
+    .filter((p) => p.content.kind === 'FinishedGoodsReceipt')
+    .reduce<Decimal>((total, p) => add(total, p.content.quantity), ZERO);
+  const outstanding = subtract(state.good, receipted);
+  if (compare(outstanding, ZERO) <= 0) return state;
+  const sequence = state.postings.length + 1;
+  const receipt: Posting = {
+    sequence,
+    idempotencyKey: postingIdempotencyKey(state.workflowId, sequence),
+    status: 'Pending',
+    content: {
+      kind: 'FinishedGoodsReceipt',
+      plant: state.plant,
+      productionOrder: state.productionOrder,
+      material: state.released.material,
+      quantity: outstanding,
+      unit: state.released.unit,
+      transactionDate: state.completedOn,
+    },
+  };
+  return { ...state, postings: [...state.postings, receipt] };
+}
+
+export function nextPendingPosting(state: ProductionOrderState): Posting | undefined {
+  return state.postings.find((p) => p.status === 'Pending');
+}
+
+export function recordPosted(state: ProductionOrderState, sequence: number, erpDocumentId: string): ProductionOrderState {
+  return updatePosting(state, sequence, { status: 'Posted', erpDocumentId, error: undefined });
+}
+
+export function recordNeedsAttention(state: ProductionOrderState, sequence: number, error: PostingError): ProductionOrderState {
+  return updatePosting(state, sequence, { status: 'NeedsAttention', error });
+}
+
+function updatePosting(state: ProductionOrderState, sequence: number, change: Partial<Posting>): ProductionOrderState {
+  return { ...state, postings: state.postings.map((p) => (p.sequence === sequence ? { ...p, ...change } : p)) };
+}
+
+/** ERP document ids this order already holds for postings of the same kind (for check-before-post). */
+export function postedDocumentIds(state: ProductionOrderState, kind: Posting['content']['kind']): string[] {
+  return state.postings.flatMap((p) =>
+    p.content.kind === kind && p.status === 'Posted' && p.erpDocumentId ? [p.erpDocumentId] : [],
+  );
+}
+
+export function orderStatus(state: ProductionOrderState): OrderStatus {
+  if (!state.released) return 'AwaitingRelease';
+  if (state.completedOn) return 'Completed';
+  return state.startedProduction ? 'InProduction' : 'Released';
+}
+
+export function erpSyncStatus(state: ProductionOrderState): ErpSyncStatus {
+  if (state.rejectedEvents.length > 0 || state.postings.some((p) => p.status === 'NeedsAttention')) {
+    return 'NeedsAttention';
+  }
+  const waiting = state.postings.some((p) => p.status === 'Pending') || state.heldQuantityReports.length > 0;
+  return waiting || (state.completedOn !== undefined && !state.released) ? 'Pending' : 'InSync';
+}
+
+/** Complete on the floor and nothing left for the ERP: the order may close. */
+export function isSettled(state: ProductionOrderState): boolean {
+  return orderStatus(state) === 'Completed' && erpSyncStatus(state) === 'InSync';
+}
+
+/** What an operator (or the MES) sees when asking about the order. */
+export interface ProductionOrderView {
+  workflowId: string;
+  plant: string;
+  productionOrder: string;
+  erpSystem: ErpSystem;
+  orderStatus: OrderStatus;
+  erpSyncStatus: ErpSyncStatus;
+  material?: string;
+  plannedQuantity?: Decimal;
+  unit?: string;
+  good: Decimal;
+  scrap: Decimal;
+  completedOn?: string;
+  eventsApplied: number;
+  duplicatesIgnored: number;
+  rejectedEvents: RejectedEvent[];
+  postings: Posting[];
+  lastEventAt?: string;
+}
+
+export function viewOf(state: ProductionOrderState): ProductionOrderView {
+  return {
+    workflowId: state.workflowId,
+    plant: state.plant,
+    productionOrder: state.productionOrder,
+    erpSystem: state.erpSystem,
+    orderStatus: orderStatus(state),
+    erpSyncStatus: erpSyncStatus(state),
+    material: state.released?.material,
+    plannedQuantity: state.released?.plannedQuantity,
+    unit: state.released?.unit,
+    good: state.good,
+    scrap: state.scrap,
+    completedOn: state.completedOn,
+    eventsApplied: state.seenEventIds.length - state.rejectedEvents.length,
+    duplicatesIgnored: state.duplicatesIgnored,
+    rejectedEvents: state.rejectedEvents,
+    postings: state.postings,
+    lastEventAt: state.lastEventAt,
+  };
+}
+
+/** One line for the Temporal Web UI's current details. */
+export function describe(view: ProductionOrderView): string {
+  const qty = view.unit ? ` ${view.unit}` : '';
+  const posted = view.postings.filter((p) => p.status === 'Posted').length;
+  return [
+    `**${view.orderStatus}** · ERP ${view.erpSyncStatus}`,
+    `good ${view.good}${qty}, scrap ${view.scrap}${qty}` + (view.plannedQuantity ? ` of ${view.plannedQuantity}${qty} planned` : ''),
+    `postings: ${posted}/${view.postings.length} posted` +
+      (view.rejectedEvents.length ? ` · ${view.rejectedEvents.length} rejected event(s)` : ''),
+  ].join('\n\n');
+}

@@ -1,0 +1,56 @@
+/**
+ * The one interface every ERP adapter implements. Activities talk to ERPs only
+ * through it, so adding an ERP means adding a folder under src/erp, nothing else.
+ */
+import type { ErpSystem } from '../domain/erpSystem';
+import type { PostingContent, PostingKind } from '../domain/postings';
+
+export interface PostingRequest {
+  content: PostingContent;
+  idempotencyKey: string;
+  /** ERP document ids the order already holds for this kind of posting: never "ours" when looking up. */
+  knownDocumentIds: string[];
+}
+
+export interface PostingResult {
+  erpDocumentId: string;
+  /** True when the post had already reached the ERP on an earlier attempt and was found, not re-sent. */
+  foundExisting: boolean;
+}
+
+export interface ErpCapabilities {
+  postings: ReadonlySet<PostingKind>;
+  /**
+   * 'native': the ERP de-duplicates on our key itself.
+   * 'lookup': the ERP has no key; the adapter finds an earlier post before sending again.
+   */
+  idempotency: 'native' | 'lookup';
+}
+
+export interface ErpAdapter {
+  readonly system: ErpSystem;
+  capabilities(): ErpCapabilities;
+  post(request: PostingRequest): Promise<PostingResult>;
+  /** The document an earlier attempt of this posting created, if the ERP holds one. */
+  findPosted(request: PostingRequest): Promise<PostingResult | undefined>;
+}
+
+/**
+ * Every ERP failure is classified once, by the adapter that understands the ERP's answer.
+ * 'retryable' clears by itself (network, 5xx, 429, locks); 'needsPerson' does not
+ * (unknown material, closed order, validation) and waits for an operator.
+ */
+export type ErpErrorClass = 'retryable' | 'needsPerson';
+
+export class ErpError extends Error {
+  override readonly name = 'ErpError';
+  constructor(
+    message: string,
+    readonly classification: ErpErrorClass,
+    /** A short name an operator can act on: UnknownShopOrder, ValidationRejected, RateLimited… */
+    readonly type: string,
+    readonly details: { status?: number; retryAfterMs?: number; body?: string } = {},
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The part of Exact Online's REST contract that this bridge uses, as data: one table
+ * that the simulator enforces and the adapter's bodies are built from. A test checks
+ * every entry against Exact's published fact table (../shared/contracts/exact/endpoints.json).
+ */
+export type Edm = 'Edm.Guid' | 'Edm.String' | 'Edm.Int32' | 'Edm.Double' | 'Edm.DateTime' | 'Edm.Boolean' | 'Edm.Byte';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface ExactField {
+  edm: Edm;
+  /** Exact's "Mandatory" flag, enforced on POST for writable fields. */
+  required?: boolean;
+  /** Methods whose bodies may carry the field; absent means read-only (GET). */
+  writable?: readonly HttpMethod[];
+}
+
+export interface ExactEndpoint {
+  methods: readonly HttpMethod[];
+  key: string;
+  /** Exact's OData type name, used in its error messages. */
+  typeName: string;
+  fields: Readonly<Record<string, ExactField>>;
+}
+
+const guid: ExactField = { edm: 'Edm.Guid' };
+const int: ExactField = { edm: 'Edm.Int32' };
+const double: ExactField = { edm: 'Edm.Double' };
+const text: ExactField = { edm: 'Edm.String' };
+const date: ExactField = { edm: 'Edm.DateTime' };
+
+export const exactContract = {
+  'manufacturing/ShopOrders': {
+    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    key: 'ID',
+    typeName: 'Exact.Web.Api.Models.Manufacturing.ShopOrder',
+    fields: {
+      ID: guid,
+      Division: int,
+      ShopOrderNumber: int,
+      Description: { edm: 'Edm.String', writable: ['POST', 'PUT'] },
+      Item: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
+      ItemCode: text,
+      PlannedQuantity: { edm: 'Edm.Double', required: true, writable: ['POST', 'PUT'] },
+      ProducedQuantity: double,
+      Unit: text,
+      Status: int,
+      IsReleased: { edm: 'Edm.Byte', writable: ['POST', 'PUT'] },
+    },
+  },
+  'manufacturing/ShopOrderReceipts': {
+    methods: ['GET', 'POST'],
+    key: 'StockTransactionId',
+    typeName: 'Exact.Web.Api.Models.Manufacturing.ShopOrderReceipt',
+    fields: {
+      StockTransactionId: guid,
+      Division: int,
+      ShopOrder: { edm: 'Edm.Guid', required: true, writable: ['POST'] },
+      ShopOrderNumber: int,
+      Item: guid,
+      ItemCode: text,
+      Quantity: { edm: 'Edm.Double', required: true, writable: ['POST'] },
+      Unit: text,
+      TransactionDate: { edm: 'Edm.DateTime', required: true, writable: ['POST'] },
+      StorageLocation: { edm: 'Edm.Guid', writable: ['POST'] },
+      DraftStockTransactionID: { edm: 'Edm.Guid', writable: ['POST'] },
+      HasReversibleQuantity: { edm: 'Edm.Boolean' },
+      CreatedDate: date,
+    },
+  },
+} as const satisfies Record<string, ExactEndpoint>;
+
+export type ExactEntityPath = keyof typeof exactContract;
+
+/** Exact's ShopOrders.Status values. */
+export const ShopOrderStatus = { Open: 10, InProcess: 20, Finished: 30, Completed: 40 } as const;

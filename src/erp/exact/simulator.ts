@@ -1,0 +1,324 @@
+/**
+ * A stand-in for Exact Online as a real HTTP server: the same paths, bearer auth,
+ * {"d": ...} envelopes, paging at 60, X-RateLimit-* headers in epoch milliseconds,
+ * 429s with empty bodies, and business errors as HTTP 500 with Exact's error body.
+ * It keeps a ledger of what it committed, readable at GET /_simulator/ledger, and
+ * takes injected faults at POST /_simulator/faults.
+ */
+import { randomUUID } from 'node:crypto';
+import Big from 'big.js';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { type ExactEndpoint, type ExactEntityPath, ShopOrderStatus, exactContract } from './contract';
+
+export interface ExactSimulatorOptions {
+  division: number;
+  accessTokens: readonly string[];
+  rateLimit?: { perWindow: number; windowMs: number; perDay: number };
+  pageSize?: number;
+}
+
+export interface LedgerEntry {
+  entity: ExactEntityPath;
+  id: string;
+  committedAt: string;
+  record: Record<string, unknown>;
+}
+
+export const ExactFault = z.object({
+  /** 'dropResponse': commit, then cut the connection before answering (a lost acknowledgement). */
+  kind: z.enum(['dropResponse', 'status']),
+  method: z.enum(['GET', 'POST']).default('POST'),
+  path: z.string().min(1),
+  status: z.number().int().min(400).max(599).optional(),
+  times: z.number().int().positive().default(1),
+});
+export type ExactFault = z.infer<typeof ExactFault>;
+
+export const ShopOrderSeed = z.object({
+  shopOrderNumber: z.number().int().positive(),
+  itemCode: z.string().min(1),
+  plannedQuantity: z.number().positive(),
+  unit: z.string().default('pc'),
+  description: z.string().optional(),
+});
+export type ShopOrderSeed = z.infer<typeof ShopOrderSeed>;
+
+type Row = Record<string, unknown>;
+
+class ExactFailure extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export function createExactSimulator(options: ExactSimulatorOptions) {
+  const pageSize = options.pageSize ?? 60;
+  const rateLimit = options.rateLimit ?? { perWindow: 60, windowMs: 60_000, perDay: 5000 };
+  const tables: Record<ExactEntityPath, Row[]> = {
+    'manufacturing/ShopOrders': [],
+    'manufacturing/ShopOrderReceipts': [],
+  };
+  const ledger: LedgerEntry[] = [];
+  let faults: ExactFault[] = [];
+  let window = { start: Date.now(), used: 0 };
+  let day = { start: Date.now(), used: 0 };
+
+  function seedShopOrder(seed: ShopOrderSeed): Row {
+    const row: Row = {
+      ID: randomUUID(),
+      Division: options.division,
+      ShopOrderNumber: seed.shopOrderNumber,
+      Description: seed.description ?? `Shop order ${seed.shopOrderNumber}`,
+      Item: randomUUID(),
+      ItemCode: seed.itemCode,
+      PlannedQuantity: seed.plannedQuantity,
+      ProducedQuantity: 0,
+      Unit: seed.unit,
+      Status: ShopOrderStatus.Open,
+      IsReleased: 1,
+    };
+    tables['manufacturing/ShopOrders'].push(row);
+    return row;
+  }
+
+  function takeFault(method: string, path: string): ExactFault | undefined {
+    const fault = faults.find((f) => f.method === method && path.endsWith(f.path));
+    if (fault) {
+      fault.times -= 1;
+      faults = faults.filter((f) => f.times > 0);
+    }
+    return fault;
+  }
+
+  /** Counts the call against the division's budget; answers false when it is spent. */
+  function withinRateLimit(reply: FastifyReply): boolean {
+    const now = Date.now();
+    if (now - window.start >= rateLimit.windowMs) window = { start: now, used: 0 };
+    if (now - day.start >= 86_400_000) day = { start: now, used: 0 };
+    const minuteSpent = window.used >= rateLimit.perWindow;
+    const daySpent = day.used >= rateLimit.perDay;
+    if (!minuteSpent && !daySpent) {
+      window.used += 1;
+      day.used += 1;
+    }
+    // A minutely 429 carries only the minutely headers, a daily one only the daily headers.
+    if (!daySpent) {
+      reply.header('X-RateLimit-Minutely-Limit', rateLimit.perWindow);
+      reply.header('X-RateLimit-Minutely-Remaining', Math.max(0, rateLimit.perWindow - window.used));
+      reply.header('X-RateLimit-Minutely-Reset', window.start + rateLimit.windowMs);
+    }
+    if (!minuteSpent) {
+      reply.header('X-RateLimit-Limit', rateLimit.perDay);
+      reply.header('X-RateLimit-Remaining', Math.max(0, rateLimit.perDay - day.used));
+      reply.header('X-RateLimit-Reset', day.start + 86_400_000);
+    }
+    return !minuteSpent && !daySpent;
+  }
+
+  function createReceipt(body: Row): Row {
+    const shopOrder = tables['manufacturing/ShopOrders'].find((row) => row.ID === body.ShopOrder);
+    if (!shopOrder) throw new ExactFailure(500, 'Ongeldige referentie: Productieorder');
+    if (shopOrder.Status === ShopOrderStatus.Completed) {
+      throw new ExactFailure(500, `Productieorder ${String(shopOrder.ShopOrderNumber)} is gereed gemeld en kan niet meer worden gewijzigd.`);
+    }
+    const quantity = body.Quantity as number;
+    if (!(quantity > 0)) throw new ExactFailure(500, 'Ongeldig: Aantal');
+    shopOrder.ProducedQuantity = new Big(String(shopOrder.ProducedQuantity)).plus(String(quantity)).toNumber();
+    shopOrder.Status = ShopOrderStatus.InProcess;
+    return {
+      StockTransactionId: randomUUID(),
+      Division: options.division,
+      ShopOrder: shopOrder.ID,
+      ShopOrderNumber: shopOrder.ShopOrderNumber,
+      Item: shopOrder.Item,
+      ItemCode: shopOrder.ItemCode,
+      Quantity: quantity,
+      Unit: shopOrder.Unit,
+      TransactionDate: toExactDate(parseEdmDateTime(body.TransactionDate)),
+      StorageLocation: body.StorageLocation ?? null,
+      DraftStockTransactionID: body.DraftStockTransactionID ?? null,
+      HasReversibleQuantity: true,
+      CreatedDate: toExactDate(new Date()),
+    };
+  }
+
+  const creators: Partial<Record<ExactEntityPath, (body: Row) => Row>> = {
+    'manufacturing/ShopOrderReceipts': createReceipt,
+  };
+
+  const app = Fastify({ logger: false });
+
+  // Exact reads bodies as JSON whatever else; a body that is not JSON is its own 400.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, body === '' ? undefined : JSON.parse(body as string));
+    } catch {
+      done(new ExactFailure(400, 'Error processing request stream. The request should be a valid top-level resource object.'), undefined);
+    }
+  });
+
+  app.setErrorHandler((error, _request, reply) => {
+    const status = error instanceof ExactFailure ? error.status : 500;
+    const message = error instanceof Error ? error.message : String(error);
+    void reply.status(status).type('application/json').send(exactErrorBody(message));
+  });
+
+  async function handleApi(request: FastifyRequest, reply: FastifyReply, method: 'GET' | 'POST') {
+    const { division, '*': entityPath } = request.params as { division: string; '*': string };
+    if (request.headers.authorization !== undefined && !/^Bearer /.test(request.headers.authorization)) {
+      throw new ExactFailure(401, 'Unauthorized');
+    }
+    const token = request.headers.authorization?.slice('Bearer '.length);
+    if (!token || !options.accessTokens.includes(token)) {
+      return reply.status(401).type('application/json').send(exactErrorBody('Unauthorized'));
+    }
+    if (Number(division) !== options.division) throw new ExactFailure(403, 'Forbidden - WrongDivision');
+    if (!withinRateLimit(reply)) return reply.status(429).send('');
+
+    const endpoint = (exactContract as Record<string, ExactEndpoint>)[entityPath];
+    if (!endpoint || !endpoint.methods.includes(method)) {
+      throw new ExactFailure(404, `Resource not found for the segment '${entityPath.split('/').pop() ?? ''}'.`);
+    }
+    const path = entityPath as ExactEntityPath;
+    const fault = takeFault(method, path);
+    if (fault?.kind === 'status') {
+      return reply.status(fault.status ?? 503).type('application/json').send(exactErrorBody('Service Unavailable'));
+    }
+
+    if (method === 'GET') return reply.send({ d: listPage(request, path, endpoint) });
+
+    const body = validateBody(endpoint, request.body);
+    const create = creators[path];
+    if (!create) throw new ExactFailure(405, 'Method not allowed');
+    const record = create(body);
+    tables[path].push(record);
+    ledger.push({ entity: path, id: String(record[endpoint.key]), committedAt: new Date().toISOString(), record });
+    if (fault?.kind === 'dropResponse') {
+      request.raw.socket.destroy();
+      return reply.hijack();
+    }
+    return reply.status(201).send({ d: record });
+  }
+
+  function listPage(request: FastifyRequest, path: ExactEntityPath, endpoint: ExactEndpoint) {
+    const query = request.query as Record<string, string | undefined>;
+    const predicate = compileFilter(query.$filter, endpoint);
+    const select = query.$select ? query.$select.split(',').map((f) => f.trim()) : undefined;
+    for (const field of select ?? []) {
+      if (!(field in endpoint.fields)) throw new ExactFailure(400, `Bad Request - Error in query syntax. Unknown property '${field}'.`);
+    }
+    const skip = Number(query.$skiptoken ?? 0);
+    const matching = tables[path].filter(predicate);
+    const page = matching.slice(skip, skip + pageSize).map((row) => project(row, select));
+    const next =
+      skip + pageSize < matching.length
+        ? `${request.protocol}://${request.host}${request.url.split('?')[0]}?${new URLSearchParams({
+            ...(query as Record<string, string>),
+            $skiptoken: String(skip + pageSize),
+          }).toString()}`
+        : undefined;
+    return next ? { results: page, __next: next } : { results: page };
+  }
+
+  app.get('/api/v1/:division/*', (request, reply) => handleApi(request, reply, 'GET'));
+  app.post('/api/v1/:division/*', (request, reply) => handleApi(request, reply, 'POST'));
+
+  app.get('/_simulator/ledger', async () => ({ entries: ledger }));
+  app.post('/_simulator/faults', async (request) => {
+    const fault = ExactFault.parse(request.body);
+    faults.push(fault);
+    return { faults };
+  });
+  app.post('/_simulator/shop-orders', async (request, reply) => reply.status(201).send(seedShopOrder(ShopOrderSeed.parse(request.body))));
+
+  return {
+    app,
+    seedShopOrder,
+    injectFault: (fault: z.input<typeof ExactFault>) => faults.push(ExactFault.parse(fault)),
+    ledger: (): readonly LedgerEntry[] => ledger,
+    async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+      return app.listen({ port, host });
+    },
+    close: () => app.close(),
+  };
+}
+
+export type ExactSimulator = ReturnType<typeof createExactSimulator>;
+
+export function exactErrorBody(message: string) {
+  return { error: { code: '', message: { lang: '', value: message } } };
+}
+
+/** Rejects what Exact rejects: unknown or read-only properties, wrong types, missing mandatory fields. */
+function validateBody(endpoint: ExactEndpoint, body: unknown): Row {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ExactFailure(400, 'Error processing request stream. The request should be a valid top-level resource object.');
+  }
+  const row = body as Row;
+  for (const [name, value] of Object.entries(row)) {
+    const field = endpoint.fields[name];
+    if (!field) {
+      throw new ExactFailure(400, `Error processing request stream. The property '${name}' does not exist on type '${endpoint.typeName}'.`);
+    }
+    if (!field.writable?.includes('POST')) {
+      throw new ExactFailure(400, `Error processing request stream. The property '${name}' is read-only on type '${endpoint.typeName}'.`);
+    }
+    if (value !== null && !matchesEdm(field.edm, value)) {
+      throw new ExactFailure(400, `Error processing request stream. The value of property '${name}' is not a valid ${field.edm}.`);
+    }
+  }
+  const missing = Object.entries(endpoint.fields)
+    .filter(([name, field]) => field.required && field.writable?.includes('POST') && (row[name] === undefined || row[name] === null))
+    .map(([name]) => `Verplicht: ${name}`);
+  if (missing.length > 0) throw new ExactFailure(500, missing.join('\r\n'));
+  return row;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function matchesEdm(edm: string, value: unknown): boolean {
+  switch (edm) {
+    case 'Edm.Guid':
+      return typeof value === 'string' && GUID.test(value);
+    case 'Edm.Double':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'Edm.Int32':
+    case 'Edm.Byte':
+      return typeof value === 'number' && Number.isInteger(value);
+    case 'Edm.Boolean':
+      return typeof value === 'boolean';
+    case 'Edm.DateTime':
+      return typeof value === 'string' && !Number.isNaN(parseEdmDateTime(value).getTime());
+    default:
+      return typeof value === 'string';
+  }
+}
+
+function parseEdmDateTime(value: unknown): Date {
+  const text = String(value);
+  const match = /^\/Date\((-?\d+)\)\/$/.exec(text);
+  if (match) return new Date(Number(match[1]));
+  return new Date(/Z|[+-]\d\d:\d\d$/.test(text) ? text : `${text}Z`);
+}
+
+function toExactDate(date: Date): string {
+  return `/Date(${date.getTime()})/`;
+}
+
+function project(row: Row, select: readonly string[] | undefined): Row {
+  return select ? Object.fromEntries(select.map((field) => [field, row[field] ?? null])) : row;
+}
+
+/** The OData subset the bridge uses: `Field eq value` clauses joined by `and`. */
+function compileFilter(filter: string | undefined, endpoint: ExactEndpoint): (row: Row) => boolean {
+  if (!filter) return () => true;
+  const clauses = filter.split(/\s+and\s+/i).map((clause) => {
+    const match = /^\s*(\w+)\s+eq\s+(guid'[^']*'|'[^']*'|-?\d+(?:\.\d+)?)\s*$/.exec(clause);
+    if (!match || !(match[1]! in endpoint.fields)) throw new ExactFailure(400, 'Bad Request - Error in query syntax.');
+    const [, field, literal] = match as unknown as [string, string, string];
+    const value: unknown = literal.startsWith('guid') ? literal.slice(5, -1) : literal.startsWith("'") ? literal.slice(1, -1) : Number(literal);
+    return (row: Row) => (typeof value === 'string' ? String(row[field]).toLowerCase() === value.toLowerCase() : row[field] === value);
+  });
+  return (row) => clauses.every((matches) => matches(row));
+}

@@ -1,0 +1,129 @@
+/**
+ * The single HTTP entry point to Exact Online: bearer auth, the {"d": ...} envelope,
+ * `__next` paging, and the classification of every failure from Exact's own answers.
+ * Retrying is not done here: Temporal's activity retry policy owns that.
+ */
+import { ErpError } from '../adapter';
+import type { ExactEntityPath } from './contract';
+
+export interface ExactConnection {
+  /** e.g. https://start.exactonline.nl, or the simulator's address. */
+  baseUrl: string;
+  division: number;
+  accessToken: string;
+  timeoutMs: number;
+}
+
+export interface ExactListQuery {
+  filter?: string;
+  select?: readonly string[];
+}
+
+export interface ExactTransport {
+  list<T>(path: ExactEntityPath, query: ExactListQuery): Promise<T[]>;
+  create<T>(path: ExactEntityPath, body: Record<string, unknown>): Promise<T>;
+}
+
+export function createExactTransport(connection: ExactConnection): ExactTransport {
+  const apiRoot = `${connection.baseUrl.replace(/\/$/, '')}/api/v1/${connection.division}/`;
+
+  async function send(method: 'GET' | 'POST', url: string, body?: unknown): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: {
+          Accept: 'application/json',
+          Authorization: `Bearer ${connection.accessToken}`,
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json', Prefer: 'return=representation' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(connection.timeoutMs),
+      });
+    } catch (cause) {
+      throw new ErpError(`Exact Online did not answer ${method} ${url}: ${describeCause(cause)}`, 'retryable', 'NetworkError');
+    }
+    const text = await response.text().catch(() => '');
+    if (!response.ok) throw classifyExactFailure(method, url, response, text);
+    if (response.status === 204 || text === '') return undefined;
+    try {
+      return (JSON.parse(text) as { d: unknown }).d;
+    } catch {
+      throw new ErpError(`Exact Online sent a body that is not JSON for ${method} ${url}`, 'retryable', 'MalformedResponse', {
+        status: response.status,
+        body: text.slice(0, 500),
+      });
+    }
+  }
+
+  return {
+    async list<T>(path: ExactEntityPath, query: ExactListQuery): Promise<T[]> {
+      const params = new URLSearchParams();
+      if (query.filter) params.set('$filter', query.filter);
+      if (query.select) params.set('$select', query.select.join(','));
+      let url: string | undefined = `${apiRoot}${path}?${params.toString()}`;
+      const rows: T[] = [];
+      while (url) {
+        const page = (await send('GET', url)) as { results: T[]; __next?: string };
+        rows.push(...page.results);
+        url = page.__next;
+      }
+      return rows;
+    },
+    async create<T>(path: ExactEntityPath, body: Record<string, unknown>): Promise<T> {
+      return (await send('POST', `${apiRoot}${path}`, body)) as T;
+    },
+  };
+}
+
+/** Exact answers business errors with 500 too, so the message decides, not only the status. */
+export function classifyExactFailure(method: string, url: string, response: Response, body: string): ErpError {
+  const status = response.status;
+  const message = exactErrorMessage(body);
+  const where = `${method} ${new URL(url).pathname}`;
+  if (status === 429) {
+    const reset = Number(response.headers.get('X-RateLimit-Minutely-Reset') ?? response.headers.get('X-RateLimit-Reset'));
+    const retryAfterMs = Number.isFinite(reset) && reset > 0 ? Math.max(0, reset - Date.now()) : undefined;
+    return new ErpError(`Exact Online rate limit reached on ${where}`, 'retryable', 'RateLimited', { status, retryAfterMs });
+  }
+  const detail = { status, body: body.slice(0, 2000) };
+  if (status === 401) return new ErpError(`Exact Online refused the access token on ${where}: ${message ?? 'Unauthorized'}`, 'needsPerson', 'AuthenticationFailed', detail);
+  if (status === 403) return new ErpError(`Exact Online forbids ${where}: ${message ?? 'Forbidden'}`, 'needsPerson', 'Forbidden', detail);
+  if (status === 404) return new ErpError(`Exact Online has no ${where}: ${message ?? 'Not found'}`, 'needsPerson', 'NotFound', detail);
+  if (status >= 400 && status < 500) return new ErpError(`Exact Online rejected ${where}: ${message ?? `HTTP ${status}`}`, 'needsPerson', 'ValidationRejected', detail);
+  if (message && isBusinessRejection(message)) {
+    return new ErpError(`Exact Online rejected ${where}: ${message}`, 'needsPerson', 'ValidationRejected', detail);
+  }
+  return new ErpError(`Exact Online failed on ${where}: ${message ?? `HTTP ${status}`}`, 'retryable', 'ServerError', detail);
+}
+
+/** Messages Exact sends with HTTP 500 that no retry will cure (Dutch and English). */
+const BUSINESS_REJECTIONS = [/^Verplicht:/m, /^Mandatory:/m, /Gegeven bestaat reeds/, /already exists/i, /^Ongeldig/m, /^Invalid/m];
+
+function isBusinessRejection(message: string): boolean {
+  return BUSINESS_REJECTIONS.some((pattern) => pattern.test(message));
+}
+
+/** Exact's error body: {"error":{"code":"","message":{"lang":"","value":"..."}}}. */
+export function exactErrorMessage(body: string): string | undefined {
+  try {
+    const value = (JSON.parse(body) as { error?: { message?: { value?: unknown } } }).error?.message?.value;
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const inner = (cause as Error & { cause?: unknown }).cause;
+    return inner instanceof Error ? `${cause.message} (${inner.message})` : cause.message;
+  }
+  return String(cause);
+}
+
+/** Exact serialises Edm.DateTime as /Date(ms)/ in JSON. */
+export function parseExactDate(value: string): Date {
+  const match = /^\/Date\((-?\d+)\)\/$/.exec(value);
+  return match ? new Date(Number(match[1])) : new Date(value);
+}

@@ -1,0 +1,109 @@
+/**
+ * `npm start`: everything on embedded defaults. The Temporal dev server (installed
+ * on first run) with its Web UI, the Exact Online simulator, a worker, the starter
+ * API, and a demo factory that runs a few orders. Ctrl-C stops it all.
+ */
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from './config';
+import { runDemoFactory } from './demo/factory';
+import { createExactSimulator } from './erp/exact/simulator';
+import { createStarterApi } from './starters/api';
+import { type DevServer, projectRoot, startDevServer } from './temporal/devServer';
+import { createBridgeWorker, erpAdaptersFrom } from './worker';
+import { statusQuery } from './workflows/productionOrder/workflow';
+
+const step = (line: string) => console.log(`▸ ${line}`);
+
+async function main() {
+  // Demo orders close 20 s after they are settled, so they show as completed soon.
+  const config = loadConfig(process.env, { ORDER_CLOSE_AFTER: '20s' });
+  const stops: (() => Promise<unknown>)[] = [];
+
+  let devServer: DevServer | undefined;
+  let address = config.temporal.address;
+  if (!address) {
+    step('Starting the Temporal dev server (state in .data/temporal.sqlite)…');
+    devServer = await startDevServer({
+      port: config.temporal.devServer.port,
+      uiPort: config.temporal.devServer.uiPort,
+      dbFile: path.join(projectRoot, '.data', 'temporal.sqlite'),
+      namespace: config.temporal.namespace,
+    });
+    address = devServer.address;
+    stops.push(() => devServer!.stop());
+  }
+  step(`Temporal at ${address}`);
+
+  let exactUrl = config.exact.baseUrl;
+  if (!exactUrl) {
+    const simulator = createExactSimulator({ division: config.exact.division, accessTokens: [config.exact.accessToken] });
+    exactUrl = await simulator.listen(config.exact.simulatorPort);
+    stops.unshift(() => simulator.close());
+    step(`Exact Online simulator at ${exactUrl} (ledger: ${exactUrl}/_simulator/ledger)`);
+  }
+
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await createBridgeWorker({
+    connection: nativeConnection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    adapters: erpAdaptersFrom(config, exactUrl),
+  });
+  const workerRun = worker.run();
+  stops.unshift(async () => {
+    worker.shutdown();
+    await workerRun;
+    await nativeConnection.close();
+  });
+  step(`Worker polling task queue "${config.temporal.taskQueue}"`);
+
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const api = createStarterApi({ client, taskQueue: config.temporal.taskQueue, orders: config.orders });
+  const starterUrl = await api.listen({ host: config.starter.host, port: config.starter.port });
+  stops.unshift(async () => {
+    await api.close();
+    await connection.close();
+  });
+  step(`Starter API at ${starterUrl} (POST /v1/events, GET /v1/schema)`);
+
+  let stopping = false;
+  const stopAll = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    step(`${signal}: stopping…`);
+    for (const stop of stops) await stop().catch((error: unknown) => console.error(error));
+    step('Stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stopAll('SIGINT'));
+  process.on('SIGTERM', () => void stopAll('SIGTERM'));
+
+  if (devServer?.uiUrl) step(`Temporal Web UI: ${devServer.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
+
+  if (config.demo.orders > 0) {
+    step(`Demo factory: running ${config.demo.orders} orders in plant DEMO…`);
+    const ids = await runDemoFactory({ starterUrl, exactSimulatorUrl: exactUrl, plant: 'DEMO', orders: config.demo.orders, log: step });
+    for (const id of ids) {
+      const handle = client.workflow.getHandle(id);
+      for (let i = 0; i < 120; i++) {
+        const view = await handle.query(statusQuery);
+        if (view.erpSyncStatus !== 'Pending') {
+          const receipt = view.postings.find((p) => p.status === 'Posted');
+          step(`${id}: ${view.orderStatus}, ERP ${view.erpSyncStatus}` + (receipt ? `, receipt ${receipt.content.quantity} ${receipt.content.unit} → ${receipt.erpDocumentId}` : ''));
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+    step(`Demo orders close ${config.orders.timing.closeAfter} after they settle; then \`.tools/temporal workflow list --address ${address} --query "OrderStatus='Completed'"\` lists them.`);
+  }
+  step('Running. Press Ctrl-C to stop.');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,123 @@
+/**
+ * The starter API: what the MES calls. It validates every event, then hands it to
+ * the order's workflow with signal-with-start, and answers 202 only once Temporal
+ * has accepted it. Bad input gets application/problem+json naming each bad field.
+ */
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import Fastify, { type FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { type ErpSystem, erpSystemNames } from '../domain/erpSystem';
+import { FloorEvent } from '../domain/events';
+import {
+  type ProductionOrderTiming,
+  floorEventSignal,
+  productionOrder,
+  productionOrderWorkflowId,
+  statusQuery,
+} from '../workflows/productionOrder/workflow';
+import { ErpSystemKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../workflows/searchAttributes';
+
+export interface StarterDependencies {
+  client: Client;
+  taskQueue: string;
+  orders: {
+    defaultErpSystem: ErpSystem;
+    erpSystemByPlant: Record<string, ErpSystem>;
+    timing: ProductionOrderTiming;
+  };
+}
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+const EventOrBatch = z.union([FloorEvent, z.array(FloorEvent).min(1, 'must hold at least one event').max(500, 'must hold at most 500 events')]);
+
+export function createStarterApi(deps: StarterDependencies) {
+  const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
+
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+    return problem(reply, status, status === 500 ? 'Internal error' : 'Bad request', error.message);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/v1/schema', async () => z.toJSONSchema(FloorEvent, { io: 'input' }));
+
+  app.post('/v1/events', async (request, reply) => {
+    const parsed = EventOrBatch.safeParse(request.body);
+    if (!parsed.success) {
+      return problem(reply, 400, 'Invalid event', 'The event was not accepted; nothing was started.', fieldProblems(request.body, parsed.error));
+    }
+    const events = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
+    const accepted = [];
+    for (const event of events) {
+      const workflowId = await deliver(deps, event).catch((error: unknown) => {
+        if (error instanceof WorkflowExecutionAlreadyStartedError) return undefined;
+        throw error;
+      });
+      if (workflowId === undefined) {
+        const id = productionOrderWorkflowId(event.plant, event.productionOrder);
+        return problem(reply, 409, 'Order closed', `production order ${id} is already closed; event ${event.eventId} was not applied.`, [], { accepted });
+      }
+      accepted.push({ eventId: event.eventId, workflowId });
+    }
+    return reply.status(202).send({ accepted });
+  });
+
+  app.get('/v1/orders/:plant/:order', async (request, reply) => {
+    const { plant, order } = request.params as { plant: string; order: string };
+    const workflowId = productionOrderWorkflowId(plant, order);
+    try {
+      return await deps.client.workflow.getHandle(workflowId).query(statusQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return problem(reply, 404, 'Unknown order', `no workflow ${workflowId}`);
+      throw error;
+    }
+  });
+
+  return app;
+}
+
+/** Signals the event to its order's workflow, starting the workflow if this is its first event. */
+async function deliver(deps: StarterDependencies, event: FloorEvent): Promise<string> {
+  const erpSystem = deps.orders.erpSystemByPlant[event.plant] ?? deps.orders.defaultErpSystem;
+  const workflowId = productionOrderWorkflowId(event.plant, event.productionOrder);
+  await deps.client.workflow.signalWithStart(productionOrder, {
+    workflowId,
+    taskQueue: deps.taskQueue,
+    args: [{ plant: event.plant, productionOrder: event.productionOrder, erpSystem, timing: deps.orders.timing }],
+    signal: floorEventSignal,
+    signalArgs: [event],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    typedSearchAttributes: [
+      { key: ProductionOrderKey, value: event.productionOrder },
+      { key: PlantKey, value: event.plant },
+      { key: ErpSystemKey, value: erpSystem },
+      { key: OrderStatusKey, value: 'AwaitingRelease' },
+    ],
+    staticSummary: `Production order ${event.productionOrder} · plant ${event.plant} · ${erpSystemNames[erpSystem]}`,
+    staticDetails: `Floor events for production order **${event.productionOrder}** in plant **${event.plant}**, posted to ${erpSystemNames[erpSystem]}. Query \`status\` for quantities and postings.`,
+  });
+  return workflowId;
+}
+
+function fieldProblems(body: unknown, error: z.ZodError): FieldProblem[] {
+  // A union error hides the per-field issues; report against the shape the caller sent.
+  const issues = Array.isArray(body)
+    ? body.flatMap((item, index) => {
+        const result = FloorEvent.safeParse(item);
+        return result.success ? [] : result.error.issues.map((i) => ({ ...i, path: [index, ...i.path] }));
+      })
+    : (FloorEvent.safeParse(body).error?.issues ?? error.issues);
+  return issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message }));
+}
+
+function problem(reply: FastifyReply, status: number, title: string, detail: string, errors: FieldProblem[] = [], extra: object = {}) {
+  return reply
+    .status(status)
+    .type('application/problem+json')
+    .send({ type: 'about:blank', title, status, detail, ...(errors.length ? { errors } : {}), ...extra });
+}

@@ -1,0 +1,62 @@
+/**
+ * The worker: the composition root that picks the ERP adapters and runs the
+ * workflows and activities. Run it standalone with `npm run worker`
+ * (TEMPORAL_ADDRESS and EXACT_BASE_URL required), as many times as you need workers.
+ */
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createErpPostingActivities } from './activities/erpPostings';
+import { type Config, loadConfig } from './config';
+import type { ErpSystem } from './domain/erpSystem';
+import type { ErpAdapter } from './erp/adapter';
+import { createExactAdapter } from './erp/exact/adapter';
+import { createExactTransport } from './erp/exact/transport';
+
+export interface BridgeWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  adapters: Partial<Record<ErpSystem, ErpAdapter>>;
+  /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export function createBridgeWorker(options: BridgeWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    activities: createErpPostingActivities(options.adapters),
+  });
+}
+
+/** The ERP adapters the configuration names. */
+export function erpAdaptersFrom(config: Config, exactBaseUrl: string | undefined = config.exact.baseUrl) {
+  const adapters: Partial<Record<ErpSystem, ErpAdapter>> = {};
+  if (exactBaseUrl) {
+    adapters.exact = createExactAdapter(createExactTransport({ ...config.exact, baseUrl: exactBaseUrl }));
+  }
+  return adapters;
+}
+
+async function main() {
+  const config = loadConfig();
+  if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required to run a standalone worker (npm start runs everything embedded).');
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const worker = await createBridgeWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    adapters: erpAdaptersFrom(config),
+  });
+  console.log(`Worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
+  await worker.run();
+  await connection.close();
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

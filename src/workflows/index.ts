@@ -1,0 +1,2 @@
+// The workflows the worker bundles. Only deterministic modules may be imported from here.
+export { productionOrder } from './productionOrder/workflow';

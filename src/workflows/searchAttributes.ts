@@ -1,0 +1,13 @@
+/**
+ * Typed search attributes: what operators filter on in the Web UI and
+ * `temporal workflow list --query`. The dev server registers exactly this list.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const ProductionOrderKey = defineSearchAttributeKey('ProductionOrder', SearchAttributeType.KEYWORD);
+export const PlantKey = defineSearchAttributeKey('Plant', SearchAttributeType.KEYWORD);
+export const ErpSystemKey = defineSearchAttributeKey('ErpSystem', SearchAttributeType.KEYWORD);
+export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
+export const ErpSyncStatusKey = defineSearchAttributeKey('ErpSyncStatus', SearchAttributeType.KEYWORD);
+
+export const searchAttributeKeys = [ProductionOrderKey, PlantKey, ErpSystemKey, OrderStatusKey, ErpSyncStatusKey];
