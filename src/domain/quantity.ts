@@ -15,7 +15,11 @@ export const Decimal = z
 export type Decimal = z.infer<typeof Decimal>;
 
 /** A decimal that may not be negative. */
-export const NonNegativeDecimal = Decimal.refine((v) => !new Big(v).lt(0), 'must not be negative');
+export const NonNegativeDecimal = Decimal.refine(
+  // zod runs refinements after a failed pattern too; a malformed value is already reported.
+  (v) => !DECIMAL_PATTERN.test(v) || new Big(v).gte(0),
+  'must not be negative',
+);
 
 export const ZERO: Decimal = '0';
 

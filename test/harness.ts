@@ -1,0 +1,102 @@
+/**
+ * The bridge as a test runs it: the shared dev server, an Exact simulator on its own
+ * port, a worker on a task queue of its own, and the starter API, all over real HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { loadConfig } from '../src/config';
+import { type ExactSimulator, createExactSimulator } from '../src/erp/exact/simulator';
+import { createStarterApi } from '../src/starters/api';
+import { createBridgeWorker, erpAdaptersFrom } from '../src/worker';
+
+let runtimeInstalled = false;
+
+export interface Bridge {
+  env: TestWorkflowEnvironment;
+  simulator: ExactSimulator;
+  simulatorUrl: string;
+  starterUrl: string;
+  worker: Worker;
+  postEvent(body: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
+  ledger(): Promise<{ entity: string; id: string; record: Record<string, unknown> }[]>;
+  teardown(): Promise<void>;
+}
+
+export async function startBridge(env: Record<string, string> = {}): Promise<Bridge> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    runtimeInstalled = true;
+  }
+  const config = loadConfig({
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    POSTING_RETRY_INITIAL_INTERVAL: '200ms',
+    ORDER_CLOSE_AFTER: '2s',
+    ...env,
+  });
+  const testEnv = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address });
+  const simulator = createExactSimulator({ division: config.exact.division, accessTokens: [config.exact.accessToken] });
+  const simulatorUrl = await simulator.listen(0);
+  const worker = await createBridgeWorker({
+    connection: testEnv.nativeConnection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    adapters: erpAdaptersFrom(config, simulatorUrl),
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  const workerRun = worker.run();
+  const api = createStarterApi({ client: testEnv.client, taskQueue: config.temporal.taskQueue, orders: config.orders });
+  const starterUrl = await api.listen({ host: '127.0.0.1', port: 0 });
+
+  return {
+    env: testEnv,
+    simulator,
+    simulatorUrl,
+    starterUrl,
+    worker,
+    async postEvent(body) {
+      const response = await fetch(`${starterUrl}/v1/events`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json(), contentType: response.headers.get('content-type') };
+    },
+    async ledger() {
+      const response = await fetch(`${simulatorUrl}/_simulator/ledger`);
+      return ((await response.json()) as { entries: [] }).entries;
+    },
+    async teardown() {
+      await api.close();
+      worker.shutdown();
+      await workerRun;
+      await simulator.close();
+      await testEnv.teardown();
+    },
+  };
+}
+
+/** A plant of its own per test, so tests share one server without sharing workflow ids. */
+export function newPlant(): string {
+  return `T-${randomUUID().slice(0, 8)}`;
+}
+
+export function floorEvents(plant: string, order: string) {
+  const base = { source: 'test-mes', plant, productionOrder: order, occurredAt: '2026-11-25T08:00:00+01:00' };
+  return {
+    released: (planned = '100', unit = 'pc') => ({ ...base, eventId: `${order}-rel`, type: 'OrderReleased', material: 'BRACKET', plannedQuantity: planned, unit }),
+    quantity: (id: string, good: string, scrap = '0', unit = 'pc') => ({ ...base, eventId: `${order}-${id}`, type: 'QuantityReported', good, scrap, unit }),
+    completed: () => ({ ...base, eventId: `${order}-done`, type: 'OrderCompleted', occurredAt: '2026-11-25T16:30:00+01:00' }),
+  };
+}
+
+export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,0 +1,123 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import Big from 'big.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
+import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
+
+describe('production order, from the floor to Exact Online', () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    bridge = await startBridge();
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+  });
+
+  const receiptsFor = async (shopOrderId: unknown) =>
+    (await bridge.ledger()).filter((e) => e.entity === 'manufacturing/ShopOrderReceipts' && e.record.ShopOrder === shopOrderId);
+
+  it('posts one finished-goods receipt of the good quantity, ignoring a resent event', async () => {
+    const plant = newPlant();
+    const shopOrder = bridge.simulator.seedShopOrder({ shopOrderNumber: 5001, itemCode: 'BRACKET', plannedQuantity: 100, unit: 'pc' });
+    const events = floorEvents(plant, '5001');
+    for (const event of [events.released(), events.quantity('q1', '60.25', '2'), events.quantity('q1', '60.25', '2'), events.quantity('q2', '37.5', '1'), events.completed()]) {
+      const answer = await bridge.postEvent(event);
+      expect(answer.status).toBe(202);
+    }
+    const receipts = await eventually(() => receiptsFor(shopOrder.ID), (r) => r.length > 0);
+    expect(receipts).toHaveLength(1);
+    expect(new Big(String(receipts[0]!.record.Quantity)).eq('97.75')).toBe(true);
+    expect(receipts[0]!.record.TransactionDate).toBe(`/Date(${Date.parse('2026-11-25T00:00:00Z')})/`);
+
+    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '5001'));
+    const view = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync');
+    expect(view).toMatchObject({ orderStatus: 'Completed', erpSyncStatus: 'InSync', good: '97.75', scrap: '3', duplicatesIgnored: 1 });
+    expect(view.postings[0]).toMatchObject({ status: 'Posted', erpDocumentId: receipts[0]!.id, idempotencyKey: `production-order/${plant}/5001#1` });
+
+    const description = await handle.describe();
+    expect(description.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(
+      expect.arrayContaining([['ProductionOrder', '5001'], ['Plant', plant], ['ErpSystem', 'exact'], ['OrderStatus', 'Completed'], ['ErpSyncStatus', 'InSync']]),
+    );
+    expect(await description.staticSummary()).toContain('Production order 5001');
+  });
+
+  it('counts quantities reported before the release once the release arrives', async () => {
+    const plant = newPlant();
+    const shopOrder = bridge.simulator.seedShopOrder({ shopOrderNumber: 5002, itemCode: 'BRACKET', plannedQuantity: 10, unit: 'pc' });
+    const events = floorEvents(plant, '5002');
+    for (const event of [events.quantity('q1', '4'), events.completed(), events.released('10'), events.quantity('q2', '6')]) {
+      expect((await bridge.postEvent(event)).status).toBe(202);
+    }
+    const receipts = await eventually(() => receiptsFor(shopOrder.ID), (r) => r.length > 0);
+    // The receipt is planned as soon as release and completion are both known; the later report gets its own.
+    const all = await eventually(() => receiptsFor(shopOrder.ID), (r) => r.reduce((t, e) => t.plus(String(e.record.Quantity)), new Big(0)).eq(10));
+    expect(receipts.length).toBeGreaterThan(0);
+    expect(all.reduce((t, e) => t.plus(String(e.record.Quantity)), new Big(0)).toString()).toBe('10');
+  });
+
+  it('posts exactly one receipt when Exact commits it but the acknowledgement is lost', async () => {
+    const plant = newPlant();
+    const shopOrder = bridge.simulator.seedShopOrder({ shopOrderNumber: 5003, itemCode: 'BRACKET', plannedQuantity: 50, unit: 'pc' });
+    bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'manufacturing/ShopOrderReceipts', times: 1 });
+    const events = floorEvents(plant, '5003');
+    for (const event of [events.released('50'), events.quantity('q1', '48', '2'), events.completed()]) {
+      expect((await bridge.postEvent(event)).status).toBe(202);
+    }
+    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '5003'));
+    const view = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus !== 'Pending');
+    expect(view.erpSyncStatus).toBe('InSync');
+    // The activity was retried after the lost answer…
+    const history = await handle.fetchHistory();
+    const started = history.events?.find((e) => e.activityTaskStartedEventAttributes)?.activityTaskStartedEventAttributes;
+    expect(started?.attempt).toBeGreaterThan(1);
+    // …and the ERP still holds exactly one receipt, the one the workflow recorded.
+    const receipts = await receiptsFor(shopOrder.ID);
+    expect(receipts).toHaveLength(1);
+    expect(receipts[0]!.record.Quantity).toBe(48);
+    expect(view.postings[0]!.erpDocumentId).toBe(receipts[0]!.id);
+  });
+
+  it('answers a malformed event with 400 naming the field, and starts nothing', async () => {
+    const plant = newPlant();
+    const events = floorEvents(plant, '5004');
+    const answer = await bridge.postEvent({ ...events.quantity('q1', '12,5'), occurredAt: 'yesterday' });
+    expect(answer.status).toBe(400);
+    expect(answer.contentType).toContain('application/problem+json');
+    expect(answer.body.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ field: 'good', message: expect.stringContaining('decimal') }),
+        expect.objectContaining({ field: 'occurredAt' }),
+      ]),
+    );
+    await expect(bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '5004')).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  it('rejects a whole batch with one bad event, naming its index, and starts nothing', async () => {
+    const plant = newPlant();
+    const events = floorEvents(plant, '5005');
+    const { type: _dropped, ...untyped } = events.completed();
+    const answer = await bridge.postEvent([events.released(), untyped]);
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors).toEqual([expect.objectContaining({ field: '1.type' })]);
+    await expect(bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '5005')).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+  });
+
+  it('answers a body that is not JSON with a problem, not a crash', async () => {
+    const answer = await bridge.postEvent('{"eventId": ');
+    expect(answer.status).toBe(400);
+    expect(answer.contentType).toContain('application/problem+json');
+  });
+
+  it('shows a posting Exact rejects as NeedsAttention and leaves the order open', async () => {
+    const plant = newPlant();
+    const events = floorEvents(plant, '5006'); // no shop order 5006 in Exact
+    for (const event of [events.released('5'), events.quantity('q1', '5'), events.completed()]) {
+      expect((await bridge.postEvent(event)).status).toBe(202);
+    }
+    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '5006'));
+    const view = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'NeedsAttention');
+    expect(view.postings[0]).toMatchObject({ status: 'NeedsAttention', error: { type: 'UnknownShopOrder' } });
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await handle.terminate('test done');
+  });
+});
