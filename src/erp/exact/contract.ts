@@ -34,7 +34,8 @@ export const exactContract = {
     key: 'ID',
     typeName: 'Exact.Web.Api.Models.Manufacturing.ShopOrder',
     fields: {
-      ID: guid,
+      // A client may choose the ID on POST; Exact assigns one when it is absent.
+      ID: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
       Division: int,
       ShopOrderNumber: int,
       Description: { edm: 'Edm.String', writable: ['POST', 'PUT'] },

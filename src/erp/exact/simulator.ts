@@ -268,8 +268,9 @@ function validateBody(endpoint: ExactEndpoint, body: unknown): Row {
       throw new ExactFailure(400, `Error processing request stream. The value of property '${name}' is not a valid ${field.edm}.`);
     }
   }
+  // Exact flags keys as mandatory, but assigns them itself when a POST leaves them out.
   const missing = Object.entries(endpoint.fields)
-    .filter(([name, field]) => field.required && field.writable?.includes('POST') && (row[name] === undefined || row[name] === null))
+    .filter(([name, field]) => name !== endpoint.key && field.required && field.writable?.includes('POST') && (row[name] === undefined || row[name] === null))
     .map(([name]) => `Verplicht: ${name}`);
   if (missing.length > 0) throw new ExactFailure(500, missing.join('\r\n'));
   return row;
