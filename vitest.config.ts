@@ -7,6 +7,9 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     globalSetup: ['test/globalSetup.ts'],
+    // The JSON report gives .ci/run its pass/fail counts.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest-results.json' },
     testTimeout: 60_000,
     hookTimeout: 180_000,
   },

@@ -39,7 +39,7 @@ async function main() {
   let exactUrl = config.exact.baseUrl;
   if (!exactUrl) {
     const simulator = createExactSimulator({ division: config.exact.division, accessTokens: [config.exact.accessToken] });
-    exactUrl = await simulator.listen(config.exact.simulatorPort);
+    exactUrl = await simulator.listen(config.exact.simulator.port, config.exact.simulator.host);
     stops.unshift(() => simulator.close());
     step(`Exact Online simulator at ${exactUrl} (ledger: ${exactUrl}/_simulator/ledger)`);
   }

@@ -13,7 +13,8 @@ export interface DemoFactoryOptions {
 
 export async function runDemoFactory(options: DemoFactoryOptions): Promise<string[]> {
   const workflowIds: string[] = [];
-  const firstNumber = 4700 + Math.floor(Date.now() / 1000) % 1000 * 10;
+  // Fresh shop order numbers each run: the dev server keeps earlier runs' orders.
+  const firstNumber = (Math.floor(Date.now() / 1000) % 10_000_000) * 10;
   for (let i = 0; i < options.orders; i++) {
     const order = String(firstNumber + i);
     const planned = 100 + 25 * i;

@@ -1,0 +1,10 @@
+# One image for the worker, the starter API and the Exact simulator; compose picks the command.
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+COPY tsconfig.json ./
+COPY src ./src
+USER node
+CMD ["npm", "run", "worker"]
