@@ -37,6 +37,7 @@ const Env = z.object({
   PLANT_ERP: plantErp,
   ORDER_CLOSE_AFTER: duration.default('1 hour'),
   POSTING_RETRY_INITIAL_INTERVAL: duration.default('1s'),
+  ORDER_CONTINUE_AS_NEW_AFTER_EVENTS: z.coerce.number().int().min(10).default(2000),
   EXACT_BASE_URL: z.url().optional(),
   EXACT_DIVISION: z.coerce.number().int().positive().default(123456),
   EXACT_ACCESS_TOKEN: z.string().min(1).default('simulator-access-token'),
@@ -68,7 +69,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     orders: {
       defaultErpSystem: e.DEFAULT_ERP_SYSTEM,
       erpSystemByPlant: e.PLANT_ERP,
-      timing: { closeAfter: e.ORDER_CLOSE_AFTER, postingRetryInitialInterval: e.POSTING_RETRY_INITIAL_INTERVAL },
+      timing: {
+        closeAfter: e.ORDER_CLOSE_AFTER,
+        postingRetryInitialInterval: e.POSTING_RETRY_INITIAL_INTERVAL,
+        continueAsNewAfterEvents: e.ORDER_CONTINUE_AS_NEW_AFTER_EVENTS,
+      },
     },
     exact: {
       /** Unset: `npm start` runs the Exact simulator and points here. */

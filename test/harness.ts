@@ -20,6 +20,8 @@ export interface Bridge {
   starterUrl: string;
   worker: Worker;
   postEvent(body: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
+  /** POSTs to the starter API, e.g. an operator action. */
+  post(path: string, body?: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
   ledger(): Promise<{ entity: string; id: string; record: Record<string, unknown> }[]>;
   teardown(): Promise<void>;
 }
@@ -56,11 +58,14 @@ export async function startBridge(env: Record<string, string> = {}): Promise<Bri
     simulatorUrl,
     starterUrl,
     worker,
-    async postEvent(body) {
-      const response = await fetch(`${starterUrl}/v1/events`, {
+    postEvent(body) {
+      return this.post('/v1/events', body);
+    },
+    async post(path, body) {
+      const response = await fetch(`${starterUrl}${path}`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       return { status: response.status, body: await response.json(), contentType: response.headers.get('content-type') };
     },

@@ -108,16 +108,53 @@ describe('production order, from the floor to Exact Online', () => {
     expect(answer.contentType).toContain('application/problem+json');
   });
 
-  it('shows a posting Exact rejects as NeedsAttention and leaves the order open', async () => {
+  it('stops only the posting Exact rejects, and posts it after an operator corrects the order mapping', async () => {
     const plant = newPlant();
-    const events = floorEvents(plant, '5006'); // no shop order 5006 in Exact
+    const mapped = bridge.simulator.seedShopOrder({ shopOrderNumber: 7006, itemCode: 'BRACKET', plannedQuantity: 5, unit: 'pc' });
+    const events = floorEvents(plant, '5006'); // Exact knows this order as 7006, not 5006
     for (const event of [events.released('5'), events.quantity('q1', '5'), events.completed()]) {
       expect((await bridge.postEvent(event)).status).toBe(202);
     }
     const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '5006'));
-    const view = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'NeedsAttention');
-    expect(view.postings[0]).toMatchObject({ status: 'NeedsAttention', error: { type: 'UnknownShopOrder' } });
+    const stuck = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'NeedsAttention');
+    expect(stuck.postings[0]).toMatchObject({ status: 'NeedsAttention', error: { type: 'UnknownShopOrder' } });
     expect((await handle.describe()).status.name).toBe('RUNNING');
-    await handle.terminate('test done');
+    expect(await receiptsFor(mapped.ID)).toHaveLength(0);
+
+    const refused = await bridge.post(`/v1/orders/${plant}/5006/mappings`, { colour: 'red' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors[0].message).toMatch(/colour/);
+
+    const corrected = await bridge.post(`/v1/orders/${plant}/5006/mappings`, { erpOrderReference: '7006' });
+    expect(corrected.status).toBe(200);
+    expect(corrected.body.mappings).toEqual({ erpOrderReference: '7006' });
+    const settled = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync');
+    expect(settled.postings[0]).toMatchObject({ status: 'Posted', content: { erpOrderReference: '7006' } });
+    const receipts = await receiptsFor(mapped.ID);
+    expect(receipts.map((r) => r.record.Quantity)).toEqual([5]);
+  });
+
+  it('lets an operator skip a rejected posting only with a reason, and only once', async () => {
+    const plant = newPlant();
+    const events = floorEvents(plant, '5007'); // unknown to Exact
+    for (const event of [events.released('2'), events.quantity('q1', '2'), events.completed()]) {
+      expect((await bridge.postEvent(event)).status).toBe(202);
+    }
+    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '5007'));
+    await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'NeedsAttention');
+
+    const noReason = await bridge.post(`/v1/orders/${plant}/5007/postings/1/skip`, { reason: ' ' });
+    expect(noReason.status).toBe(400);
+    expect(noReason.body.errors).toEqual([expect.objectContaining({ field: 'reason' })]);
+    const noPosting = await bridge.post(`/v1/orders/${plant}/5007/postings/9/skip`, { reason: 'test' });
+    expect(noPosting.status).toBe(422);
+    expect(noPosting.body.detail).toMatch(/no posting 9/);
+
+    const skipped = await bridge.post(`/v1/orders/${plant}/5007/postings/1/skip`, { reason: 'booked by hand in Exact' });
+    expect(skipped.status).toBe(200);
+    expect(skipped.body).toMatchObject({ erpSyncStatus: 'InSync', postings: [{ status: 'Skipped', skipReason: 'booked by hand in Exact' }] });
+    const again = await bridge.post(`/v1/orders/${plant}/5007/postings/1/retry`);
+    expect(again.status).toBe(422);
+    expect(again.body.detail).toMatch(/Skipped, not NeedsAttention/);
   });
 });

@@ -10,6 +10,8 @@ export interface FinishedGoodsReceipt {
   kind: 'FinishedGoodsReceipt';
   plant: string;
   productionOrder: string;
+  /** The order's reference in the ERP; the MES reference unless an operator mapped it. */
+  erpOrderReference: string;
   material: string;
   quantity: Decimal;
   unit: string;
@@ -20,7 +22,8 @@ export interface FinishedGoodsReceipt {
 export type PostingContent = FinishedGoodsReceipt;
 export type PostingKind = PostingContent['kind'];
 
-export type PostingStatus = 'Pending' | 'Posted' | 'NeedsAttention';
+/** Skipped: an operator decided the ERP shall not get this posting, and said why. */
+export type PostingStatus = 'Pending' | 'Posted' | 'NeedsAttention' | 'Skipped';
 
 export interface PostingError {
   /** The classification an operator acts on, e.g. UnknownShopOrder, ValidationRejected. */
@@ -36,6 +39,7 @@ export interface Posting {
   /** The ERP's own id of the document, once posted. */
   erpDocumentId?: string;
   error?: PostingError;
+  skipReason?: string;
 }
 
 /** Stable across retries, replays and continue-as-new: the order's workflow id and the posting's sequence. */

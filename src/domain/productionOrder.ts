@@ -19,6 +19,19 @@ export interface RejectedEvent {
   reason: string;
 }
 
+/**
+ * How many recent event ids an order remembers to recognise a resent event, across
+ * continue-as-new too. A resend of an event older than the last 10,000 events of the
+ * same order is not recognised; MES retries come within minutes, far inside that.
+ */
+export const DEDUPLICATION_WINDOW = 10_000;
+
+/** References an operator corrected because the ERP did not know the floor's. */
+export interface MappingCorrections {
+  erpOrderReference?: string;
+  material?: string;
+}
+
 export interface ProductionOrderState {
   workflowId: string;
   plant: string;
@@ -32,8 +45,12 @@ export interface ProductionOrderState {
   heldQuantityReports: Extract<FloorEvent, { type: 'QuantityReported' }>[];
   good: Decimal;
   scrap: Decimal;
+  /** The most recent event ids, oldest first, at most DEDUPLICATION_WINDOW. */
   seenEventIds: string[];
+  /** Distinct events received, applied or rejected. */
+  eventsReceived: number;
   duplicatesIgnored: number;
+  mappings: MappingCorrections;
   rejectedEvents: RejectedEvent[];
   postings: Posting[];
   lastEventAt?: string;
@@ -52,7 +69,9 @@ export function initialState(init: {
     good: ZERO,
     scrap: ZERO,
     seenEventIds: [],
+    eventsReceived: 0,
     duplicatesIgnored: 0,
+    mappings: {},
     rejectedEvents: [],
     postings: [],
   };
@@ -65,7 +84,8 @@ export function applyEvent(state: ProductionOrderState, event: FloorEvent): Prod
   }
   const seen: ProductionOrderState = {
     ...state,
-    seenEventIds: [...state.seenEventIds, event.eventId],
+    seenEventIds: [...state.seenEventIds, event.eventId].slice(-DEDUPLICATION_WINDOW),
+    eventsReceived: state.eventsReceived + 1,
     lastEventAt: latest(state.lastEventAt, event.occurredAt),
   };
   const mismatch = referenceMismatch(state, event);
@@ -133,7 +153,8 @@ export function planPostings(state: ProductionOrderState): ProductionOrderState 
       kind: 'FinishedGoodsReceipt',
       plant: state.plant,
       productionOrder: state.productionOrder,
-      material: state.released.material,
+      erpOrderReference: state.mappings.erpOrderReference ?? state.productionOrder,
+      material: state.mappings.material ?? state.released.material,
       quantity: outstanding,
       unit: state.released.unit,
       transactionDate: state.completedOn,
@@ -152,6 +173,42 @@ export function recordPosted(state: ProductionOrderState, sequence: number, erpD
 
 export function recordNeedsAttention(state: ProductionOrderState, sequence: number, error: PostingError): ProductionOrderState {
   return updatePosting(state, sequence, { status: 'NeedsAttention', error });
+}
+
+/** An operator sends a posting that needs attention to the ERP again, unchanged. */
+export function retryPosting(state: ProductionOrderState, sequence: number): ProductionOrderState {
+  return updatePosting(state, sequence, { status: 'Pending', error: undefined });
+}
+
+/** An operator decides the ERP shall not get a posting; its quantity is not planned again. */
+export function skipPosting(state: ProductionOrderState, sequence: number, reason: string): ProductionOrderState {
+  return updatePosting(state, sequence, { status: 'Skipped', skipReason: reason, error: undefined });
+}
+
+/**
+ * An operator corrects a reference the ERP did not know. Postings not yet in the ERP
+ * take the corrected reference, and those that needed attention are sent again.
+ */
+export function correctMapping(state: ProductionOrderState, correction: MappingCorrections): ProductionOrderState {
+  const mappings = { ...state.mappings, ...correction };
+  const postings = state.postings.map((p): Posting => {
+    if (p.status !== 'Pending' && p.status !== 'NeedsAttention') return p;
+    const content = {
+      ...p.content,
+      ...(correction.erpOrderReference !== undefined ? { erpOrderReference: correction.erpOrderReference } : {}),
+      ...(correction.material !== undefined ? { material: correction.material } : {}),
+    };
+    return { ...p, content, status: 'Pending', error: undefined };
+  });
+  return { ...state, mappings, postings };
+}
+
+/** Why an operator's action on a posting cannot be taken, or undefined when it can. */
+export function operatorActionRefusal(state: ProductionOrderState, sequence: number): string | undefined {
+  const posting = state.postings.find((p) => p.sequence === sequence);
+  if (!posting) return `order ${state.workflowId} has no posting ${sequence}`;
+  if (posting.status !== 'NeedsAttention') return `posting ${sequence} is ${posting.status}, not NeedsAttention`;
+  return undefined;
 }
 
 function updatePosting(state: ProductionOrderState, sequence: number, change: Partial<Posting>): ProductionOrderState {
@@ -201,6 +258,7 @@ export interface ProductionOrderView {
   eventsApplied: number;
   duplicatesIgnored: number;
   rejectedEvents: RejectedEvent[];
+  mappings: MappingCorrections;
   postings: Posting[];
   lastEventAt?: string;
 }
@@ -219,9 +277,10 @@ export function viewOf(state: ProductionOrderState): ProductionOrderView {
     good: state.good,
     scrap: state.scrap,
     completedOn: state.completedOn,
-    eventsApplied: state.seenEventIds.length - state.rejectedEvents.length,
+    eventsApplied: state.eventsReceived - state.rejectedEvents.length,
     duplicatesIgnored: state.duplicatesIgnored,
     rejectedEvents: state.rejectedEvents,
+    mappings: state.mappings,
     postings: state.postings,
     lastEventAt: state.lastEventAt,
   };

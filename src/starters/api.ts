@@ -3,7 +3,7 @@
  * the order's workflow with signal-with-start, and answers 202 only once Temporal
  * has accepted it. Bad input gets application/problem+json naming each bad field.
  */
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import Fastify, { type FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -11,9 +11,12 @@ import { type ErpSystem, erpSystemNames } from '../domain/erpSystem';
 import { FloorEvent } from '../domain/events';
 import {
   type ProductionOrderTiming,
+  correctMappingUpdate,
   floorEventSignal,
   productionOrder,
   productionOrderWorkflowId,
+  retryPostingUpdate,
+  skipPostingUpdate,
   statusQuery,
 } from '../workflows/productionOrder/workflow';
 import { ErpSystemKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../workflows/searchAttributes';
@@ -39,6 +42,7 @@ export function createStarterApi(deps: StarterDependencies) {
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+    if (error instanceof z.ZodError) return problem(reply, 400, 'Invalid request', 'Nothing was changed.', zodProblems(error));
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
     return problem(reply, status, status === 500 ? 'Internal error' : 'Bad request', error.message);
   });
@@ -67,15 +71,45 @@ export function createStarterApi(deps: StarterDependencies) {
     return reply.status(202).send({ accepted });
   });
 
-  app.get('/v1/orders/:plant/:order', async (request, reply) => {
-    const { plant, order } = request.params as { plant: string; order: string };
+  /** Runs `act` on the order's workflow, turning "no such order" and refused operator actions into problems. */
+  async function onOrder(params: unknown, reply: FastifyReply, act: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<unknown>) {
+    const { plant, order } = params as { plant: string; order: string };
     const workflowId = productionOrderWorkflowId(plant, order);
     try {
-      return await deps.client.workflow.getHandle(workflowId).query(statusQuery);
+      return await act(deps.client.workflow.getHandle(workflowId));
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return problem(reply, 404, 'Unknown order', `no workflow ${workflowId}`);
+      if (error instanceof WorkflowNotFoundError) return problem(reply, 404, 'Unknown order', `no open workflow ${workflowId}`);
+      if (error instanceof WorkflowUpdateFailedError) {
+        return problem(reply, 422, 'Action refused', error.cause?.message ?? error.message);
+      }
       throw error;
     }
+  }
+
+  const Sequence = z.coerce.number().int().positive();
+  const sequenceOf = (params: unknown) => Sequence.parse((params as { sequence: string }).sequence);
+
+  app.get('/v1/orders/:plant/:order', (request, reply) => onOrder(request.params, reply, (h) => h.query(statusQuery)));
+
+  app.post('/v1/orders/:plant/:order/postings/:sequence/retry', (request, reply) =>
+    onOrder(request.params, reply, (h) => h.executeUpdate(retryPostingUpdate, { args: [{ sequence: sequenceOf(request.params) }] })),
+  );
+
+  app.post('/v1/orders/:plant/:order/postings/:sequence/skip', async (request, reply) => {
+    const body = z.object({ reason: z.string().trim().min(1, 'must say why the posting is skipped') }).safeParse(request.body ?? {});
+    if (!body.success) return problem(reply, 400, 'Invalid request', 'Nothing was skipped.', zodProblems(body.error));
+    return onOrder(request.params, reply, (h) =>
+      h.executeUpdate(skipPostingUpdate, { args: [{ sequence: sequenceOf(request.params), reason: body.data.reason }] }),
+    );
+  });
+
+  app.post('/v1/orders/:plant/:order/mappings', async (request, reply) => {
+    const body = z
+      .strictObject({ erpOrderReference: z.string().trim().min(1).optional(), material: z.string().trim().min(1).optional() })
+      .refine((c) => c.erpOrderReference !== undefined || c.material !== undefined, 'give erpOrderReference or material')
+      .safeParse(request.body ?? {});
+    if (!body.success) return problem(reply, 400, 'Invalid request', 'No mapping was changed.', zodProblems(body.error));
+    return onOrder(request.params, reply, (h) => h.executeUpdate(correctMappingUpdate, { args: [body.data] }));
   });
 
   return app;
@@ -112,7 +146,15 @@ function fieldProblems(body: unknown, error: z.ZodError): FieldProblem[] {
         return result.success ? [] : result.error.issues.map((i) => ({ ...i, path: [index, ...i.path] }));
       })
     : (FloorEvent.safeParse(body).error?.issues ?? error.issues);
-  return issues.map((issue) => ({ field: issue.path.join('.') || '(body)', message: issue.message }));
+  return issues.map(toFieldProblem);
+}
+
+function zodProblems(error: z.ZodError): FieldProblem[] {
+  return error.issues.map(toFieldProblem);
+}
+
+function toFieldProblem(issue: z.core.$ZodIssue): FieldProblem {
+  return { field: issue.path.join('.') || '(body)', message: issue.message };
 }
 
 function problem(reply: FastifyReply, status: number, title: string, detail: string, errors: FieldProblem[] = [], extra: object = {}) {

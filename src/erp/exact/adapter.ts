@@ -21,8 +21,8 @@ interface ShopOrderReceiptRow {
 }
 
 export function createExactAdapter(transport: ExactTransport): ErpAdapter {
-  async function shopOrderFor(productionOrder: string): Promise<ShopOrderRow> {
-    const number = exactShopOrderNumber(productionOrder);
+  async function shopOrderFor(erpOrderReference: string): Promise<ShopOrderRow> {
+    const number = exactShopOrderNumber(erpOrderReference);
     const [shopOrder] = await transport.list<ShopOrderRow>('manufacturing/ShopOrders', {
       filter: `ShopOrderNumber eq ${number}`,
       select: ['ID', 'ShopOrderNumber', 'Status'],
@@ -34,7 +34,7 @@ export function createExactAdapter(transport: ExactTransport): ErpAdapter {
   }
 
   async function postReceipt(receipt: FinishedGoodsReceipt): Promise<PostingResult> {
-    const shopOrder = await shopOrderFor(receipt.productionOrder);
+    const shopOrder = await shopOrderFor(receipt.erpOrderReference);
     const created = await transport.create<ShopOrderReceiptRow>('manufacturing/ShopOrderReceipts', {
       ShopOrder: shopOrder.ID,
       Quantity: toEdmDouble(receipt.quantity),
@@ -48,7 +48,7 @@ export function createExactAdapter(transport: ExactTransport): ErpAdapter {
    * quantity and transaction date, among the receipts this order does not already account for.
    */
   async function findReceipt(receipt: FinishedGoodsReceipt, known: readonly string[]): Promise<PostingResult | undefined> {
-    const shopOrder = await shopOrderFor(receipt.productionOrder);
+    const shopOrder = await shopOrderFor(receipt.erpOrderReference);
     const rows = await transport.list<ShopOrderReceiptRow>('manufacturing/ShopOrderReceipts', {
       filter: `ShopOrder eq guid'${shopOrder.ID}'`,
       select: ['StockTransactionId', 'Quantity', 'TransactionDate'],

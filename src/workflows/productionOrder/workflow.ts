@@ -8,8 +8,10 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  continueAsNew,
   defineQuery,
   defineSignal,
+  defineUpdate,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -21,17 +23,22 @@ import type { ErpPostingActivities } from '../../activities/erpPostings';
 import type { ErpSystem } from '../../domain/erpSystem';
 import type { FloorEvent } from '../../domain/events';
 import {
+  type MappingCorrections,
   type ProductionOrderState,
   type ProductionOrderView,
   applyEvent,
+  correctMapping,
   describe,
   initialState,
   isSettled,
   nextPendingPosting,
+  operatorActionRefusal,
   planPostings,
   postedDocumentIds,
   recordNeedsAttention,
   recordPosted,
+  retryPosting,
+  skipPosting,
   viewOf,
 } from '../../domain/productionOrder';
 import { ErpSyncStatusKey, ErpSystemKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../searchAttributes';
@@ -41,6 +48,8 @@ export interface ProductionOrderTiming {
   closeAfter: Duration;
   /** First retry delay of an ERP posting; it doubles up to a minute, without an attempt limit. */
   postingRetryInitialInterval: Duration;
+  /** History length after which the order continues as new (Temporal also suggests it at 4,096 events or 4 MB). */
+  continueAsNewAfterEvents: number;
 }
 
 export interface ProductionOrderInput {
@@ -48,10 +57,19 @@ export interface ProductionOrderInput {
   productionOrder: string;
   erpSystem: ErpSystem;
   timing: ProductionOrderTiming;
+  /** The state a previous run carried over when it continued as new. */
+  state?: ProductionOrderState;
 }
 
 export const floorEventSignal = defineSignal<[FloorEvent]>('floorEvent');
 export const statusQuery = defineQuery<ProductionOrderView>('status');
+
+/** Operator: send a posting that needs attention to the ERP again. */
+export const retryPostingUpdate = defineUpdate<ProductionOrderView, [{ sequence: number }]>('retryPosting');
+/** Operator: the ERP shall not get this posting; the reason is kept. */
+export const skipPostingUpdate = defineUpdate<ProductionOrderView, [{ sequence: number; reason: string }]>('skipPosting');
+/** Operator: correct a reference the ERP did not know (its order number, the material code), then post again. */
+export const correctMappingUpdate = defineUpdate<ProductionOrderView, [MappingCorrections]>('correctMapping');
 
 export function productionOrderWorkflowId(plant: string, productionOrder: string): string {
   return `production-order/${plant}/${productionOrder}`;
@@ -63,13 +81,16 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     retry: { initialInterval: input.timing.postingRetryInitialInterval, backoffCoefficient: 2, maximumInterval: '1 minute' },
   });
 
-  let state: ProductionOrderState = initialState({
-    workflowId: workflowInfo().workflowId,
-    plant: input.plant,
-    productionOrder: input.productionOrder,
-    erpSystem: input.erpSystem,
-  });
-  let eventsSeen = 0;
+  let state: ProductionOrderState =
+    input.state ??
+    initialState({
+      workflowId: workflowInfo().workflowId,
+      plant: input.plant,
+      productionOrder: input.productionOrder,
+      erpSystem: input.erpSystem,
+    });
+  /** Counts every change from outside (events, operator actions), so the main loop wakes on any of them. */
+  let changes = 0;
   let published = '';
 
   const publish = () => {
@@ -87,11 +108,34 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     ]);
   };
 
-  setHandler(floorEventSignal, (event) => {
-    eventsSeen += 1;
-    state = planPostings(applyEvent(state, event));
-  });
+  const change = (next: ProductionOrderState): ProductionOrderView => {
+    state = next;
+    changes += 1;
+    return viewOf(state);
+  };
+  const refuse = (reason: string | undefined) => {
+    if (reason) throw new Error(reason);
+  };
+
+  setHandler(floorEventSignal, (event) => void change(planPostings(applyEvent(state, event))));
   setHandler(statusQuery, () => viewOf(state));
+  setHandler(retryPostingUpdate, ({ sequence }) => change(retryPosting(state, sequence)), {
+    validator: ({ sequence }) => refuse(operatorActionRefusal(state, sequence)),
+  });
+  setHandler(skipPostingUpdate, ({ sequence, reason }) => change(skipPosting(state, sequence, reason.trim())), {
+    validator: ({ sequence, reason }) =>
+      refuse(typeof reason === 'string' && reason.trim() !== '' ? operatorActionRefusal(state, sequence) : 'reason: must say why the posting is skipped'),
+  });
+  setHandler(correctMappingUpdate, (correction) => change(correctMapping(state, correction)), {
+    validator: (correction) => {
+      const entries = Object.entries(correction ?? {});
+      if (entries.length === 0) refuse('give erpOrderReference or material to correct');
+      for (const [field, value] of entries) {
+        if (field !== 'erpOrderReference' && field !== 'material') refuse(`${field}: is not a reference that can be corrected`);
+        if (typeof value !== 'string' || value.trim() === '') refuse(`${field}: must be a non-empty string`);
+      }
+    },
+  });
 
   for (;;) {
     publish();
@@ -114,15 +158,24 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
       }
       continue;
     }
-    const seen = eventsSeen;
+    if (shouldContinueAsNew(input.timing)) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof productionOrder>({ ...input, state });
+    }
+    const seen = changes;
     if (isSettled(state)) {
-      const lateEvent = await condition(() => eventsSeen !== seen, input.timing.closeAfter);
-      if (!lateEvent) break;
+      const lateChange = await condition(() => changes !== seen, input.timing.closeAfter);
+      if (!lateChange) break;
     } else {
-      await condition(() => eventsSeen !== seen);
+      await condition(() => changes !== seen);
     }
   }
 
   await condition(allHandlersFinished);
   return viewOf(state);
+}
+
+function shouldContinueAsNew(timing: ProductionOrderTiming): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength >= timing.continueAsNewAfterEvents;
 }
