@@ -52,23 +52,23 @@ export async function startBridge(env: Record<string, string> = {}): Promise<Bri
   const api = createStarterApi({ client: testEnv.client, taskQueue: config.temporal.taskQueue, orders: config.orders });
   const starterUrl = await api.listen({ host: '127.0.0.1', port: 0 });
 
+  async function post(path: string, body?: unknown) {
+    const response = await fetch(`${starterUrl}${path}`, {
+      method: 'POST',
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json(), contentType: response.headers.get('content-type') };
+  }
+
   return {
     env: testEnv,
     simulator,
     simulatorUrl,
     starterUrl,
     worker,
-    postEvent(body) {
-      return this.post('/v1/events', body);
-    },
-    async post(path, body) {
-      const response = await fetch(`${starterUrl}${path}`, {
-        method: 'POST',
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      return { status: response.status, body: await response.json(), contentType: response.headers.get('content-type') };
-    },
+    postEvent: (body) => post('/v1/events', body),
+    post,
     async ledger() {
       const response = await fetch(`${simulatorUrl}/_simulator/ledger`);
       return ((await response.json()) as { entries: [] }).entries;
