@@ -31,6 +31,7 @@ const Env = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('shopfloor-bridge'),
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
   STARTER_HOST: z.string().default('127.0.0.1'),
   STARTER_PORT: port.default(8080),
   DEFAULT_ERP_SYSTEM: ErpSystem.default('exact'),
@@ -65,6 +66,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       devServer: { port: e.TEMPORAL_DEV_PORT, uiPort: e.TEMPORAL_UI_PORT },
     },
+    /** Unset: `npm start` runs an embedded PGlite; workers on their own require it. */
+    databaseUrl: e.DATABASE_URL,
     starter: { host: e.STARTER_HOST, port: e.STARTER_PORT },
     orders: {
       defaultErpSystem: e.DEFAULT_ERP_SYSTEM,

@@ -6,6 +6,8 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { createPostgresAuditTrail } from './audit/auditTrail';
+import { openDatabase } from './audit/database';
 import { loadConfig } from './config';
 import { runDemoFactory } from './demo/factory';
 import { createExactSimulator } from './erp/exact/simulator';
@@ -44,12 +46,18 @@ async function main() {
     step(`Exact Online simulator at ${exactUrl} (ledger: ${exactUrl}/_simulator/ledger)`);
   }
 
+  step(config.databaseUrl ? 'Connecting to PostgreSQL at DATABASE_URL…' : 'Starting the embedded PostgreSQL (PGlite, data in .data/pglite)…');
+  const database = await openDatabase(config.databaseUrl);
+  stops.push(() => database.close());
+  step(`Audit trail in ${database.embedded ? database.url : 'PostgreSQL at DATABASE_URL'} (table erp_transaction_attempts)`);
+
   const nativeConnection = await NativeConnection.connect({ address });
   const worker = await createBridgeWorker({
     connection: nativeConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     adapters: erpAdaptersFrom(config, exactUrl),
+    audit: createPostgresAuditTrail(database.pool),
   });
   const workerRun = worker.run();
   stops.unshift(async () => {

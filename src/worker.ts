@@ -5,6 +5,8 @@
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createErpPostingActivities } from './activities/erpPostings';
+import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
+import { openDatabase } from './audit/database';
 import { type Config, loadConfig } from './config';
 import type { ErpSystem } from './domain/erpSystem';
 import type { ErpAdapter } from './erp/adapter';
@@ -16,6 +18,7 @@ export interface BridgeWorkerOptions {
   namespace: string;
   taskQueue: string;
   adapters: Partial<Record<ErpSystem, ErpAdapter>>;
+  audit: AuditTrail;
   /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -26,7 +29,7 @@ export function createBridgeWorker(options: BridgeWorkerOptions): Promise<Worker
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-    activities: createErpPostingActivities(options.adapters),
+    activities: createErpPostingActivities({ adapters: options.adapters, audit: options.audit }),
   });
 }
 
@@ -42,16 +45,20 @@ export function erpAdaptersFrom(config: Config, exactBaseUrl: string | undefined
 async function main() {
   const config = loadConfig();
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required to run a standalone worker (npm start runs everything embedded).');
+  if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run a standalone worker: the audit trail lives there.');
+  const database = await openDatabase(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const worker = await createBridgeWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     adapters: erpAdaptersFrom(config),
+    audit: createPostgresAuditTrail(database.pool),
   });
   console.log(`Worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   await worker.run();
   await connection.close();
+  await database.close();
 }
 
 if (require.main === module) {

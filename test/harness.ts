@@ -5,7 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { Pool } from 'pg';
 import { inject } from 'vitest';
+import { type AuditTrail, createPostgresAuditTrail } from '../src/audit/auditTrail';
+import { openDatabase } from '../src/audit/database';
 import { loadConfig } from '../src/config';
 import { type ExactSimulator, createExactSimulator } from '../src/erp/exact/simulator';
 import { createStarterApi } from '../src/starters/api';
@@ -13,8 +16,12 @@ import { createBridgeWorker, erpAdaptersFrom } from '../src/worker';
 
 let runtimeInstalled = false;
 
+/** The real PostgreSQL the tests write to; each bridge gets a schema of its own. */
+export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+
 export interface Bridge {
   env: TestWorkflowEnvironment;
+  audit: AuditTrail;
   simulator: ExactSimulator;
   simulatorUrl: string;
   starterUrl: string;
@@ -38,6 +45,11 @@ export async function startBridge(env: Record<string, string> = {}): Promise<Bri
     ORDER_CLOSE_AFTER: '2s',
     ...env,
   });
+  const schema = `audit_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  const admin = new Pool({ connectionString: testDatabaseUrl, max: 1 });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const database = await openDatabase(`${testDatabaseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`);
+  const audit = createPostgresAuditTrail(database.pool);
   const testEnv = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address });
   const simulator = createExactSimulator({ division: config.exact.division, accessTokens: [config.exact.accessToken] });
   const simulatorUrl = await simulator.listen(0);
@@ -46,6 +58,7 @@ export async function startBridge(env: Record<string, string> = {}): Promise<Bri
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     adapters: erpAdaptersFrom(config, simulatorUrl),
+    audit,
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
   const workerRun = worker.run();
@@ -63,6 +76,7 @@ export async function startBridge(env: Record<string, string> = {}): Promise<Bri
 
   return {
     env: testEnv,
+    audit,
     simulator,
     simulatorUrl,
     starterUrl,
@@ -79,6 +93,9 @@ export async function startBridge(env: Record<string, string> = {}): Promise<Bri
       await workerRun;
       await simulator.close();
       await testEnv.teardown();
+      await database.close();
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
     },
   };
 }

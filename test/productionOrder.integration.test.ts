@@ -75,6 +75,17 @@ describe('production order, from the floor to Exact Online', () => {
     expect(receipts).toHaveLength(1);
     expect(receipts[0]!.record.Quantity).toBe(48);
     expect(view.postings[0]!.erpDocumentId).toBe(receipts[0]!.id);
+
+    // The audit trail shows both attempts: the lost answer, then the receipt found in Exact.
+    const attempts = await bridge.audit.attemptsFor(plant, '5003');
+    expect(attempts.map((a) => [a.attempt, a.outcome])).toEqual([[1, 'retryable-error'], [2, 'found-existing']]);
+    expect(attempts[0]!.exchanges.map((x) => `${x.method} ${x.path.split('?')[0]} ${x.status ?? x.error}`)).toEqual([
+      'GET /api/v1/123456/manufacturing/ShopOrders 200',
+      expect.stringMatching(/^POST \/api\/v1\/123456\/manufacturing\/ShopOrderReceipts Exact Online did not answer/),
+    ]);
+    expect(attempts[0]!.exchanges[1]!.request).toMatchObject({ ShopOrder: shopOrder.ID, Quantity: 48, TransactionDate: '2026-11-25T00:00:00' });
+    expect(attempts[1]).toMatchObject({ erpDocumentId: receipts[0]!.id, idempotencyKey: `production-order/${plant}/5003#1`, posting: { quantity: '48' } });
+    expect(JSON.stringify(attempts)).not.toContain('simulator-access-token');
   });
 
   it('answers a malformed event with 400 naming the field, and starts nothing', async () => {
@@ -132,6 +143,11 @@ describe('production order, from the floor to Exact Online', () => {
     expect(settled.postings[0]).toMatchObject({ status: 'Posted', content: { erpOrderReference: '7006' } });
     const receipts = await receiptsFor(mapped.ID);
     expect(receipts.map((r) => r.record.Quantity)).toEqual([5]);
+    const attempts = await bridge.audit.attemptsFor(plant, '5006');
+    expect(attempts.map((a) => [a.outcome, a.errorType ?? a.erpDocumentId, a.posting.erpOrderReference])).toEqual([
+      ['needs-person', 'UnknownShopOrder', '5006'],
+      ['posted', receipts[0]!.id, '7006'],
+    ]);
   });
 
   it('lets an operator skip a rejected posting only with a reason, and only once', async () => {

@@ -5,15 +5,25 @@
  */
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { AttemptOutcome, AuditTrail } from '../audit/auditTrail';
 import type { ErpSystem } from '../domain/erpSystem';
 import { type ErpAdapter, ErpError, type PostingRequest, type PostingResult } from '../erp/adapter';
+import { withExchangeLog } from '../erp/exchangeLog';
 
 export interface PostToErpInput extends PostingRequest {
   erpSystem: ErpSystem;
+  workflowId: string;
+  sequence: number;
 }
 
-export function createErpPostingActivities(adapters: Partial<Record<ErpSystem, ErpAdapter>>) {
+export interface ErpPostingDependencies {
+  adapters: Partial<Record<ErpSystem, ErpAdapter>>;
+  audit: AuditTrail;
+}
+
+export function createErpPostingActivities({ adapters, audit }: ErpPostingDependencies) {
   return {
+    /** Posts once per attempt, and writes the attempt to the audit trail whatever its outcome. */
     async postToErp(input: PostToErpInput): Promise<PostingResult> {
       const adapter = adapters[input.erpSystem];
       if (!adapter) {
@@ -24,17 +34,40 @@ export function createErpPostingActivities(adapters: Partial<Record<ErpSystem, E
         idempotencyKey: input.idempotencyKey,
         knownDocumentIds: input.knownDocumentIds,
       };
-      try {
-        if (activityInfo().attempt > 1 && adapter.capabilities().idempotency === 'lookup') {
+      const { attempt } = activityInfo();
+      const startedAt = new Date();
+      const { result, error, exchanges } = await withExchangeLog(async () => {
+        if (attempt > 1 && adapter.capabilities().idempotency === 'lookup') {
           const earlier = await adapter.findPosted(request);
           if (earlier) return earlier;
         }
-        return await adapter.post(request);
-      } catch (error) {
-        throw toActivityFailure(error);
-      }
+        return adapter.post(request);
+      });
+      // If this write fails the attempt fails and is retried; the retry finds the post in the ERP.
+      await audit.recordAttempt({
+        workflowId: input.workflowId,
+        erpSystem: input.erpSystem,
+        postingSequence: input.sequence,
+        idempotencyKey: input.idempotencyKey,
+        attempt,
+        posting: input.content,
+        exchanges,
+        outcome: outcomeOf(result, error),
+        erpDocumentId: result?.erpDocumentId,
+        errorType: error instanceof ErpError ? error.type : error ? 'UnexpectedError' : undefined,
+        errorMessage: error ? String(error instanceof Error ? error.message : error) : undefined,
+        startedAt,
+        finishedAt: new Date(),
+      });
+      if (error !== undefined || !result) throw toActivityFailure(error);
+      return result;
     },
   };
+}
+
+function outcomeOf(result: PostingResult | undefined, error: unknown): AttemptOutcome {
+  if (result) return result.foundExisting ? 'found-existing' : 'posted';
+  return error instanceof ErpError && error.classification === 'needsPerson' ? 'needs-person' : 'retryable-error';
 }
 
 /** Retryable ERP errors stay retryable (honouring the ERP's reset time); the rest wait for a person. */

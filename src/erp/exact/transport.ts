@@ -4,6 +4,7 @@
  * Retrying is not done here: Temporal's activity retry policy owns that.
  */
 import { ErpError } from '../adapter';
+import { logExchange } from '../exchangeLog';
 import type { ExactEntityPath } from './contract';
 
 export interface ExactConnection {
@@ -28,6 +29,21 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
   const apiRoot = `${connection.baseUrl.replace(/\/$/, '')}/api/v1/${connection.division}/`;
 
   async function send(method: 'GET' | 'POST', url: string, body?: unknown): Promise<unknown> {
+    const startedAt = Date.now();
+    const { pathname, search } = new URL(url);
+    const exchange = { method, path: decodeURIComponent(pathname + search), request: body };
+    try {
+      const { status, text, result } = await exchangeWithExact(method, url, body);
+      logExchange({ ...exchange, status, response: text, durationMs: Date.now() - startedAt });
+      return result;
+    } catch (error) {
+      const details = error instanceof ErpError ? error.details : {};
+      logExchange({ ...exchange, status: details.status, response: details.body, error: String(error instanceof Error ? error.message : error), durationMs: Date.now() - startedAt });
+      throw error;
+    }
+  }
+
+  async function exchangeWithExact(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; text: string; result: unknown }> {
     let response: Response;
     try {
       response = await fetch(url, {
@@ -45,9 +61,9 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
     }
     const text = await response.text().catch(() => '');
     if (!response.ok) throw classifyExactFailure(method, url, response, text);
-    if (response.status === 204 || text === '') return undefined;
+    if (response.status === 204 || text === '') return { status: response.status, text, result: undefined };
     try {
-      return (JSON.parse(text) as { d: unknown }).d;
+      return { status: response.status, text, result: (JSON.parse(text) as { d: unknown }).d };
     } catch {
       throw new ErpError(`Exact Online sent a body that is not JSON for ${method} ${url}`, 'retryable', 'MalformedResponse', {
         status: response.status,

@@ -144,6 +144,8 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
       try {
         const result = await postToErp({
           erpSystem: input.erpSystem,
+          workflowId: state.workflowId,
+          sequence: posting.sequence,
           content: posting.content,
           idempotencyKey: posting.idempotencyKey,
           knownDocumentIds: postedDocumentIds(state, posting.content.kind),
