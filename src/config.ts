@@ -38,6 +38,7 @@ const Env = z.object({
   PLANT_ERP: plantErp,
   ORDER_CLOSE_AFTER: duration.default('1 hour'),
   POSTING_RETRY_INITIAL_INTERVAL: duration.default('1s'),
+  POSTING_ATTEMPT_TIMEOUT: duration.default('1 minute'),
   ORDER_CONTINUE_AS_NEW_AFTER_EVENTS: z.coerce.number().int().min(10).default(2000),
   EXACT_BASE_URL: z.url().optional(),
   EXACT_DIVISION: z.coerce.number().int().positive().default(123456),
@@ -75,6 +76,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timing: {
         closeAfter: e.ORDER_CLOSE_AFTER,
         postingRetryInitialInterval: e.POSTING_RETRY_INITIAL_INTERVAL,
+        postingAttemptTimeout: e.POSTING_ATTEMPT_TIMEOUT,
         continueAsNewAfterEvents: e.ORDER_CONTINUE_AS_NEW_AFTER_EVENTS,
       },
     },

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import Big from 'big.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
+import { errorsQuery, pendingPostingsQuery, postedPostingsQuery, productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
 import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
 
 describe('production order, from the floor to Exact Online', () => {
@@ -131,6 +131,9 @@ describe('production order, from the floor to Exact Online', () => {
     expect(stuck.postings[0]).toMatchObject({ status: 'NeedsAttention', error: { type: 'UnknownShopOrder' } });
     expect((await handle.describe()).status.name).toBe('RUNNING');
     expect(await receiptsFor(mapped.ID)).toHaveLength(0);
+    expect((await handle.query(errorsQuery)).postings.map((p) => p.sequence)).toEqual([1]);
+    expect((await handle.query(pendingPostingsQuery)).map((p) => p.status)).toEqual(['NeedsAttention']);
+    expect(await handle.query(postedPostingsQuery)).toEqual([]);
 
     const refused = await bridge.post(`/v1/orders/${plant}/5006/mappings`, { colour: 'red' });
     expect(refused.status).toBe(400);
@@ -141,6 +144,8 @@ describe('production order, from the floor to Exact Online', () => {
     expect(corrected.body.mappings).toEqual({ erpOrderReference: '7006' });
     const settled = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync');
     expect(settled.postings[0]).toMatchObject({ status: 'Posted', content: { erpOrderReference: '7006' } });
+    expect((await handle.query(postedPostingsQuery)).map((p) => p.sequence)).toEqual([1]);
+    expect(await handle.query(errorsQuery)).toEqual({ postings: [], rejectedEvents: [] });
     const receipts = await receiptsFor(mapped.ID);
     expect(receipts.map((r) => r.record.Quantity)).toEqual([5]);
     const attempts = await bridge.audit.attemptsFor(plant, '5006');

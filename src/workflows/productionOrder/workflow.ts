@@ -22,10 +22,12 @@ import type { Duration } from '@temporalio/common';
 import type { ErpPostingActivities } from '../../activities/erpPostings';
 import type { ErpSystem } from '../../domain/erpSystem';
 import type { FloorEvent } from '../../domain/events';
+import type { Posting } from '../../domain/postings';
 import {
   type MappingCorrections,
   type ProductionOrderState,
   type ProductionOrderView,
+  type RejectedEvent,
   applyEvent,
   correctMapping,
   describe,
@@ -48,6 +50,11 @@ export interface ProductionOrderTiming {
   closeAfter: Duration;
   /** First retry delay of an ERP posting; it doubles up to a minute, without an attempt limit. */
   postingRetryInitialInterval: Duration;
+  /**
+   * How long one attempt to post may take before Temporal retries it (a worker that died mid-post).
+   * Optional because orders started before it existed carry no value: they keep one minute.
+   */
+  postingAttemptTimeout?: Duration;
   /** History length after which the order continues as new (Temporal also suggests it at 4,096 events or 4 MB). */
   continueAsNewAfterEvents: number;
 }
@@ -63,6 +70,11 @@ export interface ProductionOrderInput {
 
 export const floorEventSignal = defineSignal<[FloorEvent]>('floorEvent');
 export const statusQuery = defineQuery<ProductionOrderView>('status');
+/** Postings not yet in the ERP: waiting to be sent, or waiting for an operator. */
+export const pendingPostingsQuery = defineQuery<Posting[]>('pendingPostings');
+export const postedPostingsQuery = defineQuery<Posting[]>('postedPostings');
+/** What needs a person: postings the ERP refused and events the order could not apply. */
+export const errorsQuery = defineQuery<{ postings: Posting[]; rejectedEvents: RejectedEvent[] }>('errors');
 
 /** Operator: send a posting that needs attention to the ERP again. */
 export const retryPostingUpdate = defineUpdate<ProductionOrderView, [{ sequence: number }]>('retryPosting');
@@ -77,7 +89,7 @@ export function productionOrderWorkflowId(plant: string, productionOrder: string
 
 export async function productionOrder(input: ProductionOrderInput): Promise<ProductionOrderView> {
   const { postToErp } = proxyActivities<ErpPostingActivities>({
-    startToCloseTimeout: '1 minute',
+    startToCloseTimeout: input.timing.postingAttemptTimeout ?? '1 minute',
     retry: { initialInterval: input.timing.postingRetryInitialInterval, backoffCoefficient: 2, maximumInterval: '1 minute' },
   });
 
@@ -119,6 +131,12 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
 
   setHandler(floorEventSignal, (event) => void change(planPostings(applyEvent(state, event))));
   setHandler(statusQuery, () => viewOf(state));
+  setHandler(pendingPostingsQuery, () => state.postings.filter((p) => p.status === 'Pending' || p.status === 'NeedsAttention'));
+  setHandler(postedPostingsQuery, () => state.postings.filter((p) => p.status === 'Posted'));
+  setHandler(errorsQuery, () => ({
+    postings: state.postings.filter((p) => p.status === 'NeedsAttention'),
+    rejectedEvents: state.rejectedEvents,
+  }));
   setHandler(retryPostingUpdate, ({ sequence }) => change(retryPosting(state, sequence)), {
     validator: ({ sequence }) => refuse(operatorActionRefusal(state, sequence)),
   });
