@@ -22,10 +22,12 @@ export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://po
 export interface Bridge {
   env: TestWorkflowEnvironment;
   audit: AuditTrail;
+  /** What a worker of this bridge needs in its environment to run as its own process. */
+  workerEnv: Record<string, string>;
   simulator: ExactSimulator;
   simulatorUrl: string;
   starterUrl: string;
-  worker: Worker;
+  worker?: Worker;
   postEvent(body: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
   /** POSTs to the starter API, e.g. an operator action. */
   post(path: string, body?: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
@@ -33,7 +35,7 @@ export interface Bridge {
   teardown(): Promise<void>;
 }
 
-export async function startBridge(env: Record<string, string> = {}): Promise<Bridge> {
+export async function startBridge(env: Record<string, string> = {}, options: { worker?: boolean } = {}): Promise<Bridge> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -48,12 +50,13 @@ export async function startBridge(env: Record<string, string> = {}): Promise<Bri
   const schema = `audit_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const admin = new Pool({ connectionString: testDatabaseUrl, max: 1 });
   await admin.query(`CREATE SCHEMA ${schema}`);
-  const database = await openDatabase(`${testDatabaseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`);
+  const databaseUrl = `${testDatabaseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const database = await openDatabase(databaseUrl);
   const audit = createPostgresAuditTrail(database.pool);
   const testEnv = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address });
   const simulator = createExactSimulator({ division: config.exact.division, accessTokens: [config.exact.accessToken] });
   const simulatorUrl = await simulator.listen(0);
-  const worker = await createBridgeWorker({
+  const worker = options.worker === false ? undefined : await createBridgeWorker({
     connection: testEnv.nativeConnection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
@@ -61,7 +64,7 @@ export async function startBridge(env: Record<string, string> = {}): Promise<Bri
     audit,
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
-  const workerRun = worker.run();
+  const workerRun = worker?.run();
   const api = createStarterApi({ client: testEnv.client, taskQueue: config.temporal.taskQueue, orders: config.orders });
   const starterUrl = await api.listen({ host: '127.0.0.1', port: 0 });
 
@@ -77,6 +80,12 @@ export async function startBridge(env: Record<string, string> = {}): Promise<Bri
   return {
     env: testEnv,
     audit,
+    workerEnv: {
+      TEMPORAL_ADDRESS: config.temporal.address!,
+      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      DATABASE_URL: databaseUrl,
+      EXACT_BASE_URL: simulatorUrl,
+    },
     simulator,
     simulatorUrl,
     starterUrl,
@@ -89,7 +98,7 @@ export async function startBridge(env: Record<string, string> = {}): Promise<Bri
     },
     async teardown() {
       await api.close();
-      worker.shutdown();
+      worker?.shutdown();
       await workerRun;
       await simulator.close();
       await testEnv.teardown();

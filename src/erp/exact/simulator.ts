@@ -26,8 +26,13 @@ export interface LedgerEntry {
 }
 
 export const ExactFault = z.object({
-  /** 'dropResponse': commit, then cut the connection before answering (a lost acknowledgement). */
-  kind: z.enum(['dropResponse', 'status']),
+  /**
+   * 'dropResponse': commit, then cut the connection before answering (a lost acknowledgement).
+   * 'delayResponse': commit, then answer only after delayMs (a slow ERP; a client may give up first).
+   * 'status': answer with `status` without committing.
+   */
+  kind: z.enum(['dropResponse', 'delayResponse', 'status']),
+  delayMs: z.number().int().positive().max(600_000).default(5000),
   method: z.enum(['GET', 'POST']).default('POST'),
   path: z.string().min(1),
   status: z.number().int().min(400).max(599).optional(),
@@ -198,6 +203,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       request.raw.socket.destroy();
       return reply.hijack();
     }
+    if (fault?.kind === 'delayResponse') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     return reply.status(201).send({ d: record });
   }
 

@@ -1,0 +1,88 @@
+/**
+ * A worker killed with SIGKILL while a post is under way, and started again: nothing
+ * is lost and nothing is posted twice, because the workflow's history is the buffer
+ * and the retried post looks in Exact before sending again.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import Big from 'big.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
+import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
+
+const root = path.resolve(__dirname, '..');
+
+function startWorkerProcess(env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/worker.ts')], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  // Keep the last of what it says, so a worker that fails to start explains itself.
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  child.once('exit', (code) => {
+    if (code !== null && code !== 0) console.error(`worker exited with ${code}:\n${stderr}`);
+  });
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+describe('a worker killed mid-post', () => {
+  let bridge: Bridge;
+  const children: ChildProcess[] = [];
+  beforeAll(async () => {
+    bridge = await startBridge({ POSTING_ATTEMPT_TIMEOUT: '3s', POSTING_RETRY_INITIAL_INTERVAL: '200ms' }, { worker: false });
+  });
+  afterEach(async () => {
+    for (const child of children) {
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+  });
+
+  it('loses and duplicates nothing when the worker is SIGKILLed and started again', async () => {
+    const plant = newPlant();
+    const orders = ['8101', '8102', '8103'];
+    const shopOrders = orders.map((o, i) => bridge.simulator.seedShopOrder({ shopOrderNumber: Number(o), itemCode: `P${i}`, plannedQuantity: 30, unit: 'pc' }));
+    // Exact commits the first receipt but answers only after 20 s: the worker dies waiting.
+    bridge.simulator.injectFault({ kind: 'delayResponse', method: 'POST', path: 'manufacturing/ShopOrderReceipts', delayMs: 20_000, times: 1 });
+
+    for (const [i, order] of orders.entries()) {
+      const events = floorEvents(plant, order);
+      const batch = [events.released('30'), events.quantity('a', `${10 + i}.5`, '1'), events.quantity('b', '4', '0.25'), events.completed()];
+      expect((await bridge.postEvent(batch)).status).toBe(202);
+    }
+
+    const first = startWorkerProcess(bridge.workerEnv);
+    children.push(first);
+    // Once every receipt is in Exact, the delayed one is committed and its worker still waits for the answer.
+    await eventually(() => bridge.ledger(), (l) => l.length === 3, 45_000);
+    first.kill('SIGKILL');
+    await exited(first);
+
+    const second = startWorkerProcess(bridge.workerEnv);
+    children.push(second);
+
+    for (const [i, order] of orders.entries()) {
+      const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
+      const view = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync', 45_000);
+      expect(view.erpSyncStatus).toBe('InSync');
+      const receipts = (await bridge.ledger()).filter((e) => e.record.ShopOrder === shopOrders[i]!.ID);
+      expect(receipts, `order ${order}`).toHaveLength(1);
+      expect(new Big(String(receipts[0]!.record.Quantity)).eq(new Big(`${10 + i}.5`).plus(4)), `order ${order}`).toBe(true);
+    }
+    expect(await bridge.ledger()).toHaveLength(3);
+
+    // The killed attempt left no audit row; the retry found its receipt in Exact instead of posting again.
+    const attempts = (await Promise.all(orders.map((o) => bridge.audit.attemptsFor(plant, o)))).flat();
+    expect(attempts.filter((a) => a.outcome === 'found-existing')).toEqual([expect.objectContaining({ attempt: 2 })]);
+    expect(attempts.filter((a) => a.outcome === 'posted')).toHaveLength(2);
+  });
+});
