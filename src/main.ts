@@ -99,8 +99,8 @@ async function main() {
       for (let i = 0; i < 120; i++) {
         const view = await handle.query(statusQuery);
         if (view.erpSyncStatus !== 'Pending') {
-          const receipt = view.postings.find((p) => p.status === 'Posted');
-          step(`${id}: ${view.orderStatus}, ERP ${view.erpSyncStatus}` + (receipt ? `, receipt ${receipt.content.quantity} ${receipt.content.unit} → ${receipt.erpDocumentId}` : ''));
+          const posted = view.postings.filter((p) => p.status === 'Posted').map((p) => `${p.content.kind} ${p.content.quantity} ${p.content.unit}`);
+          step(`${id}: ${view.orderStatus}, ERP ${view.erpSyncStatus}; posted: ${posted.join(', ') || 'nothing'}`);
           break;
         }
         await new Promise((resolve) => setTimeout(resolve, 500));

@@ -3,11 +3,13 @@ import { FloorEvent } from '../src/domain/events';
 import {
   type ProductionOrderState,
   applyEvent,
+  correctMapping,
   erpSyncStatus,
   initialState,
   nextPendingPosting,
   orderStatus,
   planPostings,
+  recordNeedsAttention,
   recordPosted,
 } from '../src/domain/productionOrder';
 import { add, sum } from '../src/domain/quantity';
@@ -52,6 +54,32 @@ describe('production order reducer', () => {
     state = run(state, [events.quantity('late', '0.5')]);
     expect(state.postings.map((p) => p.content.quantity)).toEqual(['7.5', '0.5']);
     expect(nextPendingPosting(state)?.sequence).toBe(2);
+  });
+
+  it('issues consumption as it arrives, per material, unit and batch, and only the delta after that', () => {
+    const consume = (id: string, material: string, quantity: string, batch?: string) => ({
+      eventId: id, type: 'MaterialConsumed', source: 'mes', plant: 'P1', productionOrder: '4711',
+      occurredAt: '2026-11-25T09:00:00Z', material, quantity, unit: 'kg', ...(batch ? { batch } : {}),
+    });
+    const before = run(start(), [consume('c1', 'STEEL', '1.1')]);
+    expect(before.postings).toEqual([]); // nothing is planned before the release
+    let state = run(before, [events.released(), consume('c2', 'STEEL', '2.2'), consume('c3', 'STEEL', '0.5', 'B7')]);
+    expect(state.postings.map((p) => [p.content.kind, p.content.material, p.content.quantity])).toEqual([
+      ['MaterialIssue', 'STEEL', '1.1'],
+      ['MaterialIssue', 'STEEL', '2.2'],
+      ['MaterialIssue', 'STEEL', '0.5'],
+    ]);
+    state = run(state, [consume('c4', 'STEEL', '0.7')]);
+    expect(state.postings.at(-1)?.content.quantity).toBe('0.7');
+    expect(state.postings.filter((p) => p.content.kind === 'MaterialIssue').reduce((t, p) => add(t, p.content.quantity), '0')).toBe('4.5');
+  });
+
+  it('applies a material mapping to postings not yet in the ERP, and sends stuck ones again', () => {
+    let state = run(start(), [events.released(), { eventId: 'c1', type: 'MaterialConsumed', source: 'mes', plant: 'P1', productionOrder: '4711', occurredAt: '2026-11-25T09:00:00Z', material: 'ST', quantity: '3', unit: 'kg' }]);
+    state = recordNeedsAttention(state, 1, { type: 'UnknownMaterial', message: 'no plan for ST' });
+    state = correctMapping(state, { materials: { ST: 'STEEL' } });
+    expect(state.postings[0]).toMatchObject({ status: 'Pending', content: { material: 'ST', erpMaterial: 'STEEL' } });
+    expect(state.mappings).toEqual({ materials: { ST: 'STEEL' } });
   });
 
   it('records an event in a foreign unit as rejected, with the reason', () => {

@@ -23,14 +23,20 @@ export async function runDemoFactory(options: DemoFactoryOptions): Promise<strin
       itemCode: `BRACKET-${i + 1}`,
       plannedQuantity: planned,
       unit: 'pc',
+      materials: [
+        { itemCode: 'STEEL-S235', plannedQuantity: planned * 0.4, unit: 'kg' },
+        { itemCode: 'BOLT-M8', plannedQuantity: planned * 2, unit: 'pc' },
+      ],
     });
     const base = { source: 'demo-mes', plant: options.plant, productionOrder: order };
     const at = () => new Date().toISOString();
     const report = { ...base, eventId: `${order}-qty-1`, type: 'QuantityReported', occurredAt: at(), good: String(planned - 3), scrap: '3', unit: 'pc', operation: '0010', workCentre: 'PRESS-01' };
     const events = [
       { ...base, eventId: `${order}-released`, type: 'OrderReleased', occurredAt: at(), material: `BRACKET-${i + 1}`, plannedQuantity: String(planned), unit: 'pc' },
+      { ...base, eventId: `${order}-steel-1`, type: 'MaterialConsumed', occurredAt: at(), material: 'STEEL-S235', quantity: (planned * 0.4 + 1.35).toFixed(2), unit: 'kg' },
       report,
       report,
+      { ...base, eventId: `${order}-bolts`, type: 'MaterialConsumed', occurredAt: at(), material: 'BOLT-M8', quantity: String(planned * 2), unit: 'pc' },
       { ...base, eventId: `${order}-qty-2`, type: 'QuantityReported', occurredAt: at(), good: '2', unit: 'pc' },
       { ...base, eventId: `${order}-completed`, type: 'OrderCompleted', occurredAt: at() },
     ];
@@ -38,7 +44,7 @@ export async function runDemoFactory(options: DemoFactoryOptions): Promise<strin
       const answer = (await postJson(`${options.starterUrl}/v1/events`, event)) as { accepted: { workflowId: string }[] };
       if (event.type === 'OrderReleased') workflowIds.push(answer.accepted[0]!.workflowId);
     }
-    options.log(`demo factory: order ${order} released, ${planned - 3 + 2} pc good, 3 scrapped, completed`);
+    options.log(`demo factory: order ${order} released, steel and bolts consumed, ${planned - 3 + 2} pc good, 3 scrapped, completed`);
   }
   return workflowIds;
 }

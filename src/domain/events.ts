@@ -44,12 +44,24 @@ export const QuantityReported = Envelope.extend({
 });
 export type QuantityReported = z.infer<typeof QuantityReported>;
 
+/** Material actually consumed for the order (ISA-95 material consumed actual), not the BOM's theory. */
+export const MaterialConsumed = Envelope.extend({
+  type: z.literal('MaterialConsumed'),
+  material: z.string().min(1, 'must not be empty').max(60, 'must be at most 60 characters'),
+  quantity: NonNegativeDecimal,
+  unit: UnitOfMeasure,
+  batch: z.string().min(1).max(40).optional(),
+  storageLocation: z.string().min(1).max(40).optional(),
+  operation: z.string().max(20).optional(),
+});
+export type MaterialConsumed = z.infer<typeof MaterialConsumed>;
+
 export const OrderCompleted = Envelope.extend({
   type: z.literal('OrderCompleted'),
 });
 export type OrderCompleted = z.infer<typeof OrderCompleted>;
 
-export const FloorEvent = z.discriminatedUnion('type', [OrderReleased, QuantityReported, OrderCompleted]);
+export const FloorEvent = z.discriminatedUnion('type', [OrderReleased, QuantityReported, MaterialConsumed, OrderCompleted]);
 export type FloorEvent = z.infer<typeof FloorEvent>;
 export type FloorEventType = FloorEvent['type'];
 

@@ -19,7 +19,23 @@ export interface FinishedGoodsReceipt {
   transactionDate: string;
 }
 
-export type PostingContent = FinishedGoodsReceipt;
+/** Material issued to the shop order: what the floor actually consumed. */
+export interface MaterialIssue {
+  kind: 'MaterialIssue';
+  plant: string;
+  productionOrder: string;
+  erpOrderReference: string;
+  /** The floor's material code, and the ERP's item code for it (the same unless an operator mapped it). */
+  material: string;
+  erpMaterial: string;
+  quantity: Decimal;
+  unit: string;
+  batch?: string;
+  storageLocation?: string;
+  transactionDate: string;
+}
+
+export type PostingContent = FinishedGoodsReceipt | MaterialIssue;
 export type PostingKind = PostingContent['kind'];
 
 /** Skipped: an operator decided the ERP shall not get this posting, and said why. */

@@ -5,7 +5,7 @@
  */
 import type { ErpSystem } from './erpSystem';
 import type { FloorEvent } from './events';
-import { type Posting, type PostingError, postingIdempotencyKey } from './postings';
+import { type Posting, type PostingContent, type PostingError, postingIdempotencyKey } from './postings';
 import { type Decimal, ZERO, add, compare, subtract } from './quantity';
 
 /** Where the order stands on the floor. */
@@ -29,7 +29,19 @@ export const DEDUPLICATION_WINDOW = 10_000;
 /** References an operator corrected because the ERP did not know the floor's. */
 export interface MappingCorrections {
   erpOrderReference?: string;
-  material?: string;
+  /** Floor material code → ERP item code. */
+  materials?: Record<string, string>;
+}
+
+/** What the floor consumed of one material (in one unit, from one batch and location). */
+export interface Consumption {
+  material: string;
+  unit: string;
+  batch?: string;
+  storageLocation?: string;
+  quantity: Decimal;
+  /** Date (YYYY-MM-DD) of the latest consumption counted here. */
+  lastDate: string;
 }
 
 export interface ProductionOrderState {
@@ -45,6 +57,8 @@ export interface ProductionOrderState {
   heldQuantityReports: Extract<FloorEvent, { type: 'QuantityReported' }>[];
   good: Decimal;
   scrap: Decimal;
+  /** Keyed by consumptionKey(material, unit, batch, storageLocation). */
+  consumption: Record<string, Consumption>;
   /** The most recent event ids, oldest first, at most DEDUPLICATION_WINDOW. */
   seenEventIds: string[];
   /** Distinct events received, applied or rejected. */
@@ -68,6 +82,7 @@ export function initialState(init: {
     heldQuantityReports: [],
     good: ZERO,
     scrap: ZERO,
+    consumption: {},
     seenEventIds: [],
     eventsReceived: 0,
     duplicatesIgnored: 0,
@@ -99,9 +114,30 @@ export function applyEvent(state: ProductionOrderState, event: FloorEvent): Prod
     }
     case 'QuantityReported':
       return seen.released ? countQuantity(seen, event) : { ...seen, heldQuantityReports: [...seen.heldQuantityReports, event] };
+    case 'MaterialConsumed':
+      return countConsumption(seen, event);
     case 'OrderCompleted':
       return { ...seen, completedOn: seen.completedOn ?? event.occurredAt.slice(0, 10) };
   }
+}
+
+export function consumptionKey(c: { material: string; unit: string; batch?: string; storageLocation?: string }): string {
+  return [c.material, c.unit, c.batch ?? '', c.storageLocation ?? ''].join('|');
+}
+
+function countConsumption(state: ProductionOrderState, event: Extract<FloorEvent, { type: 'MaterialConsumed' }>): ProductionOrderState {
+  const key = consumptionKey(event);
+  const date = event.occurredAt.slice(0, 10);
+  const before = state.consumption[key];
+  const counted: Consumption = {
+    material: event.material,
+    unit: event.unit,
+    ...(event.batch ? { batch: event.batch } : {}),
+    ...(event.storageLocation ? { storageLocation: event.storageLocation } : {}),
+    quantity: add(before?.quantity ?? ZERO, event.quantity),
+    lastDate: before && before.lastDate > date ? before.lastDate : date,
+  };
+  return { ...state, startedProduction: true, consumption: { ...state.consumption, [key]: counted } };
 }
 
 function countQuantity(
@@ -134,33 +170,68 @@ function latest(a: string | undefined, b: string): string {
 }
 
 /**
- * Adds the postings the ERP still needs: once the order is released and complete,
- * a finished-goods receipt for the good quantity that no earlier receipt covers.
+ * Adds the postings the ERP still needs, from what the floor reported minus what
+ * earlier postings already carry (whatever their status: a skipped posting is not
+ * planned again). Nothing is planned before the release names the order's material.
+ * - material issues: as consumption arrives, one per material, unit, batch and location;
+ * - the finished-goods receipt: the good quantity, once the order is complete.
  */
 export function planPostings(state: ProductionOrderState): ProductionOrderState {
-  if (!state.released || !state.completedOn) return state;
-  const receipted = state.postings
-    .filter((p) => p.content.kind === 'FinishedGoodsReceipt')
-    .reduce<Decimal>((total, p) => add(total, p.content.quantity), ZERO);
-  const outstanding = subtract(state.good, receipted);
-  if (compare(outstanding, ZERO) <= 0) return state;
+  if (!state.released) return state;
+  let next = state;
+  for (const [key, consumed] of Object.entries(state.consumption)) {
+    const issued = sumPostings(next, (c) => c.kind === 'MaterialIssue' && consumptionKey(c) === key);
+    const outstanding = subtract(consumed.quantity, issued);
+    if (compare(outstanding, ZERO) > 0) {
+      next = addPosting(next, {
+        kind: 'MaterialIssue',
+        plant: state.plant,
+        productionOrder: state.productionOrder,
+        erpOrderReference: erpOrderReference(state),
+        material: consumed.material,
+        erpMaterial: erpMaterial(state, consumed.material),
+        quantity: outstanding,
+        unit: consumed.unit,
+        ...(consumed.batch ? { batch: consumed.batch } : {}),
+        ...(consumed.storageLocation ? { storageLocation: consumed.storageLocation } : {}),
+        transactionDate: consumed.lastDate,
+      });
+    }
+  }
+  if (state.completedOn) {
+    const outstanding = subtract(state.good, sumPostings(next, (c) => c.kind === 'FinishedGoodsReceipt'));
+    if (compare(outstanding, ZERO) > 0) {
+      next = addPosting(next, {
+        kind: 'FinishedGoodsReceipt',
+        plant: state.plant,
+        productionOrder: state.productionOrder,
+        erpOrderReference: erpOrderReference(state),
+        material: erpMaterial(state, state.released.material),
+        quantity: outstanding,
+        unit: state.released.unit,
+        transactionDate: state.completedOn,
+      });
+    }
+  }
+  return next;
+}
+
+function sumPostings(state: ProductionOrderState, matches: (content: PostingContent) => boolean): Decimal {
+  return state.postings.filter((p) => matches(p.content)).reduce<Decimal>((total, p) => add(total, p.content.quantity), ZERO);
+}
+
+function addPosting(state: ProductionOrderState, content: PostingContent): ProductionOrderState {
   const sequence = state.postings.length + 1;
-  const receipt: Posting = {
-    sequence,
-    idempotencyKey: postingIdempotencyKey(state.workflowId, sequence),
-    status: 'Pending',
-    content: {
-      kind: 'FinishedGoodsReceipt',
-      plant: state.plant,
-      productionOrder: state.productionOrder,
-      erpOrderReference: state.mappings.erpOrderReference ?? state.productionOrder,
-      material: state.mappings.material ?? state.released.material,
-      quantity: outstanding,
-      unit: state.released.unit,
-      transactionDate: state.completedOn,
-    },
-  };
-  return { ...state, postings: [...state.postings, receipt] };
+  const posting: Posting = { sequence, idempotencyKey: postingIdempotencyKey(state.workflowId, sequence), status: 'Pending', content };
+  return { ...state, postings: [...state.postings, posting] };
+}
+
+function erpOrderReference(state: ProductionOrderState): string {
+  return state.mappings.erpOrderReference ?? state.productionOrder;
+}
+
+function erpMaterial(state: ProductionOrderState, material: string): string {
+  return state.mappings.materials?.[material] ?? material;
 }
 
 export function nextPendingPosting(state: ProductionOrderState): Posting | undefined {
@@ -190,17 +261,21 @@ export function skipPosting(state: ProductionOrderState, sequence: number, reaso
  * take the corrected reference, and those that needed attention are sent again.
  */
 export function correctMapping(state: ProductionOrderState, correction: MappingCorrections): ProductionOrderState {
-  const mappings = { ...state.mappings, ...correction };
+  const mappings: MappingCorrections = {
+    ...state.mappings,
+    ...(correction.erpOrderReference !== undefined ? { erpOrderReference: correction.erpOrderReference } : {}),
+    ...(correction.materials ? { materials: { ...state.mappings.materials, ...correction.materials } } : {}),
+  };
+  const corrected = { ...state, mappings };
   const postings = state.postings.map((p): Posting => {
     if (p.status !== 'Pending' && p.status !== 'NeedsAttention') return p;
-    const content = {
-      ...p.content,
-      ...(correction.erpOrderReference !== undefined ? { erpOrderReference: correction.erpOrderReference } : {}),
-      ...(correction.material !== undefined ? { material: correction.material } : {}),
-    };
+    const content: PostingContent =
+      p.content.kind === 'MaterialIssue'
+        ? { ...p.content, erpOrderReference: erpOrderReference(corrected), erpMaterial: erpMaterial(corrected, p.content.material) }
+        : { ...p.content, erpOrderReference: erpOrderReference(corrected) };
     return { ...p, content, status: 'Pending', error: undefined };
   });
-  return { ...state, mappings, postings };
+  return { ...corrected, postings };
 }
 
 /** Why an operator's action on a posting cannot be taken, or undefined when it can. */
@@ -254,6 +329,7 @@ export interface ProductionOrderView {
   unit?: string;
   good: Decimal;
   scrap: Decimal;
+  consumption: Consumption[];
   completedOn?: string;
   eventsApplied: number;
   duplicatesIgnored: number;
@@ -276,6 +352,7 @@ export function viewOf(state: ProductionOrderState): ProductionOrderView {
     unit: state.released?.unit,
     good: state.good,
     scrap: state.scrap,
+    consumption: Object.values(state.consumption),
     completedOn: state.completedOn,
     eventsApplied: state.eventsReceived - state.rejectedEvents.length,
     duplicatesIgnored: state.duplicatesIgnored,

@@ -105,8 +105,11 @@ export function createStarterApi(deps: StarterDependencies) {
 
   app.post('/v1/orders/:plant/:order/mappings', async (request, reply) => {
     const body = z
-      .strictObject({ erpOrderReference: z.string().trim().min(1).optional(), material: z.string().trim().min(1).optional() })
-      .refine((c) => c.erpOrderReference !== undefined || c.material !== undefined, 'give erpOrderReference or material')
+      .strictObject({
+        erpOrderReference: z.string().trim().min(1).optional(),
+        materials: z.record(z.string().min(1), z.string().trim().min(1, 'must be a non-empty ERP item code')).optional(),
+      })
+      .refine((c) => c.erpOrderReference !== undefined || c.materials !== undefined, 'give erpOrderReference or materials')
       .safeParse(request.body ?? {});
     if (!body.success) return problem(reply, 400, 'Invalid request', 'No mapping was changed.', zodProblems(body.error));
     return onOrder(request.params, reply, (h) => h.executeUpdate(correctMappingUpdate, { args: [body.data] }));

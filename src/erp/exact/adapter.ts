@@ -3,15 +3,29 @@
  * Exact has no idempotency key, so every post that may have reached Exact before
  * is looked up first (see findPosted), never sent blindly again.
  */
-import type { FinishedGoodsReceipt } from '../../domain/postings';
+import type { FinishedGoodsReceipt, MaterialIssue } from '../../domain/postings';
 import { equals } from '../../domain/quantity';
 import { type ErpAdapter, ErpError, type PostingRequest, type PostingResult } from '../adapter';
+import { MaterialPlanType } from './contract';
 import { parseExactDate, type ExactTransport } from './transport';
 
 interface ShopOrderRow {
   ID: string;
   ShopOrderNumber: number;
   Status: number;
+}
+
+interface MaterialPlanRow {
+  ID: string;
+  ItemCode: string;
+  Unit: string;
+  Backflush: number;
+  Type: number;
+}
+
+interface MaterialIssueRow {
+  StockTransactionId: string;
+  Note: string | null;
 }
 
 interface ShopOrderReceiptRow {
@@ -62,11 +76,72 @@ export function createExactAdapter(transport: ExactTransport): ErpAdapter {
     return ours ? { erpDocumentId: ours.StockTransactionId, foundExisting: true } : undefined;
   }
 
+  /** The order's material plan for the item: what Exact issues against. */
+  async function materialPlanFor(issue: MaterialIssue): Promise<MaterialPlanRow> {
+    const shopOrder = await shopOrderFor(issue.erpOrderReference);
+    const plans = await transport.list<MaterialPlanRow>('manufacturing/ShopOrderMaterialPlans', {
+      filter: `ShopOrder eq guid'${shopOrder.ID}'`,
+      select: ['ID', 'ItemCode', 'Unit', 'Backflush', 'Type'],
+    });
+    const plan = plans.find((p) => p.ItemCode === issue.erpMaterial && p.Type === MaterialPlanType.Material);
+    if (!plan) {
+      throw new ErpError(
+        `Exact Online shop order ${shopOrder.ShopOrderNumber} has no material plan for item ${issue.erpMaterial}` +
+          (issue.erpMaterial !== issue.material ? ` (floor material ${issue.material})` : ''),
+        'needsPerson',
+        'UnknownMaterial',
+      );
+    }
+    if (plan.Backflush === 1) {
+      throw new ErpError(
+        `Exact Online backflushes item ${plan.ItemCode} on shop order ${shopOrder.ShopOrderNumber}; issuing the actual quantity too would count it twice`,
+        'needsPerson',
+        'BackflushedByErp',
+      );
+    }
+    if (plan.Unit !== issue.unit) {
+      throw new ErpError(`Exact Online plans item ${plan.ItemCode} in ${plan.Unit}, the floor reported ${issue.unit}`, 'needsPerson', 'UnitMismatch');
+    }
+    return plan;
+  }
+
+  /** Every issue carries its posting key in Note, the only free-text field a MaterialIssue has. */
+  async function postIssue(issue: MaterialIssue, key: string): Promise<PostingResult> {
+    if (issue.batch || issue.storageLocation) {
+      throw new ErpError(
+        `material ${issue.material} was consumed from batch or storage location; the Exact adapter does not reserve batch numbers or map locations yet`,
+        'needsPerson',
+        'BatchOrLocationNotSupported',
+      );
+    }
+    const plan = await materialPlanFor(issue);
+    const created = await transport.create<MaterialIssueRow>('manufacturing/MaterialIssues', {
+      ShopOrderMaterialPlan: plan.ID,
+      Quantity: toEdmDouble(issue.quantity),
+      TransactionDate: `${issue.transactionDate}T00:00:00`,
+      Note: key,
+    });
+    return { erpDocumentId: created.StockTransactionId, foundExisting: false };
+  }
+
+  /** Whether Exact filters on Note is not documented, so the plan's issues are read and matched here. */
+  async function findIssue(issue: MaterialIssue, key: string): Promise<PostingResult | undefined> {
+    const plan = await materialPlanFor(issue);
+    const rows = await transport.list<MaterialIssueRow>('manufacturing/MaterialIssues', {
+      filter: `ShopOrderMaterialPlan eq guid'${plan.ID}'`,
+      select: ['StockTransactionId', 'Note'],
+    });
+    const ours = rows.find((row) => row.Note === key);
+    return ours ? { erpDocumentId: ours.StockTransactionId, foundExisting: true } : undefined;
+  }
+
   return {
     system: 'exact',
-    capabilities: () => ({ postings: new Set(['FinishedGoodsReceipt']), idempotency: 'lookup' }),
-    post: (request: PostingRequest) => postReceipt(request.content),
-    findPosted: (request: PostingRequest) => findReceipt(request.content, request.knownDocumentIds),
+    capabilities: () => ({ postings: new Set(['FinishedGoodsReceipt', 'MaterialIssue']), idempotency: 'lookup' }),
+    post: ({ content, idempotencyKey }: PostingRequest) =>
+      content.kind === 'MaterialIssue' ? postIssue(content, idempotencyKey) : postReceipt(content),
+    findPosted: ({ content, idempotencyKey, knownDocumentIds }: PostingRequest) =>
+      content.kind === 'MaterialIssue' ? findIssue(content, idempotencyKey) : findReceipt(content, knownDocumentIds),
   };
 }
 

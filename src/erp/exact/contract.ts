@@ -68,9 +68,48 @@ export const exactContract = {
       CreatedDate: date,
     },
   },
+  'manufacturing/ShopOrderMaterialPlans': {
+    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    key: 'ID',
+    typeName: 'Exact.Web.Api.Models.Manufacturing.ShopOrderMaterialPlan',
+    fields: {
+      ID: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
+      Division: int,
+      ShopOrder: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
+      Item: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
+      ItemCode: text,
+      PlannedQuantity: { edm: 'Edm.Double', writable: ['POST', 'PUT'] },
+      Unit: text,
+      Backflush: { edm: 'Edm.Byte', writable: ['POST', 'PUT'] },
+      Type: { edm: 'Edm.Int32', writable: ['POST', 'PUT'] },
+      Status: { edm: 'Edm.Int32', writable: ['POST', 'PUT'] },
+    },
+  },
+  'manufacturing/MaterialIssues': {
+    methods: ['GET', 'POST'],
+    key: 'StockTransactionId',
+    typeName: 'Exact.Web.Api.Models.Manufacturing.MaterialIssue',
+    fields: {
+      StockTransactionId: guid,
+      ShopOrderMaterialPlan: { edm: 'Edm.Guid', required: true, writable: ['POST'] },
+      ShopOrder: guid,
+      ShopOrderNumber: int,
+      Item: guid,
+      ItemCode: text,
+      Quantity: { edm: 'Edm.Double', required: true, writable: ['POST'] },
+      Unit: text,
+      TransactionDate: { edm: 'Edm.DateTime', required: true, writable: ['POST'] },
+      StorageLocation: { edm: 'Edm.Guid', writable: ['POST'] },
+      DraftStockTransactionID: { edm: 'Edm.Guid', writable: ['POST'] },
+      Note: { edm: 'Edm.String', writable: ['POST'] },
+      IsBackflush: { edm: 'Edm.Byte' },
+    },
+  },
 } as const satisfies Record<string, ExactEndpoint>;
 
 export type ExactEntityPath = keyof typeof exactContract;
 
 /** Exact's ShopOrders.Status values. */
 export const ShopOrderStatus = { Open: 10, InProcess: 20, Finished: 30, Completed: 40 } as const;
+/** Exact's ShopOrderMaterialPlans.Type values. */
+export const MaterialPlanType = { Material: 1, ByProduct: 2 } as const;

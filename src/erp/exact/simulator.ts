@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import Big from 'big.js';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type ExactEndpoint, type ExactEntityPath, ShopOrderStatus, exactContract } from './contract';
+import { type ExactEndpoint, type ExactEntityPath, MaterialPlanType, ShopOrderStatus, exactContract } from './contract';
 
 export interface ExactSimulatorOptions {
   division: number;
@@ -46,8 +46,20 @@ export const ShopOrderSeed = z.object({
   plannedQuantity: z.number().positive(),
   unit: z.string().default('pc'),
   description: z.string().optional(),
+  /** The order's material plans (its bill of materials as Exact plans it). */
+  materials: z
+    .array(
+      z.object({
+        itemCode: z.string().min(1),
+        plannedQuantity: z.number().nonnegative(),
+        unit: z.string().default('pc'),
+        /** Exact issues this material itself when the receipt is posted. */
+        backflush: z.boolean().default(false),
+      }),
+    )
+    .default([]),
 });
-export type ShopOrderSeed = z.infer<typeof ShopOrderSeed>;
+export type ShopOrderSeed = z.input<typeof ShopOrderSeed>;
 
 type Row = Record<string, unknown>;
 
@@ -63,13 +75,16 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   const tables: Record<ExactEntityPath, Row[]> = {
     'manufacturing/ShopOrders': [],
     'manufacturing/ShopOrderReceipts': [],
+    'manufacturing/ShopOrderMaterialPlans': [],
+    'manufacturing/MaterialIssues': [],
   };
   const ledger: LedgerEntry[] = [];
   let faults: ExactFault[] = [];
   let window = { start: Date.now(), used: 0 };
   let day = { start: Date.now(), used: 0 };
 
-  function seedShopOrder(seed: ShopOrderSeed): Row {
+  function seedShopOrder(input: ShopOrderSeed): Row {
+    const seed = ShopOrderSeed.parse(input);
     const row: Row = {
       ID: randomUUID(),
       Division: options.division,
@@ -84,6 +99,20 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       IsReleased: 1,
     };
     tables['manufacturing/ShopOrders'].push(row);
+    for (const material of seed.materials) {
+      tables['manufacturing/ShopOrderMaterialPlans'].push({
+        ID: randomUUID(),
+        Division: options.division,
+        ShopOrder: row.ID,
+        Item: randomUUID(),
+        ItemCode: material.itemCode,
+        PlannedQuantity: material.plannedQuantity,
+        Unit: material.unit,
+        Backflush: material.backflush ? 1 : 0,
+        Type: MaterialPlanType.Material,
+        Status: 10,
+      });
+    }
     return row;
   }
 
@@ -148,8 +177,35 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     };
   }
 
+  function createMaterialIssue(body: Row): Row {
+    const plan = tables['manufacturing/ShopOrderMaterialPlans'].find((row) => row.ID === body.ShopOrderMaterialPlan);
+    if (!plan) throw new ExactFailure(500, 'Ongeldige referentie: Materiaalplan');
+    const shopOrder = tables['manufacturing/ShopOrders'].find((row) => row.ID === plan.ShopOrder)!;
+    if (shopOrder.Status === ShopOrderStatus.Completed) {
+      throw new ExactFailure(500, `Productieorder ${String(shopOrder.ShopOrderNumber)} is gereed gemeld en kan niet meer worden gewijzigd.`);
+    }
+    const quantity = body.Quantity as number;
+    if (!(quantity > 0)) throw new ExactFailure(500, 'Ongeldig: Aantal');
+    return {
+      StockTransactionId: randomUUID(),
+      ShopOrderMaterialPlan: plan.ID,
+      ShopOrder: shopOrder.ID,
+      ShopOrderNumber: shopOrder.ShopOrderNumber,
+      Item: plan.Item,
+      ItemCode: plan.ItemCode,
+      Quantity: quantity,
+      Unit: plan.Unit,
+      TransactionDate: toExactDate(parseEdmDateTime(body.TransactionDate)),
+      StorageLocation: body.StorageLocation ?? null,
+      DraftStockTransactionID: body.DraftStockTransactionID ?? null,
+      Note: body.Note ?? null,
+      IsBackflush: 0,
+    };
+  }
+
   const creators: Partial<Record<ExactEntityPath, (body: Row) => Row>> = {
     'manufacturing/ShopOrderReceipts': createReceipt,
+    'manufacturing/MaterialIssues': createMaterialIssue,
   };
 
   const app = Fastify({ logger: false });
@@ -236,7 +292,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     faults.push(fault);
     return { faults };
   });
-  app.post('/_simulator/shop-orders', async (request, reply) => reply.status(201).send(seedShopOrder(ShopOrderSeed.parse(request.body))));
+  app.post('/_simulator/shop-orders', async (request, reply) => reply.status(201).send(seedShopOrder(request.body as ShopOrderSeed)));
 
   return {
     app,

@@ -145,14 +145,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
       refuse(typeof reason === 'string' && reason.trim() !== '' ? operatorActionRefusal(state, sequence) : 'reason: must say why the posting is skipped'),
   });
   setHandler(correctMappingUpdate, (correction) => change(correctMapping(state, correction)), {
-    validator: (correction) => {
-      const entries = Object.entries(correction ?? {});
-      if (entries.length === 0) refuse('give erpOrderReference or material to correct');
-      for (const [field, value] of entries) {
-        if (field !== 'erpOrderReference' && field !== 'material') refuse(`${field}: is not a reference that can be corrected`);
-        if (typeof value !== 'string' || value.trim() === '') refuse(`${field}: must be a non-empty string`);
-      }
-    },
+    validator: (correction) => refuse(mappingCorrectionRefusal(correction)),
   });
 
   for (;;) {
@@ -198,4 +191,22 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
 function shouldContinueAsNew(timing: ProductionOrderTiming): boolean {
   const info = workflowInfo();
   return info.continueAsNewSuggested || info.historyLength >= timing.continueAsNewAfterEvents;
+}
+
+/** Why a mapping correction cannot be taken, naming the field, or undefined when it can. */
+function mappingCorrectionRefusal(correction: MappingCorrections | undefined): string | undefined {
+  const { erpOrderReference, materials, ...unknown } = correction ?? {};
+  const [stray] = Object.keys(unknown);
+  if (stray) return `${stray}: is not a reference that can be corrected (erpOrderReference, materials)`;
+  if (erpOrderReference === undefined && materials === undefined) return 'give erpOrderReference or materials to correct';
+  if (erpOrderReference !== undefined && (typeof erpOrderReference !== 'string' || erpOrderReference.trim() === '')) {
+    return 'erpOrderReference: must be a non-empty string';
+  }
+  if (materials !== undefined) {
+    if (typeof materials !== 'object' || materials === null || Object.keys(materials).length === 0) return 'materials: must map at least one floor material code to an ERP item code';
+    for (const [from, to] of Object.entries(materials)) {
+      if (typeof to !== 'string' || to.trim() === '') return `materials.${from}: must be a non-empty ERP item code`;
+    }
+  }
+  return undefined;
 }

@@ -1,0 +1,82 @@
+import Big from 'big.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
+import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
+
+describe('material consumption reaches Exact as material issues', () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    bridge = await startBridge();
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+  });
+
+  const consumed = (plant: string, order: string, id: string, material: string, quantity: string, unit: string) => ({
+    eventId: `${order}-${id}`, type: 'MaterialConsumed', source: 'test-mes', plant, productionOrder: order,
+    occurredAt: '2026-11-25T09:00:00+01:00', material, quantity, unit,
+  });
+  const issuesOf = async (itemCode: string, shopOrderNumber: number) =>
+    (await bridge.ledger()).filter((e) => e.entity === 'manufacturing/MaterialIssues' && e.record.ItemCode === itemCode && e.record.ShopOrderNumber === shopOrderNumber);
+  const total = (rows: { record: Record<string, unknown> }[]) => rows.reduce((t, r) => t.plus(String(r.record.Quantity)), new Big(0)).toString();
+
+  it('issues exactly what was consumed, once, through duplicates, a lost answer, a mapping fix and a backflushed material', async () => {
+    const plant = newPlant();
+    const order = '5101';
+    bridge.simulator.seedShopOrder({
+      shopOrderNumber: 5101, itemCode: 'FRAME', plannedQuantity: 10, unit: 'pc',
+      materials: [
+        { itemCode: 'STEEL', plannedQuantity: 20, unit: 'kg' },
+        { itemCode: 'BOLT-M8', plannedQuantity: 40, unit: 'pc' },
+        { itemCode: 'PAINT', plannedQuantity: 2, unit: 'l', backflush: true },
+      ],
+    });
+    bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'manufacturing/MaterialIssues', times: 1 });
+    const events = floorEvents(plant, order);
+    const steel = consumed(plant, order, 'c1', 'STEEL', '12.5', 'kg');
+    for (const event of [
+      events.released('10'),
+      steel,
+      steel,
+      consumed(plant, order, 'c2', 'STEEL', '7.25', 'kg'),
+      consumed(plant, order, 'c3', 'BOLT-M8-ZN', '40', 'pc'), // the floor's code; Exact knows BOLT-M8
+      consumed(plant, order, 'c4', 'PAINT', '1.8', 'l'), // Exact backflushes paint itself
+      events.quantity('q1', '10'),
+      events.completed(),
+    ]) {
+      expect((await bridge.postEvent(event)).status).toBe(202);
+    }
+
+    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
+    const stuck = await eventually(
+      () => handle.query(statusQuery),
+      (v) => v.postings.filter((p) => p.status === 'NeedsAttention').length === 2 && !v.postings.some((p) => p.status === 'Pending'),
+    );
+    expect(stuck.erpSyncStatus).toBe('NeedsAttention');
+    expect(stuck.postings.filter((p) => p.status === 'NeedsAttention').map((p) => [p.content.material, p.error?.type])).toEqual(
+      expect.arrayContaining([['BOLT-M8-ZN', 'UnknownMaterial'], ['PAINT', 'BackflushedByErp']]),
+    );
+    // Everything else flowed: steel issued exactly once in total, and the receipt posted.
+    expect(total(await issuesOf('STEEL', 5101))).toBe('19.75');
+    expect((await bridge.ledger()).filter((e) => e.entity === 'manufacturing/ShopOrderReceipts')).toHaveLength(1);
+
+    // Skip first: a mapping correction sends every stuck posting again.
+    const paint = stuck.postings.find((p) => p.content.material === 'PAINT')!;
+    expect((await bridge.post(`/v1/orders/${plant}/${order}/postings/${paint.sequence}/skip`, { reason: 'Exact backflushes paint' })).status).toBe(200);
+    const mapped = await bridge.post(`/v1/orders/${plant}/${order}/mappings`, { materials: { 'BOLT-M8-ZN': 'BOLT-M8' } });
+    expect(mapped.status).toBe(200);
+
+    const settled = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync');
+    expect(settled.erpSyncStatus).toBe('InSync');
+    expect(total(await issuesOf('BOLT-M8', 5101))).toBe('40');
+    expect(await issuesOf('PAINT', 5101)).toEqual([]);
+    const steelIssues = await issuesOf('STEEL', 5101);
+    expect(total(steelIssues)).toBe('19.75');
+    // Each issue carries its posting key, and no key appears twice.
+    const notes = (await bridge.ledger()).filter((e) => e.entity === 'manufacturing/MaterialIssues').map((e) => e.record.Note);
+    expect(new Set(notes).size).toBe(notes.length);
+    expect(notes.every((n) => typeof n === 'string' && n.startsWith(`production-order/${plant}/${order}#`))).toBe(true);
+    const attempts = await bridge.audit.attemptsFor(plant, order);
+    expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'MaterialIssue')).toBe(true);
+  });
+});
