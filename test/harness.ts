@@ -10,7 +10,7 @@ import { inject } from 'vitest';
 import { type AuditTrail, createPostgresAuditTrail } from '../src/audit/auditTrail';
 import { openDatabase } from '../src/audit/database';
 import { loadConfig } from '../src/config';
-import { type ExactSimulator, createExactSimulator } from '../src/erp/exact/simulator';
+import { type ExactSimulator, type ExactSimulatorOptions, createExactSimulator } from '../src/erp/exact/simulator';
 import { createStarterApi } from '../src/starters/api';
 import { createBridgeWorker, erpAdaptersFrom } from '../src/worker';
 
@@ -35,7 +35,10 @@ export interface Bridge {
   teardown(): Promise<void>;
 }
 
-export async function startBridge(env: Record<string, string> = {}, options: { worker?: boolean } = {}): Promise<Bridge> {
+export async function startBridge(
+  env: Record<string, string> = {},
+  options: { worker?: boolean; rateLimit?: ExactSimulatorOptions['rateLimit'] } = {},
+): Promise<Bridge> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
@@ -54,7 +57,7 @@ export async function startBridge(env: Record<string, string> = {}, options: { w
   const database = await openDatabase(databaseUrl);
   const audit = createPostgresAuditTrail(database.pool);
   const testEnv = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address });
-  const simulator = createExactSimulator({ division: config.exact.division, accessTokens: [config.exact.accessToken] });
+  const simulator = createExactSimulator({ division: config.exact.division, accessTokens: [config.exact.accessToken], rateLimit: options.rateLimit });
   const simulatorUrl = await simulator.listen(0);
   const worker = options.worker === false ? undefined : await createBridgeWorker({
     connection: testEnv.nativeConnection,

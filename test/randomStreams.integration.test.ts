@@ -1,0 +1,124 @@
+/**
+ * Property-style: random floor event streams for many orders, resent and reordered,
+ * against an Exact that loses answers, fails with 5xx and rate-limits in bursts. The
+ * ledger must end equal to the streams' net totals, to the last decimal, with no
+ * posting twice. The seed is printed so a failure can be replayed (TEST_SEED=...).
+ */
+import Big from 'big.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
+import { type Bridge, eventually, newPlant, startBridge } from './harness';
+
+/** mulberry32: a small seeded generator, so a failing stream can be replayed. */
+function random(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
+  /** A decimal with up to three fraction digits, as text. */
+  const decimal = (max: number) => new Big(int(1, max * 1000)).div(1000).toString();
+  const shuffle = <T>(items: T[]) => {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = int(0, i);
+      [items[i], items[j]] = [items[j]!, items[i]!];
+    }
+    return items;
+  };
+  return { next, int, decimal, shuffle };
+}
+
+const MATERIALS = [
+  { itemCode: 'STEEL', unit: 'kg' },
+  { itemCode: 'RESIN', unit: 'l' },
+];
+
+describe('random event streams end as exact ledger totals', () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    // Exact's per-minute budget shrunk to one second, so 429 bursts happen within the test.
+    bridge = await startBridge({ POSTING_RETRY_INITIAL_INTERVAL: '100ms' }, { rateLimit: { perWindow: 25, windowMs: 1000, perDay: 100_000 } });
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+  });
+
+  it('holds for 10 orders with duplicates, reordering, lost answers, 5xx and 429s', async () => {
+    const seed = Number(process.env.TEST_SEED ?? Date.now() % 1_000_000);
+    console.log(`random streams seed: ${seed}`);
+    const rnd = random(seed);
+    const plant = newPlant();
+    const expected = new Map<string, { good: Big; consumed: Map<string, Big> }>();
+    const stream: Record<string, unknown>[] = [];
+
+    for (let o = 0; o < 10; o++) {
+      const order = String(9000 + o);
+      bridge.simulator.seedShopOrder({
+        shopOrderNumber: Number(order), itemCode: 'GEAR', plannedQuantity: 100, unit: 'pc',
+        materials: MATERIALS.map((m) => ({ ...m, plannedQuantity: 50 })),
+      });
+      const base = { source: 'random-mes', plant, productionOrder: order, occurredAt: '2026-11-25T10:00:00Z' };
+      const totals = { good: new Big(0), consumed: new Map<string, Big>() };
+      const events: Record<string, unknown>[] = [{ ...base, eventId: `${order}-rel`, type: 'OrderReleased', material: 'GEAR', plannedQuantity: '100', unit: 'pc' }];
+      for (let e = 0, n = rnd.int(2, 6); e < n; e++) {
+        const good = rnd.decimal(20);
+        totals.good = totals.good.plus(good);
+        events.push({ ...base, eventId: `${order}-q${e}`, type: 'QuantityReported', good, scrap: rnd.decimal(2), unit: 'pc' });
+      }
+      for (let e = 0, n = rnd.int(1, 5); e < n; e++) {
+        const material = MATERIALS[rnd.int(0, MATERIALS.length - 1)]!;
+        const quantity = rnd.decimal(9);
+        totals.consumed.set(material.itemCode, (totals.consumed.get(material.itemCode) ?? new Big(0)).plus(quantity));
+        events.push({ ...base, eventId: `${order}-m${e}`, type: 'MaterialConsumed', material: material.itemCode, quantity, unit: material.unit });
+      }
+      events.push({ ...base, eventId: `${order}-done`, type: 'OrderCompleted' });
+      // About a third of the events are sent twice, as MES retries do.
+      stream.push(...events, ...events.filter(() => rnd.next() < 0.35));
+      expected.set(order, totals);
+    }
+    rnd.shuffle(stream);
+
+    for (let f = 0; f < 4; f++) {
+      bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: rnd.next() < 0.5 ? 'manufacturing/MaterialIssues' : 'manufacturing/ShopOrderReceipts' });
+    }
+    bridge.simulator.injectFault({ kind: 'status', status: 503, method: 'POST', path: 'manufacturing/MaterialIssues', times: 3 });
+    bridge.simulator.injectFault({ kind: 'status', status: 500, method: 'GET', path: 'manufacturing/ShopOrders', times: 2 });
+
+    while (stream.length > 0) {
+      const batch = stream.splice(0, rnd.int(1, 6));
+      const answer = await bridge.postEvent(batch);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+    }
+
+    for (const order of expected.keys()) {
+      const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
+      const view = await eventually(() => handle.query(statusQuery), (v) => v.orderStatus === 'Completed' && v.erpSyncStatus === 'InSync', 60_000);
+      expect(view.erpSyncStatus, `order ${order}`).toBe('InSync');
+    }
+
+    const ledger = await bridge.ledger();
+    const sum = (rows: typeof ledger) => rows.reduce((t, r) => t.plus(String(r.record.Quantity)), new Big(0));
+    for (const [order, totals] of expected) {
+      const ofOrder = ledger.filter((e) => e.record.ShopOrderNumber === Number(order));
+      const receipts = ofOrder.filter((e) => e.entity === 'manufacturing/ShopOrderReceipts');
+      expect(sum(receipts).toString(), `good of ${order} (seed ${seed})`).toBe(totals.good.toString());
+      for (const material of MATERIALS) {
+        const issues = ofOrder.filter((e) => e.entity === 'manufacturing/MaterialIssues' && e.record.ItemCode === material.itemCode);
+        expect(sum(issues).toString(), `${material.itemCode} of ${order} (seed ${seed})`).toBe((totals.consumed.get(material.itemCode) ?? new Big(0)).toString());
+      }
+    }
+    // The faults did happen: retries found lost posts, and Exact's rate limit was hit.
+    const attempts = (await Promise.all([...expected.keys()].map((o) => bridge.audit.attemptsFor(plant, o)))).flat();
+    const outcomes = attempts.map((a) => a.errorType ?? a.outcome);
+    console.log(`attempts: ${attempts.length}, found-existing: ${outcomes.filter((o) => o === 'found-existing').length}, rate-limited: ${outcomes.filter((o) => o === 'RateLimited').length}, server errors: ${outcomes.filter((o) => o === 'ServerError').length}`);
+    expect(outcomes.filter((o) => o === 'found-existing').length, 'lost answers found again').toBeGreaterThanOrEqual(4);
+    expect(outcomes.filter((o) => o === 'ServerError').length, 'server errors retried').toBeGreaterThanOrEqual(1);
+    expect(outcomes.filter((o) => o === 'RateLimited').length, '429s waited out').toBeGreaterThanOrEqual(1);
+    const notes = ledger.filter((e) => e.entity === 'manufacturing/MaterialIssues').map((e) => e.record.Note);
+    expect(new Set(notes).size, 'no material issue posted twice').toBe(notes.length);
+  });
+});
