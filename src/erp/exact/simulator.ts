@@ -80,6 +80,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   };
   const ledger: LedgerEntry[] = [];
   let faults: ExactFault[] = [];
+  /** Every API request that reached the simulator, answered or refused. */
+  const requests = { GET: 0, POST: 0 };
   let window = { start: Date.now(), used: 0 };
   let day = { start: Date.now(), used: 0 };
 
@@ -226,6 +228,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   });
 
   async function handleApi(request: FastifyRequest, reply: FastifyReply, method: 'GET' | 'POST') {
+    requests[method] += 1;
     const { division, '*': entityPath } = request.params as { division: string; '*': string };
     if (request.headers.authorization !== undefined && !/^Bearer /.test(request.headers.authorization)) {
       throw new ExactFailure(401, 'Unauthorized');
@@ -299,6 +302,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     seedShopOrder,
     injectFault: (fault: z.input<typeof ExactFault>) => faults.push(ExactFault.parse(fault)),
     ledger: (): readonly LedgerEntry[] => ledger,
+    requestCounts: () => ({ ...requests }),
     async listen(port = 0, host = '127.0.0.1'): Promise<string> {
       return app.listen({ port, host });
     },
