@@ -80,3 +80,35 @@ describe('material consumption reaches Exact as material issues', () => {
     expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'MaterialIssue')).toBe(true);
   });
 });
+
+describe('batching', () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    bridge = await startBridge({ POSTING_BATCH_WINDOW: '1 hour', POSTING_BATCH_SIZE: '4' });
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+  });
+
+  it('carries many events in one ERP call, flushing when the batch is full and when the order completes', async () => {
+    const plant = newPlant();
+    const order = '5201';
+    bridge.simulator.seedShopOrder({ shopOrderNumber: 5201, itemCode: 'FRAME', plannedQuantity: 10, unit: 'pc', materials: [{ itemCode: 'STEEL', plannedQuantity: 20, unit: 'kg' }] });
+    const events = floorEvents(plant, order);
+    const steel = (id: string, quantity: string) => ({ eventId: `${order}-${id}`, type: 'MaterialConsumed', source: 'test-mes', plant, productionOrder: order, occurredAt: '2026-11-25T09:00:00Z', material: 'STEEL', quantity, unit: 'kg' });
+    const issues = async () => (await bridge.ledger()).filter((e) => e.entity === 'manufacturing/MaterialIssues').map((e) => e.record.Quantity);
+
+    // Four events fill the batch: one issue, without waiting for the (hour-long) window.
+    expect((await bridge.postEvent([events.released('10'), steel('a', '1.5'), steel('b', '2.25'), steel('c', '0.25')])).status).toBe(202);
+    expect(await eventually(issues, (q) => q.length > 0)).toEqual([4]);
+
+    // Two more wait in the window, until completion flushes them with the receipt.
+    expect((await bridge.postEvent([steel('d', '1'), events.quantity('q', '10')])).status).toBe(202);
+    const handle = bridge.env.client.workflow.getHandle(`production-order/${plant}/${order}`);
+    expect((await handle.query(statusQuery)).postings).toHaveLength(1);
+    expect((await bridge.postEvent(events.completed())).status).toBe(202);
+    await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync');
+    expect(await issues()).toEqual([4, 1]);
+    expect((await bridge.ledger()).filter((e) => e.entity === 'manufacturing/ShopOrderReceipts').map((e) => e.record.Quantity)).toEqual([10]);
+  });
+});

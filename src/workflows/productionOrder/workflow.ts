@@ -55,6 +55,13 @@ export interface ProductionOrderTiming {
    * Optional because orders started before it existed carry no value: they keep one minute.
    */
   postingAttemptTimeout?: Duration;
+  /**
+   * Batching: events that arrive within this window after the first unposted one go to
+   * the ERP in one posting per material (and receipt). A completed order, or `batchSize`
+   * unposted events, flushes at once. Absent or zero: post as events arrive.
+   */
+  batchWindow?: Duration;
+  batchSize?: number;
   /** History length after which the order continues as new (Temporal also suggests it at 4,096 events or 4 MB). */
   continueAsNewAfterEvents: number;
 }
@@ -103,6 +110,8 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     });
   /** Counts every change from outside (events, operator actions), so the main loop wakes on any of them. */
   let changes = 0;
+  /** Events applied since postings were last planned. */
+  let unplannedEvents = 0;
   let published = '';
 
   const publish = () => {
@@ -129,7 +138,10 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     if (reason) throw new Error(reason);
   };
 
-  setHandler(floorEventSignal, (event) => void change(planPostings(applyEvent(state, event))));
+  setHandler(floorEventSignal, (event) => {
+    unplannedEvents += 1;
+    change(applyEvent(state, event));
+  });
   setHandler(statusQuery, () => viewOf(state));
   setHandler(pendingPostingsQuery, () => state.postings.filter((p) => p.status === 'Pending' || p.status === 'NeedsAttention'));
   setHandler(postedPostingsQuery, () => state.postings.filter((p) => p.status === 'Posted'));
@@ -148,7 +160,14 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     validator: (correction) => refuse(mappingCorrectionRefusal(correction)),
   });
 
+  const batchSize = input.timing.batchSize ?? Number.POSITIVE_INFINITY;
+  const flushNow = () => unplannedEvents >= batchSize || state.completedOn !== undefined;
   for (;;) {
+    if (unplannedEvents > 0) {
+      if (input.timing.batchWindow && !flushNow()) await condition(flushNow, input.timing.batchWindow);
+      unplannedEvents = 0;
+      state = planPostings(state);
+    }
     publish();
     const posting = nextPendingPosting(state);
     if (posting) {
