@@ -12,7 +12,7 @@ interface PublishedField { edm: string; required: boolean; methods: string[] }
 interface PublishedEndpoint { path: string; methods: string[]; key: string; fields: Record<string, PublishedField> }
 
 const published = JSON.parse(
-  readFileSync(path.resolve(__dirname, '../../shared/contracts/exact/endpoints.json'), 'utf8'),
+  readFileSync(path.resolve(__dirname, '../contracts/exact/endpoints.json'), 'utf8'),
 ) as { endpoints: PublishedEndpoint[] };
 
 describe('Exact contract table', () => {

@@ -1,7 +1,7 @@
 /**
  * The part of Exact Online's REST contract that this bridge uses, as data: one table
  * that the simulator enforces and the adapter's bodies are built from. A test checks
- * every entry against Exact's published fact table (../shared/contracts/exact/endpoints.json).
+ * every entry against Exact's published fact table (contracts/exact/endpoints.json).
  */
 export type Edm = 'Edm.Guid' | 'Edm.String' | 'Edm.Int32' | 'Edm.Double' | 'Edm.DateTime' | 'Edm.Boolean' | 'Edm.Byte';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
