@@ -80,9 +80,13 @@ describe('a worker killed mid-post', () => {
     }
     expect(await bridge.ledger()).toHaveLength(3);
 
-    // The killed attempt left no audit row; the retry found its receipt in Exact instead of posting again.
+    // The killed attempt left no audit row; its retry found the receipt in Exact instead of posting again.
+    // (Another order's receipt may also have been committed but not yet acknowledged when the worker
+    // died; its retry finds it the same way.) Each posting succeeded exactly once.
     const attempts = (await Promise.all(orders.map((o) => bridge.audit.attemptsFor(plant, o)))).flat();
-    expect(attempts.filter((a) => a.outcome === 'found-existing')).toEqual([expect.objectContaining({ attempt: 2 })]);
-    expect(attempts.filter((a) => a.outcome === 'posted')).toHaveLength(2);
+    const successes = attempts.filter((a) => a.outcome === 'posted' || a.outcome === 'found-existing');
+    expect(successes.map((a) => a.idempotencyKey).sort()).toEqual(orders.map((o) => `production-order/${plant}/${o}#1`).sort());
+    expect(successes.filter((a) => a.outcome === 'found-existing').length).toBeGreaterThanOrEqual(1);
+    expect(successes.filter((a) => a.outcome === 'found-existing').every((a) => a.attempt >= 2)).toBe(true);
   });
 });
