@@ -13,9 +13,10 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createPostgresAuditTrail } from '../src/audit/auditTrail';
-import { openDatabase } from '../src/audit/database';
+import { openDatabase } from '../src/database/database';
 import { loadConfig } from '../src/config';
 import { createExactSimulator } from '../src/erp/exact/simulator';
+import { createPostgresMasterDataStore } from '../src/masterData/store';
 import { createStarterApi } from '../src/starters/api';
 import { type DevServer, freePort, startDevServer } from '../src/temporal/devServer';
 import { createBridgeWorker, erpAdaptersFrom } from '../src/worker';
@@ -33,6 +34,7 @@ async function main() {
   let server: DevServer | undefined;
   const address = config.temporal.address ?? (server = await startDevServer({ port: await freePort() })).address;
   const database = await openDatabase(config.databaseUrl);
+  const masterData = createPostgresMasterDataStore(database.pool);
   const simulator = createExactSimulator({
     division: config.exact.division,
     accessTokens: [config.exact.accessToken],
@@ -46,11 +48,12 @@ async function main() {
     taskQueue: config.temporal.taskQueue,
     adapters: erpAdaptersFrom(config, simulatorUrl),
     audit: createPostgresAuditTrail(database.pool),
+    masterData,
   });
   const workerRun = worker.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const api = createStarterApi({ client, taskQueue: config.temporal.taskQueue, orders: config.orders });
+  const api = createStarterApi({ client, taskQueue: config.temporal.taskQueue, orders: config.orders, masterData });
   const starterUrl = await api.listen({ host: '127.0.0.1', port: 0 });
 
   let peakRss = process.memoryUsage().rss;

@@ -46,6 +46,7 @@ const Env = z.object({
   EXACT_DIVISION: z.coerce.number().int().positive().default(123456),
   EXACT_ACCESS_TOKEN: z.string().min(1).default('simulator-access-token'),
   EXACT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  EXACT_DEFAULT_EMPLOYEE_ID: z.uuid('must be the ID (a GUID) of an Exact Online employee').optional(),
   EXACT_SIMULATOR_HOST: z.string().default('127.0.0.1'),
   EXACT_SIMULATOR_PORT: port.default(8090),
   DEMO_ORDERS: z.coerce.number().int().min(0).max(100).default(3),
@@ -90,6 +91,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       division: e.EXACT_DIVISION,
       accessToken: e.EXACT_ACCESS_TOKEN,
       timeoutMs: e.EXACT_TIMEOUT_MS,
+      /** Books machine time, setup time and confirmations (labour time names its own employee). */
+      defaultEmployeeId: e.EXACT_DEFAULT_EMPLOYEE_ID,
       simulator: { host: e.EXACT_SIMULATOR_HOST, port: e.EXACT_SIMULATOR_PORT },
     },
     demo: { orders: e.DEMO_ORDERS },

@@ -7,10 +7,12 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createPostgresAuditTrail } from './audit/auditTrail';
-import { openDatabase } from './audit/database';
+import { openDatabase } from './database/database';
 import { loadConfig } from './config';
 import { runDemoFactory } from './demo/factory';
-import { createExactSimulator } from './erp/exact/simulator';
+import { describePosting } from './domain/postings';
+import { SIMULATOR_EMPLOYEE_ID, createExactSimulator } from './erp/exact/simulator';
+import { createPostgresMasterDataStore } from './masterData/store';
 import { createStarterApi } from './starters/api';
 import { type DevServer, projectRoot, startDevServer } from './temporal/devServer';
 import { createBridgeWorker, erpAdaptersFrom } from './worker';
@@ -19,8 +21,9 @@ import { statusQuery } from './workflows/productionOrder/workflow';
 const step = (line: string) => console.log(`▸ ${line}`);
 
 async function main() {
-  // Demo orders close 20 s after they are settled, so they show as completed soon.
-  const config = loadConfig(process.env, { ORDER_CLOSE_AFTER: '20s' });
+  // Demo orders close 20 s after they are settled, so they show as completed soon; the
+  // simulator's machine-time employee books machine time and confirmations.
+  const config = loadConfig(process.env, { ORDER_CLOSE_AFTER: '20s', EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID });
   const stops: (() => Promise<unknown>)[] = [];
 
   let devServer: DevServer | undefined;
@@ -40,7 +43,11 @@ async function main() {
 
   let exactUrl = config.exact.baseUrl;
   if (!exactUrl) {
-    const simulator = createExactSimulator({ division: config.exact.division, accessTokens: [config.exact.accessToken] });
+    const simulator = createExactSimulator({
+      division: config.exact.division,
+      accessTokens: [config.exact.accessToken],
+      employees: config.exact.defaultEmployeeId ? [config.exact.defaultEmployeeId] : [],
+    });
     exactUrl = await simulator.listen(config.exact.simulator.port, config.exact.simulator.host);
     stops.unshift(() => simulator.close());
     step(`Exact Online simulator at ${exactUrl} (ledger: ${exactUrl}/_simulator/ledger)`);
@@ -49,6 +56,7 @@ async function main() {
   step(config.databaseUrl ? 'Connecting to PostgreSQL at DATABASE_URL…' : 'Starting the embedded PostgreSQL (PGlite, data in .data/pglite)…');
   const database = await openDatabase(config.databaseUrl);
   stops.push(() => database.close());
+  const masterData = createPostgresMasterDataStore(database.pool);
   step(`Audit trail in ${database.embedded ? database.url : 'PostgreSQL at DATABASE_URL'} (table erp_transaction_attempts)`);
 
   const nativeConnection = await NativeConnection.connect({ address });
@@ -58,6 +66,7 @@ async function main() {
     taskQueue: config.temporal.taskQueue,
     adapters: erpAdaptersFrom(config, exactUrl),
     audit: createPostgresAuditTrail(database.pool),
+    masterData,
   });
   const workerRun = worker.run();
   stops.unshift(async () => {
@@ -69,7 +78,7 @@ async function main() {
 
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const api = createStarterApi({ client, taskQueue: config.temporal.taskQueue, orders: config.orders });
+  const api = createStarterApi({ client, taskQueue: config.temporal.taskQueue, orders: config.orders, masterData });
   const starterUrl = await api.listen({ host: config.starter.host, port: config.starter.port });
   stops.unshift(async () => {
     await api.close();
@@ -99,7 +108,7 @@ async function main() {
       for (let i = 0; i < 120; i++) {
         const view = await handle.query(statusQuery);
         if (view.erpSyncStatus !== 'Pending') {
-          const posted = view.postings.filter((p) => p.status === 'Posted').map((p) => `${p.content.kind} ${p.content.quantity} ${p.content.unit}`);
+          const posted = view.postings.filter((p) => p.status === 'Posted').map((p) => describePosting(p.content));
           step(`${id}: ${view.orderStatus}, ERP ${view.erpSyncStatus}; posted: ${posted.join(', ') || 'nothing'}`);
           break;
         }

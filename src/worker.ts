@@ -5,13 +5,15 @@
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createErpPostingActivities } from './activities/erpPostings';
+import { createMasterDataActivities } from './activities/masterData';
 import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
-import { openDatabase } from './audit/database';
+import { openDatabase } from './database/database';
 import { type Config, loadConfig } from './config';
 import type { ErpSystem } from './domain/erpSystem';
 import type { ErpAdapter } from './erp/adapter';
 import { createExactAdapter } from './erp/exact/adapter';
 import { createExactTransport } from './erp/exact/transport';
+import { type MasterDataStore, createPostgresMasterDataStore } from './masterData/store';
 
 export interface BridgeWorkerOptions {
   connection: NativeConnection;
@@ -19,6 +21,7 @@ export interface BridgeWorkerOptions {
   taskQueue: string;
   adapters: Partial<Record<ErpSystem, ErpAdapter>>;
   audit: AuditTrail;
+  masterData: MasterDataStore;
   /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -29,7 +32,10 @@ export function createBridgeWorker(options: BridgeWorkerOptions): Promise<Worker
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-    activities: createErpPostingActivities({ adapters: options.adapters, audit: options.audit }),
+    activities: {
+      ...createErpPostingActivities({ adapters: options.adapters, audit: options.audit }),
+      ...createMasterDataActivities({ store: options.masterData }),
+    },
   });
 }
 
@@ -37,7 +43,7 @@ export function createBridgeWorker(options: BridgeWorkerOptions): Promise<Worker
 export function erpAdaptersFrom(config: Config, exactBaseUrl: string | undefined = config.exact.baseUrl) {
   const adapters: Partial<Record<ErpSystem, ErpAdapter>> = {};
   if (exactBaseUrl) {
-    adapters.exact = createExactAdapter(createExactTransport({ ...config.exact, baseUrl: exactBaseUrl }));
+    adapters.exact = createExactAdapter(createExactTransport({ ...config.exact, baseUrl: exactBaseUrl }), { defaultEmployeeId: config.exact.defaultEmployeeId });
   }
   return adapters;
 }
@@ -54,6 +60,7 @@ async function main() {
     taskQueue: config.temporal.taskQueue,
     adapters: erpAdaptersFrom(config),
     audit: createPostgresAuditTrail(database.pool),
+    masterData: createPostgresMasterDataStore(database.pool),
   });
   console.log(`Worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   await worker.run();

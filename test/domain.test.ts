@@ -1,23 +1,56 @@
+/**
+ * The pure core, driven without Temporal: the order reducer, its posting plan, the
+ * transformations (units, precision, backflush modes) and corrections.
+ */
 import { describe, expect, it } from 'vitest';
 import { FloorEvent } from '../src/domain/events';
+import type { MasterDataLookup } from '../src/domain/masterData';
+import { erpSyncStatus, orderStatus, planningProblems } from '../src/domain/orderView';
+import { compactPostings, planPostings } from '../src/domain/postingPlan';
+import { type Posting, amountsOf } from '../src/domain/postings';
 import {
   type ProductionOrderState,
   applyEvent,
   correctMapping,
-  erpSyncStatus,
   initialState,
+  materialsWithoutMasterData,
   nextPendingPosting,
-  orderStatus,
-  planPostings,
+  recordMasterData,
   recordNeedsAttention,
   recordPosted,
+  skipPosting,
 } from '../src/domain/productionOrder';
-import { add, sum } from '../src/domain/quantity';
+import { add, round, subtract, sum } from '../src/domain/quantity';
 import { floorEvents } from './harness';
 
 const events = floorEvents('P1', '4711');
 const start = () => initialState({ workflowId: 'production-order/P1/4711', plant: 'P1', productionOrder: '4711', erpSystem: 'exact' });
+const envelope = (id: string, occurredAt = '2026-11-25T09:00:00Z') => ({ eventId: id, source: 'mes', plant: 'P1', productionOrder: '4711', occurredAt });
+const consume = (id: string, material: string, quantity: string, unit = 'kg', extra: object = {}) => ({ ...envelope(id), type: 'MaterialConsumed', material, quantity, unit, ...extra });
+const report = (id: string, fields: object) => ({ ...envelope(id), type: 'QuantityReported', unit: 'pc', ...fields });
+const correction = (id: string, correctsEventId: string, replacement?: object) => ({ ...envelope(id, '2026-11-26T08:00:00Z'), type: 'EventCorrected', correctsEventId, reason: 'miscounted', ...(replacement ? { replacement } : {}) });
+const time = (id: string, fields: object) => ({ ...envelope(id), type: 'TimeBooked', ...fields });
+
 const run = (state: ProductionOrderState, raw: unknown[]) => raw.map((e) => FloorEvent.parse(e)).reduce((s, e) => planPostings(applyEvent(s, e)), state);
+/** The ERP takes every pending posting; document ids are "doc-<sequence>". */
+const postAll = (state: ProductionOrderState) =>
+  state.postings.filter((p) => p.status === 'Pending').reduce((s, p) => planPostings(recordPosted(s, p.sequence, `doc-${p.sequence}`)), state);
+/** What the ERP holds per line after every posting went through: documents minus reversals. */
+const ledger = (state: ProductionOrderState) => {
+  const lines: Record<string, Record<string, string>> = {};
+  for (const p of state.postings.filter((p) => p.status === 'Posted')) {
+    const line = (lines[p.lineKey] ??= {});
+    for (const [name, value] of Object.entries(amountsOf(p.content))) {
+      line[name] = p.content.kind === 'Reversal' ? subtract(line[name] ?? '0', value!) : add(line[name] ?? '0', value!);
+    }
+  }
+  return lines;
+};
+const kinds = (postings: Posting[]) => postings.map((p) => (p.content.kind === 'Reversal' ? `Reversal of ${p.content.of.kind} ${JSON.stringify(amountsOf(p.content))}` : `${p.content.kind} ${JSON.stringify(amountsOf(p.content))}`));
+const withMasterData = (state: ProductionOrderState, lookup: MasterDataLookup) => planPostings(recordMasterData(state, lookup));
+/** What the workflow's lookup records when the cache knows none of the order's materials. */
+const noMasterData = (state: ProductionOrderState) =>
+  withMasterData(state, { materials: Object.fromEntries(materialsWithoutMasterData(state).map((m) => [m, null])), ...(state.masterData ? {} : { bom: [] }) });
 
 describe('quantities', () => {
   it('add decimals exactly, where binary floats would not', () => {
@@ -25,67 +58,260 @@ describe('quantities', () => {
     expect(add('0.1', '0.2')).toBe('0.3');
     expect(sum(Array.from({ length: 1000 }, () => '0.001'))).toBe('1');
   });
+
+  it('never writes exponent notation, and rounds half away from zero', () => {
+    expect(subtract('0.00000002', '0.00000001')).toBe('0.00000001');
+    expect(round('2.5', 0)).toBe('3');
+    expect(round('0.1235', 3)).toBe('0.124');
+  });
 });
 
 describe('production order reducer', () => {
   it('ignores a resent event and counts it once', () => {
     const state = run(start(), [events.released(), events.quantity('a', '10', '1'), events.quantity('a', '10', '1')]);
-    expect(state.good).toBe('10');
-    expect(state.scrap).toBe('1');
+    expect(state.output).toMatchObject({ good: '10', scrap: '1' });
     expect(state.duplicatesIgnored).toBe(1);
     expect(orderStatus(state)).toBe('InProduction');
   });
 
-  it('holds quantities reported before the release, then counts them', () => {
+  it('holds output reported before the release, then counts it', () => {
     const early = run(start(), [events.quantity('a', '3')]);
-    expect(early.good).toBe('0');
+    expect(early.output.good).toBe('0');
     expect(orderStatus(early)).toBe('AwaitingRelease');
     expect(erpSyncStatus(early)).toBe('Pending');
     const released = run(early, [events.released()]);
-    expect(released.good).toBe('3');
-    expect(released.heldQuantityReports).toEqual([]);
+    expect(released.output.good).toBe('3');
+    expect(released.heldEvents).toEqual([]);
+  });
+
+  it('counts only the last operation of the routing as the order output, and confirms every operation', () => {
+    const release = { ...events.released('10'), operations: [{ operation: '0010', workCentre: 'SAW' }, { operation: '0020', workCentre: 'WELD' }] };
+    let state = run(start(), [release, report('r1', { operation: '0010', good: '10', scrap: '1', reasonCode: 'BURR' }), report('r2', { operation: '0020', good: '9', rework: '1' })]);
+    expect(state.output).toMatchObject({ good: '9', scrap: '0', rework: '1' });
+    expect(kinds(state.postings)).toEqual(['OperationConfirmation {"yield":"10","scrap":"1","rework":"0"}', 'OperationConfirmation {"yield":"9","scrap":"0","rework":"1"}']);
+    expect(state.postings[0]!.content).toMatchObject({ operation: '0010', workCentre: 'SAW', reasonCode: 'BURR', final: false });
+    // Completing an operation sends a final confirmation, even with nothing new to confirm.
+    state = postAll(state);
+    state = run(state, [{ ...envelope('op1-done'), type: 'OperationCompleted', operation: '0010' }]);
+    expect(kinds(state.postings.slice(2))).toEqual(['OperationConfirmation {"yield":"0","scrap":"0","rework":"0"}']);
+    expect(state.postings[2]!.content).toMatchObject({ operation: '0010', final: true });
+    // An operation outside the routing is refused, with the reason.
+    state = run(state, [report('r3', { operation: '0030', good: '1' })]);
+    expect(state.rejectedEvents.at(-1)).toMatchObject({ eventId: 'r3', reason: expect.stringContaining('not in the order\'s routing') });
   });
 
   it('plans one receipt of the good quantity at completion, and more only for what arrives later', () => {
     let state = run(start(), [events.released(), events.quantity('a', '7.5', '2'), events.completed()]);
-    expect(state.postings.map((p) => [p.content.quantity, p.idempotencyKey])).toEqual([['7.5', 'production-order/P1/4711#1']]);
-    state = recordPosted(state, 1, 'doc-1');
+    expect(state.postings.map((p) => [amountsOf(p.content).quantity, p.idempotencyKey])).toEqual([['7.5', 'production-order/P1/4711#1']]);
+    state = noMasterData(recordPosted(state, 1, 'doc-1'));
     expect(erpSyncStatus(state)).toBe('InSync');
     state = run(state, [events.quantity('late', '0.5')]);
-    expect(state.postings.map((p) => p.content.quantity)).toEqual(['7.5', '0.5']);
+    expect(state.postings.map((p) => amountsOf(p.content).quantity)).toEqual(['7.5', '0.5']);
     expect(nextPendingPosting(state)?.sequence).toBe(2);
   });
 
+  it('names the events each posting carries', () => {
+    const state = run(start(), [events.released(), consume('c1', 'STEEL', '1'), consume('c2', 'STEEL', '2'), events.quantity('q', '5'), events.completed()]);
+    // Planned after every event here, so each posting carries the events since its line's last posting.
+    expect(state.postings.map((p) => [p.lineKey, p.sourceEventIds])).toEqual([
+      ['issue|STEEL|kg||', ['c1']],
+      ['issue|STEEL|kg||', ['c2']],
+      ['receipt', ['4711-q']],
+    ]);
+    expect(recordPosted(state, 1, 'doc').postings[0]!.sourceEventIds).toEqual([]);
+  });
+
   it('issues consumption as it arrives, per material, unit and batch, and only the delta after that', () => {
-    const consume = (id: string, material: string, quantity: string, batch?: string) => ({
-      eventId: id, type: 'MaterialConsumed', source: 'mes', plant: 'P1', productionOrder: '4711',
-      occurredAt: '2026-11-25T09:00:00Z', material, quantity, unit: 'kg', ...(batch ? { batch } : {}),
-    });
     const before = run(start(), [consume('c1', 'STEEL', '1.1')]);
     expect(before.postings).toEqual([]); // nothing is planned before the release
-    let state = run(before, [events.released(), consume('c2', 'STEEL', '2.2'), consume('c3', 'STEEL', '0.5', 'B7')]);
-    expect(state.postings.map((p) => [p.content.kind, p.content.material, p.content.quantity])).toEqual([
-      ['MaterialIssue', 'STEEL', '1.1'],
-      ['MaterialIssue', 'STEEL', '2.2'],
-      ['MaterialIssue', 'STEEL', '0.5'],
-    ]);
+    let state = run(before, [events.released(), consume('c2', 'STEEL', '2.2'), consume('c3', 'STEEL', '0.5', 'kg', { batch: 'B7' })]);
+    expect(kinds(state.postings)).toEqual(['MaterialIssue {"quantity":"1.1"}', 'MaterialIssue {"quantity":"2.2"}', 'MaterialIssue {"quantity":"0.5"}']);
     state = run(state, [consume('c4', 'STEEL', '0.7')]);
-    expect(state.postings.at(-1)?.content.quantity).toBe('0.7');
-    expect(state.postings.filter((p) => p.content.kind === 'MaterialIssue').reduce((t, p) => add(t, p.content.quantity), '0')).toBe('4.5');
+    expect(amountsOf(state.postings.at(-1)!.content).quantity).toBe('0.7');
+  });
+
+  it('keeps labour, machine and setup time apart, per operation and person or work centre', () => {
+    const state = run(start(), [
+      events.released(),
+      time('t1', { activity: 'labour', hours: '1.5', employee: 'E7', operation: '0010' }),
+      time('t2', { activity: 'machine', hours: '2', workCentre: 'PRESS', operation: '0010' }),
+      time('t3', { activity: 'labour', hours: '0.25', employee: 'E7', operation: '0010' }),
+      time('t4', { activity: 'setup', hours: '0.5', workCentre: 'PRESS' }),
+    ]);
+    expect(state.postings.map((p) => [p.lineKey, amountsOf(p.content).hours])).toEqual([
+      ['time|labour|0010|E7|', '1.5'],
+      ['time|machine|0010||PRESS', '2'],
+      ['time|labour|0010|E7|', '0.25'],
+      ['time|setup|||PRESS', '0.5'],
+    ]);
+  });
+
+  it('moves good output rejected by an inspection to scrap or rework, and refuses to reject more than is good', () => {
+    const inspect = (id: string, fields: object) => ({ ...envelope(id), type: 'QualityResult', inspection: 'LOT-1', result: 'rejected', unit: 'pc', ...fields });
+    let state = run(start(), [events.released(), events.quantity('q', '10')]);
+    state = run(state, [inspect('i1', { quantity: '2' }), inspect('i2', { quantity: '1', disposition: 'rework' }), { ...envelope('i3'), type: 'QualityResult', inspection: 'LOT-2', result: 'accepted' }]);
+    expect(state.output).toMatchObject({ good: '7', scrap: '2', rework: '1' });
+    expect(state.quality).toEqual({ inspections: 3, rejected: '3' });
+    state = run(state, [inspect('i4', { quantity: '8' })]);
+    expect(state.rejectedEvents).toEqual([expect.objectContaining({ eventId: 'i4', reason: 'rejects 8 pc but only 7 good have been reported' })]);
+    expect(erpSyncStatus(state)).toBe('NeedsAttention');
   });
 
   it('applies a material mapping to postings not yet in the ERP, and sends stuck ones again', () => {
-    let state = run(start(), [events.released(), { eventId: 'c1', type: 'MaterialConsumed', source: 'mes', plant: 'P1', productionOrder: '4711', occurredAt: '2026-11-25T09:00:00Z', material: 'ST', quantity: '3', unit: 'kg' }]);
+    let state = run(start(), [events.released(), consume('c1', 'ST', '3')]);
     state = recordNeedsAttention(state, 1, { type: 'UnknownMaterial', message: 'no plan for ST' });
     state = correctMapping(state, { materials: { ST: 'STEEL' } });
     expect(state.postings[0]).toMatchObject({ status: 'Pending', content: { material: 'ST', erpMaterial: 'STEEL' } });
     expect(state.mappings).toEqual({ materials: { ST: 'STEEL' } });
   });
 
-  it('records an event in a foreign unit as rejected, with the reason', () => {
-    const state = run(start(), [events.released('10', 'pc'), events.quantity('kg', '4', '0', 'kg')]);
-    expect(state.good).toBe('0');
+  it('records output in a foreign unit as rejected, with the reason, once master data has no conversion', () => {
+    let state = run(start(), [events.released('10', 'pc'), events.quantity('kg', '4', '0', 'kg')]);
+    expect(state.heldEvents).toHaveLength(1); // waits for the master data that might convert it
+    state = withMasterData(state, { materials: { BRACKET: null }, bom: [] });
+    expect(state.output.good).toBe('0');
     expect(state.rejectedEvents).toEqual([expect.objectContaining({ eventId: '4711-kg', reason: expect.stringContaining('"kg"') })]);
     expect(erpSyncStatus(state)).toBe('NeedsAttention');
+  });
+});
+
+describe('corrections', () => {
+  it('reverses part of the latest posted issue when a correction lowers consumption, and issues more when it raises it', () => {
+    let state = postAll(run(start(), [events.released(), consume('c1', 'STEEL', '10'), consume('c2', 'STEEL', '4')]));
+    state = run(state, [correction('x1', 'c2', { quantity: '1' })]);
+    expect(kinds(state.postings.slice(2))).toEqual(['Reversal of MaterialIssue {"quantity":"3"}']);
+    expect(state.postings[2]).toMatchObject({ reverses: 2, content: { originalDocumentId: 'doc-2', transactionDate: '2026-11-26' }, sourceEventIds: ['x1'] });
+    state = postAll(state);
+    state = postAll(run(state, [correction('x2', 'c1', { quantity: '12' })]));
+    expect(kinds(state.postings.slice(3))).toEqual(['MaterialIssue {"quantity":"2"}']);
+    // Lowering below the latest document reverses across documents, latest first.
+    state = postAll(run(state, [correction('x3', 'c1', { quantity: '5' })]));
+    expect(state.postings.slice(4).map((p) => [p.reverses, amountsOf(p.content).quantity])).toEqual([[4, '2'], [2, '1'], [1, '4']]);
+    expect(ledger(state)).toEqual({ 'issue|STEEL|kg||': { quantity: '6' } });
+  });
+
+  it('moves consumption to another material when a correction changes the material', () => {
+    let state = postAll(run(start(), [events.released(), consume('c1', 'STEEL', '5')]));
+    state = postAll(run(state, [correction('x', 'c1', { material: 'ALU' })]));
+    expect(ledger(state)).toEqual({ 'issue|STEEL|kg||': { quantity: '0' }, 'issue|ALU|kg||': { quantity: '5' } });
+  });
+
+  it('reverses a posted receipt whole and receipts what remains, when a correction lowers the good quantity', () => {
+    let state = postAll(run(start(), [events.released(), events.quantity('a', '6'), events.quantity('b', '4'), events.completed()]));
+    state = postAll(run(state, [correction('x', '4711-b', { good: '1' })]));
+    expect(kinds(state.postings.slice(1))).toEqual(['Reversal of FinishedGoodsReceipt {"quantity":"10"}', 'FinishedGoodsReceipt {"quantity":"7"}']);
+    expect(ledger(state)).toEqual({ receipt: { quantity: '7' } });
+  });
+
+  it('cancels an event without a replacement, and waits for the reversal until its original is posted', () => {
+    let state = run(start(), [events.released(), consume('c1', 'STEEL', '5'), correction('x', 'c1')]);
+    expect(state.consumption['STEEL|kg||']!.quantity).toBe('0');
+    expect(kinds(state.postings)).toEqual(['MaterialIssue {"quantity":"5"}']); // still on its way
+    expect(erpSyncStatus(state)).toBe('Pending');
+    state = noMasterData(postAll(postAll(state)));
+    expect(kinds(state.postings)).toEqual(['MaterialIssue {"quantity":"5"}', 'Reversal of MaterialIssue {"quantity":"5"}']);
+    expect(erpSyncStatus(state)).toBe('InSync');
+  });
+
+  it('holds a correction that arrives before its event, and applies it when the event comes', () => {
+    let state = run(start(), [events.released(), correction('x', 'late', { quantity: '2' })]);
+    expect(state.heldCorrections).toHaveLength(1);
+    expect(erpSyncStatus(state)).toBe('Pending');
+    state = run(state, [consume('late', 'STEEL', '9')]);
+    expect(state.heldCorrections).toEqual([]);
+    expect(kinds(state.postings)).toEqual(['MaterialIssue {"quantity":"2"}']);
+  });
+
+  it('corrects time and a held output report, and refuses a replacement that does not fit the event', () => {
+    let state = postAll(run(start(), [events.released(), time('t', { activity: 'machine', hours: '3', workCentre: 'PRESS' })]));
+    state = postAll(run(state, [correction('x1', 't', { hours: '2.5' })]));
+    expect(kinds(state.postings.slice(1))).toEqual(['Reversal of TimePosting {"hours":"3"}', 'TimePosting {"hours":"2.5"}']);
+    state = run(state, [correction('x2', 't', { quantity: '1' })]);
+    expect(state.rejectedEvents.at(-1)).toMatchObject({ eventId: 'x2', reason: 'replacement.quantity: is not a field of TimeBooked' });
+    state = run(state, [correction('x3', '4711-rel')]);
+    expect(state.rejectedEvents.at(-1)?.reason).toMatch(/is not one of QuantityReported/);
+    const held = run(start(), [events.quantity('q', '5'), correction('x4', '4711-q', { good: '4' }), events.released()]);
+    expect(held.output.good).toBe('4');
+  });
+
+  it('takes back a skipped posting without sending anything to the ERP', () => {
+    let state = run(start(), [events.released(), consume('c1', 'PAINT', '2', 'l')]);
+    state = skipPosting(recordNeedsAttention(state, 1, { type: 'BackflushedByErp', message: '' }), 1, 'Exact backflushes paint');
+    state = noMasterData(run(state, [correction('x', 'c1')]));
+    expect(state.postings[1]).toMatchObject({ status: 'Skipped', reverses: 1, skipReason: 'takes back posting 1, which was skipped' });
+    expect(erpSyncStatus(state)).toBe('InSync');
+  });
+});
+
+describe('master data transformations', () => {
+  const steel = { plant: 'P1', material: 'STEEL', baseUnit: 'kg', conversions: { g: '0.001', t: '1000' }, decimals: 3, backflush: 'actual' as const };
+
+  it('asks for the master data of the header, its BOM and every consumed material, once', () => {
+    let state = run(start(), [events.released(), consume('c1', 'STEEL', '1')]);
+    expect(materialsWithoutMasterData(state)).toEqual(['BRACKET', 'STEEL']);
+    state = withMasterData(state, { materials: { BRACKET: null, STEEL: steel }, bom: [] });
+    expect(materialsWithoutMasterData(state)).toEqual([]);
+    expect(materialsWithoutMasterData(run(state, [consume('c2', 'ALU', '1')]))).toEqual(['ALU']);
+  });
+
+  it('converts floor units to the ERP base unit and rounds to its precision, carrying the remainder', () => {
+    let state = withMasterData(run(start(), [events.released()]), { materials: { BRACKET: null, STEEL: steel }, bom: [] });
+    state = postAll(run(state, [consume('c1', 'STEEL', '1234.5678', 'g'), consume('c2', 'STEEL', '0.0004', 't')]));
+    // 1.2345678 kg rounds to 1.235; 0.4 kg more makes 1.6345678, rounded 1.635: the 0.0004 kg is not lost.
+    expect(state.postings.map((p) => [p.lineKey, p.content.kind === 'MaterialIssue' && p.content.unit, amountsOf(p.content).quantity])).toEqual([
+      ['issue|STEEL|g||', 'kg', '1.235'],
+      ['issue|STEEL|t||', 'kg', '0.4'],
+    ]);
+    // 0.6 g more (1.2351678 kg) posts nothing yet; 0.4 g after that (1.2355678 kg) brings the carried remainder to 0.001 kg.
+    state = postAll(run(state, [consume('c3', 'STEEL', '0.6', 'g')]));
+    expect(state.postings).toHaveLength(2);
+    state = postAll(run(state, [consume('c4', 'STEEL', '0.4', 'g')]));
+    expect(amountsOf(state.postings.at(-1)!.content).quantity).toBe('0.001');
+    expect(ledger(state)['issue|STEEL|g||']).toEqual({ quantity: '1.236' });
+  });
+
+  it('stops a line the master data cannot convert, as a planning problem an operator sees', () => {
+    const state = run(withMasterData(run(start(), [events.released()]), { materials: { BRACKET: null, STEEL: steel }, bom: [] }), [consume('c1', 'STEEL', '3', 'lb')]);
+    expect(state.postings).toEqual([]);
+    expect(planningProblems(state)).toEqual([{ lineKey: 'issue|STEEL|lb||', message: expect.stringContaining('no conversion from "lb"') }]);
+    expect(erpSyncStatus(state)).toBe('NeedsAttention');
+  });
+
+  it('never issues what the ERP backflushes or what is not tracked, and derives what the BOM implies', () => {
+    const header = { plant: 'P1', material: 'BRACKET', baseUnit: 'pc', conversions: { box: '12' }, decimals: 0, backflush: 'actual' as const };
+    let state = withMasterData(run(start(), [events.released('100')]), {
+      materials: {
+        BRACKET: header,
+        PAINT: { plant: 'P1', material: 'PAINT', baseUnit: 'l', conversions: {}, backflush: 'erp' },
+        GREASE: { plant: 'P1', material: 'GREASE', baseUnit: 'kg', conversions: {}, backflush: 'none' },
+        BOLT: { plant: 'P1', material: 'BOLT', baseUnit: 'pc', conversions: {}, decimals: 0, backflush: 'derived' },
+        SHEET: { plant: 'P1', material: 'SHEET', baseUnit: 'kg', conversions: {}, decimals: 3, backflush: 'derived' },
+      },
+      bom: [
+        { plant: 'P1', parentMaterial: 'BRACKET', component: 'BOLT', quantityPer: '2', yieldFactor: '1', scrapAllowance: '0' },
+        // 0.3 kg per bracket, 5 % lost in cutting, 2 % allowance: 0.3 × 1.02 ÷ 0.95 kg per unit produced.
+        { plant: 'P1', parentMaterial: 'BRACKET', component: 'SHEET', quantityPer: '0.3', yieldFactor: '0.95', scrapAllowance: '0.02' },
+      ],
+    });
+    state = run(state, [consume('c1', 'PAINT', '1.8', 'l'), consume('c2', 'GREASE', '0.1', 'kg'), consume('c3', 'BOLT', '40', 'pc')]);
+    expect(state.postings).toEqual([]); // paint, grease and the floor's bolt count are not issued
+    // 1 box of good and 1 unit scrapped: 13 brackets produced, in the ERP's pieces.
+    state = postAll(run(state, [events.quantity('q1', '1', '0', 'box'), events.quantity('q2', '0', '1')]));
+    expect(state.output).toMatchObject({ good: '12', scrap: '1' });
+    expect(ledger(state)).toEqual({ 'issue|derived|BOLT': { quantity: '26' }, 'issue|derived|SHEET': { quantity: '4.187' } });
+    state = postAll(run(state, [events.completed()]));
+    expect(ledger(state).receipt).toEqual({ quantity: '12' });
+  });
+});
+
+describe('long orders', () => {
+  it('compacts settled postings into line totals that planning still counts', () => {
+    let state = run(start(), [events.released()]);
+    for (let i = 0; i < 520; i++) state = postAll(run(state, [consume(`c${i}`, 'STEEL', '1')]));
+    const compacted = compactPostings(state);
+    expect(compacted.postings.length).toBe(500);
+    expect(compacted.archivedLines['issue|STEEL|kg||']).toEqual({ quantity: '20' });
+    const next = postAll(run(compacted, [consume('last', 'STEEL', '1')]));
+    expect(next.postings.at(-1)).toMatchObject({ sequence: 521, content: { quantity: '1' } });
   });
 });

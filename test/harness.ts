@@ -8,9 +8,10 @@ import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { inject } from 'vitest';
 import { type AuditTrail, createPostgresAuditTrail } from '../src/audit/auditTrail';
-import { openDatabase } from '../src/audit/database';
+import { openDatabase } from '../src/database/database';
 import { loadConfig } from '../src/config';
-import { type ExactSimulator, type ExactSimulatorOptions, createExactSimulator } from '../src/erp/exact/simulator';
+import { type ExactSimulator, type ExactSimulatorOptions, SIMULATOR_EMPLOYEE_ID, createExactSimulator } from '../src/erp/exact/simulator';
+import { type MasterDataStore, createPostgresMasterDataStore } from '../src/masterData/store';
 import { createStarterApi } from '../src/starters/api';
 import { createBridgeWorker, erpAdaptersFrom } from '../src/worker';
 
@@ -22,6 +23,7 @@ export const testDatabaseUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://po
 export interface Bridge {
   env: TestWorkflowEnvironment;
   audit: AuditTrail;
+  masterData: MasterDataStore;
   /** What a worker of this bridge needs in its environment to run as its own process. */
   workerEnv: Record<string, string>;
   simulator: ExactSimulator;
@@ -48,6 +50,7 @@ export async function startBridge(
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
     POSTING_RETRY_INITIAL_INTERVAL: '200ms',
     ORDER_CLOSE_AFTER: '2s',
+    EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID,
     ...env,
   });
   const schema = `audit_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -56,8 +59,14 @@ export async function startBridge(
   const databaseUrl = `${testDatabaseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   const database = await openDatabase(databaseUrl);
   const audit = createPostgresAuditTrail(database.pool);
+  const masterData = createPostgresMasterDataStore(database.pool);
   const testEnv = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address });
-  const simulator = createExactSimulator({ division: config.exact.division, accessTokens: [config.exact.accessToken], rateLimit: options.rateLimit });
+  const simulator = createExactSimulator({
+    division: config.exact.division,
+    accessTokens: [config.exact.accessToken],
+    employees: [SIMULATOR_EMPLOYEE_ID],
+    rateLimit: options.rateLimit,
+  });
   const simulatorUrl = await simulator.listen(0);
   const worker = options.worker === false ? undefined : await createBridgeWorker({
     connection: testEnv.nativeConnection,
@@ -65,10 +74,11 @@ export async function startBridge(
     taskQueue: config.temporal.taskQueue,
     adapters: erpAdaptersFrom(config, simulatorUrl),
     audit,
+    masterData,
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
   const workerRun = worker?.run();
-  const api = createStarterApi({ client: testEnv.client, taskQueue: config.temporal.taskQueue, orders: config.orders });
+  const api = createStarterApi({ client: testEnv.client, taskQueue: config.temporal.taskQueue, orders: config.orders, masterData });
   const starterUrl = await api.listen({ host: '127.0.0.1', port: 0 });
 
   async function post(path: string, body?: unknown) {
@@ -83,11 +93,13 @@ export async function startBridge(
   return {
     env: testEnv,
     audit,
+    masterData,
     workerEnv: {
       TEMPORAL_ADDRESS: config.temporal.address!,
       TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
       DATABASE_URL: databaseUrl,
       EXACT_BASE_URL: simulatorUrl,
+      EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID,
     },
     simulator,
     simulatorUrl,
@@ -133,4 +145,13 @@ export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) 
     if (accept(value) || Date.now() > deadline) return value;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** The attempt on which each completed activity of a type finished, from the workflow's history. */
+export async function activityAttempts(handle: { fetchHistory(): Promise<{ events?: any[] | null }> }, activityType: string): Promise<number[]> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const scheduled = new Map(events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => [String(e.eventId), e.activityTaskScheduledEventAttributes.activityType?.name]));
+  return events
+    .filter((e) => e.activityTaskStartedEventAttributes && scheduled.get(String(e.activityTaskStartedEventAttributes.scheduledEventId)) === activityType)
+    .map((e) => e.activityTaskStartedEventAttributes.attempt);
 }

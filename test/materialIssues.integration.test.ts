@@ -53,7 +53,7 @@ describe('material consumption reaches Exact as material issues', () => {
       (v) => v.postings.filter((p) => p.status === 'NeedsAttention').length === 2 && !v.postings.some((p) => p.status === 'Pending'),
     );
     expect(stuck.erpSyncStatus).toBe('NeedsAttention');
-    expect(stuck.postings.filter((p) => p.status === 'NeedsAttention').map((p) => [p.content.material, p.error?.type])).toEqual(
+    expect(stuck.postings.filter((p) => p.status === 'NeedsAttention').map((p) => [p.content.kind === 'MaterialIssue' && p.content.material, p.error?.type])).toEqual(
       expect.arrayContaining([['BOLT-M8-ZN', 'UnknownMaterial'], ['PAINT', 'BackflushedByErp']]),
     );
     // Everything else flowed: steel issued exactly once in total, and the receipt posted.
@@ -61,7 +61,7 @@ describe('material consumption reaches Exact as material issues', () => {
     expect((await bridge.ledger()).filter((e) => e.entity === 'manufacturing/ShopOrderReceipts')).toHaveLength(1);
 
     // Skip first: a mapping correction sends every stuck posting again.
-    const paint = stuck.postings.find((p) => p.content.material === 'PAINT')!;
+    const paint = stuck.postings.find((p) => p.content.kind === 'MaterialIssue' && p.content.material === 'PAINT')!;
     expect((await bridge.post(`/v1/orders/${plant}/${order}/postings/${paint.sequence}/skip`, { reason: 'Exact backflushes paint' })).status).toBe(200);
     const mapped = await bridge.post(`/v1/orders/${plant}/${order}/mappings`, { materials: { 'BOLT-M8-ZN': 'BOLT-M8' } });
     expect(mapped.status).toBe(200);

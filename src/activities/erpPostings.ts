@@ -14,6 +14,8 @@ export interface PostToErpInput extends PostingRequest {
   erpSystem: ErpSystem;
   workflowId: string;
   sequence: number;
+  /** The floor events whose quantities the posting carries, for the audit trail. */
+  sourceEventIds: string[];
 }
 
 export interface ErpPostingDependencies {
@@ -51,7 +53,9 @@ export function createErpPostingActivities({ adapters, audit }: ErpPostingDepend
         idempotencyKey: input.idempotencyKey,
         attempt,
         posting: input.content,
+        sourceEventIds: input.sourceEventIds,
         exchanges,
+        notes: result?.notes ?? [],
         outcome: outcomeOf(result, error),
         erpDocumentId: result?.erpDocumentId,
         errorType: error instanceof ErpError ? error.type : error ? 'UnexpectedError' : undefined,

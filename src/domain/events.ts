@@ -1,68 +1,198 @@
 /**
- * Shop-floor events as the MES sends them: one envelope, a `type` discriminator,
- * versioned. Every field is validated here and nowhere else.
+ * Shop-floor events as the MES, QMS and machines send them: one envelope, a `type`
+ * discriminator, versioned. Every field is validated here and nowhere else. Names
+ * follow ISA-95 where it has one (material consumed actual, production performance).
  */
 import { z } from 'zod';
 import { Decimal, NonNegativeDecimal } from './quantity';
 
 /** Plant and order references become part of workflow ids, so they are kept to safe characters. */
-const Reference = z
+export const Reference = z
   .string()
   .min(1, 'must not be empty')
   .max(40, 'must be at most 40 characters')
   .regex(/^[A-Za-z0-9._-]+$/, 'may contain only letters, digits, ".", "_" and "-"');
 
-export const UnitOfMeasure = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(10, 'must be at most 10 characters');
+export const UnitOfMeasure = z.string().min(1, 'must not be empty').max(10, 'must be at most 10 characters');
+export const MaterialCode = z.string().min(1, 'must not be empty').max(60, 'must be at most 60 characters');
+
+const text = (max: number) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const Operation = text(20);
+const WorkCentre = text(40);
+const Employee = text(40);
+const ReasonCode = text(20);
 
 const Envelope = z.object({
   version: z.literal('v1').default('v1'),
-  eventId: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  eventId: text(200),
   occurredAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with offset' }),
-  source: z.string().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+  source: text(100),
   plant: Reference,
   productionOrder: Reference,
 });
 
+export const RoutingStep = z.object({ operation: Operation, workCentre: WorkCentre.optional() });
+export type RoutingStep = z.infer<typeof RoutingStep>;
+
 export const OrderReleased = Envelope.extend({
   type: z.literal('OrderReleased'),
-  material: z.string().min(1, 'must not be empty').max(60, 'must be at most 60 characters'),
+  material: MaterialCode,
   plannedQuantity: NonNegativeDecimal,
   unit: UnitOfMeasure,
+  /** The order's number in the ERP, where the MES numbers its work orders differently. */
+  erpOrder: text(40).optional(),
+  /** The routing in sequence. When given, the last operation's good quantity is the order's output. */
+  operations: z
+    .array(RoutingStep)
+    .min(1, 'must list at least one operation, or be left out')
+    .max(100, 'must list at most 100 operations')
+    .refine((steps) => new Set(steps.map((s) => s.operation)).size === steps.length, 'must not list an operation twice')
+    .optional(),
 });
 export type OrderReleased = z.infer<typeof OrderReleased>;
 
+export const OperationStarted = Envelope.extend({
+  type: z.literal('OperationStarted'),
+  operation: Operation,
+  workCentre: WorkCentre.optional(),
+  /** The machine the operation runs on; machine readings go to the order running there. */
+  machine: text(40).optional(),
+  employee: Employee.optional(),
+});
+export type OperationStarted = z.infer<typeof OperationStarted>;
+
+export const OperationCompleted = Envelope.extend({
+  type: z.literal('OperationCompleted'),
+  operation: Operation,
+  workCentre: WorkCentre.optional(),
+});
+export type OperationCompleted = z.infer<typeof OperationCompleted>;
+
+/** Production performance: conforming (good), non-conforming (scrap) and rework quantities. */
 export const QuantityReported = Envelope.extend({
   type: z.literal('QuantityReported'),
   good: NonNegativeDecimal.default('0'),
   scrap: NonNegativeDecimal.default('0'),
+  rework: NonNegativeDecimal.default('0'),
   unit: UnitOfMeasure,
-  operation: z.string().max(20).optional(),
-  workCentre: z.string().max(40).optional(),
+  operation: Operation.optional(),
+  workCentre: WorkCentre.optional(),
+  /** Why units were scrapped or sent to rework. */
+  reasonCode: ReasonCode.optional(),
 });
 export type QuantityReported = z.infer<typeof QuantityReported>;
 
 /** Material actually consumed for the order (ISA-95 material consumed actual), not the BOM's theory. */
 export const MaterialConsumed = Envelope.extend({
   type: z.literal('MaterialConsumed'),
-  material: z.string().min(1, 'must not be empty').max(60, 'must be at most 60 characters'),
+  material: MaterialCode,
   quantity: NonNegativeDecimal,
   unit: UnitOfMeasure,
-  batch: z.string().min(1).max(40).optional(),
-  storageLocation: z.string().min(1).max(40).optional(),
-  operation: z.string().max(20).optional(),
+  batch: text(40).optional(),
+  storageLocation: text(40).optional(),
+  operation: Operation.optional(),
 });
 export type MaterialConsumed = z.infer<typeof MaterialConsumed>;
+
+export const TimeActivity = z.enum(['setup', 'labour', 'machine']);
+export type TimeActivity = z.infer<typeof TimeActivity>;
+
+/** Hours worked on the order: a person's labour, a machine's run time, or setup. */
+export const TimeBooked = Envelope.extend({
+  type: z.literal('TimeBooked'),
+  activity: TimeActivity,
+  hours: NonNegativeDecimal,
+  operation: Operation.optional(),
+  employee: Employee.optional(),
+  workCentre: WorkCentre.optional(),
+}).superRefine((event, ctx) => {
+  if (event.activity === 'labour' && !event.employee) {
+    ctx.addIssue({ code: 'custom', path: ['employee'], message: 'is required for labour time: whose hours are these?' });
+  }
+  if (event.activity !== 'labour' && !event.workCentre) {
+    ctx.addIssue({ code: 'custom', path: ['workCentre'], message: `is required for ${event.activity} time: which work centre ran?` });
+  }
+});
+export type TimeBooked = z.infer<typeof TimeBooked>;
+
+/**
+ * An inspection's result. A rejection with a quantity moves that many good units to
+ * scrap (or rework), so the conforming / non-conforming split follows the inspection.
+ */
+export const QualityResult = Envelope.extend({
+  type: z.literal('QualityResult'),
+  inspection: text(40),
+  result: z.enum(['accepted', 'rejected']),
+  quantity: NonNegativeDecimal.optional(),
+  unit: UnitOfMeasure.optional(),
+  disposition: z.enum(['scrap', 'rework']).optional(),
+  operation: Operation.optional(),
+  characteristic: text(40).optional(),
+  measuredValue: Decimal.optional(),
+  reasonCode: ReasonCode.optional(),
+}).superRefine((event, ctx) => {
+  if (event.quantity !== undefined && !event.unit) ctx.addIssue({ code: 'custom', path: ['unit'], message: 'is required with a quantity' });
+  if (event.result === 'accepted' && event.disposition) {
+    ctx.addIssue({ code: 'custom', path: ['disposition'], message: 'applies to rejected units only' });
+  }
+});
+export type QualityResult = z.infer<typeof QualityResult>;
 
 export const OrderCompleted = Envelope.extend({
   type: z.literal('OrderCompleted'),
 });
 export type OrderCompleted = z.infer<typeof OrderCompleted>;
 
-export const FloorEvent = z.discriminatedUnion('type', [OrderReleased, QuantityReported, MaterialConsumed, OrderCompleted]);
+/** The fields a correction may replace; the corrected event must still be valid for its type. */
+export const CorrectionReplacement = z
+  .strictObject({
+    good: NonNegativeDecimal.optional(),
+    scrap: NonNegativeDecimal.optional(),
+    rework: NonNegativeDecimal.optional(),
+    quantity: NonNegativeDecimal.optional(),
+    hours: NonNegativeDecimal.optional(),
+    unit: UnitOfMeasure.optional(),
+    material: MaterialCode.optional(),
+    batch: text(40).optional(),
+    storageLocation: text(40).optional(),
+    operation: Operation.optional(),
+    workCentre: WorkCentre.optional(),
+    employee: Employee.optional(),
+    reasonCode: ReasonCode.optional(),
+    disposition: z.enum(['scrap', 'rework']).optional(),
+  })
+  .refine((r) => Object.keys(r).length > 0, 'must replace at least one field; leave replacement out to cancel the event');
+export type CorrectionReplacement = z.infer<typeof CorrectionReplacement>;
+
+/**
+ * Corrects an earlier QuantityReported, MaterialConsumed, TimeBooked or QualityResult by
+ * its eventId: with a replacement, the original counts as if it had carried those fields;
+ * without one, it is cancelled. Whatever the ERP already holds of it is reversed.
+ */
+export const EventCorrected = Envelope.extend({
+  type: z.literal('EventCorrected'),
+  correctsEventId: text(200),
+  reason: text(200),
+  replacement: CorrectionReplacement.optional(),
+});
+export type EventCorrected = z.infer<typeof EventCorrected>;
+
+export const FloorEvent = z.discriminatedUnion('type', [
+  OrderReleased,
+  OperationStarted,
+  OperationCompleted,
+  QuantityReported,
+  MaterialConsumed,
+  TimeBooked,
+  QualityResult,
+  OrderCompleted,
+  EventCorrected,
+]);
 export type FloorEvent = z.infer<typeof FloorEvent>;
 export type FloorEventType = FloorEvent['type'];
+
+/** Events whose quantities a later EventCorrected may change. */
+export type CorrectableEvent = QuantityReported | MaterialConsumed | TimeBooked | QualityResult;
+export const correctableEventTypes: readonly FloorEventType[] = ['QuantityReported', 'MaterialConsumed', 'TimeBooked', 'QualityResult'];
 
 export { Decimal };

@@ -1,42 +1,109 @@
 /**
- * What the bridge asks an ERP to book. A posting is derived from the order's state,
- * numbered in sequence per order, and carries an idempotency key that stays the same
- * however often the post is retried.
+ * What the bridge asks an ERP to book, in the ERP's units and precision but not yet in
+ * any ERP's format (each adapter maps these). A posting is derived from the order's
+ * state, numbered in sequence per order, and carries an idempotency key that stays the
+ * same however often the post is retried.
  */
+import type { TimeActivity } from './events';
 import type { Decimal } from './quantity';
 
-/** Finished goods booked into stock against the shop order (the conforming quantity). */
-export interface FinishedGoodsReceipt {
-  kind: 'FinishedGoodsReceipt';
+interface PostingBase {
   plant: string;
   productionOrder: string;
-  /** The order's reference in the ERP; the MES reference unless an operator mapped it. */
+  /** The order's reference in the ERP: the MES reference unless the release or an operator mapped it. */
   erpOrderReference: string;
-  material: string;
-  quantity: Decimal;
-  unit: string;
   /** The floor's date of the transaction, YYYY-MM-DD. */
   transactionDate: string;
 }
 
-/** Material issued to the shop order: what the floor actually consumed. */
-export interface MaterialIssue {
+/** Material issued to the order: what the floor consumed, or what its output implies. */
+export interface MaterialIssue extends PostingBase {
   kind: 'MaterialIssue';
-  plant: string;
-  productionOrder: string;
-  erpOrderReference: string;
-  /** The floor's material code, and the ERP's item code for it (the same unless an operator mapped it). */
+  /** The floor's material code, and the ERP's item code for it. */
   material: string;
   erpMaterial: string;
   quantity: Decimal;
   unit: string;
   batch?: string;
   storageLocation?: string;
-  transactionDate: string;
+  /** actual: the floor's reported consumption; derived: implied by output through the bill of materials. */
+  basis: 'actual' | 'derived';
 }
 
-export type PostingContent = FinishedGoodsReceipt | MaterialIssue;
+/** Finished goods booked into stock against the order: its conforming output. */
+export interface FinishedGoodsReceipt extends PostingBase {
+  kind: 'FinishedGoodsReceipt';
+  material: string;
+  erpMaterial: string;
+  quantity: Decimal;
+  unit: string;
+}
+
+/** Progress of one operation: conforming (yield), non-conforming (scrap) and rework quantities. */
+export interface OperationConfirmation extends PostingBase {
+  kind: 'OperationConfirmation';
+  operation: string;
+  workCentre?: string;
+  yield: Decimal;
+  scrap: Decimal;
+  rework: Decimal;
+  unit: string;
+  /** The operation is complete on the floor: the final confirmation. */
+  final: boolean;
+  /** Why units were scrapped or reworked (the latest reason the floor gave). */
+  reasonCode?: string;
+}
+
+/** Labour, machine or setup hours booked on the order. */
+export interface TimePosting extends PostingBase {
+  kind: 'TimePosting';
+  activity: TimeActivity;
+  hours: Decimal;
+  operation?: string;
+  /** The floor's employee and work centre, and the ERP's ids for them where an operator mapped them. */
+  employee?: string;
+  erpEmployee?: string;
+  workCentre?: string;
+}
+
+export type DocumentPosting = MaterialIssue | FinishedGoodsReceipt | OperationConfirmation | TimePosting;
+
+/**
+ * Takes back (part of) a posted document because a correction lowered what the floor
+ * reported. `of` is the original with the amounts being taken back: material issues are
+ * reversed in part, everything else whole (and what remains is posted again).
+ */
+export interface Reversal extends PostingBase {
+  kind: 'Reversal';
+  of: DocumentPosting;
+  /** The ERP document being reversed. */
+  originalDocumentId: string;
+}
+
+export type PostingContent = DocumentPosting | Reversal;
 export type PostingKind = PostingContent['kind'];
+
+/** The amounts a posting carries, by name: what the plan compares against the floor's totals. */
+export type Amounts = Partial<Record<'quantity' | 'yield' | 'scrap' | 'rework' | 'hours', Decimal>>;
+
+export function amountsOf(content: PostingContent): Amounts {
+  switch (content.kind) {
+    case 'MaterialIssue':
+    case 'FinishedGoodsReceipt':
+      return { quantity: content.quantity };
+    case 'OperationConfirmation':
+      return { yield: content.yield, scrap: content.scrap, rework: content.rework };
+    case 'TimePosting':
+      return { hours: content.hours };
+    case 'Reversal':
+      return amountsOf(content.of);
+  }
+}
+
+/** The same document carrying other amounts (a delta, or the part of it being reversed). */
+export function withAmounts<T extends DocumentPosting>(content: T, amounts: Amounts): T {
+  return { ...content, ...amounts };
+}
 
 /** Skipped: an operator decided the ERP shall not get this posting, and said why. */
 export type PostingStatus = 'Pending' | 'Posted' | 'NeedsAttention' | 'Skipped';
@@ -50,15 +117,39 @@ export interface PostingError {
 export interface Posting {
   sequence: number;
   idempotencyKey: string;
+  /** The line of the plan this posting belongs to, e.g. "issue|STEEL|kg||" or "receipt". */
+  lineKey: string;
   content: PostingContent;
   status: PostingStatus;
+  /** For a reversal: the sequence of the posting it takes back. */
+  reverses?: number;
   /** The ERP's own id of the document, once posted. */
   erpDocumentId?: string;
   error?: PostingError;
   skipReason?: string;
+  /** The floor events whose quantities this posting carries (ids kept until it is posted; the audit trail keeps them after). */
+  sourceEventIds: string[];
+  /** Events up to this order-local sequence number are covered by this posting's line. */
+  coversEventsThrough: number;
 }
 
 /** Stable across retries, replays and continue-as-new: the order's workflow id and the posting's sequence. */
 export function postingIdempotencyKey(workflowId: string, sequence: number): string {
   return `${workflowId}#${sequence}`;
+}
+
+/** A short human description of a posting, for logs and the Web UI. */
+export function describePosting(content: PostingContent): string {
+  switch (content.kind) {
+    case 'MaterialIssue':
+      return `issue ${content.quantity} ${content.unit} ${content.erpMaterial}`;
+    case 'FinishedGoodsReceipt':
+      return `receipt ${content.quantity} ${content.unit} ${content.erpMaterial}`;
+    case 'OperationConfirmation':
+      return `confirmation ${content.operation}: ${content.yield} good, ${content.scrap} scrap, ${content.rework} rework ${content.unit}${content.final ? ' (final)' : ''}`;
+    case 'TimePosting':
+      return `${content.activity} ${content.hours} h${content.operation ? ` on ${content.operation}` : ''}`;
+    case 'Reversal':
+      return `reversal of ${describePosting(content.of)}`;
+  }
 }

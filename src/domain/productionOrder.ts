@@ -1,22 +1,29 @@
 /**
  * The production order as the floor reports it, kept as a pure reducer: no I/O,
- * no clock, no Temporal. The workflow feeds it events and posting outcomes; tests
- * can drive it directly.
+ * no clock, no Temporal. The workflow feeds it events, master data and posting
+ * outcomes; tests can drive it directly. What the ERP must hold is derived from this
+ * state by the posting plan (postingPlan.ts).
  */
 import type { ErpSystem } from './erpSystem';
-import type { FloorEvent } from './events';
-import { type Posting, type PostingContent, type PostingError, postingIdempotencyKey } from './postings';
-import { type Decimal, ZERO, add, compare, subtract } from './quantity';
-
-/** Where the order stands on the floor. */
-export type OrderStatus = 'AwaitingRelease' | 'Released' | 'InProduction' | 'Completed';
-/** Whether the ERP holds everything the floor reported. */
-export type ErpSyncStatus = 'InSync' | 'Pending' | 'NeedsAttention';
+import {
+  type CorrectableEvent,
+  type EventCorrected,
+  FloorEvent,
+  type OrderReleased,
+  type RoutingStep,
+  type TimeActivity,
+  correctableEventTypes,
+} from './events';
+import type { MasterDataLookup, OrderMasterData } from './masterData';
+import type { Posting, PostingError } from './postings';
+import { type Decimal, ZERO, add, compare, isPositive, multiply, negate } from './quantity';
 
 export interface RejectedEvent {
   eventId: string;
   type: FloorEvent['type'];
   reason: string;
+  /** Set when an operator has seen the rejection and dealt with it. */
+  acknowledged?: string;
 }
 
 /**
@@ -25,12 +32,41 @@ export interface RejectedEvent {
  * same order is not recognised; MES retries come within minutes, far inside that.
  */
 export const DEDUPLICATION_WINDOW = 10_000;
+/**
+ * How many recent events an order keeps whole, so that a correction can find what its
+ * target added, and postings can name the events they carry. An older event can no
+ * longer be corrected (the correction is rejected with that reason).
+ */
+export const CORRECTION_WINDOW = 2_000;
+/** Rejected events kept in the state; older ones remain in the workflow's history. */
+const REJECTED_EVENTS_KEPT = 200;
 
-/** References an operator corrected because the ERP did not know the floor's. */
+/** References an operator mapped because the ERP did not know the floor's. */
 export interface MappingCorrections {
   erpOrderReference?: string;
   /** Floor material code → ERP item code. */
   materials?: Record<string, string>;
+  /** Floor employee (badge) → ERP employee id. */
+  employees?: Record<string, string>;
+}
+
+export interface Quantities {
+  good: Decimal;
+  scrap: Decimal;
+  rework: Decimal;
+}
+
+export interface OperationProgress {
+  operation: string;
+  workCentre?: string;
+  machine?: string;
+  /** In the order's unit. */
+  quantities: Quantities;
+  reasonCode?: string;
+  startedOn?: string;
+  completedOn?: string;
+  /** Date (YYYY-MM-DD) of the latest report counted here. */
+  lastDate: string;
 }
 
 /** What the floor consumed of one material (in one unit, from one batch and location). */
@@ -40,25 +76,63 @@ export interface Consumption {
   batch?: string;
   storageLocation?: string;
   quantity: Decimal;
-  /** Date (YYYY-MM-DD) of the latest consumption counted here. */
   lastDate: string;
 }
+
+export interface TimeLine {
+  activity: TimeActivity;
+  operation?: string;
+  employee?: string;
+  workCentre?: string;
+  hours: Decimal;
+  lastDate: string;
+}
+
+/** One of the order's most recent events: what it fed, and (if correctable) what it carried as applied. */
+export interface RecentEvent {
+  /** Order-local sequence number: the order's eventsReceived when it arrived. */
+  seq: number;
+  eventId: string;
+  /** The totals this event fed (see sourcesOf); a posting of a line names the events that fed it. */
+  sources: string[];
+  applied?: CorrectableEvent;
+}
+
+export interface PlanningProblem {
+  lineKey: string;
+  message: string;
+}
+
+/**
+ * The planning rules an order runs by, fixed when it starts: 1 for orders started before
+ * operation confirmations, time postings and master data existed (they plan material
+ * issues and receipts only, without master data); 2 for everything else.
+ */
+export type PlanRevision = 1 | 2;
 
 export interface ProductionOrderState {
   workflowId: string;
   plant: string;
   productionOrder: string;
   erpSystem: ErpSystem;
-  released?: { material: string; plannedQuantity: Decimal; unit: string };
+  planRevision: PlanRevision;
+  released?: { material: string; plannedQuantity: Decimal; unit: string; erpOrder?: string; operations?: RoutingStep[] };
   /** Date (YYYY-MM-DD) the floor declared the order complete. */
   completedOn?: string;
   startedProduction: boolean;
-  /** Quantity-reporting events held until the release tells the order's unit. */
-  heldQuantityReports: Extract<FloorEvent, { type: 'QuantityReported' }>[];
-  good: Decimal;
-  scrap: Decimal;
+  /** The order's output, in the order's unit: conforming (good) and non-conforming quantities. */
+  output: Quantities & { lastDate?: string };
+  operations: Record<string, OperationProgress>;
   /** Keyed by consumptionKey(material, unit, batch, storageLocation). */
   consumption: Record<string, Consumption>;
+  /** Keyed by timeKey(activity, operation, employee, workCentre). */
+  time: Record<string, TimeLine>;
+  quality: { inspections: number; rejected: Decimal };
+  /** Events waiting for what they need: the release (routing, unit) or master data (unit conversion). */
+  heldEvents: CorrectableEvent[];
+  /** Corrections whose event has not arrived yet. */
+  heldCorrections: EventCorrected[];
+  recent: RecentEvent[];
   /** The most recent event ids, oldest first, at most DEDUPLICATION_WINDOW. */
   seenEventIds: string[];
   /** Distinct events received, applied or rejected. */
@@ -66,30 +140,56 @@ export interface ProductionOrderState {
   duplicatesIgnored: number;
   mappings: MappingCorrections;
   rejectedEvents: RejectedEvent[];
+  /** Loaded by the workflow after the release; undefined until then. */
+  masterData?: OrderMasterData;
   postings: Posting[];
+  /** Net amounts of settled postings compacted out of `postings`, by line. */
+  archivedLines: Record<string, Record<string, Decimal>>;
   lastEventAt?: string;
 }
 
-export function initialState(init: {
-  workflowId: string;
-  plant: string;
-  productionOrder: string;
-  erpSystem: ErpSystem;
-}): ProductionOrderState {
+const noQuantities = (): Quantities => ({ good: ZERO, scrap: ZERO, rework: ZERO });
+
+export function initialState(init: { workflowId: string; plant: string; productionOrder: string; erpSystem: ErpSystem; planRevision?: PlanRevision }): ProductionOrderState {
   return {
+    planRevision: 2,
     ...init,
     startedProduction: false,
-    heldQuantityReports: [],
-    good: ZERO,
-    scrap: ZERO,
+    output: noQuantities(),
+    operations: {},
     consumption: {},
+    time: {},
+    quality: { inspections: 0, rejected: ZERO },
+    heldEvents: [],
+    heldCorrections: [],
+    recent: [],
     seenEventIds: [],
     eventsReceived: 0,
     duplicatesIgnored: 0,
     mappings: {},
     rejectedEvents: [],
     postings: [],
+    archivedLines: {},
   };
+}
+
+/**
+ * Takes a floor event as it arrived (a signal's payload): validated again here, since any
+ * client can signal and payloads recorded under an older schema replay through this too
+ * (defaults fill what they lack). A payload that is not a valid event is recorded as a
+ * rejected event, never dropped and never allowed to fail the workflow.
+ */
+export function receiveEvent(state: ProductionOrderState, payload: unknown): ProductionOrderState {
+  const parsed = FloorEvent.safeParse(payload);
+  if (parsed.success) return applyEvent(state, parsed.data);
+  const raw = (typeof payload === 'object' && payload !== null ? payload : {}) as { eventId?: unknown; type?: unknown };
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
+  const rejected: RejectedEvent = {
+    eventId: typeof raw.eventId === 'string' ? raw.eventId : '(no eventId)',
+    type: (typeof raw.type === 'string' ? raw.type : '(no type)') as FloorEvent['type'],
+    reason: `not a valid floor event: ${problems}`,
+  };
+  return { ...state, eventsReceived: state.eventsReceived + 1, rejectedEvents: [...state.rejectedEvents, rejected].slice(-REJECTED_EVENTS_KEPT) };
 }
 
 /** Applies one floor event. Duplicates (same eventId) change nothing but a counter. */
@@ -97,149 +197,335 @@ export function applyEvent(state: ProductionOrderState, event: FloorEvent): Prod
   if (state.seenEventIds.includes(event.eventId)) {
     return { ...state, duplicatesIgnored: state.duplicatesIgnored + 1 };
   }
+  const seq = state.eventsReceived + 1;
   const seen: ProductionOrderState = {
     ...state,
     seenEventIds: [...state.seenEventIds, event.eventId].slice(-DEDUPLICATION_WINDOW),
-    eventsReceived: state.eventsReceived + 1,
+    eventsReceived: seq,
     lastEventAt: latest(state.lastEventAt, event.occurredAt),
   };
-  const mismatch = referenceMismatch(state, event);
-  if (mismatch) return reject(seen, event, mismatch);
+  const next = applyNew(seen, event, seq);
+  // Every event the order took (applied or rejected) is remembered, so a correction can say what became of it.
+  const taken = !next.heldEvents.includes(event as CorrectableEvent) && next.recent.at(-1)?.eventId !== event.eventId;
+  return taken ? remember(next, seq, event.eventId, []) : next;
+}
 
-  switch (event.type) {
-    case 'OrderReleased': {
-      const released = { material: event.material, plannedQuantity: event.plannedQuantity, unit: event.unit };
-      const held = seen.heldQuantityReports;
-      return held.reduce(countQuantity, { ...seen, released, heldQuantityReports: [] });
-    }
-    case 'QuantityReported':
-      return seen.released ? countQuantity(seen, event) : { ...seen, heldQuantityReports: [...seen.heldQuantityReports, event] };
-    case 'MaterialConsumed':
-      return countConsumption(seen, event);
-    case 'OrderCompleted':
-      return { ...seen, completedOn: seen.completedOn ?? event.occurredAt.slice(0, 10) };
+function applyNew(seen: ProductionOrderState, event: FloorEvent, seq: number): ProductionOrderState {
+  if (event.plant !== seen.plant || event.productionOrder !== seen.productionOrder) {
+    return reject(seen, event, `event is for ${event.plant}/${event.productionOrder}, this order is ${seen.plant}/${seen.productionOrder}`);
   }
+  switch (event.type) {
+    case 'OrderReleased':
+      return release(seen, event);
+    case 'OperationStarted': {
+      const refusal = unknownOperation(seen, event.operation);
+      if (refusal) return reject(seen, event, refusal);
+      const progress = operationProgress(seen, event.operation, event.occurredAt);
+      const started = {
+        ...progress,
+        startedOn: progress.startedOn ?? dateOf(event.occurredAt),
+        ...(event.workCentre ? { workCentre: event.workCentre } : {}),
+        ...(event.machine ? { machine: event.machine } : {}),
+      };
+      return { ...seen, startedProduction: true, operations: { ...seen.operations, [event.operation]: started } };
+    }
+    case 'OperationCompleted': {
+      const refusal = unknownOperation(seen, event.operation);
+      if (refusal) return reject(seen, event, refusal);
+      const progress = operationProgress(seen, event.operation, event.occurredAt);
+      const completed = { ...progress, completedOn: progress.completedOn ?? dateOf(event.occurredAt) };
+      return remember({ ...seen, operations: { ...seen.operations, [event.operation]: completed } }, seq, event.eventId, [`operation|${event.operation}`]);
+    }
+    case 'OrderCompleted':
+      return { ...seen, completedOn: seen.completedOn ?? dateOf(event.occurredAt) };
+    case 'EventCorrected':
+      return correct(seen, event);
+    default:
+      return applyCorrectable(seen, event, seq);
+  }
+}
+
+function release(state: ProductionOrderState, event: OrderReleased): ProductionOrderState {
+  const before = state.released;
+  if (before && (before.material !== event.material || before.unit !== event.unit)) {
+    return reject(state, event, `order was released for ${before.material} in ${before.unit}; a release for ${event.material} in ${event.unit} cannot change that`);
+  }
+  const released = {
+    material: event.material,
+    plannedQuantity: event.plannedQuantity,
+    unit: event.unit,
+    ...(event.erpOrder ?? before?.erpOrder ? { erpOrder: event.erpOrder ?? before?.erpOrder } : {}),
+    ...(event.operations ?? before?.operations ? { operations: event.operations ?? before?.operations } : {}),
+  };
+  return applyHeldEvents({ ...state, released });
+}
+
+/** A quantity-bearing event: applied now, or held until the order knows what it needs. */
+function applyCorrectable(state: ProductionOrderState, event: CorrectableEvent, seq: number): ProductionOrderState {
+  if (mustWait(state, event)) return { ...state, heldEvents: [...state.heldEvents, event] };
+  const applied = applyQuantities(state, event, 1);
+  if (typeof applied === 'string') return reject(state, event, applied);
+  const withEvent = remember(applied, seq, event.eventId, sourcesOf(state, event), event);
+  return applyHeldCorrections(withEvent, event.eventId);
+}
+
+/** Output reports need the release (routing, unit); reports in another unit need master data too. */
+function mustWait(state: ProductionOrderState, event: CorrectableEvent): boolean {
+  if (event.type !== 'QuantityReported' && event.type !== 'QualityResult') return false;
+  if (!state.released) return true;
+  return event.unit !== undefined && event.unit !== state.released.unit && !state.masterData;
+}
+
+/** Re-applies held events once the release or master data has arrived; each keeps its place in the order's sequence. */
+function applyHeldEvents(state: ProductionOrderState): ProductionOrderState {
+  const held = state.heldEvents;
+  if (held.length === 0) return state;
+  return held.reduce<ProductionOrderState>(
+    (s, event) => (mustWait(s, event) ? { ...s, heldEvents: [...s.heldEvents, event] } : applyCorrectable(s, event, s.eventsReceived)),
+    { ...state, heldEvents: [] },
+  );
+}
+
+/**
+ * Adds (sign 1) or takes away (sign -1) what an event carries. Returns the reason when
+ * the event cannot be applied; the state is then unchanged.
+ */
+function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, sign: 1 | -1): ProductionOrderState | string {
+  const signed = (q: Decimal) => (sign === 1 ? q : negate(q));
+  const date = dateOf(event.occurredAt);
+  switch (event.type) {
+    case 'MaterialConsumed': {
+      const key = consumptionKey(event);
+      const before = state.consumption[key];
+      const counted: Consumption = {
+        material: event.material,
+        unit: event.unit,
+        ...(event.batch ? { batch: event.batch } : {}),
+        ...(event.storageLocation ? { storageLocation: event.storageLocation } : {}),
+        quantity: add(before?.quantity ?? ZERO, signed(event.quantity)),
+        lastDate: later(before?.lastDate, date),
+      };
+      return { ...state, startedProduction: true, consumption: { ...state.consumption, [key]: counted } };
+    }
+    case 'TimeBooked': {
+      const key = timeKey(event);
+      const before = state.time[key];
+      const line: TimeLine = {
+        activity: event.activity,
+        ...(event.operation ? { operation: event.operation } : {}),
+        ...(event.employee ? { employee: event.employee } : {}),
+        ...(event.workCentre ? { workCentre: event.workCentre } : {}),
+        hours: add(before?.hours ?? ZERO, signed(event.hours)),
+        lastDate: later(before?.lastDate, date),
+      };
+      return { ...state, startedProduction: true, time: { ...state.time, [key]: line } };
+    }
+    case 'QuantityReported': {
+      const refusal = event.operation ? unknownOperation(state, event.operation) : undefined;
+      if (refusal) return refusal;
+      const factor = toOrderUnit(state, event.unit);
+      if ('problem' in factor) return factor.problem;
+      const inOrderUnit = (q: Decimal) => signed(multiply(q, factor.factor));
+      const delta: Quantities = { good: inOrderUnit(event.good), scrap: inOrderUnit(event.scrap), rework: inOrderUnit(event.rework) };
+      return addOutput({ ...state, startedProduction: true }, delta, event.operation, date, event.reasonCode);
+    }
+    case 'QualityResult': {
+      if (sign === 1) state = { ...state, quality: { ...state.quality, inspections: state.quality.inspections + 1 } };
+      if (event.result !== 'rejected' || event.quantity === undefined) return state;
+      const refusal = event.operation ? unknownOperation(state, event.operation) : undefined;
+      if (refusal) return refusal;
+      const factor = toOrderUnit(state, event.unit!);
+      if ('problem' in factor) return factor.problem;
+      const rejected = multiply(event.quantity, factor.factor);
+      const good = event.operation ? (state.operations[event.operation]?.quantities.good ?? ZERO) : state.output.good;
+      if (sign === 1 && compare(rejected, good) > 0) {
+        return `rejects ${rejected} ${state.released!.unit} but only ${good} good ${event.operation ? `of operation ${event.operation} ` : ''}have been reported`;
+      }
+      const moved = signed(rejected);
+      const delta: Quantities = { ...noQuantities(), good: negate(moved), [event.disposition ?? 'scrap']: moved };
+      const withOutput = addOutput(state, delta, event.operation, date, event.reasonCode);
+      return { ...withOutput, quality: { ...withOutput.quality, rejected: add(withOutput.quality.rejected, moved) } };
+    }
+  }
+}
+
+/**
+ * The factor that turns a quantity in `unit` into the order's unit, or why there is none.
+ * Only multiplication is used, so no precision is lost: another unit converts only where
+ * the master data's base unit is the order's unit.
+ */
+function toOrderUnit(state: ProductionOrderState, unit: string): { factor: Decimal } | { problem: string } {
+  const { unit: orderUnit, material } = state.released!;
+  if (unit === orderUnit) return { factor: '1' };
+  const master = state.masterData?.materials[material];
+  const factor = master?.baseUnit === orderUnit ? master.conversions[unit] : undefined;
+  return factor
+    ? { factor }
+    : { problem: `unit "${unit}" differs from the order's unit "${orderUnit}" and the master data of ${material} converts no "${unit}" to "${orderUnit}"` };
+}
+
+/** Counts output at its operation, and as the order's output where it is the last operation's (or no routing is known). */
+function addOutput(state: ProductionOrderState, delta: Quantities, operation: string | undefined, date: string, reasonCode: string | undefined): ProductionOrderState {
+  const plus = (a: Quantities, b: Quantities): Quantities => ({ good: add(a.good, b.good), scrap: add(a.scrap, b.scrap), rework: add(a.rework, b.rework) });
+  let next = state;
+  if (isOrderOutput(state, operation)) {
+    next = { ...next, output: { ...plus(next.output, delta), lastDate: later(next.output.lastDate, date) } };
+  }
+  if (operation) {
+    const progress = operationProgress(next, operation, date);
+    const reported = isPositive(delta.scrap) || isPositive(delta.rework) ? reasonCode : undefined;
+    next = {
+      ...next,
+      operations: {
+        ...next.operations,
+        [operation]: { ...progress, quantities: plus(progress.quantities, delta), lastDate: later(progress.lastDate, date), ...(reported ? { reasonCode: reported } : {}) },
+      },
+    };
+  }
+  return next;
+}
+
+function isOrderOutput(state: ProductionOrderState, operation: string | undefined): boolean {
+  const routing = state.released?.operations;
+  return !operation || !routing || routing.at(-1)!.operation === operation;
+}
+
+function unknownOperation(state: ProductionOrderState, operation: string): string | undefined {
+  const routing = state.released?.operations;
+  if (!routing || routing.some((step) => step.operation === operation)) return undefined;
+  return `operation ${operation} is not in the order's routing (${routing.map((s) => s.operation).join(', ')})`;
+}
+
+function operationProgress(state: ProductionOrderState, operation: string, occurredAt: string): OperationProgress {
+  const routed = state.released?.operations?.find((s) => s.operation === operation);
+  return (
+    state.operations[operation] ?? {
+      operation,
+      ...(routed?.workCentre ? { workCentre: routed.workCentre } : {}),
+      quantities: noQuantities(),
+      lastDate: dateOf(occurredAt),
+    }
+  );
+}
+
+/** The totals an event feeds: a posting line names the events that fed its source. */
+function sourcesOf(state: ProductionOrderState, event: CorrectableEvent): string[] {
+  switch (event.type) {
+    case 'MaterialConsumed':
+      return [`consumption|${consumptionKey(event)}`];
+    case 'TimeBooked':
+      return [`time|${timeKey(event)}`];
+    case 'QuantityReported':
+    case 'QualityResult':
+      return [...(isOrderOutput(state, event.operation) ? ['output'] : []), ...(event.operation ? [`operation|${event.operation}`] : [])];
+  }
+}
+
+function remember(state: ProductionOrderState, seq: number, eventId: string, sources: string[], applied?: CorrectableEvent): ProductionOrderState {
+  const entry: RecentEvent = { seq, eventId, sources, ...(applied ? { applied } : {}) };
+  return { ...state, recent: [...state.recent, entry].slice(-CORRECTION_WINDOW) };
+}
+
+/**
+ * Applies a correction to the event it names: what that event added is taken away and
+ * the corrected event (or nothing, for a cancellation) is applied in its place. A
+ * correction that arrives before its event waits for it.
+ */
+function correct(state: ProductionOrderState, correction: EventCorrected): ProductionOrderState {
+  const id = correction.correctsEventId;
+  const held = state.heldEvents.find((e) => e.eventId === id);
+  if (held) {
+    const replaced = correctedEvent(held, correction);
+    if (typeof replaced === 'string') return reject(state, correction, replaced);
+    const heldEvents = state.heldEvents.flatMap((e) => (e !== held ? [e] : replaced ? [replaced] : []));
+    return { ...state, heldEvents };
+  }
+  const entry = state.recent.findLast((e) => e.eventId === id);
+  if (!entry) {
+    if (state.seenEventIds.includes(id)) return reject(state, correction, `event ${id} is older than the last ${CORRECTION_WINDOW} events of this order and can no longer be corrected; send a new event for the difference`);
+    return { ...state, heldCorrections: [...state.heldCorrections, correction] };
+  }
+  if (!entry.applied) {
+    const what = state.rejectedEvents.some((r) => r.eventId === id) ? 'was rejected' : `is not one of ${correctableEventTypes.join(', ')}`;
+    return reject(state, correction, `event ${id} ${what}; there is nothing a correction could change`);
+  }
+  const replaced = correctedEvent(entry.applied, correction);
+  if (typeof replaced === 'string') return reject(state, correction, replaced);
+  const withdrawn = applyQuantities(state, entry.applied, -1);
+  if (typeof withdrawn === 'string') return reject(state, correction, withdrawn);
+  const reapplied = replaced ? applyQuantities(withdrawn, replaced, 1) : withdrawn;
+  if (typeof reapplied === 'string') return reject(state, correction, `the corrected event cannot be applied: ${reapplied}`);
+  const sources = [...new Set([...entry.sources, ...(replaced ? sourcesOf(state, replaced) : [])])];
+  const recent = reapplied.recent.map((e): RecentEvent => {
+    if (e !== entry) return e;
+    const { applied: _old, ...rest } = e;
+    return replaced ? { ...rest, applied: replaced } : rest;
+  });
+  return remember({ ...reapplied, recent }, state.eventsReceived, correction.eventId, sources);
+}
+
+/** The event as the correction says it should have been, undefined for a cancellation, or why it cannot be. */
+function correctedEvent(original: CorrectableEvent, correction: EventCorrected): CorrectableEvent | undefined | string {
+  if (!correction.replacement) return undefined;
+  const parsed = FloorEvent.safeParse({ ...original, ...correction.replacement });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return `replacement.${issue.path.join('.')}: ${issue.message} for a ${original.type}`;
+  }
+  const stray = Object.keys(correction.replacement).filter((field) => !(field in parsed.data));
+  if (stray.length > 0) return `replacement.${stray[0]}: is not a field of ${original.type}`;
+  return parsed.data as CorrectableEvent;
+}
+
+/** Applies the corrections that arrived before the event they name. */
+function applyHeldCorrections(state: ProductionOrderState, eventId: string): ProductionOrderState {
+  const waiting = state.heldCorrections.filter((c) => c.correctsEventId === eventId);
+  if (waiting.length === 0) return state;
+  const rest = { ...state, heldCorrections: state.heldCorrections.filter((c) => c.correctsEventId !== eventId) };
+  return waiting.reduce(correct, rest);
 }
 
 export function consumptionKey(c: { material: string; unit: string; batch?: string; storageLocation?: string }): string {
   return [c.material, c.unit, c.batch ?? '', c.storageLocation ?? ''].join('|');
 }
 
-function countConsumption(state: ProductionOrderState, event: Extract<FloorEvent, { type: 'MaterialConsumed' }>): ProductionOrderState {
-  const key = consumptionKey(event);
-  const date = event.occurredAt.slice(0, 10);
-  const before = state.consumption[key];
-  const counted: Consumption = {
-    material: event.material,
-    unit: event.unit,
-    ...(event.batch ? { batch: event.batch } : {}),
-    ...(event.storageLocation ? { storageLocation: event.storageLocation } : {}),
-    quantity: add(before?.quantity ?? ZERO, event.quantity),
-    lastDate: before && before.lastDate > date ? before.lastDate : date,
-  };
-  return { ...state, startedProduction: true, consumption: { ...state.consumption, [key]: counted } };
-}
-
-function countQuantity(
-  state: ProductionOrderState,
-  event: Extract<FloorEvent, { type: 'QuantityReported' }>,
-): ProductionOrderState {
-  if (state.released && event.unit !== state.released.unit) {
-    return reject(
-      state,
-      event,
-      `unit "${event.unit}" differs from the order's unit "${state.released.unit}"; no conversion is configured`,
-    );
-  }
-  return { ...state, startedProduction: true, good: add(state.good, event.good), scrap: add(state.scrap, event.scrap) };
-}
-
-function referenceMismatch(state: ProductionOrderState, event: FloorEvent): string | undefined {
-  if (event.plant !== state.plant || event.productionOrder !== state.productionOrder) {
-    return `event is for ${event.plant}/${event.productionOrder}, this order is ${state.plant}/${state.productionOrder}`;
-  }
-  return undefined;
+export function timeKey(t: { activity: TimeActivity; operation?: string; employee?: string; workCentre?: string }): string {
+  return [t.activity, t.operation ?? '', t.employee ?? '', t.workCentre ?? ''].join('|');
 }
 
 function reject(state: ProductionOrderState, event: FloorEvent, reason: string): ProductionOrderState {
-  return { ...state, rejectedEvents: [...state.rejectedEvents, { eventId: event.eventId, type: event.type, reason }] };
+  const rejected = [...state.rejectedEvents, { eventId: event.eventId, type: event.type, reason }];
+  return { ...state, rejectedEvents: rejected.slice(-REJECTED_EVENTS_KEPT) };
+}
+
+function dateOf(occurredAt: string): string {
+  return occurredAt.slice(0, 10);
+}
+
+function later(a: string | undefined, b: string): string {
+  return a !== undefined && a > b ? a : b;
 }
 
 function latest(a: string | undefined, b: string): string {
   return a === undefined || Date.parse(b) > Date.parse(a) ? b : a;
 }
 
-/**
- * Adds the postings the ERP still needs, from what the floor reported minus what
- * earlier postings already carry (whatever their status: a skipped posting is not
- * planned again). Nothing is planned before the release names the order's material.
- * - material issues: as consumption arrives, one per material, unit, batch and location;
- * - the finished-goods receipt: the good quantity, once the order is complete.
- */
-export function planPostings(state: ProductionOrderState): ProductionOrderState {
-  if (!state.released) return state;
-  let next = state;
-  for (const [key, consumed] of Object.entries(state.consumption)) {
-    const issued = sumPostings(next, (c) => c.kind === 'MaterialIssue' && consumptionKey(c) === key);
-    const outstanding = subtract(consumed.quantity, issued);
-    if (compare(outstanding, ZERO) > 0) {
-      next = addPosting(next, {
-        kind: 'MaterialIssue',
-        plant: state.plant,
-        productionOrder: state.productionOrder,
-        erpOrderReference: erpOrderReference(state),
-        material: consumed.material,
-        erpMaterial: erpMaterial(state, consumed.material),
-        quantity: outstanding,
-        unit: consumed.unit,
-        ...(consumed.batch ? { batch: consumed.batch } : {}),
-        ...(consumed.storageLocation ? { storageLocation: consumed.storageLocation } : {}),
-        transactionDate: consumed.lastDate,
-      });
-    }
-  }
-  if (state.completedOn) {
-    const outstanding = subtract(state.good, sumPostings(next, (c) => c.kind === 'FinishedGoodsReceipt'));
-    if (compare(outstanding, ZERO) > 0) {
-      next = addPosting(next, {
-        kind: 'FinishedGoodsReceipt',
-        plant: state.plant,
-        productionOrder: state.productionOrder,
-        erpOrderReference: erpOrderReference(state),
-        material: erpMaterial(state, state.released.material),
-        quantity: outstanding,
-        unit: state.released.unit,
-        transactionDate: state.completedOn,
-      });
-    }
-  }
-  return next;
+/** Master data for the order's materials, as the workflow loaded it; held events that waited for it are applied. */
+export function recordMasterData(state: ProductionOrderState, lookup: MasterDataLookup): ProductionOrderState {
+  const materials = { ...state.masterData?.materials, ...lookup.materials };
+  return applyHeldEvents({ ...state, masterData: { materials, bom: lookup.bom ?? state.masterData?.bom ?? [] } });
 }
 
-function sumPostings(state: ProductionOrderState, matches: (content: PostingContent) => boolean): Decimal {
-  return state.postings.filter((p) => matches(p.content)).reduce<Decimal>((total, p) => add(total, p.content.quantity), ZERO);
-}
-
-function addPosting(state: ProductionOrderState, content: PostingContent): ProductionOrderState {
-  const sequence = state.postings.length + 1;
-  const posting: Posting = { sequence, idempotencyKey: postingIdempotencyKey(state.workflowId, sequence), status: 'Pending', content };
-  return { ...state, postings: [...state.postings, posting] };
-}
-
-function erpOrderReference(state: ProductionOrderState): string {
-  return state.mappings.erpOrderReference ?? state.productionOrder;
-}
-
-function erpMaterial(state: ProductionOrderState, material: string): string {
-  return state.mappings.materials?.[material] ?? material;
-}
-
-export function nextPendingPosting(state: ProductionOrderState): Posting | undefined {
-  return state.postings.find((p) => p.status === 'Pending');
+/** Materials the order needs master data of and has not looked up yet (empty before the release). */
+export function materialsWithoutMasterData(state: ProductionOrderState): string[] {
+  if (!state.released || state.planRevision < 2) return [];
+  const known = state.masterData?.materials ?? {};
+  const wanted = [state.released.material, ...Object.values(state.consumption).map((c) => c.material), ...(state.masterData?.bom.map((c) => c.component) ?? [])];
+  return [...new Set(wanted)].filter((m) => !(m in known));
 }
 
 export function recordPosted(state: ProductionOrderState, sequence: number, erpDocumentId: string): ProductionOrderState {
-  return updatePosting(state, sequence, { status: 'Posted', erpDocumentId, error: undefined });
+  return updatePosting(state, sequence, { status: 'Posted', erpDocumentId, error: undefined, sourceEventIds: [] });
 }
 
 export function recordNeedsAttention(state: ProductionOrderState, sequence: number, error: PostingError): ProductionOrderState {
@@ -253,7 +539,24 @@ export function retryPosting(state: ProductionOrderState, sequence: number): Pro
 
 /** An operator decides the ERP shall not get a posting; its quantity is not planned again. */
 export function skipPosting(state: ProductionOrderState, sequence: number, reason: string): ProductionOrderState {
-  return updatePosting(state, sequence, { status: 'Skipped', skipReason: reason, error: undefined });
+  return updatePosting(state, sequence, { status: 'Skipped', skipReason: reason, error: undefined, sourceEventIds: [] });
+}
+
+/** An operator has dealt with a rejected event (e.g. the MES sent a corrected one); it no longer needs attention. */
+export function acknowledgeRejectedEvent(state: ProductionOrderState, eventId: string, note: string): ProductionOrderState {
+  return { ...state, rejectedEvents: state.rejectedEvents.map((r) => (r.eventId === eventId && !r.acknowledged ? { ...r, acknowledged: note } : r)) };
+}
+
+/** Why a rejected event cannot be acknowledged, or undefined when it can. */
+export function acknowledgementRefusal(state: ProductionOrderState, eventId: string): string | undefined {
+  const rejected = state.rejectedEvents.find((r) => r.eventId === eventId && !r.acknowledged);
+  return rejected ? undefined : `order ${state.workflowId} has no unacknowledged rejected event ${eventId}`;
+}
+
+/** Master data changed (e.g. a conversion was added): the order looks it up again before planning. */
+export function forgetMasterData(state: ProductionOrderState): ProductionOrderState {
+  const { masterData: _forgotten, ...rest } = state;
+  return rest;
 }
 
 /**
@@ -265,17 +568,36 @@ export function correctMapping(state: ProductionOrderState, correction: MappingC
     ...state.mappings,
     ...(correction.erpOrderReference !== undefined ? { erpOrderReference: correction.erpOrderReference } : {}),
     ...(correction.materials ? { materials: { ...state.mappings.materials, ...correction.materials } } : {}),
+    ...(correction.employees ? { employees: { ...state.mappings.employees, ...correction.employees } } : {}),
   };
   const corrected = { ...state, mappings };
   const postings = state.postings.map((p): Posting => {
     if (p.status !== 'Pending' && p.status !== 'NeedsAttention') return p;
-    const content: PostingContent =
-      p.content.kind === 'MaterialIssue'
-        ? { ...p.content, erpOrderReference: erpOrderReference(corrected), erpMaterial: erpMaterial(corrected, p.content.material) }
-        : { ...p.content, erpOrderReference: erpOrderReference(corrected) };
-    return { ...p, content, status: 'Pending', error: undefined };
+    return { ...p, content: withMappings(corrected, p.content), status: 'Pending', error: undefined };
   });
   return { ...corrected, postings };
+}
+
+function withMappings<T extends Posting['content']>(state: ProductionOrderState, content: T): T {
+  const mapped = { ...content, erpOrderReference: erpOrderReference(state) };
+  if (mapped.kind === 'Reversal') return { ...mapped, of: withMappings(state, mapped.of) };
+  if (mapped.kind === 'MaterialIssue' || mapped.kind === 'FinishedGoodsReceipt') return { ...mapped, erpMaterial: erpMaterial(state, mapped.material) };
+  if (mapped.kind === 'TimePosting' && mapped.employee) return { ...mapped, ...erpEmployeeOf(state, mapped.employee) };
+  return mapped;
+}
+
+export function erpOrderReference(state: ProductionOrderState): string {
+  return state.mappings.erpOrderReference ?? state.released?.erpOrder ?? state.productionOrder;
+}
+
+/** The ERP's item code for a floor material: an operator's mapping, else the master data's, else the floor's own. */
+export function erpMaterial(state: ProductionOrderState, material: string): string {
+  return state.mappings.materials?.[material] ?? state.masterData?.materials[material]?.erpMaterial ?? material;
+}
+
+export function erpEmployeeOf(state: ProductionOrderState, employee: string): { erpEmployee?: string } {
+  const mapped = state.mappings.employees?.[employee];
+  return mapped ? { erpEmployee: mapped } : {};
 }
 
 /** Why an operator's action on a posting cannot be taken, or undefined when it can. */
@@ -290,87 +612,11 @@ function updatePosting(state: ProductionOrderState, sequence: number, change: Pa
   return { ...state, postings: state.postings.map((p) => (p.sequence === sequence ? { ...p, ...change } : p)) };
 }
 
+export function nextPendingPosting(state: ProductionOrderState): Posting | undefined {
+  return state.postings.find((p) => p.status === 'Pending');
+}
+
 /** ERP document ids this order already holds for postings of the same kind (for check-before-post). */
 export function postedDocumentIds(state: ProductionOrderState, kind: Posting['content']['kind']): string[] {
-  return state.postings.flatMap((p) =>
-    p.content.kind === kind && p.status === 'Posted' && p.erpDocumentId ? [p.erpDocumentId] : [],
-  );
-}
-
-export function orderStatus(state: ProductionOrderState): OrderStatus {
-  if (!state.released) return 'AwaitingRelease';
-  if (state.completedOn) return 'Completed';
-  return state.startedProduction ? 'InProduction' : 'Released';
-}
-
-export function erpSyncStatus(state: ProductionOrderState): ErpSyncStatus {
-  if (state.rejectedEvents.length > 0 || state.postings.some((p) => p.status === 'NeedsAttention')) {
-    return 'NeedsAttention';
-  }
-  const waiting = state.postings.some((p) => p.status === 'Pending') || state.heldQuantityReports.length > 0;
-  return waiting || (state.completedOn !== undefined && !state.released) ? 'Pending' : 'InSync';
-}
-
-/** Complete on the floor and nothing left for the ERP: the order may close. */
-export function isSettled(state: ProductionOrderState): boolean {
-  return orderStatus(state) === 'Completed' && erpSyncStatus(state) === 'InSync';
-}
-
-/** What an operator (or the MES) sees when asking about the order. */
-export interface ProductionOrderView {
-  workflowId: string;
-  plant: string;
-  productionOrder: string;
-  erpSystem: ErpSystem;
-  orderStatus: OrderStatus;
-  erpSyncStatus: ErpSyncStatus;
-  material?: string;
-  plannedQuantity?: Decimal;
-  unit?: string;
-  good: Decimal;
-  scrap: Decimal;
-  consumption: Consumption[];
-  completedOn?: string;
-  eventsApplied: number;
-  duplicatesIgnored: number;
-  rejectedEvents: RejectedEvent[];
-  mappings: MappingCorrections;
-  postings: Posting[];
-  lastEventAt?: string;
-}
-
-export function viewOf(state: ProductionOrderState): ProductionOrderView {
-  return {
-    workflowId: state.workflowId,
-    plant: state.plant,
-    productionOrder: state.productionOrder,
-    erpSystem: state.erpSystem,
-    orderStatus: orderStatus(state),
-    erpSyncStatus: erpSyncStatus(state),
-    material: state.released?.material,
-    plannedQuantity: state.released?.plannedQuantity,
-    unit: state.released?.unit,
-    good: state.good,
-    scrap: state.scrap,
-    consumption: Object.values(state.consumption),
-    completedOn: state.completedOn,
-    eventsApplied: state.eventsReceived - state.rejectedEvents.length,
-    duplicatesIgnored: state.duplicatesIgnored,
-    rejectedEvents: state.rejectedEvents,
-    mappings: state.mappings,
-    postings: state.postings,
-    lastEventAt: state.lastEventAt,
-  };
-}
-
-/** One line for the Temporal Web UI's current details. */
-export function describe(view: ProductionOrderView): string {
-  const qty = view.unit ? ` ${view.unit}` : '';
-  const posted = view.postings.filter((p) => p.status === 'Posted').length;
-  return [
-    `**${view.orderStatus}** · ERP ${view.erpSyncStatus}`,
-    `good ${view.good}${qty}, scrap ${view.scrap}${qty}` + (view.plannedQuantity ? ` of ${view.plannedQuantity}${qty} planned` : ''),
-    `postings: ${posted}/${view.postings.length} posted` +
-      (view.rejectedEvents.length ? ` · ${view.rejectedEvents.length} rejected event(s)` : ''),
-  ].join('\n\n');
+  return state.postings.flatMap((p) => (p.content.kind === kind && p.status === 'Posted' && p.erpDocumentId ? [p.erpDocumentId] : []));
 }

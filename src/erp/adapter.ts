@@ -16,6 +16,8 @@ export interface PostingResult {
   erpDocumentId: string;
   /** True when the post had already reached the ERP on an earlier attempt and was found, not re-sent. */
   foundExisting: boolean;
+  /** What of the posting the ERP cannot hold (e.g. scrap on an ERP that keeps none), for the audit trail. */
+  notes?: string[];
 }
 
 export interface ErpCapabilities {

@@ -8,13 +8,17 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import Fastify, { type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { type ErpSystem, erpSystemNames } from '../domain/erpSystem';
-import { FloorEvent } from '../domain/events';
+import { FloorEvent, Reference } from '../domain/events';
+import { BomComponent, BomComponentFields, MaterialMaster } from '../domain/masterData';
+import type { MasterDataStore } from '../masterData/store';
 import {
   type ProductionOrderTiming,
+  acknowledgeRejectedEventUpdate,
   correctMappingUpdate,
   floorEventSignal,
   productionOrder,
   productionOrderWorkflowId,
+  reloadMasterDataUpdate,
   retryPostingUpdate,
   skipPostingUpdate,
   statusQuery,
@@ -24,6 +28,8 @@ import { ErpSystemKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../w
 export interface StarterDependencies {
   client: Client;
   taskQueue: string;
+  /** The master data cache the orders' transformations read. */
+  masterData: MasterDataStore;
   orders: {
     defaultErpSystem: ErpSystem;
     erpSystemByPlant: Record<string, ErpSystem>;
@@ -37,6 +43,18 @@ export interface FieldProblem {
 }
 
 const EventOrBatch = z.union([FloorEvent, z.array(FloorEvent).min(1, 'must hold at least one event').max(500, 'must hold at most 500 events')]);
+const MaterialsBody = z.union([MaterialMaster, z.array(MaterialMaster).min(1, 'must hold at least one material').max(1000, 'must hold at most 1000 materials')]);
+const BomBody = z.strictObject({
+  components: z.array(BomComponentFields.omit({ plant: true, parentMaterial: true })).max(500, 'must hold at most 500 components'),
+});
+const MappingBody = z
+  .strictObject({
+    erpOrderReference: z.string().trim().min(1).optional(),
+    materials: z.record(z.string().min(1), z.string().trim().min(1, 'must be a non-empty ERP item code')).optional(),
+    employees: z.record(z.string().min(1), z.string().trim().min(1, 'must be a non-empty ERP employee id')).optional(),
+  })
+  .refine((c) => c.erpOrderReference !== undefined || c.materials !== undefined || c.employees !== undefined, 'give erpOrderReference, materials or employees');
+const Note = (what: string) => z.object({ note: z.string().trim().min(1, `must say ${what}`) });
 
 export function createStarterApi(deps: StarterDependencies) {
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
@@ -53,7 +71,7 @@ export function createStarterApi(deps: StarterDependencies) {
   app.post('/v1/events', async (request, reply) => {
     const parsed = EventOrBatch.safeParse(request.body);
     if (!parsed.success) {
-      return problem(reply, 400, 'Invalid event', 'The event was not accepted; nothing was started.', fieldProblems(request.body, parsed.error));
+      return problem(reply, 400, 'Invalid event', 'The event was not accepted; nothing was started.', unionProblems(request.body, FloorEvent, parsed.error));
     }
     const events = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
     const accepted = [];
@@ -104,15 +122,47 @@ export function createStarterApi(deps: StarterDependencies) {
   });
 
   app.post('/v1/orders/:plant/:order/mappings', async (request, reply) => {
-    const body = z
-      .strictObject({
-        erpOrderReference: z.string().trim().min(1).optional(),
-        materials: z.record(z.string().min(1), z.string().trim().min(1, 'must be a non-empty ERP item code')).optional(),
-      })
-      .refine((c) => c.erpOrderReference !== undefined || c.materials !== undefined, 'give erpOrderReference or materials')
-      .safeParse(request.body ?? {});
+    const body = MappingBody.safeParse(request.body ?? {});
     if (!body.success) return problem(reply, 400, 'Invalid request', 'No mapping was changed.', zodProblems(body.error));
     return onOrder(request.params, reply, (h) => h.executeUpdate(correctMappingUpdate, { args: [body.data] }));
+  });
+
+  app.post('/v1/orders/:plant/:order/rejected-events/:eventId/acknowledge', async (request, reply) => {
+    const body = Note('how the rejection was dealt with').safeParse(request.body ?? {});
+    if (!body.success) return problem(reply, 400, 'Invalid request', 'Nothing was acknowledged.', zodProblems(body.error));
+    const { eventId } = request.params as { eventId: string };
+    return onOrder(request.params, reply, (h) => h.executeUpdate(acknowledgeRejectedEventUpdate, { args: [{ eventId, note: body.data.note }] }));
+  });
+
+  app.post('/v1/orders/:plant/:order/master-data/reload', (request, reply) =>
+    onOrder(request.params, reply, (h) => h.executeUpdate(reloadMasterDataUpdate, { args: [] })),
+  );
+
+  app.put('/v1/master-data/materials', async (request, reply) => {
+    const body = MaterialsBody.safeParse(request.body);
+    if (!body.success) return problem(reply, 400, 'Invalid master data', 'No material was changed.', unionProblems(request.body, MaterialMaster, body.error));
+    const materials = Array.isArray(body.data) ? body.data : [body.data];
+    await deps.masterData.upsertMaterials(materials);
+    return { upserted: materials.length };
+  });
+
+  app.get('/v1/master-data/materials/:plant/:material', async (request, reply) => {
+    const { plant, material } = request.params as { plant: string; material: string };
+    const found = (await deps.masterData.lookup(plant, [material])).materials[material];
+    return found ?? problem(reply, 404, 'Unknown material', `no master data for material ${material} in plant ${plant}`);
+  });
+
+  app.put('/v1/master-data/boms/:plant/:material', async (request, reply) => {
+    const { plant, material } = request.params as { plant: string; material: string };
+    const plantOk = Reference.safeParse(plant);
+    if (!plantOk.success) return problem(reply, 400, 'Invalid request', 'No bill of materials was changed.', [{ field: 'plant', message: plantOk.error.issues[0]!.message }]);
+    const body = BomBody.safeParse(request.body);
+    if (!body.success) return problem(reply, 400, 'Invalid bill of materials', 'No bill of materials was changed.', zodProblems(body.error));
+    const components = body.data.components.map((c) => BomComponent.safeParse({ ...c, plant, parentMaterial: material }));
+    const invalid = components.flatMap((c, i) => (c.success ? [] : c.error.issues.map((issue) => toFieldProblem({ ...issue, path: ['components', i, ...issue.path] }))));
+    if (invalid.length > 0) return problem(reply, 400, 'Invalid bill of materials', 'No bill of materials was changed.', invalid);
+    await deps.masterData.replaceBom(plant, material, components.map((c) => c.data!));
+    return { parentMaterial: material, components: components.length };
   });
 
   return app;
@@ -141,15 +191,15 @@ async function deliver(deps: StarterDependencies, event: FloorEvent): Promise<st
   return workflowId;
 }
 
-function fieldProblems(body: unknown, error: z.ZodError): FieldProblem[] {
-  // A union error hides the per-field issues; report against the shape the caller sent.
+/** A one-or-many union error hides the per-field issues; report them against the shape the caller sent. */
+function unionProblems(body: unknown, item: z.ZodType, error: z.ZodError): FieldProblem[] {
   const issues = Array.isArray(body)
-    ? body.flatMap((item, index) => {
-        const result = FloorEvent.safeParse(item);
+    ? body.flatMap((element, index) => {
+        const result = item.safeParse(element);
         return result.success ? [] : result.error.issues.map((i) => ({ ...i, path: [index, ...i.path] }));
       })
-    : (FloorEvent.safeParse(body).error?.issues ?? error.issues);
-  return issues.map(toFieldProblem);
+    : (item.safeParse(body).error?.issues ?? error.issues);
+  return (issues.length > 0 ? issues : error.issues).map(toFieldProblem);
 }
 
 function zodProblems(error: z.ZodError): FieldProblem[] {

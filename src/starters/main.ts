@@ -1,19 +1,24 @@
 /** The starter API as its own process (`npm run starter`); needs TEMPORAL_ADDRESS. */
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
+import { openDatabase } from '../database/database';
+import { createPostgresMasterDataStore } from '../masterData/store';
 import { createStarterApi } from './api';
 
 async function main() {
   const config = loadConfig();
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required to run the starter API on its own.');
+  if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run the starter API on its own: the master data cache lives there.');
+  const database = await openDatabase(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const api = createStarterApi({ client, taskQueue: config.temporal.taskQueue, orders: config.orders });
+  const api = createStarterApi({ client, taskQueue: config.temporal.taskQueue, orders: config.orders, masterData: createPostgresMasterDataStore(database.pool) });
   const address = await api.listen({ host: config.starter.host, port: config.starter.port });
   console.log(`Starter API listening on ${address}`);
   const stop = async () => {
     await api.close();
     await connection.close();
+    await database.close();
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());

@@ -1,13 +1,39 @@
 /**
- * Exact Online's manufacturing module behind the ERP adapter interface.
- * Exact has no idempotency key, so every post that may have reached Exact before
- * is looked up first (see findPosted), never sent blindly again.
+ * Exact Online's manufacturing module behind the ERP adapter interface. Exact has no
+ * idempotency key, so every post that may have reached Exact before is looked up first
+ * (see findPosted), never sent blindly again. How each posting is recognised:
+ *
+ * | posting | recognised by |
+ * |---|---|
+ * | receipt | shop order, quantity and date, among receipts the order does not already account for (no free-text field) |
+ * | material issue | the posting key in Note, among the material plan's issues |
+ * | confirmation, time | the posting key in Notes, among the shop order's time transactions |
+ * | issue reversal | the posting key in Note, among the original's reversals |
+ * | receipt reversal | any reversal of the original (a receipt is reversed whole, once) |
+ * | confirmation or time reversal | the original time transaction no longer exists |
  */
-import type { FinishedGoodsReceipt, MaterialIssue } from '../../domain/postings';
+import type { FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, PostingContent, Reversal, TimePosting } from '../../domain/postings';
 import { equals } from '../../domain/quantity';
 import { type ErpAdapter, ErpError, type PostingRequest, type PostingResult } from '../adapter';
 import { MaterialPlanType } from './contract';
-import { parseExactDate, type ExactTransport } from './transport';
+import {
+  type TimeTransactionReferences,
+  confirmationBody,
+  confirmationNotCarried,
+  exactShopOrderNumber,
+  isGuid,
+  materialIssueBody,
+  materialReversalBody,
+  shopOrderReceiptBody,
+  shopOrderReversalBody,
+  timePostingBody,
+} from './mapping';
+import { type ExactTransport, odataString, parseExactDate } from './transport';
+
+export interface ExactAdapterOptions {
+  /** The Exact employee (ID) who books machine time, setup time and confirmations; labour time names its own. */
+  defaultEmployeeId?: string;
+}
 
 interface ShopOrderRow {
   ID: string;
@@ -23,9 +49,26 @@ interface MaterialPlanRow {
   Type: number;
 }
 
-interface MaterialIssueRow {
-  StockTransactionId: string;
-  Note: string | null;
+interface RoutingStepRow {
+  ID: string;
+  OperationCode: string | null;
+  LineNumber: number | null;
+  Workcenter: string | null;
+  Backflush: number;
+}
+
+interface CreatedRow {
+  StockTransactionId?: string;
+  ReversalStockTransactionId?: string;
+  ID?: string;
+}
+
+interface KeyedRow {
+  StockTransactionId?: string;
+  ReversalStockTransactionId?: string;
+  ID?: string;
+  Note?: string | null;
+  Notes?: string | null;
 }
 
 interface ShopOrderReceiptRow {
@@ -34,27 +77,177 @@ interface ShopOrderReceiptRow {
   TransactionDate: string;
 }
 
-export function createExactAdapter(transport: ExactTransport): ErpAdapter {
+export function createExactAdapter(transport: ExactTransport, options: ExactAdapterOptions = {}): ErpAdapter {
   async function shopOrderFor(erpOrderReference: string): Promise<ShopOrderRow> {
     const number = exactShopOrderNumber(erpOrderReference);
     const [shopOrder] = await transport.list<ShopOrderRow>('manufacturing/ShopOrders', {
       filter: `ShopOrderNumber eq ${number}`,
       select: ['ID', 'ShopOrderNumber', 'Status'],
     });
-    if (!shopOrder) {
-      throw new ErpError(`Exact Online has no shop order ${number}`, 'needsPerson', 'UnknownShopOrder');
-    }
+    if (!shopOrder) throw new ErpError(`Exact Online has no shop order ${number}`, 'needsPerson', 'UnknownShopOrder');
     return shopOrder;
   }
 
-  async function postReceipt(receipt: FinishedGoodsReceipt): Promise<PostingResult> {
-    const shopOrder = await shopOrderFor(receipt.erpOrderReference);
-    const created = await transport.create<ShopOrderReceiptRow>('manufacturing/ShopOrderReceipts', {
-      ShopOrder: shopOrder.ID,
-      Quantity: toEdmDouble(receipt.quantity),
-      TransactionDate: `${receipt.transactionDate}T00:00:00`,
+  /** The order's material plan for the item: what Exact issues against. */
+  async function materialPlanFor(issue: MaterialIssue): Promise<MaterialPlanRow> {
+    const shopOrder = await shopOrderFor(issue.erpOrderReference);
+    const plans = await transport.list<MaterialPlanRow>('manufacturing/ShopOrderMaterialPlans', {
+      filter: `ShopOrder eq guid'${shopOrder.ID}'`,
+      select: ['ID', 'ItemCode', 'Unit', 'Backflush', 'Type'],
     });
-    return { erpDocumentId: created.StockTransactionId, foundExisting: false };
+    const plan = plans.find((p) => p.ItemCode === issue.erpMaterial && p.Type === MaterialPlanType.Material);
+    if (!plan) {
+      throw new ErpError(
+        `Exact Online shop order ${shopOrder.ShopOrderNumber} has no material plan for item ${issue.erpMaterial}` +
+          (issue.erpMaterial !== issue.material ? ` (floor material ${issue.material})` : ''),
+        'needsPerson',
+        'UnknownMaterial',
+      );
+    }
+    if (plan.Backflush === 1) {
+      throw new ErpError(
+        `Exact Online backflushes item ${plan.ItemCode} on shop order ${shopOrder.ShopOrderNumber}; issuing the actual quantity too would count it twice (set the material's backflush mode to "erp")`,
+        'needsPerson',
+        'BackflushedByErp',
+      );
+    }
+    if (plan.Unit !== issue.unit) {
+      throw new ErpError(`Exact Online plans item ${plan.ItemCode} in ${plan.Unit}, the posting is in ${issue.unit}`, 'needsPerson', 'UnitMismatch');
+    }
+    return plan;
+  }
+
+  /** The shop order's routing step for a floor operation: by operation code, or by line number. */
+  async function routingStepFor(shopOrder: ShopOrderRow, operation: string): Promise<RoutingStepRow> {
+    const steps = await transport.list<RoutingStepRow>('manufacturing/ShopOrderRoutingStepPlans', {
+      filter: `ShopOrder eq guid'${shopOrder.ID}'`,
+      select: ['ID', 'OperationCode', 'LineNumber', 'Workcenter', 'Backflush'],
+    });
+    const step = steps.find((s) => s.OperationCode === operation) ?? steps.find((s) => s.LineNumber !== null && /^\d+$/.test(operation) && s.LineNumber === Number(operation));
+    if (!step) {
+      throw new ErpError(`Exact Online shop order ${shopOrder.ShopOrderNumber} has no routing step for operation ${operation}`, 'needsPerson', 'UnknownOperation');
+    }
+    return step;
+  }
+
+  async function workCentreFor(code: string): Promise<string> {
+    const [row] = await transport.list<{ ID: string }>('manufacturing/Workcenters', { filter: `Code eq ${odataString(code)}`, select: ['ID'] });
+    if (!row) throw new ErpError(`Exact Online has no work centre ${code}`, 'needsPerson', 'UnknownWorkCentre');
+    return row.ID;
+  }
+
+  function employeeFor(time: TimePosting | OperationConfirmation): string {
+    if (time.kind === 'TimePosting' && time.employee) {
+      const id = time.erpEmployee ?? (isGuid(time.employee) ? time.employee : undefined);
+      if (!id || !isGuid(id)) {
+        throw new ErpError(
+          `floor employee ${time.employee} has no Exact Online employee id; map it with correctMapping { "employees": { "${time.employee}": "<Exact employee ID>" } }`,
+          'needsPerson',
+          'UnknownEmployee',
+        );
+      }
+      return id;
+    }
+    if (!options.defaultEmployeeId) {
+      throw new ErpError('Exact Online books time on an employee; set EXACT_DEFAULT_EMPLOYEE_ID for machine time and confirmations', 'needsPerson', 'EmployeeRequired');
+    }
+    return options.defaultEmployeeId;
+  }
+
+  async function timeTransactionReferences(posting: TimePosting | OperationConfirmation): Promise<TimeTransactionReferences> {
+    const employeeId = employeeFor(posting);
+    const shopOrder = await shopOrderFor(posting.erpOrderReference);
+    const step = posting.operation ? await routingStepFor(shopOrder, posting.operation) : undefined;
+    if (step?.Backflush === 1) {
+      throw new ErpError(
+        `Exact Online backflushes routing step ${posting.operation} of shop order ${shopOrder.ShopOrderNumber}; booking it too would count it twice`,
+        'needsPerson',
+        'BackflushedByErp',
+      );
+    }
+    const workCentreId = posting.workCentre ? await workCentreFor(posting.workCentre) : (step?.Workcenter ?? undefined);
+    return { shopOrderId: shopOrder.ID, employeeId, ...(step ? { routingStepPlanId: step.ID } : {}), ...(workCentreId ? { workCentreId } : {}) };
+  }
+
+  async function post({ content, idempotencyKey: key }: PostingRequest): Promise<PostingResult> {
+    switch (content.kind) {
+      case 'FinishedGoodsReceipt': {
+        const shopOrder = await shopOrderFor(content.erpOrderReference);
+        return created(await transport.create<CreatedRow>('manufacturing/ShopOrderReceipts', shopOrderReceiptBody(shopOrder.ID, content)));
+      }
+      case 'MaterialIssue': {
+        refuseBatchAndLocation(content);
+        const plan = await materialPlanFor(content);
+        return created(await transport.create<CreatedRow>('manufacturing/MaterialIssues', materialIssueBody(plan.ID, content, key)));
+      }
+      case 'OperationConfirmation': {
+        const body = confirmationBody(await timeTransactionReferences(content), content, key);
+        return { ...created(await transport.create<CreatedRow>('manufacturing/TimeTransactions', body)), notes: confirmationNotCarried(content) };
+      }
+      case 'TimePosting':
+        return created(await transport.create<CreatedRow>('manufacturing/TimeTransactions', timePostingBody(await timeTransactionReferences(content), content, key)));
+      case 'Reversal':
+        return postReversal(content, key);
+    }
+  }
+
+  async function postReversal(reversal: Reversal, key: string): Promise<PostingResult> {
+    const original = reversal.originalDocumentId;
+    switch (reversal.of.kind) {
+      case 'MaterialIssue':
+        return created(await transport.create<CreatedRow>('manufacturing/MaterialReversals', materialReversalBody(original, reversal.of, reversal.transactionDate, key)));
+      case 'FinishedGoodsReceipt':
+        return created(await transport.create<CreatedRow>('manufacturing/ShopOrderReversals', shopOrderReversalBody(original, reversal.transactionDate, key)));
+      case 'OperationConfirmation':
+      case 'TimePosting':
+        await transport.remove('manufacturing/TimeTransactions', original);
+        return { erpDocumentId: original, foundExisting: false };
+    }
+  }
+
+  async function findPosted({ content, idempotencyKey: key, knownDocumentIds }: PostingRequest): Promise<PostingResult | undefined> {
+    switch (content.kind) {
+      case 'FinishedGoodsReceipt':
+        return findReceipt(content, knownDocumentIds);
+      case 'MaterialIssue': {
+        const plan = await materialPlanFor(content);
+        return findByNote('manufacturing/MaterialIssues', `ShopOrderMaterialPlan eq guid'${plan.ID}'`, key);
+      }
+      case 'OperationConfirmation':
+      case 'TimePosting': {
+        const shopOrder = await shopOrderFor(content.erpOrderReference);
+        const found = await findByNote('manufacturing/TimeTransactions', `ShopOrder eq guid'${shopOrder.ID}'`, key);
+        return found && content.kind === 'OperationConfirmation' ? { ...found, notes: confirmationNotCarried(content) } : found;
+      }
+      case 'Reversal':
+        return findReversal(content, key);
+    }
+  }
+
+  async function findReversal(reversal: Reversal, key: string): Promise<PostingResult | undefined> {
+    const original = reversal.originalDocumentId;
+    switch (reversal.of.kind) {
+      case 'MaterialIssue':
+        return findByNote('manufacturing/MaterialReversals', `OriginalStockTransactionId eq guid'${original}'`, key);
+      case 'FinishedGoodsReceipt': {
+        const [row] = await transport.list<KeyedRow>('manufacturing/ShopOrderReversals', { filter: `OriginalStockTransactionId eq guid'${original}'`, select: ['ReversalStockTransactionId'] });
+        return row ? { erpDocumentId: row.ReversalStockTransactionId!, foundExisting: true } : undefined;
+      }
+      case 'OperationConfirmation':
+      case 'TimePosting': {
+        const rows = await transport.list<KeyedRow>('manufacturing/TimeTransactions', { filter: `ID eq guid'${original}'`, select: ['ID'] });
+        return rows.length === 0 ? { erpDocumentId: original, foundExisting: true } : undefined;
+      }
+    }
+  }
+
+  /** The posting key is in Note (Notes on time transactions), the only free text these documents have. */
+  async function findByNote(path: 'manufacturing/MaterialIssues' | 'manufacturing/MaterialReversals' | 'manufacturing/TimeTransactions', filter: string, key: string) {
+    const noteField = path === 'manufacturing/TimeTransactions' ? 'Notes' : 'Note';
+    const idField = path === 'manufacturing/MaterialReversals' ? 'ReversalStockTransactionId' : path === 'manufacturing/TimeTransactions' ? 'ID' : 'StockTransactionId';
+    const rows = await transport.list<KeyedRow>(path, { filter, select: [idField, noteField] });
+    const ours = rows.find((row) => row[noteField] === key);
+    return ours ? { erpDocumentId: String(ours[idField]), foundExisting: true } : undefined;
   }
 
   /**
@@ -76,96 +269,27 @@ export function createExactAdapter(transport: ExactTransport): ErpAdapter {
     return ours ? { erpDocumentId: ours.StockTransactionId, foundExisting: true } : undefined;
   }
 
-  /** The order's material plan for the item: what Exact issues against. */
-  async function materialPlanFor(issue: MaterialIssue): Promise<MaterialPlanRow> {
-    const shopOrder = await shopOrderFor(issue.erpOrderReference);
-    const plans = await transport.list<MaterialPlanRow>('manufacturing/ShopOrderMaterialPlans', {
-      filter: `ShopOrder eq guid'${shopOrder.ID}'`,
-      select: ['ID', 'ItemCode', 'Unit', 'Backflush', 'Type'],
-    });
-    const plan = plans.find((p) => p.ItemCode === issue.erpMaterial && p.Type === MaterialPlanType.Material);
-    if (!plan) {
-      throw new ErpError(
-        `Exact Online shop order ${shopOrder.ShopOrderNumber} has no material plan for item ${issue.erpMaterial}` +
-          (issue.erpMaterial !== issue.material ? ` (floor material ${issue.material})` : ''),
-        'needsPerson',
-        'UnknownMaterial',
-      );
-    }
-    if (plan.Backflush === 1) {
-      throw new ErpError(
-        `Exact Online backflushes item ${plan.ItemCode} on shop order ${shopOrder.ShopOrderNumber}; issuing the actual quantity too would count it twice`,
-        'needsPerson',
-        'BackflushedByErp',
-      );
-    }
-    if (plan.Unit !== issue.unit) {
-      throw new ErpError(`Exact Online plans item ${plan.ItemCode} in ${plan.Unit}, the floor reported ${issue.unit}`, 'needsPerson', 'UnitMismatch');
-    }
-    return plan;
-  }
-
-  /** Every issue carries its posting key in Note, the only free-text field a MaterialIssue has. */
-  async function postIssue(issue: MaterialIssue, key: string): Promise<PostingResult> {
-    if (issue.batch || issue.storageLocation) {
-      throw new ErpError(
-        `material ${issue.material} was consumed from batch or storage location; the Exact adapter does not reserve batch numbers or map locations yet`,
-        'needsPerson',
-        'BatchOrLocationNotSupported',
-      );
-    }
-    const plan = await materialPlanFor(issue);
-    const created = await transport.create<MaterialIssueRow>('manufacturing/MaterialIssues', {
-      ShopOrderMaterialPlan: plan.ID,
-      Quantity: toEdmDouble(issue.quantity),
-      TransactionDate: `${issue.transactionDate}T00:00:00`,
-      Note: key,
-    });
-    return { erpDocumentId: created.StockTransactionId, foundExisting: false };
-  }
-
-  /** Whether Exact filters on Note is not documented, so the plan's issues are read and matched here. */
-  async function findIssue(issue: MaterialIssue, key: string): Promise<PostingResult | undefined> {
-    const plan = await materialPlanFor(issue);
-    const rows = await transport.list<MaterialIssueRow>('manufacturing/MaterialIssues', {
-      filter: `ShopOrderMaterialPlan eq guid'${plan.ID}'`,
-      select: ['StockTransactionId', 'Note'],
-    });
-    const ours = rows.find((row) => row.Note === key);
-    return ours ? { erpDocumentId: ours.StockTransactionId, foundExisting: true } : undefined;
-  }
-
   return {
     system: 'exact',
-    capabilities: () => ({ postings: new Set(['FinishedGoodsReceipt', 'MaterialIssue']), idempotency: 'lookup' }),
-    post: ({ content, idempotencyKey }: PostingRequest) =>
-      content.kind === 'MaterialIssue' ? postIssue(content, idempotencyKey) : postReceipt(content),
-    findPosted: ({ content, idempotencyKey, knownDocumentIds }: PostingRequest) =>
-      content.kind === 'MaterialIssue' ? findIssue(content, idempotencyKey) : findReceipt(content, knownDocumentIds),
+    capabilities: () => ({
+      postings: new Set<PostingContent['kind']>(['FinishedGoodsReceipt', 'MaterialIssue', 'OperationConfirmation', 'TimePosting', 'Reversal']),
+      idempotency: 'lookup',
+    }),
+    post,
+    findPosted,
   };
 }
 
-/** The MES order reference is Exact's ShopOrderNumber (an Int32). */
-export function exactShopOrderNumber(productionOrder: string): number {
-  const number = Number(productionOrder);
-  if (!/^\d{1,9}$/.test(productionOrder) || !Number.isSafeInteger(number)) {
-    throw new ErpError(
-      `production order "${productionOrder}" is not an Exact shop order number (digits only)`,
-      'needsPerson',
-      'UnmappableOrderReference',
-    );
-  }
-  return number;
+function created(row: CreatedRow): PostingResult {
+  return { erpDocumentId: String(row.StockTransactionId ?? row.ReversalStockTransactionId ?? row.ID), foundExisting: false };
 }
 
-/**
- * Exact types quantities as Edm.Double. A decimal of up to 15 significant digits
- * survives the trip exactly; anything else is refused rather than rounded silently.
- */
-export function toEdmDouble(quantity: string): number {
-  const value = Number(quantity);
-  if (!Number.isFinite(value) || !equals(String(value), quantity)) {
-    throw new ErpError(`quantity ${quantity} cannot be sent to Exact Online without loss`, 'needsPerson', 'QuantityPrecision');
+function refuseBatchAndLocation(issue: MaterialIssue): void {
+  if (issue.batch || issue.storageLocation) {
+    throw new ErpError(
+      `material ${issue.material} was consumed from a batch or storage location; the Exact adapter does not reserve batch numbers or map locations yet`,
+      'needsPerson',
+      'BatchOrLocationNotSupported',
+    );
   }
-  return value;
 }

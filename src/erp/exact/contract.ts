@@ -103,6 +103,93 @@ export const exactContract = {
       DraftStockTransactionID: { edm: 'Edm.Guid', writable: ['POST'] },
       Note: { edm: 'Edm.String', writable: ['POST'] },
       IsBackflush: { edm: 'Edm.Byte' },
+      HasReversibleQuantity: { edm: 'Edm.Boolean' },
+    },
+  },
+  'manufacturing/MaterialReversals': {
+    methods: ['GET', 'POST'],
+    key: 'ReversalStockTransactionId',
+    typeName: 'Exact.Web.Api.Models.Manufacturing.MaterialReversal',
+    fields: {
+      ReversalStockTransactionId: guid,
+      OriginalStockTransactionId: { edm: 'Edm.Guid', required: true, writable: ['POST'] },
+      ShopOrder: guid,
+      ShopOrderNumber: int,
+      ShopOrderMaterialPlan: guid,
+      ItemCode: text,
+      Quantity: { edm: 'Edm.Double', writable: ['POST'] },
+      Unit: text,
+      TransactionDate: { edm: 'Edm.DateTime', required: true, writable: ['POST'] },
+      StorageLocation: { edm: 'Edm.Guid', writable: ['POST'] },
+      Note: { edm: 'Edm.String', writable: ['POST'] },
+      IsBackflush: { edm: 'Edm.Boolean' },
+    },
+  },
+  'manufacturing/ShopOrderReversals': {
+    methods: ['GET', 'POST'],
+    key: 'ReversalStockTransactionId',
+    typeName: 'Exact.Web.Api.Models.Manufacturing.ShopOrderReversal',
+    fields: {
+      ReversalStockTransactionId: guid,
+      OriginalStockTransactionId: { edm: 'Edm.Guid', required: true, writable: ['POST'] },
+      ShopOrder: guid,
+      ShopOrderNumber: int,
+      ItemCode: text,
+      Quantity: double,
+      TransactionDate: { edm: 'Edm.DateTime', required: true, writable: ['POST'] },
+      Note: { edm: 'Edm.String', writable: ['POST'] },
+    },
+  },
+  'manufacturing/ShopOrderRoutingStepPlans': {
+    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    key: 'ID',
+    typeName: 'Exact.Web.Api.Models.Manufacturing.ShopOrderRoutingStepPlan',
+    fields: {
+      ID: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
+      Division: int,
+      ShopOrder: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
+      Operation: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
+      OperationCode: text,
+      LineNumber: { edm: 'Edm.Int32', writable: ['POST', 'PUT'] },
+      Description: { edm: 'Edm.String', writable: ['POST', 'PUT'] },
+      Workcenter: { edm: 'Edm.Guid', writable: ['POST', 'PUT'] },
+      WorkcenterCode: text,
+      Backflush: { edm: 'Edm.Byte', writable: ['POST', 'PUT'] },
+      Status: { edm: 'Edm.Int32', writable: ['POST', 'PUT'] },
+    },
+  },
+  'manufacturing/Workcenters': {
+    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    key: 'ID',
+    typeName: 'Exact.Web.Api.Models.Manufacturing.Workcenter',
+    fields: {
+      ID: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
+      Division: int,
+      Code: { edm: 'Edm.String', required: true, writable: ['POST', 'PUT'] },
+      Description: { edm: 'Edm.String', required: true, writable: ['POST', 'PUT'] },
+      Status: { edm: 'Edm.Int32', required: true, writable: ['POST', 'PUT'] },
+      Type: { edm: 'Edm.Int32', required: true, writable: ['POST', 'PUT'] },
+    },
+  },
+  'manufacturing/TimeTransactions': {
+    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    key: 'ID',
+    typeName: 'Exact.Web.Api.Models.Manufacturing.TimeTransaction',
+    fields: {
+      ID: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
+      Division: int,
+      Activity: { edm: 'Edm.Int32', writable: ['POST', 'PUT'] },
+      Date: { edm: 'Edm.DateTime', writable: ['POST', 'PUT'] },
+      Employee: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
+      Hours: { edm: 'Edm.Double', required: true, writable: ['POST', 'PUT'] },
+      LaborHours: { edm: 'Edm.Double', writable: ['POST', 'PUT'] },
+      IsOperationFinished: { edm: 'Edm.Byte', writable: ['POST', 'PUT'] },
+      Notes: { edm: 'Edm.String', writable: ['POST', 'PUT'] },
+      Quantity: { edm: 'Edm.Double', writable: ['POST', 'PUT'] },
+      RoutingStepPlan: { edm: 'Edm.Guid', writable: ['POST', 'PUT'] },
+      ShopOrder: { edm: 'Edm.Guid', writable: ['POST', 'PUT'] },
+      Status: { edm: 'Edm.Int32', writable: ['POST', 'PUT'] },
+      WorkCenter: { edm: 'Edm.Guid', writable: ['POST', 'PUT'] },
     },
   },
 } as const satisfies Record<string, ExactEndpoint>;
@@ -111,5 +198,9 @@ export type ExactEntityPath = keyof typeof exactContract;
 
 /** Exact's ShopOrders.Status values. */
 export const ShopOrderStatus = { Open: 10, InProcess: 20, Finished: 30, Completed: 40 } as const;
+/** Exact's TimeTransactions.Activity values. */
+export const TimeActivityCode = { Setup: 10, Run: 20 } as const;
+/** Exact's TimeTransactions.Status values; the API cannot approve (Final). */
+export const TimeTransactionStatus = { Draft: 1, Rejected: 2, Submitted: 10, Final: 20 } as const;
 /** Exact's ShopOrderMaterialPlans.Type values. */
 export const MaterialPlanType = { Material: 1, ByProduct: 2 } as const;

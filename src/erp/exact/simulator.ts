@@ -9,11 +9,24 @@ import { randomUUID } from 'node:crypto';
 import Big from 'big.js';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type ExactEndpoint, type ExactEntityPath, MaterialPlanType, ShopOrderStatus, exactContract } from './contract';
+import {
+  type ExactEndpoint,
+  type ExactEntityPath,
+  MaterialPlanType,
+  ShopOrderStatus,
+  TimeActivityCode,
+  TimeTransactionStatus,
+  exactContract,
+} from './contract';
+
+/** The employee `npm start` and the tests book machine time on (EXACT_DEFAULT_EMPLOYEE_ID). */
+export const SIMULATOR_EMPLOYEE_ID = '0e7a7c3e-5b1d-4c7a-9f00-00000000e001';
 
 export interface ExactSimulatorOptions {
   division: number;
   accessTokens: readonly string[];
+  /** Employee ids Exact knows from the start. */
+  employees?: readonly string[];
   rateLimit?: { perWindow: number; windowMs: number; perDay: number };
   pageSize?: number;
 }
@@ -21,6 +34,8 @@ export interface ExactSimulatorOptions {
 export interface LedgerEntry {
   entity: ExactEntityPath;
   id: string;
+  /** created by a POST; deleted by a DELETE (the record as it was). */
+  action: 'created' | 'deleted';
   committedAt: string;
   record: Record<string, unknown>;
 }
@@ -33,7 +48,7 @@ export const ExactFault = z.object({
    */
   kind: z.enum(['dropResponse', 'delayResponse', 'status']),
   delayMs: z.number().int().positive().max(600_000).default(5000),
-  method: z.enum(['GET', 'POST']).default('POST'),
+  method: z.enum(['GET', 'POST', 'DELETE']).default('POST'),
   path: z.string().min(1),
   status: z.number().int().min(400).max(599).optional(),
   times: z.number().int().positive().default(1),
@@ -58,6 +73,17 @@ export const ShopOrderSeed = z.object({
       }),
     )
     .default([]),
+  /** The order's routing step plans; work centres are created by code as needed. */
+  routing: z
+    .array(
+      z.object({
+        operation: z.string().min(1),
+        workCentre: z.string().min(1).optional(),
+        /** Exact books this step's time itself. */
+        backflush: z.boolean().default(false),
+      }),
+    )
+    .default([]),
 });
 export type ShopOrderSeed = z.input<typeof ShopOrderSeed>;
 
@@ -77,11 +103,18 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     'manufacturing/ShopOrderReceipts': [],
     'manufacturing/ShopOrderMaterialPlans': [],
     'manufacturing/MaterialIssues': [],
+    'manufacturing/MaterialReversals': [],
+    'manufacturing/ShopOrderReversals': [],
+    'manufacturing/ShopOrderRoutingStepPlans': [],
+    'manufacturing/Workcenters': [],
+    'manufacturing/TimeTransactions': [],
   };
+  /** Employee ids Exact knows (its payroll employees); time transactions must name one. */
+  const employees = new Set<string>((options.employees ?? []).map((id) => id.toLowerCase()));
   const ledger: LedgerEntry[] = [];
   let faults: ExactFault[] = [];
   /** Every API request that reached the simulator, answered or refused. */
-  const requests = { GET: 0, POST: 0 };
+  const requests = { GET: 0, POST: 0, DELETE: 0 };
   let window = { start: Date.now(), used: 0 };
   let day = { start: Date.now(), used: 0 };
 
@@ -115,7 +148,37 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
         Status: 10,
       });
     }
+    seed.routing.forEach((step, index) => {
+      const workCentre = step.workCentre ? seedWorkCentre(step.workCentre) : undefined;
+      tables['manufacturing/ShopOrderRoutingStepPlans'].push({
+        ID: randomUUID(),
+        Division: options.division,
+        ShopOrder: row.ID,
+        Operation: randomUUID(),
+        OperationCode: step.operation,
+        LineNumber: index + 1,
+        Description: `Operation ${step.operation}`,
+        Workcenter: workCentre?.ID ?? null,
+        WorkcenterCode: workCentre?.Code ?? null,
+        Backflush: step.backflush ? 1 : 0,
+        Status: 10,
+      });
+    });
     return row;
+  }
+
+  /** The work centre with this code, created on first use. */
+  function seedWorkCentre(code: string): Row {
+    const existing = tables['manufacturing/Workcenters'].find((w) => w.Code === code);
+    if (existing) return existing;
+    const row: Row = { ID: randomUUID(), Division: options.division, Code: code, Description: `Work centre ${code}`, Status: 1, Type: 1 };
+    tables['manufacturing/Workcenters'].push(row);
+    return row;
+  }
+
+  function seedEmployee(id: string = randomUUID()): string {
+    employees.add(id.toLowerCase());
+    return id;
   }
 
   function takeFault(method: string, path: string): ExactFault | undefined {
@@ -202,12 +265,101 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       DraftStockTransactionID: body.DraftStockTransactionID ?? null,
       Note: body.Note ?? null,
       IsBackflush: 0,
+      HasReversibleQuantity: true,
+    };
+  }
+
+  /** What reversals of an original have taken back so far. */
+  function reversedOf(path: ExactEntityPath, originalId: unknown): Big {
+    return tables[path].filter((r) => r.OriginalStockTransactionId === originalId).reduce((t, r) => t.plus(String(r.Quantity)), new Big(0));
+  }
+
+  function createMaterialReversal(body: Row): Row {
+    const original = tables['manufacturing/MaterialIssues'].find((row) => row.StockTransactionId === body.OriginalStockTransactionId);
+    if (!original) throw new ExactFailure(500, 'Ongeldige referentie: Oorspronkelijke voorraadtransactie');
+    const reversible = new Big(String(original.Quantity)).minus(reversedOf('manufacturing/MaterialReversals', original.StockTransactionId));
+    // Exact reverses the whole remaining quantity when none is given.
+    const quantity = body.Quantity === undefined || body.Quantity === null ? reversible : new Big(String(body.Quantity));
+    if (!reversible.gt(0)) throw new ExactFailure(500, 'Deze transactie heeft geen terug te boeken aantal.');
+    if (!quantity.gt(0) || quantity.gt(reversible)) throw new ExactFailure(500, `Ongeldig: Aantal (maximaal ${reversible.toString()} terug te boeken)`);
+    original.HasReversibleQuantity = reversible.gt(quantity);
+    return {
+      ReversalStockTransactionId: randomUUID(),
+      OriginalStockTransactionId: original.StockTransactionId,
+      ShopOrder: original.ShopOrder,
+      ShopOrderNumber: original.ShopOrderNumber,
+      ShopOrderMaterialPlan: original.ShopOrderMaterialPlan,
+      ItemCode: original.ItemCode,
+      Quantity: quantity.toNumber(),
+      Unit: original.Unit,
+      TransactionDate: toExactDate(parseEdmDateTime(body.TransactionDate)),
+      StorageLocation: body.StorageLocation ?? original.StorageLocation,
+      Note: body.Note ?? null,
+      IsBackflush: false,
+    };
+  }
+
+  /** A receipt is reversed whole: ShopOrderReversals takes no quantity. */
+  function createShopOrderReversal(body: Row): Row {
+    const original = tables['manufacturing/ShopOrderReceipts'].find((row) => row.StockTransactionId === body.OriginalStockTransactionId);
+    if (!original) throw new ExactFailure(500, 'Ongeldige referentie: Oorspronkelijke voorraadtransactie');
+    if (original.HasReversibleQuantity !== true) throw new ExactFailure(500, 'Deze transactie heeft geen terug te boeken aantal.');
+    const shopOrder = tables['manufacturing/ShopOrders'].find((row) => row.ID === original.ShopOrder)!;
+    original.HasReversibleQuantity = false;
+    shopOrder.ProducedQuantity = new Big(String(shopOrder.ProducedQuantity)).minus(String(original.Quantity)).toNumber();
+    return {
+      ReversalStockTransactionId: randomUUID(),
+      OriginalStockTransactionId: original.StockTransactionId,
+      ShopOrder: original.ShopOrder,
+      ShopOrderNumber: original.ShopOrderNumber,
+      ItemCode: original.ItemCode,
+      Quantity: original.Quantity,
+      TransactionDate: toExactDate(parseEdmDateTime(body.TransactionDate)),
+      Note: body.Note ?? null,
+    };
+  }
+
+  function createTimeTransaction(body: Row): Row {
+    if (!employees.has(String(body.Employee).toLowerCase())) throw new ExactFailure(500, 'Ongeldige referentie: Medewerker');
+    const shopOrder = body.ShopOrder ? tables['manufacturing/ShopOrders'].find((row) => row.ID === body.ShopOrder) : undefined;
+    if (body.ShopOrder && !shopOrder) throw new ExactFailure(500, 'Ongeldige referentie: Productieorder');
+    if (shopOrder?.Status === ShopOrderStatus.Completed) {
+      throw new ExactFailure(500, `Productieorder ${String(shopOrder.ShopOrderNumber)} is gereed gemeld en kan niet meer worden gewijzigd.`);
+    }
+    const step = body.RoutingStepPlan ? tables['manufacturing/ShopOrderRoutingStepPlans'].find((row) => row.ID === body.RoutingStepPlan) : undefined;
+    if (body.RoutingStepPlan && (!step || step.ShopOrder !== body.ShopOrder)) throw new ExactFailure(500, 'Ongeldige referentie: Bewerking');
+    if (body.WorkCenter && !tables['manufacturing/Workcenters'].some((row) => row.ID === body.WorkCenter)) throw new ExactFailure(500, 'Ongeldige referentie: Werkplek');
+    const activity = body.Activity ?? TimeActivityCode.Run;
+    if (activity !== TimeActivityCode.Setup && activity !== TimeActivityCode.Run) throw new ExactFailure(500, 'Ongeldig: Activiteit');
+    const status = body.Status ?? TimeTransactionStatus.Draft;
+    if (status === TimeTransactionStatus.Final) throw new ExactFailure(500, 'Uren kunnen via de API niet worden goedgekeurd.');
+    for (const field of ['Hours', 'LaborHours', 'Quantity'] as const) {
+      if (typeof body[field] === 'number' && (body[field] as number) < 0) throw new ExactFailure(500, `Ongeldig: ${field}`);
+    }
+    return {
+      ID: randomUUID(),
+      Division: options.division,
+      Activity: activity,
+      Date: body.Date ? toExactDate(parseEdmDateTime(body.Date)) : toExactDate(new Date()),
+      Employee: body.Employee,
+      Hours: body.Hours,
+      LaborHours: body.LaborHours ?? 0,
+      IsOperationFinished: body.IsOperationFinished ?? 0,
+      Notes: body.Notes ?? null,
+      Quantity: body.Quantity ?? 0,
+      RoutingStepPlan: body.RoutingStepPlan ?? null,
+      ShopOrder: body.ShopOrder ?? null,
+      Status: status,
+      WorkCenter: body.WorkCenter ?? step?.Workcenter ?? null,
     };
   }
 
   const creators: Partial<Record<ExactEntityPath, (body: Row) => Row>> = {
+    'manufacturing/TimeTransactions': createTimeTransaction,
     'manufacturing/ShopOrderReceipts': createReceipt,
     'manufacturing/MaterialIssues': createMaterialIssue,
+    'manufacturing/MaterialReversals': createMaterialReversal,
+    'manufacturing/ShopOrderReversals': createShopOrderReversal,
   };
 
   const app = Fastify({ logger: false });
@@ -227,9 +379,12 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     void reply.status(status).type('application/json').send(exactErrorBody(message));
   });
 
-  async function handleApi(request: FastifyRequest, reply: FastifyReply, method: 'GET' | 'POST') {
+  async function handleApi(request: FastifyRequest, reply: FastifyReply, method: 'GET' | 'POST' | 'DELETE') {
     requests[method] += 1;
-    const { division, '*': entityPath } = request.params as { division: string; '*': string };
+    const { division, '*': segment } = request.params as { division: string; '*': string };
+    // DELETE names one record: Entity(guid'…').
+    const keyed = /^(.*)\(guid'([^']*)'\)$/.exec(segment);
+    const entityPath = keyed ? keyed[1]! : segment;
     if (request.headers.authorization !== undefined && !/^Bearer /.test(request.headers.authorization)) {
       throw new ExactFailure(401, 'Unauthorized');
     }
@@ -241,7 +396,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     if (!withinRateLimit(reply)) return reply.status(429).send('');
 
     const endpoint = (exactContract as Record<string, ExactEndpoint>)[entityPath];
-    if (!endpoint || !endpoint.methods.includes(method)) {
+    if (!endpoint || !endpoint.methods.includes(method) || (method === 'DELETE') !== Boolean(keyed)) {
       throw new ExactFailure(404, `Resource not found for the segment '${entityPath.split('/').pop() ?? ''}'.`);
     }
     const path = entityPath as ExactEntityPath;
@@ -251,13 +406,27 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     }
 
     if (method === 'GET') return reply.send({ d: listPage(request, path, endpoint) });
+    if (method === 'DELETE') {
+      const table = tables[path];
+      const index = table.findIndex((row) => String(row[endpoint.key]).toLowerCase() === keyed![2]!.toLowerCase());
+      if (index === -1) throw new ExactFailure(404, `The resource '${path.split('/').pop() ?? ''}' with key '${keyed![2]}' does not exist.`);
+      if (path !== 'manufacturing/TimeTransactions') throw new ExactFailure(405, 'Method not allowed');
+      if (table[index]!.Status === TimeTransactionStatus.Final) throw new ExactFailure(500, 'Goedgekeurde uren kunnen niet worden verwijderd.');
+      const [record] = table.splice(index, 1);
+      ledger.push({ entity: path, id: keyed![2]!, action: 'deleted', committedAt: new Date().toISOString(), record: record! });
+      if (fault?.kind === 'dropResponse') {
+        request.raw.socket.destroy();
+        return reply.hijack();
+      }
+      return reply.status(204).send();
+    }
 
     const body = validateBody(endpoint, request.body);
     const create = creators[path];
     if (!create) throw new ExactFailure(405, 'Method not allowed');
     const record = create(body);
     tables[path].push(record);
-    ledger.push({ entity: path, id: String(record[endpoint.key]), committedAt: new Date().toISOString(), record });
+    ledger.push({ entity: path, id: String(record[endpoint.key]), action: 'created', committedAt: new Date().toISOString(), record });
     if (fault?.kind === 'dropResponse') {
       request.raw.socket.destroy();
       return reply.hijack();
@@ -288,6 +457,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
 
   app.get('/api/v1/:division/*', (request, reply) => handleApi(request, reply, 'GET'));
   app.post('/api/v1/:division/*', (request, reply) => handleApi(request, reply, 'POST'));
+  app.delete('/api/v1/:division/*', (request, reply) => handleApi(request, reply, 'DELETE'));
 
   app.get('/_simulator/ledger', async () => ({ entries: ledger }));
   app.post('/_simulator/faults', async (request) => {
@@ -296,10 +466,13 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     return { faults };
   });
   app.post('/_simulator/shop-orders', async (request, reply) => reply.status(201).send(seedShopOrder(request.body as ShopOrderSeed)));
+  app.post('/_simulator/employees', async (request, reply) => reply.status(201).send({ ID: seedEmployee((request.body as { ID?: string } | undefined)?.ID) }));
 
   return {
     app,
     seedShopOrder,
+    seedEmployee,
+    seedWorkCentre,
     injectFault: (fault: z.input<typeof ExactFault>) => faults.push(ExactFault.parse(fault)),
     ledger: (): readonly LedgerEntry[] => ledger,
     requestCounts: () => ({ ...requests }),
@@ -381,10 +554,10 @@ function project(row: Row, select: readonly string[] | undefined): Row {
 function compileFilter(filter: string | undefined, endpoint: ExactEndpoint): (row: Row) => boolean {
   if (!filter) return () => true;
   const clauses = filter.split(/\s+and\s+/i).map((clause) => {
-    const match = /^\s*(\w+)\s+eq\s+(guid'[^']*'|'[^']*'|-?\d+(?:\.\d+)?)\s*$/.exec(clause);
+    const match = /^\s*(\w+)\s+eq\s+(guid'[^']*'|'(?:[^']|'')*'|-?\d+(?:\.\d+)?)\s*$/.exec(clause);
     if (!match || !(match[1]! in endpoint.fields)) throw new ExactFailure(400, 'Bad Request - Error in query syntax.');
     const [, field, literal] = match as unknown as [string, string, string];
-    const value: unknown = literal.startsWith('guid') ? literal.slice(5, -1) : literal.startsWith("'") ? literal.slice(1, -1) : Number(literal);
+    const value: unknown = literal.startsWith('guid') ? literal.slice(5, -1) : literal.startsWith("'") ? literal.slice(1, -1).replace(/''/g, "'") : Number(literal);
     return (row: Row) => (typeof value === 'string' ? String(row[field]).toLowerCase() === value.toLowerCase() : row[field] === value);
   });
   return (row) => clauses.every((matches) => matches(row));

@@ -23,12 +23,19 @@ export interface ExactListQuery {
 export interface ExactTransport {
   list<T>(path: ExactEntityPath, query: ExactListQuery): Promise<T[]>;
   create<T>(path: ExactEntityPath, body: Record<string, unknown>): Promise<T>;
+  /** DELETE path(guid'id'). */
+  remove(path: ExactEntityPath, id: string): Promise<void>;
+}
+
+/** An OData string literal: quoted, with quotes doubled. */
+export function odataString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
 }
 
 export function createExactTransport(connection: ExactConnection): ExactTransport {
   const apiRoot = `${connection.baseUrl.replace(/\/$/, '')}/api/v1/${connection.division}/`;
 
-  async function send(method: 'GET' | 'POST', url: string, body?: unknown): Promise<unknown> {
+  async function send(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<unknown> {
     const startedAt = Date.now();
     const { pathname, search } = new URL(url);
     const exchange = { method, path: decodeURIComponent(pathname + search), request: body };
@@ -43,7 +50,7 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
     }
   }
 
-  async function exchangeWithExact(method: 'GET' | 'POST', url: string, body?: unknown): Promise<{ status: number; text: string; result: unknown }> {
+  async function exchangeWithExact(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<{ status: number; text: string; result: unknown }> {
     let response: Response;
     try {
       response = await fetch(url, {
@@ -88,6 +95,9 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
     },
     async create<T>(path: ExactEntityPath, body: Record<string, unknown>): Promise<T> {
       return (await send('POST', `${apiRoot}${path}`, body)) as T;
+    },
+    async remove(path: ExactEntityPath, id: string): Promise<void> {
+      await send('DELETE', `${apiRoot}${path}(guid'${id}')`);
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * One production order's life, from release to the last ERP posting. Floor events
  * arrive as the `floorEvent` signal; the order's state is the pure reducer in
- * src/domain/productionOrder; ERP postings are retrying activities.
+ * src/domain/productionOrder and its posting plan in src/domain/postingPlan; master
+ * data lookups and ERP postings are retrying activities.
  */
 import {
   ActivityFailure,
@@ -12,6 +13,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -20,28 +22,31 @@ import {
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { ErpPostingActivities } from '../../activities/erpPostings';
+import type { MasterDataActivities } from '../../activities/masterData';
 import type { ErpSystem } from '../../domain/erpSystem';
 import type { FloorEvent } from '../../domain/events';
+import { compactPostings, planPostings } from '../../domain/postingPlan';
 import type { Posting } from '../../domain/postings';
+import { type ProductionOrderView, describe, isSettled, openRejections, planningProblems, viewOf } from '../../domain/orderView';
 import {
   type MappingCorrections,
   type ProductionOrderState,
-  type ProductionOrderView,
   type RejectedEvent,
-  applyEvent,
+  acknowledgeRejectedEvent,
+  acknowledgementRefusal,
   correctMapping,
-  describe,
+  forgetMasterData,
   initialState,
-  isSettled,
+  materialsWithoutMasterData,
   nextPendingPosting,
   operatorActionRefusal,
-  planPostings,
   postedDocumentIds,
+  receiveEvent,
+  recordMasterData,
   recordNeedsAttention,
   recordPosted,
   retryPosting,
   skipPosting,
-  viewOf,
 } from '../../domain/productionOrder';
 import { ErpSyncStatusKey, ErpSystemKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../searchAttributes';
 
@@ -57,8 +62,8 @@ export interface ProductionOrderTiming {
   postingAttemptTimeout?: Duration;
   /**
    * Batching: events that arrive within this window after the first unposted one go to
-   * the ERP in one posting per material (and receipt). A completed order, or `batchSize`
-   * unposted events, flushes at once. Absent or zero: post as events arrive.
+   * the ERP in one posting per line (material, receipt, operation, time). A completed
+   * order, or `batchSize` unposted events, flushes at once. Absent or zero: post as events arrive.
    */
   batchWindow?: Duration;
   batchSize?: number;
@@ -80,25 +85,31 @@ export const statusQuery = defineQuery<ProductionOrderView>('status');
 /** Postings not yet in the ERP: waiting to be sent, or waiting for an operator. */
 export const pendingPostingsQuery = defineQuery<Posting[]>('pendingPostings');
 export const postedPostingsQuery = defineQuery<Posting[]>('postedPostings');
-/** What needs a person: postings the ERP refused and events the order could not apply. */
-export const errorsQuery = defineQuery<{ postings: Posting[]; rejectedEvents: RejectedEvent[] }>('errors');
+/** What needs a person: postings the ERP refused, events the order could not apply, lines it cannot plan. */
+export const errorsQuery = defineQuery<Pick<ProductionOrderView, 'planningProblems'> & { postings: Posting[]; rejectedEvents: RejectedEvent[] }>('errors');
 
 /** Operator: send a posting that needs attention to the ERP again. */
 export const retryPostingUpdate = defineUpdate<ProductionOrderView, [{ sequence: number }]>('retryPosting');
 /** Operator: the ERP shall not get this posting; the reason is kept. */
 export const skipPostingUpdate = defineUpdate<ProductionOrderView, [{ sequence: number; reason: string }]>('skipPosting');
-/** Operator: correct a reference the ERP did not know (its order number, the material code), then post again. */
+/** Operator: correct a reference the ERP did not know (its order number, a material code, an employee), then post again. */
 export const correctMappingUpdate = defineUpdate<ProductionOrderView, [MappingCorrections]>('correctMapping');
+/** Operator: a rejected event has been dealt with (e.g. the MES resent it corrected); the note is kept. */
+export const acknowledgeRejectedEventUpdate = defineUpdate<ProductionOrderView, [{ eventId: string; note: string }]>('acknowledgeRejectedEvent');
+/** Operator: master data changed (a conversion, a backflush mode): look it up again and plan with it. */
+export const reloadMasterDataUpdate = defineUpdate<ProductionOrderView, []>('reloadMasterData');
 
 export function productionOrderWorkflowId(plant: string, productionOrder: string): string {
   return `production-order/${plant}/${productionOrder}`;
 }
 
+/** Orders started before this change plan by revision 1 of the rules: issues and receipts only, no master data. */
+const PLAN_REVISION_2 = 'plan-revision-2';
+
 export async function productionOrder(input: ProductionOrderInput): Promise<ProductionOrderView> {
-  const { postToErp } = proxyActivities<ErpPostingActivities>({
-    startToCloseTimeout: input.timing.postingAttemptTimeout ?? '1 minute',
-    retry: { initialInterval: input.timing.postingRetryInitialInterval, backoffCoefficient: 2, maximumInterval: '1 minute' },
-  });
+  const retry = { initialInterval: input.timing.postingRetryInitialInterval, backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+  const { postToErp } = proxyActivities<ErpPostingActivities>({ startToCloseTimeout: input.timing.postingAttemptTimeout ?? '1 minute', retry });
+  const { loadMasterData } = proxyActivities<MasterDataActivities>({ startToCloseTimeout: '30 seconds', retry });
 
   let state: ProductionOrderState =
     input.state ??
@@ -107,19 +118,25 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
       plant: input.plant,
       productionOrder: input.productionOrder,
       erpSystem: input.erpSystem,
+      planRevision: patched(PLAN_REVISION_2) ? 2 : 1,
     });
   /** Counts every change from outside (events, operator actions), so the main loop wakes on any of them. */
   let changes = 0;
   /** Events applied since postings were last planned. */
   let unplannedEvents = 0;
-  let published = '';
+  let publishedDetails = '';
+  let publishedAttributes = '';
 
   const publish = () => {
     const view = viewOf(state);
     const details = describe(view);
-    if (details === published) return;
-    published = details;
-    setCurrentDetails(details);
+    if (details !== publishedDetails) {
+      publishedDetails = details;
+      setCurrentDetails(details);
+    }
+    const attributes = [view.orderStatus, view.erpSyncStatus].join('|');
+    if (attributes === publishedAttributes) return;
+    publishedAttributes = attributes;
     upsertSearchAttributes([
       { key: ProductionOrderKey, value: input.productionOrder },
       { key: PlantKey, value: input.plant },
@@ -140,14 +157,15 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
 
   setHandler(floorEventSignal, (event) => {
     unplannedEvents += 1;
-    change(applyEvent(state, event));
+    change(receiveEvent(state, event));
   });
   setHandler(statusQuery, () => viewOf(state));
   setHandler(pendingPostingsQuery, () => state.postings.filter((p) => p.status === 'Pending' || p.status === 'NeedsAttention'));
   setHandler(postedPostingsQuery, () => state.postings.filter((p) => p.status === 'Posted'));
   setHandler(errorsQuery, () => ({
     postings: state.postings.filter((p) => p.status === 'NeedsAttention'),
-    rejectedEvents: state.rejectedEvents,
+    rejectedEvents: openRejections(state),
+    planningProblems: planningProblems(state),
   }));
   setHandler(retryPostingUpdate, ({ sequence }) => change(retryPosting(state, sequence)), {
     validator: ({ sequence }) => refuse(operatorActionRefusal(state, sequence)),
@@ -159,6 +177,11 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
   setHandler(correctMappingUpdate, (correction) => change(correctMapping(state, correction)), {
     validator: (correction) => refuse(mappingCorrectionRefusal(correction)),
   });
+  setHandler(acknowledgeRejectedEventUpdate, ({ eventId, note }) => change(acknowledgeRejectedEvent(state, eventId, note.trim())), {
+    validator: ({ eventId, note }) =>
+      refuse(typeof note === 'string' && note.trim() !== '' ? acknowledgementRefusal(state, eventId) : 'note: must say how the rejection was dealt with'),
+  });
+  setHandler(reloadMasterDataUpdate, () => change(forgetMasterData(state)));
 
   const batchSize = input.timing.batchSize ?? Number.POSITIVE_INFINITY;
   const flushNow = () => unplannedEvents >= batchSize || state.completedOn !== undefined;
@@ -166,8 +189,17 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     if (unplannedEvents > 0) {
       if (input.timing.batchWindow && !flushNow()) await condition(flushNow, input.timing.batchWindow);
       unplannedEvents = 0;
-      state = planPostings(state);
     }
+    const unknown = materialsWithoutMasterData(state);
+    if (unknown.length > 0) {
+      const bomOf = state.masterData ? undefined : state.released!.material;
+      const lookup = await loadMasterData({ plant: input.plant, materials: unknown, bomOf });
+      // Read `state` only after the await: events may have arrived while the lookup ran.
+      state = recordMasterData(state, lookup);
+      continue;
+    }
+    // Planning is pure and idempotent; a reversal waits here until its original is posted.
+    state = planPostings(state);
     publish();
     const posting = nextPendingPosting(state);
     if (posting) {
@@ -179,20 +211,18 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
           content: posting.content,
           idempotencyKey: posting.idempotencyKey,
           knownDocumentIds: postedDocumentIds(state, posting.content.kind),
+          sourceEventIds: posting.sourceEventIds,
         });
         state = recordPosted(state, posting.sequence, result.erpDocumentId);
       } catch (error) {
         if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)) throw error;
-        state = recordNeedsAttention(state, posting.sequence, {
-          type: error.cause.type ?? 'Error',
-          message: error.cause.message,
-        });
+        state = recordNeedsAttention(state, posting.sequence, { type: error.cause.type ?? 'Error', message: error.cause.message });
       }
       continue;
     }
     if (shouldContinueAsNew(input.timing)) {
       await condition(allHandlersFinished);
-      return continueAsNew<typeof productionOrder>({ ...input, state });
+      return continueAsNew<typeof productionOrder>({ ...input, state: compactPostings(state) });
     }
     const seen = changes;
     if (isSettled(state)) {
@@ -214,17 +244,18 @@ function shouldContinueAsNew(timing: ProductionOrderTiming): boolean {
 
 /** Why a mapping correction cannot be taken, naming the field, or undefined when it can. */
 function mappingCorrectionRefusal(correction: MappingCorrections | undefined): string | undefined {
-  const { erpOrderReference, materials, ...unknown } = correction ?? {};
+  const { erpOrderReference, materials, employees, ...unknown } = correction ?? {};
   const [stray] = Object.keys(unknown);
-  if (stray) return `${stray}: is not a reference that can be corrected (erpOrderReference, materials)`;
-  if (erpOrderReference === undefined && materials === undefined) return 'give erpOrderReference or materials to correct';
+  if (stray) return `${stray}: is not a reference that can be corrected (erpOrderReference, materials, employees)`;
+  if (erpOrderReference === undefined && materials === undefined && employees === undefined) return 'give erpOrderReference, materials or employees to correct';
   if (erpOrderReference !== undefined && (typeof erpOrderReference !== 'string' || erpOrderReference.trim() === '')) {
     return 'erpOrderReference: must be a non-empty string';
   }
-  if (materials !== undefined) {
-    if (typeof materials !== 'object' || materials === null || Object.keys(materials).length === 0) return 'materials: must map at least one floor material code to an ERP item code';
-    for (const [from, to] of Object.entries(materials)) {
-      if (typeof to !== 'string' || to.trim() === '') return `materials.${from}: must be a non-empty ERP item code`;
+  for (const [field, map] of Object.entries({ materials, employees })) {
+    if (map === undefined) continue;
+    if (typeof map !== 'object' || map === null || Object.keys(map).length === 0) return `${field}: must map at least one floor code to an ERP code`;
+    for (const [from, to] of Object.entries(map)) {
+      if (typeof to !== 'string' || to.trim() === '') return `${field}.${from}: must be a non-empty ERP code`;
     }
   }
   return undefined;

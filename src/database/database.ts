@@ -1,0 +1,72 @@
+/**
+ * The PostgreSQL the bridge writes to: the server at DATABASE_URL, or, when that is
+ * unset (npm start on a fresh machine), an embedded PGlite served over the PostgreSQL
+ * wire protocol, so the same SQL and the same `pg` driver run either way. Schema changes
+ * are the numbered SQL files in migrations/, applied in order, once.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { Pool } from 'pg';
+import { projectRoot } from '../temporal/devServer';
+
+export interface Database {
+  pool: Pool;
+  url: string;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(url: string | undefined, embeddedPort = 0): Promise<Database> {
+  if (url) {
+    const pool = new Pool({ connectionString: url, max: 5 });
+    await migrate(pool);
+    return { pool, url, embedded: false, close: () => pool.end() };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const db = await PGlite.create(path.join(projectRoot, '.data', 'pglite'));
+  const server = new PGLiteSocketServer({ db, port: embeddedPort, host: '127.0.0.1' });
+  await server.start();
+  const embeddedUrl = `postgresql://postgres@${server.getServerConn()}/postgres`;
+  // PGlite serves one connection at a time.
+  const pool = new Pool({ connectionString: embeddedUrl, max: 1 });
+  await migrate(pool);
+  return {
+    pool,
+    url: embeddedUrl,
+    embedded: true,
+    async close() {
+      await pool.end();
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
+const migrationsDir = path.join(projectRoot, 'migrations');
+
+/** Applies the migrations not yet applied, under an advisory lock so concurrent workers take turns. */
+export async function migrate(pool: Pool): Promise<string[]> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(7461001)');
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    const applied = new Set((await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
+    const pending = readdirSync(migrationsDir).filter((f) => f.endsWith('.sql') && !applied.has(f)).sort();
+    for (const name of pending) {
+      await client.query('BEGIN');
+      try {
+        await client.query(readFileSync(path.join(migrationsDir, name), 'utf8'));
+        await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [name]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw new Error(`migration ${name} failed: ${String(error)}`);
+      }
+    }
+    return pending;
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(7461001)').catch(() => undefined);
+    client.release();
+  }
+}

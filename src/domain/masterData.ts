@@ -1,0 +1,101 @@
+/**
+ * Master data the transformations need: per material, the unit the ERP keeps it in,
+ * conversion factors from floor units, the ERP's precision and how its consumption
+ * reaches the ERP (backflush mode); per bill-of-materials component, the quantity per
+ * unit of the parent with its yield and scrap allowance. Pure functions only.
+ */
+import { z } from 'zod';
+import { type ErpSystem, erpQuantityDecimals } from './erpSystem';
+import { MaterialCode, Reference, UnitOfMeasure } from './events';
+import { type Decimal, NonNegativeDecimal, PositiveDecimal, add, compare, divide, multiply, round } from './quantity';
+
+/**
+ * How a material's consumption reaches the ERP, so it is never counted twice:
+ * - actual: the bridge issues what the floor reports consumed;
+ * - erp: the ERP backflushes it itself when output is booked; the bridge issues nothing;
+ * - derived: the bridge issues what the output implies (BOM quantity ÷ yield × (1 + scrap allowance));
+ * - none: not tracked in the ERP (free-issue and bulk material).
+ */
+export const BackflushMode = z.enum(['actual', 'erp', 'derived', 'none']);
+export type BackflushMode = z.infer<typeof BackflushMode>;
+
+export const MaterialMaster = z.strictObject({
+  plant: Reference,
+  material: MaterialCode,
+  /** The ERP's item code, where it differs from the floor's material code. */
+  erpMaterial: MaterialCode.optional(),
+  /** The unit the ERP keeps the material in; every posting is converted to it. */
+  baseUnit: UnitOfMeasure,
+  /** 1 <floor unit> = factor <baseUnit>, e.g. { "g": "0.001", "t": "1000" } for a base unit of kg. */
+  conversions: z.record(UnitOfMeasure, PositiveDecimal).default({}),
+  /** Fraction digits the ERP keeps for this material (0 for pieces). Defaults to the ERP's own maximum. */
+  decimals: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(6, 'must be at most 6').optional(),
+  backflush: BackflushMode.default('actual'),
+});
+export type MaterialMaster = z.infer<typeof MaterialMaster>;
+
+/** The fields of a BOM component; BomComponent adds the checks across them. */
+export const BomComponentFields = z.strictObject({
+    plant: Reference,
+    parentMaterial: MaterialCode,
+    component: MaterialCode,
+    /** Component quantity (in its base unit) per one unit of the parent in the parent's base unit. */
+    quantityPer: PositiveDecimal,
+    /** Share of the input that ends up in good output: 0.95 means 5 % is lost, so 1/0.95 is consumed. */
+    yieldFactor: PositiveDecimal.default('1'),
+    /** Planned extra consumption on top: 0.02 adds 2 %. */
+    scrapAllowance: NonNegativeDecimal.default('0'),
+  });
+export const BomComponent = BomComponentFields.refine((c) => compare(c.yieldFactor, '1') <= 0, { path: ['yieldFactor'], message: 'must be at most 1' });
+export type BomComponent = z.infer<typeof BomComponent>;
+
+/** What a production order knows of master data: null marks a material looked up and not found. */
+export interface OrderMasterData {
+  materials: Record<string, MaterialMaster | null>;
+  /** The header material's bill of materials. */
+  bom: BomComponent[];
+}
+
+/** What a master data lookup finds: null for a material the cache does not hold. */
+export interface MasterDataLookup {
+  materials: Record<string, MaterialMaster | null>;
+  /** The bill of materials, when one was asked for (empty when the parent has none). */
+  bom?: BomComponent[];
+}
+
+export type Conversion = { quantity: Decimal; unit: string } | { problem: string };
+
+/** A floor quantity in the ERP's unit for the material; unchanged where no master data is known. */
+export function toErpUnit(quantity: Decimal, unit: string, master: MaterialMaster | null | undefined): Conversion {
+  if (!master || unit === master.baseUnit) return { quantity, unit: master?.baseUnit ?? unit };
+  const factor = master.conversions[unit];
+  if (!factor) {
+    return { problem: `master data of ${master.material} has no conversion from "${unit}" to its base unit "${master.baseUnit}"` };
+  }
+  return { quantity: multiply(quantity, factor), unit: master.baseUnit };
+}
+
+/** The precision the ERP keeps a material's quantities in. */
+export function erpDecimals(master: MaterialMaster | null | undefined, erpSystem: ErpSystem): number {
+  const erpMaximum = erpQuantityDecimals[erpSystem];
+  return master?.decimals === undefined ? erpMaximum : Math.min(master.decimals, erpMaximum);
+}
+
+/**
+ * Rounds a cumulative total to the ERP's precision. Postings carry the difference between
+ * the rounded total and what is already posted, so a remainder too small to post now is
+ * carried into the next posting, never lost.
+ */
+export function toErpPrecision(total: Decimal, master: MaterialMaster | null | undefined, erpSystem: ErpSystem): Decimal {
+  return round(total, erpDecimals(master, erpSystem));
+}
+
+/** Component consumption implied by output: produced × quantity per ÷ yield × (1 + scrap allowance). */
+export function derivedConsumption(producedInParentBaseUnit: Decimal, component: BomComponent): Decimal {
+  const gross = multiply(producedInParentBaseUnit, multiply(component.quantityPer, add('1', component.scrapAllowance)));
+  return divide(gross, component.yieldFactor);
+}
+
+export function backflushModeOf(master: MaterialMaster | null | undefined): BackflushMode {
+  return master?.backflush ?? 'actual';
+}

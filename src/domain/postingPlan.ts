@@ -1,0 +1,349 @@
+/**
+ * The posting plan: what the ERP must hold, derived from what the floor reported, and
+ * the postings that bring it there. Every line of the plan is a cumulative target in
+ * the ERP's units and precision; a posting carries the difference between the target
+ * and what earlier postings of the line carry (whatever their status: a skipped posting
+ * is not planned again). Where a correction lowered a target below that, the latest
+ * documents are reversed: material issues in part, everything else whole.
+ */
+import { type BomComponent, backflushModeOf, derivedConsumption, toErpPrecision, toErpUnit } from './masterData';
+import {
+  type Amounts,
+  type DocumentPosting,
+  type Posting,
+  type PostingContent,
+  amountsOf,
+  postingIdempotencyKey,
+  withAmounts,
+} from './postings';
+import {
+  type PlanningProblem,
+  type ProductionOrderState,
+  erpEmployeeOf,
+  erpMaterial,
+  erpOrderReference,
+  timeKey,
+} from './productionOrder';
+import { type Decimal, ZERO, add, compare, isNegative, isPositive, isZero, min, multiply, negate, subtract } from './quantity';
+
+/** One line of the plan. */
+export interface LineTarget {
+  key: string;
+  /** The totals (see RecentEvent.sources) whose events this line carries. */
+  source: string;
+  /** Cumulative amounts the ERP must hold for this line, in the ERP's unit and precision. */
+  amounts: Amounts;
+  /** The document that carries `amounts` (a delta, or an amount to reverse) to the ERP. */
+  document: DocumentPosting;
+  /** Material issues can be reversed in part; receipts, confirmations and time only whole. */
+  partialReversal: boolean;
+  /** A posting is due even without new amounts: an operation's confirmation must turn final. */
+  dueWithoutAmounts?: (line: readonly Posting[]) => boolean;
+}
+
+/** Postings beyond this many are compacted when the order continues as new (see compactPostings). */
+export const POSTINGS_KEPT = 500;
+
+/** The lines the order's state asks of the ERP, and what keeps others from being planned. */
+export function lineTargets(state: ProductionOrderState): { targets: LineTarget[]; problems: PlanningProblem[] } {
+  const released = state.released;
+  if (!released) return { targets: [], problems: [] };
+  const masterData = state.masterData ?? { materials: {}, bom: [] };
+  const materials = masterData.materials;
+  const header = materials[released.material];
+  const targets: LineTarget[] = [];
+  const problems: PlanningProblem[] = [];
+  const base = { plant: state.plant, productionOrder: state.productionOrder, erpOrderReference: erpOrderReference(state) };
+  const lastDate = (state.lastEventAt ?? '').slice(0, 10);
+
+  for (const [key, consumed] of Object.entries(state.consumption)) {
+    // An order that looks master data up plans a material only once it has been looked up.
+    if (state.masterData && !(consumed.material in materials)) continue;
+    const master = materials[consumed.material];
+    if (backflushModeOf(master) !== 'actual') continue;
+    const lineKey = `issue|${key}`;
+    const converted = toErpUnit(consumed.quantity, consumed.unit, master);
+    if ('problem' in converted) {
+      problems.push({ lineKey, message: converted.problem });
+      continue;
+    }
+    const quantity = toErpPrecision(converted.quantity, master, state.erpSystem);
+    targets.push({
+      key: lineKey,
+      source: `consumption|${key}`,
+      amounts: { quantity },
+      partialReversal: true,
+      document: {
+        kind: 'MaterialIssue',
+        ...base,
+        material: consumed.material,
+        erpMaterial: erpMaterial(state, consumed.material),
+        quantity,
+        unit: converted.unit,
+        ...(consumed.batch ? { batch: consumed.batch } : {}),
+        ...(consumed.storageLocation ? { storageLocation: consumed.storageLocation } : {}),
+        basis: 'actual',
+        transactionDate: consumed.lastDate,
+      },
+    });
+  }
+
+  // Output in the header material's base unit: what receipts, confirmations and BOM-derived issues count in.
+  const toBase = toErpUnit('1', released.unit, header);
+  if ('problem' in toBase) {
+    problems.push({ lineKey: 'output', message: toBase.problem });
+    return { targets, problems };
+  }
+  const inBaseUnit = (quantity: Decimal) => toErpPrecision(multiply(quantity, toBase.quantity), header, state.erpSystem);
+  const outputDate = state.output.lastDate ?? lastDate;
+
+  const produced = multiply(add(state.output.good, state.output.scrap), toBase.quantity);
+  for (const component of masterData.bom.filter((c) => backflushModeOf(materials[c.component]) === 'derived')) {
+    targets.push(derivedIssue(state, component, produced, outputDate, base));
+  }
+
+  if (state.completedOn) {
+    const quantity = inBaseUnit(state.output.good);
+    targets.push({
+      key: 'receipt',
+      source: 'output',
+      amounts: { quantity },
+      partialReversal: false,
+      document: {
+        kind: 'FinishedGoodsReceipt',
+        ...base,
+        material: released.material,
+        erpMaterial: erpMaterial(state, released.material),
+        quantity,
+        unit: toBase.unit,
+        transactionDate: state.completedOn > outputDate ? state.completedOn : outputDate,
+      },
+    });
+  }
+
+  if (state.planRevision < 2) return { targets, problems };
+
+  for (const progress of Object.values(state.operations)) {
+    const { good, scrap, rework } = progress.quantities;
+    const final = progress.completedOn !== undefined;
+    if (!final && isZero(good) && isZero(scrap) && isZero(rework)) continue;
+    const amounts = { yield: inBaseUnit(good), scrap: inBaseUnit(scrap), rework: inBaseUnit(rework) };
+    targets.push({
+      key: `confirmation|${progress.operation}`,
+      source: `operation|${progress.operation}`,
+      amounts,
+      partialReversal: false,
+      dueWithoutAmounts: (line) => final && !latestDocument(line, 'OperationConfirmation')?.final,
+      document: {
+        kind: 'OperationConfirmation',
+        ...base,
+        operation: progress.operation,
+        ...(progress.workCentre ? { workCentre: progress.workCentre } : {}),
+        ...amounts,
+        unit: toBase.unit,
+        final,
+        ...(progress.reasonCode ? { reasonCode: progress.reasonCode } : {}),
+        transactionDate: progress.completedOn && progress.completedOn > progress.lastDate ? progress.completedOn : progress.lastDate,
+      },
+    });
+  }
+
+  for (const line of Object.values(state.time)) {
+    const hours = toErpPrecision(line.hours, undefined, state.erpSystem);
+    const key = timeKey(line);
+    targets.push({
+      key: `time|${key}`,
+      source: `time|${key}`,
+      amounts: { hours },
+      partialReversal: false,
+      document: {
+        kind: 'TimePosting',
+        ...base,
+        activity: line.activity,
+        hours,
+        ...(line.operation ? { operation: line.operation } : {}),
+        ...(line.employee ? { employee: line.employee, ...erpEmployeeOf(state, line.employee) } : {}),
+        ...(line.workCentre ? { workCentre: line.workCentre } : {}),
+        transactionDate: line.lastDate,
+      },
+    });
+  }
+  return { targets, problems };
+}
+
+function derivedIssue(
+  state: ProductionOrderState,
+  component: BomComponent,
+  producedInBaseUnit: Decimal,
+  transactionDate: string,
+  base: Pick<DocumentPosting, 'plant' | 'productionOrder' | 'erpOrderReference'>,
+): LineTarget {
+  const master = state.masterData!.materials[component.component]!;
+  const quantity = toErpPrecision(derivedConsumption(producedInBaseUnit, component), master, state.erpSystem);
+  return {
+    key: `issue|derived|${component.component}`,
+    source: 'output',
+    amounts: { quantity },
+    partialReversal: true,
+    document: {
+      kind: 'MaterialIssue',
+      ...base,
+      material: component.component,
+      erpMaterial: erpMaterial(state, component.component),
+      quantity,
+      unit: master.baseUnit,
+      basis: 'derived',
+      transactionDate,
+    },
+  };
+}
+
+/** Adds the postings that bring every line of the plan to its target. Pure and idempotent. */
+export function planPostings(state: ProductionOrderState): ProductionOrderState {
+  return lineTargets(state).targets.reduce(planLine, state);
+}
+
+function planLine(state: ProductionOrderState, target: LineTarget): ProductionOrderState {
+  const line = state.postings.filter((p) => p.lineKey === target.key);
+  let delta = differences(target.amounts, netAmounts(line, state.archivedLines[target.key]));
+  let next = state;
+  const firstOfRound = { sourcesTaken: false };
+  const post = (content: PostingContent, extra: Partial<Posting> = {}) => {
+    next = addPosting(next, target, content, extra, firstOfRound);
+  };
+
+  if (Object.values(delta).some((d) => isNegative(d!))) {
+    // A posting still on its way may be the one to reverse: wait until it lands.
+    if (line.some((p) => p.status === 'Pending')) return next;
+    for (const original of reversibleDocuments(line)) {
+      if (!Object.values(delta).some((d) => isNegative(d!))) break;
+      const amounts = target.partialReversal ? partOf(original.remaining, delta) : original.remaining;
+      const reversal: PostingContent = {
+        kind: 'Reversal',
+        ...pick(original.posting.content),
+        transactionDate: (state.lastEventAt ?? target.document.transactionDate).slice(0, 10),
+        of: withAmounts(original.posting.content as DocumentPosting, amounts),
+        originalDocumentId: original.posting.erpDocumentId ?? '',
+      };
+      // A skipped original never reached the ERP through us: taking it back is the operator's too.
+      const skipped = original.posting.status === 'Skipped';
+      post(reversal, {
+        reverses: original.posting.sequence,
+        ...(skipped ? { status: 'Skipped', skipReason: `takes back posting ${original.posting.sequence}, which was skipped` } : {}),
+      });
+      delta = sumAmounts(delta, amounts);
+    }
+  }
+  if (Object.values(delta).some((d) => isNegative(d!))) return next;
+  if (Object.values(delta).some((d) => isPositive(d!)) || target.dueWithoutAmounts?.(line)) {
+    post(withAmounts(target.document, delta));
+  }
+  return next;
+}
+
+/** What the line's postings carry into the ERP: documents minus their reversals (plus archived ones). */
+function netAmounts(line: readonly Posting[], archived: Amounts | undefined): Amounts {
+  return line.reduce<Amounts>((total, p) => {
+    const amounts = amountsOf(p.content);
+    return sumAmounts(total, p.content.kind === 'Reversal' ? negateAmounts(amounts) : amounts);
+  }, archived ?? {});
+}
+
+/** Posted (or skipped) documents of a line that still hold something to reverse, latest first. */
+function reversibleDocuments(line: readonly Posting[]): { posting: Posting; remaining: Amounts }[] {
+  return line
+    .filter((p) => p.content.kind !== 'Reversal' && (p.status === 'Skipped' || (p.status === 'Posted' && p.erpDocumentId)))
+    .map((posting) => {
+      const reversed = line.filter((r) => r.reverses === posting.sequence).reduce<Amounts>((t, r) => sumAmounts(t, amountsOf(r.content)), {});
+      return { posting, remaining: differences(amountsOf(posting.content), reversed) };
+    })
+    .filter((d) => Object.values(d.remaining).some((a) => isPositive(a!)))
+    .reverse();
+}
+
+function latestDocument<K extends DocumentPosting['kind']>(line: readonly Posting[], kind: K): Extract<DocumentPosting, { kind: K }> | undefined {
+  const reversed = new Set(line.flatMap((p) => (p.reverses !== undefined ? [p.reverses] : [])));
+  const latest = line.filter((p) => p.content.kind === kind && !reversed.has(p.sequence)).at(-1);
+  return latest?.content as Extract<DocumentPosting, { kind: K }> | undefined;
+}
+
+function addPosting(
+  state: ProductionOrderState,
+  target: LineTarget,
+  content: PostingContent,
+  extra: Partial<Posting>,
+  round: { sourcesTaken: boolean },
+): ProductionOrderState {
+  const sequence = (state.postings.at(-1)?.sequence ?? 0) + 1;
+  const line = state.postings.filter((p) => p.lineKey === target.key);
+  const coveredThrough = Math.max(0, ...line.map((p) => p.coversEventsThrough));
+  // The first posting of a line in a round names the events that fed the line since its last posting.
+  const sourceEventIds = round.sourcesTaken
+    ? []
+    : state.recent.filter((e) => e.seq > coveredThrough && e.sources.includes(target.source)).map((e) => e.eventId);
+  round.sourcesTaken = true;
+  const posting: Posting = {
+    sequence,
+    idempotencyKey: postingIdempotencyKey(state.workflowId, sequence),
+    lineKey: target.key,
+    content,
+    status: 'Pending',
+    sourceEventIds,
+    coversEventsThrough: state.eventsReceived,
+    ...extra,
+  };
+  return { ...state, postings: [...state.postings, posting] };
+}
+
+/**
+ * Keeps the order's state small enough to carry across continue-as-new: settled postings
+ * beyond the latest POSTINGS_KEPT are folded into per-line totals. Their documents can no
+ * longer be reversed one by one; a correction that reaches that far back reverses the
+ * latest documents kept.
+ */
+export function compactPostings(state: ProductionOrderState): ProductionOrderState {
+  const excess = state.postings.length - POSTINGS_KEPT;
+  if (excess <= 0) return state;
+  const settled = (p: Posting) => p.status === 'Posted' || p.status === 'Skipped';
+  const firstOpen = state.postings.findIndex((p) => !settled(p));
+  const cut = Math.min(excess, firstOpen === -1 ? excess : firstOpen);
+  const archivedLines = { ...state.archivedLines };
+  for (const p of state.postings.slice(0, cut)) {
+    const amounts = amountsOf(p.content);
+    archivedLines[p.lineKey] = sumAmounts(archivedLines[p.lineKey] ?? {}, p.content.kind === 'Reversal' ? negateAmounts(amounts) : amounts);
+  }
+  const kept = new Set(state.postings.slice(cut).map((p) => p.sequence));
+  // A reversal kept whose original was archived no longer names it.
+  const postings = state.postings.slice(cut).map((p) => (p.reverses !== undefined && !kept.has(p.reverses) ? { ...p, reverses: undefined } : p));
+  return { ...state, postings, archivedLines };
+}
+
+function sumAmounts(a: Amounts, b: Amounts): Amounts {
+  const result: Amounts = { ...a };
+  for (const [name, value] of Object.entries(b) as [keyof Amounts, Decimal][]) result[name] = add(result[name] ?? ZERO, value);
+  return result;
+}
+
+function negateAmounts(a: Amounts): Amounts {
+  return Object.fromEntries(Object.entries(a).map(([name, value]) => [name, negate(value!)])) as Amounts;
+}
+
+/** target − posted, for every amount the target names. */
+function differences(target: Amounts, posted: Amounts): Amounts {
+  return Object.fromEntries(Object.entries(target).map(([name, value]) => [name, subtract(value!, posted[name as keyof Amounts] ?? ZERO)])) as Amounts;
+}
+
+/** The part of `available` that covers the shortfall in `delta` (partial reversal). */
+function partOf(available: Amounts, delta: Amounts): Amounts {
+  return Object.fromEntries(
+    Object.entries(available).map(([name, value]) => {
+      const short = negate(delta[name as keyof Amounts] ?? ZERO);
+      return [name, compare(short, ZERO) > 0 ? min(value!, short) : ZERO];
+    }),
+  ) as Amounts;
+}
+
+function pick(content: PostingContent): Pick<DocumentPosting, 'plant' | 'productionOrder' | 'erpOrderReference'> {
+  return { plant: content.plant, productionOrder: content.productionOrder, erpOrderReference: content.erpOrderReference };
+}
+

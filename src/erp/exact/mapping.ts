@@ -1,0 +1,114 @@
+/**
+ * Postings as Exact Online bodies: pure functions, no I/O. The adapter resolves Exact's
+ * ids (shop order, material plan, routing step, work centre) and hands them in.
+ *
+ * | posting | Exact endpoint | notes |
+ * |---|---|---|
+ * | FinishedGoodsReceipt | manufacturing/ShopOrderReceipts | no free-text field |
+ * | MaterialIssue | manufacturing/MaterialIssues | against the order's material plan; posting key in Note |
+ * | OperationConfirmation | manufacturing/TimeTransactions | Activity 20 (run), Hours 0, Quantity = yield; key in Notes. Exact keeps no scrap or rework there |
+ * | TimePosting | manufacturing/TimeTransactions | setup: Activity 10, Hours; machine: Activity 20, Hours; labour: Activity 20, LaborHours |
+ * | Reversal of an issue | manufacturing/MaterialReversals | in part; key in Note |
+ * | Reversal of a receipt | manufacturing/ShopOrderReversals | whole; key in Note |
+ * | Reversal of a confirmation or time | DELETE manufacturing/TimeTransactions(guid'…') | whole |
+ */
+import type { FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, TimePosting } from '../../domain/postings';
+import { equals } from '../../domain/quantity';
+import { ErpError } from '../adapter';
+import { TimeActivityCode, TimeTransactionStatus } from './contract';
+
+/** Exact types dates as Edm.DateTime; the bridge posts the floor's date at midnight. */
+export function exactDate(date: string): string {
+  return `${date}T00:00:00`;
+}
+
+export function shopOrderReceiptBody(shopOrderId: string, receipt: FinishedGoodsReceipt) {
+  return { ShopOrder: shopOrderId, Quantity: toEdmDouble(receipt.quantity), TransactionDate: exactDate(receipt.transactionDate) };
+}
+
+export function materialIssueBody(materialPlanId: string, issue: MaterialIssue, key: string) {
+  return { ShopOrderMaterialPlan: materialPlanId, Quantity: toEdmDouble(issue.quantity), TransactionDate: exactDate(issue.transactionDate), Note: key };
+}
+
+export function materialReversalBody(originalId: string, issue: MaterialIssue, transactionDate: string, key: string) {
+  return { OriginalStockTransactionId: originalId, Quantity: toEdmDouble(issue.quantity), TransactionDate: exactDate(transactionDate), Note: key };
+}
+
+export function shopOrderReversalBody(originalId: string, transactionDate: string, key: string) {
+  return { OriginalStockTransactionId: originalId, TransactionDate: exactDate(transactionDate), Note: key };
+}
+
+export interface TimeTransactionReferences {
+  shopOrderId: string;
+  employeeId: string;
+  routingStepPlanId?: string;
+  workCentreId?: string;
+}
+
+export function confirmationBody(refs: TimeTransactionReferences, confirmation: OperationConfirmation, key: string) {
+  return {
+    ...timeTransactionReferences(refs),
+    Activity: TimeActivityCode.Run,
+    Hours: 0,
+    Quantity: toEdmDouble(confirmation.yield),
+    IsOperationFinished: confirmation.final ? 1 : 0,
+    Date: exactDate(confirmation.transactionDate),
+    Status: TimeTransactionStatus.Submitted,
+    Notes: key,
+  };
+}
+
+export function timePostingBody(refs: TimeTransactionReferences, time: TimePosting, key: string) {
+  const hours = toEdmDouble(time.hours);
+  return {
+    ...timeTransactionReferences(refs),
+    Activity: time.activity === 'setup' ? TimeActivityCode.Setup : TimeActivityCode.Run,
+    ...(time.activity === 'labour' ? { Hours: 0, LaborHours: hours } : { Hours: hours }),
+    Date: exactDate(time.transactionDate),
+    Status: TimeTransactionStatus.Submitted,
+    Notes: key,
+  };
+}
+
+function timeTransactionReferences(refs: TimeTransactionReferences) {
+  return {
+    ShopOrder: refs.shopOrderId,
+    Employee: refs.employeeId,
+    ...(refs.routingStepPlanId ? { RoutingStepPlan: refs.routingStepPlanId } : {}),
+    ...(refs.workCentreId ? { WorkCenter: refs.workCentreId } : {}),
+  };
+}
+
+/** What of a confirmation Exact cannot hold, said plainly for the audit trail. */
+export function confirmationNotCarried(confirmation: OperationConfirmation): string[] {
+  return equals(confirmation.scrap, '0') && equals(confirmation.rework, '0')
+    ? []
+    : [`Exact Online keeps no scrap or rework on time transactions: ${confirmation.scrap} scrap and ${confirmation.rework} rework ${confirmation.unit} of operation ${confirmation.operation} stay in the floor record`];
+}
+
+/** The MES order reference is Exact's ShopOrderNumber (an Int32). */
+export function exactShopOrderNumber(productionOrder: string): number {
+  const number = Number(productionOrder);
+  if (!/^\d{1,9}$/.test(productionOrder) || !Number.isSafeInteger(number)) {
+    throw new ErpError(`production order "${productionOrder}" is not an Exact shop order number (digits only)`, 'needsPerson', 'UnmappableOrderReference');
+  }
+  return number;
+}
+
+/**
+ * Exact types quantities as Edm.Double. A decimal of up to 15 significant digits
+ * survives the trip exactly; anything else is refused rather than rounded silently.
+ */
+export function toEdmDouble(quantity: string): number {
+  const value = Number(quantity);
+  if (!Number.isFinite(value) || !equals(String(value), quantity)) {
+    throw new ErpError(`quantity ${quantity} cannot be sent to Exact Online without loss`, 'needsPerson', 'QuantityPrecision');
+  }
+  return value;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isGuid(value: string): boolean {
+  return GUID.test(value);
+}

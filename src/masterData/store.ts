@@ -1,0 +1,99 @@
+/**
+ * The master data cache in PostgreSQL: materials (units, conversions, precision,
+ * backflush mode) and bills of materials, maintained over the starter API (or a
+ * master data sync) and read by the workflow's lookup activity.
+ */
+import type { Pool } from 'pg';
+import { BomComponent, type MasterDataLookup, MaterialMaster } from '../domain/masterData';
+
+export interface MasterDataStore {
+  upsertMaterials(materials: readonly MaterialMaster[]): Promise<void>;
+  /** Replaces the parent's bill of materials with these components. */
+  replaceBom(plant: string, parentMaterial: string, components: readonly BomComponent[]): Promise<void>;
+  /** The materials asked for, and with `bomOf` that material's BOM and its components' masters too. */
+  lookup(plant: string, materials: readonly string[], bomOf?: string): Promise<MasterDataLookup>;
+}
+
+interface MaterialRow {
+  plant: string;
+  material: string;
+  erp_material: string | null;
+  base_unit: string;
+  conversions: Record<string, string>;
+  decimals: number | null;
+  backflush: string;
+}
+
+interface BomRow {
+  plant: string;
+  parent_material: string;
+  component: string;
+  quantity_per: string;
+  yield_factor: string;
+  scrap_allowance: string;
+}
+
+export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
+  return {
+    async upsertMaterials(materials) {
+      for (const m of materials) {
+        await pool.query(
+          `INSERT INTO material_master (plant, material, erp_material, base_unit, conversions, decimals, backflush, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+           ON CONFLICT (plant, material) DO UPDATE SET erp_material = EXCLUDED.erp_material, base_unit = EXCLUDED.base_unit,
+             conversions = EXCLUDED.conversions, decimals = EXCLUDED.decimals, backflush = EXCLUDED.backflush, updated_at = now()`,
+          [m.plant, m.material, m.erpMaterial ?? null, m.baseUnit, JSON.stringify(m.conversions), m.decimals ?? null, m.backflush],
+        );
+      }
+    },
+
+    async replaceBom(plant, parentMaterial, components) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('DELETE FROM bom_components WHERE plant = $1 AND parent_material = $2', [plant, parentMaterial]);
+        for (const c of components) {
+          await client.query(
+            `INSERT INTO bom_components (plant, parent_material, component, quantity_per, yield_factor, scrap_allowance) VALUES ($1, $2, $3, $4, $5, $6)`,
+            [plant, parentMaterial, c.component, c.quantityPer, c.yieldFactor, c.scrapAllowance],
+          );
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+
+    async lookup(plant, materials, bomOf) {
+      let bom: BomComponent[] | undefined;
+      if (bomOf !== undefined) {
+        const { rows } = await pool.query<BomRow>('SELECT * FROM bom_components WHERE plant = $1 AND parent_material = $2 ORDER BY component', [plant, bomOf]);
+        bom = rows.map((r) =>
+          BomComponent.parse({ plant: r.plant, parentMaterial: r.parent_material, component: r.component, quantityPer: r.quantity_per, yieldFactor: r.yield_factor, scrapAllowance: r.scrap_allowance }),
+        );
+      }
+      const wanted = [...new Set([...materials, ...(bom ?? []).map((c) => c.component)])];
+      const { rows } = await pool.query<MaterialRow>('SELECT * FROM material_master WHERE plant = $1 AND material = ANY($2)', [plant, wanted]);
+      const found = new Map(rows.map((r) => [r.material, r]));
+      const result: Record<string, MaterialMaster | null> = {};
+      for (const material of wanted) {
+        const r = found.get(material);
+        result[material] = r
+          ? MaterialMaster.parse({
+              plant: r.plant,
+              material: r.material,
+              ...(r.erp_material ? { erpMaterial: r.erp_material } : {}),
+              baseUnit: r.base_unit,
+              conversions: r.conversions,
+              ...(r.decimals === null ? {} : { decimals: r.decimals }),
+              backflush: r.backflush,
+            })
+          : null;
+      }
+      return { materials: result, ...(bom ? { bom } : {}) };
+    },
+  };
+}
