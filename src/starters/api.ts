@@ -12,6 +12,7 @@ import { FloorEvent, Reference } from '../domain/events';
 import { BomComponent, BomComponentFields, MaterialMaster } from '../domain/masterData';
 import type { MasterDataStore } from '../masterData/store';
 import {
+  type ProductionOrderInput,
   type ProductionOrderTiming,
   acknowledgeRejectedEventUpdate,
   correctMappingUpdate,
@@ -76,13 +77,10 @@ export function createStarterApi(deps: StarterDependencies) {
     const events = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
     const accepted = [];
     for (const event of events) {
-      const workflowId = await deliver(deps, event).catch((error: unknown) => {
-        if (error instanceof WorkflowExecutionAlreadyStartedError) return undefined;
-        throw error;
-      });
+      const workflowId = await deliver(deps, event);
       if (workflowId === undefined) {
         const id = productionOrderWorkflowId(event.plant, event.productionOrder);
-        return problem(reply, 409, 'Order closed', `production order ${id} is already closed; event ${event.eventId} was not applied.`, [], { accepted });
+        return problem(reply, 409, 'Order ended', `production order ${id} was terminated or failed and takes no events; event ${event.eventId} was not applied.`, [], { accepted });
       }
       accepted.push({ eventId: event.eventId, workflowId });
     }
@@ -168,27 +166,50 @@ export function createStarterApi(deps: StarterDependencies) {
   return app;
 }
 
-/** Signals the event to its order's workflow, starting the workflow if this is its first event. */
-async function deliver(deps: StarterDependencies, event: FloorEvent): Promise<string> {
-  const erpSystem = deps.orders.erpSystemByPlant[event.plant] ?? deps.orders.defaultErpSystem;
+/**
+ * Signals the event to its order's workflow, starting the workflow if this is its first
+ * event, and reopening it from the state it closed with if it has closed. Returns
+ * undefined when the order ended otherwise (terminated, failed) and cannot take events.
+ */
+async function deliver(deps: StarterDependencies, event: FloorEvent): Promise<string | undefined> {
   const workflowId = productionOrderWorkflowId(event.plant, event.productionOrder);
+  const erpSystem = deps.orders.erpSystemByPlant[event.plant] ?? deps.orders.defaultErpSystem;
+  const input: ProductionOrderInput = { plant: event.plant, productionOrder: event.productionOrder, erpSystem, timing: deps.orders.timing };
+  try {
+    await signalWithStart(deps, event, input, WorkflowIdReusePolicy.REJECT_DUPLICATE);
+    return workflowId;
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+  }
+  // The order closed. If it closed normally, a late event reopens it with all it knew
+  // (event ids for de-duplication, ERP documents for reversals); concurrent reopeners
+  // are safe: once one has started the new run, signal-with-start only signals it.
+  const handle = deps.client.workflow.getHandle<typeof productionOrder>(workflowId);
+  const { status } = await handle.describe();
+  if (status.name !== 'COMPLETED') return undefined;
+  const closing = await handle.result();
+  await signalWithStart(deps, event, { ...input, erpSystem: closing.state.erpSystem, state: closing.state }, WorkflowIdReusePolicy.ALLOW_DUPLICATE);
+  return workflowId;
+}
+
+async function signalWithStart(deps: StarterDependencies, event: FloorEvent, input: ProductionOrderInput, reuse: WorkflowIdReusePolicy) {
+  const { plant, productionOrder: order, erpSystem } = input;
   await deps.client.workflow.signalWithStart(productionOrder, {
-    workflowId,
+    workflowId: productionOrderWorkflowId(plant, order),
     taskQueue: deps.taskQueue,
-    args: [{ plant: event.plant, productionOrder: event.productionOrder, erpSystem, timing: deps.orders.timing }],
+    args: [input],
     signal: floorEventSignal,
     signalArgs: [event],
-    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    workflowIdReusePolicy: reuse,
     typedSearchAttributes: [
-      { key: ProductionOrderKey, value: event.productionOrder },
-      { key: PlantKey, value: event.plant },
+      { key: ProductionOrderKey, value: order },
+      { key: PlantKey, value: plant },
       { key: ErpSystemKey, value: erpSystem },
       { key: OrderStatusKey, value: 'AwaitingRelease' },
     ],
-    staticSummary: `Production order ${event.productionOrder} · plant ${event.plant} · ${erpSystemNames[erpSystem]}`,
-    staticDetails: `Floor events for production order **${event.productionOrder}** in plant **${event.plant}**, posted to ${erpSystemNames[erpSystem]}. Query \`status\` for quantities and postings.`,
+    staticSummary: `Production order ${order} · plant ${plant} · ${erpSystemNames[erpSystem]}`,
+    staticDetails: `Floor events for production order **${order}** in plant **${plant}**, posted to ${erpSystemNames[erpSystem]}. Query \`status\` for quantities and postings.`,
   });
-  return workflowId;
 }
 
 /** A one-or-many union error hides the per-field issues; report them against the shape the caller sent. */

@@ -76,8 +76,14 @@ export interface ProductionOrderInput {
   productionOrder: string;
   erpSystem: ErpSystem;
   timing: ProductionOrderTiming;
-  /** The state a previous run carried over when it continued as new. */
+  /** The state a previous run carried over: when it continued as new, or when a late event reopened a closed order. */
   state?: ProductionOrderState;
+}
+
+/** What a closed order leaves behind: its view for people, and its state for a late event that reopens it. */
+export interface ProductionOrderClosing {
+  view: ProductionOrderView;
+  state: ProductionOrderState;
 }
 
 export const floorEventSignal = defineSignal<[FloorEvent]>('floorEvent');
@@ -106,7 +112,7 @@ export function productionOrderWorkflowId(plant: string, productionOrder: string
 /** Orders started before this change plan by revision 1 of the rules: issues and receipts only, no master data. */
 const PLAN_REVISION_2 = 'plan-revision-2';
 
-export async function productionOrder(input: ProductionOrderInput): Promise<ProductionOrderView> {
+export async function productionOrder(input: ProductionOrderInput): Promise<ProductionOrderClosing> {
   const retry = { initialInterval: input.timing.postingRetryInitialInterval, backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
   const { postToErp } = proxyActivities<ErpPostingActivities>({ startToCloseTimeout: input.timing.postingAttemptTimeout ?? '1 minute', retry });
   const { loadMasterData } = proxyActivities<MasterDataActivities>({ startToCloseTimeout: '30 seconds', retry });
@@ -234,7 +240,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
   }
 
   await condition(allHandlersFinished);
-  return viewOf(state);
+  return { view: viewOf(state), state: compactPostings(state) };
 }
 
 function shouldContinueAsNew(timing: ProductionOrderTiming): boolean {
