@@ -33,6 +33,8 @@ export interface Bridge {
   postEvent(body: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
   /** POSTs to the starter API, e.g. an operator action. */
   post(path: string, body?: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
+  /** PUTs to the starter API, e.g. master data. */
+  put(path: string, body: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
   ledger(): Promise<{ entity: string; id: string; record: Record<string, unknown> }[]>;
   teardown(): Promise<void>;
 }
@@ -81,9 +83,9 @@ export async function startBridge(
   const api = createStarterApi({ client: testEnv.client, taskQueue: config.temporal.taskQueue, orders: config.orders, masterData });
   const starterUrl = await api.listen({ host: '127.0.0.1', port: 0 });
 
-  async function post(path: string, body?: unknown) {
+  async function send(method: 'POST' | 'PUT', path: string, body?: unknown) {
     const response = await fetch(`${starterUrl}${path}`, {
-      method: 'POST',
+      method,
       headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
@@ -105,8 +107,9 @@ export async function startBridge(
     simulatorUrl,
     starterUrl,
     worker,
-    postEvent: (body) => post('/v1/events', body),
-    post,
+    postEvent: (body) => send('POST', '/v1/events', body),
+    post: (path, body) => send('POST', path, body),
+    put: (path, body) => send('PUT', path, body),
     async ledger() {
       const response = await fetch(`${simulatorUrl}/_simulator/ledger`);
       return ((await response.json()) as { entries: [] }).entries;

@@ -60,6 +60,14 @@ describe('material consumption reaches Exact as material issues', () => {
     expect(total(await issuesOf('STEEL', 5101))).toBe('19.75');
     expect((await bridge.ledger()).filter((e) => e.entity === 'manufacturing/ShopOrderReceipts')).toHaveLength(1);
 
+    // Operators find it the way `temporal workflow list --query` does: through visibility.
+    const needingAttention = async () => {
+      const ids: string[] = [];
+      for await (const w of bridge.env.client.workflow.list({ query: `ErpSyncStatus = 'NeedsAttention' AND Plant = '${plant}'` })) ids.push(w.workflowId);
+      return ids;
+    };
+    expect(await eventually(needingAttention, (ids) => ids.length > 0)).toEqual([productionOrderWorkflowId(plant, order)]);
+
     // Skip first: a mapping correction sends every stuck posting again.
     const paint = stuck.postings.find((p) => p.content.kind === 'MaterialIssue' && p.content.material === 'PAINT')!;
     expect((await bridge.post(`/v1/orders/${plant}/${order}/postings/${paint.sequence}/skip`, { reason: 'Exact backflushes paint' })).status).toBe(200);
@@ -78,6 +86,14 @@ describe('material consumption reaches Exact as material issues', () => {
     expect(notes.every((n) => typeof n === 'string' && n.startsWith(`production-order/${plant}/${order}#`))).toBe(true);
     const attempts = await bridge.audit.attemptsFor(plant, order);
     expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'MaterialIssue')).toBe(true);
+    // Every attempt of the bolt posting is in the audit trail: refused for the floor's code, posted after the mapping.
+    const bolts = attempts.filter((a) => a.posting.kind === 'MaterialIssue' && a.posting.material === 'BOLT-M8-ZN');
+    expect(bolts.map((a) => [a.outcome, a.errorType ?? null, a.posting.kind === 'MaterialIssue' && a.posting.erpMaterial])).toEqual([
+      ['needs-person', 'UnknownMaterial', 'BOLT-M8-ZN'],
+      ['posted', null, 'BOLT-M8'],
+    ]);
+    expect(bolts[0]!.exchanges.at(-1)).toMatchObject({ method: 'GET', status: 200 });
+    expect(await eventually(needingAttention, (ids) => ids.length === 0)).toEqual([]);
   });
 });
 
