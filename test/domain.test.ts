@@ -157,6 +157,16 @@ describe('production order reducer', () => {
     expect(erpSyncStatus(state)).toBe('NeedsAttention');
   });
 
+  it('keeps output in order: an inspection waits behind a report that waits for master data', () => {
+    const header = { plant: 'P1', material: 'BRACKET', baseUnit: 'pc', conversions: { box: '12' }, backflush: 'actual' as const };
+    const inspect = { ...envelope('i1'), type: 'QualityResult', inspection: 'LOT-1', result: 'rejected', quantity: '1', unit: 'pc' };
+    let state = run(start(), [events.released(), events.quantity('boxes', '2', '0', 'box'), inspect]);
+    expect(state.heldEvents.map((e) => e.eventId)).toEqual(['4711-boxes', 'i1']);
+    state = withMasterData(state, { materials: { BRACKET: header }, bom: [] });
+    expect(state.output).toMatchObject({ good: '23', scrap: '1' });
+    expect(state.rejectedEvents).toEqual([]);
+  });
+
   it('applies a material mapping to postings not yet in the ERP, and sends stuck ones again', () => {
     let state = run(start(), [events.released(), consume('c1', 'ST', '3')]);
     state = recordNeedsAttention(state, 1, { type: 'UnknownMaterial', message: 'no plan for ST' });

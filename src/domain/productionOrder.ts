@@ -269,10 +269,14 @@ function applyCorrectable(state: ProductionOrderState, event: CorrectableEvent, 
   return applyHeldCorrections(withEvent, event.eventId);
 }
 
-/** Output reports need the release (routing, unit); reports in another unit need master data too. */
+/**
+ * Output reports need the release (routing, unit); reports in another unit need master
+ * data too. Output keeps its order: once one report waits, the ones after it wait behind
+ * it (an inspection must not judge units whose report is still waiting).
+ */
 function mustWait(state: ProductionOrderState, event: CorrectableEvent): boolean {
   if (event.type !== 'QuantityReported' && event.type !== 'QualityResult') return false;
-  if (!state.released) return true;
+  if (!state.released || state.heldEvents.length > 0) return true;
   return event.unit !== undefined && event.unit !== state.released.unit && !state.masterData;
 }
 
