@@ -12,14 +12,11 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createPostgresAuditTrail } from '../src/audit/auditTrail';
+import { runBridge } from '../src/bridge';
 import { openDatabase } from '../src/database/database';
 import { loadConfig } from '../src/config';
 import { createExactSimulator } from '../src/erp/exact/simulator';
-import { createPostgresMasterDataStore } from '../src/masterData/store';
-import { createStarterApi } from '../src/starters/api';
 import { type DevServer, freePort, startDevServer } from '../src/temporal/devServer';
-import { createBridgeWorker, erpAdaptersFrom } from '../src/worker';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
 import { signalSink, tick } from './sinkWorkflow';
 
@@ -34,7 +31,6 @@ async function main() {
   let server: DevServer | undefined;
   const address = config.temporal.address ?? (server = await startDevServer({ port: await freePort() })).address;
   const database = await openDatabase(config.databaseUrl);
-  const masterData = createPostgresMasterDataStore(database.pool);
   const simulator = createExactSimulator({
     division: config.exact.division,
     accessTokens: [config.exact.accessToken],
@@ -42,19 +38,10 @@ async function main() {
   });
   const simulatorUrl = await simulator.listen(0);
   const nativeConnection = await NativeConnection.connect({ address });
-  const worker = await createBridgeWorker({
-    connection: nativeConnection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    adapters: erpAdaptersFrom(config, simulatorUrl),
-    audit: createPostgresAuditTrail(database.pool),
-    masterData,
-  });
-  const workerRun = worker.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const api = createStarterApi({ client, taskQueue: config.temporal.taskQueue, orders: config.orders, masterData });
-  const starterUrl = await api.listen({ host: '127.0.0.1', port: 0 });
+  const bridge = await runBridge({ config, connection: nativeConnection, client, pool: database.pool, exactBaseUrl: simulatorUrl });
+  const { starterUrl } = bridge;
 
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
@@ -159,9 +146,7 @@ async function main() {
 
   sinkWorker.shutdown();
   await sinkRun;
-  await api.close();
-  worker.shutdown();
-  await workerRun;
+  await bridge.stop();
   await simulator.close();
   await connection.close();
   await nativeConnection.close();

@@ -6,16 +6,13 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createPostgresAuditTrail } from './audit/auditTrail';
 import { openDatabase } from './database/database';
+import { runBridge } from './bridge';
 import { loadConfig } from './config';
 import { runDemoFactory } from './demo/factory';
 import { describePosting } from './domain/postings';
 import { SIMULATOR_EMPLOYEE_ID, createExactSimulator } from './erp/exact/simulator';
-import { createPostgresMasterDataStore } from './masterData/store';
-import { createStarterApi } from './starters/api';
 import { type DevServer, projectRoot, startDevServer } from './temporal/devServer';
-import { createBridgeWorker, erpAdaptersFrom } from './worker';
 import { statusQuery } from './workflows/productionOrder/workflow';
 
 const step = (line: string) => console.log(`▸ ${line}`);
@@ -56,35 +53,20 @@ async function main() {
   step(config.databaseUrl ? 'Connecting to PostgreSQL at DATABASE_URL…' : 'Starting the embedded PostgreSQL (PGlite, data in .data/pglite)…');
   const database = await openDatabase(config.databaseUrl);
   stops.push(() => database.close());
-  const masterData = createPostgresMasterDataStore(database.pool);
   step(`Audit trail in ${database.embedded ? database.url : 'PostgreSQL at DATABASE_URL'} (table erp_transaction_attempts)`);
 
   const nativeConnection = await NativeConnection.connect({ address });
-  const worker = await createBridgeWorker({
-    connection: nativeConnection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    adapters: erpAdaptersFrom(config, exactUrl),
-    audit: createPostgresAuditTrail(database.pool),
-    masterData,
-  });
-  const workerRun = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const bridge = await runBridge({ config, connection: nativeConnection, client, pool: database.pool, exactBaseUrl: exactUrl, listen: config.starter });
+  const { starterUrl } = bridge;
   stops.unshift(async () => {
-    worker.shutdown();
-    await workerRun;
+    await bridge.stop();
+    await connection.close();
     await nativeConnection.close();
   });
   step(`Worker polling task queue "${config.temporal.taskQueue}"`);
-
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  const api = createStarterApi({ client, taskQueue: config.temporal.taskQueue, orders: config.orders, masterData });
-  const starterUrl = await api.listen({ host: config.starter.host, port: config.starter.port });
-  stops.unshift(async () => {
-    await api.close();
-    await connection.close();
-  });
-  step(`Starter API at ${starterUrl} (POST /v1/events, GET /v1/schema)`);
+  step(`Starter API at ${starterUrl} (POST /v1/events, GET /v1/schema, PUT /v1/master-data/…)`);
 
   let stopping = false;
   const stopAll = async (signal: string) => {

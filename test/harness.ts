@@ -7,13 +7,12 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { inject } from 'vitest';
-import { type AuditTrail, createPostgresAuditTrail } from '../src/audit/auditTrail';
+import type { AuditTrail } from '../src/audit/auditTrail';
+import { runBridge } from '../src/bridge';
 import { openDatabase } from '../src/database/database';
+import type { MasterDataStore } from '../src/masterData/store';
 import { loadConfig } from '../src/config';
 import { type ExactSimulator, type ExactSimulatorOptions, SIMULATOR_EMPLOYEE_ID, createExactSimulator } from '../src/erp/exact/simulator';
-import { type MasterDataStore, createPostgresMasterDataStore } from '../src/masterData/store';
-import { createStarterApi } from '../src/starters/api';
-import { createBridgeWorker, erpAdaptersFrom } from '../src/worker';
 
 let runtimeInstalled = false;
 
@@ -60,8 +59,6 @@ export async function startBridge(
   await admin.query(`CREATE SCHEMA ${schema}`);
   const databaseUrl = `${testDatabaseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   const database = await openDatabase(databaseUrl);
-  const audit = createPostgresAuditTrail(database.pool);
-  const masterData = createPostgresMasterDataStore(database.pool);
   const testEnv = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address });
   const simulator = createExactSimulator({
     division: config.exact.division,
@@ -70,18 +67,16 @@ export async function startBridge(
     rateLimit: options.rateLimit,
   });
   const simulatorUrl = await simulator.listen(0);
-  const worker = options.worker === false ? undefined : await createBridgeWorker({
+  const bridge = await runBridge({
+    config,
     connection: testEnv.nativeConnection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    adapters: erpAdaptersFrom(config, simulatorUrl),
-    audit,
-    masterData,
+    client: testEnv.client,
+    pool: database.pool,
+    exactBaseUrl: simulatorUrl,
     workflowBundle: { codePath: inject('workflowBundlePath') },
+    worker: options.worker,
   });
-  const workerRun = worker?.run();
-  const api = createStarterApi({ client: testEnv.client, taskQueue: config.temporal.taskQueue, orders: config.orders, masterData });
-  const starterUrl = await api.listen({ host: '127.0.0.1', port: 0 });
+  const { starterUrl, audit, masterData } = bridge;
 
   async function send(method: 'POST' | 'PUT', path: string, body?: unknown) {
     const response = await fetch(`${starterUrl}${path}`, {
@@ -106,7 +101,7 @@ export async function startBridge(
     simulator,
     simulatorUrl,
     starterUrl,
-    worker,
+    worker: bridge.worker,
     postEvent: (body) => send('POST', '/v1/events', body),
     post: (path, body) => send('POST', path, body),
     put: (path, body) => send('PUT', path, body),
@@ -115,9 +110,7 @@ export async function startBridge(
       return ((await response.json()) as { entries: [] }).entries;
     },
     async teardown() {
-      await api.close();
-      worker?.shutdown();
-      await workerRun;
+      await bridge.stop();
       await simulator.close();
       await testEnv.teardown();
       await database.close();

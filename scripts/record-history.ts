@@ -1,0 +1,109 @@
+/**
+ * `npm run record-history -- <name>`: runs one production order through everything the
+ * workflow does (routing, master data lookups, conversions, derived consumption, time,
+ * an inspection, a lost acknowledgement, a correction that reverses, completion, close)
+ * and saves its history as test/histories/productionOrder-<name>.json. The replay test
+ * then holds every later change of the workflow to it: record a new one whenever a
+ * change is gated by patched(), and keep the old ones.
+ *
+ * Uses TEMPORAL_ADDRESS and DATABASE_URL when set; otherwise an in-memory dev server and
+ * the embedded PGlite.
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { runBridge } from '../src/bridge';
+import { loadConfig } from '../src/config';
+import { openDatabase } from '../src/database/database';
+import { SIMULATOR_EMPLOYEE_ID, createExactSimulator } from '../src/erp/exact/simulator';
+import { type DevServer, freePort, projectRoot, startDevServer } from '../src/temporal/devServer';
+import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
+
+async function main() {
+  const name = process.argv[2];
+  if (!name || !/^[a-z0-9-]+$/.test(name)) throw new Error('usage: npm run record-history -- <name>   (lower-case letters, digits and "-")');
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const config = loadConfig(process.env, {
+    TEMPORAL_TASK_QUEUE: `record-${randomUUID()}`,
+    ORDER_CLOSE_AFTER: '2s',
+    POSTING_BATCH_WINDOW: '0',
+    POSTING_RETRY_INITIAL_INTERVAL: '100ms',
+    EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID,
+  });
+  let server: DevServer | undefined;
+  const address = config.temporal.address ?? (server = await startDevServer({ port: await freePort() })).address;
+  const database = await openDatabase(config.databaseUrl);
+  const simulator = createExactSimulator({ division: config.exact.division, accessTokens: [config.exact.accessToken], employees: [SIMULATOR_EMPLOYEE_ID] });
+  const simulatorUrl = await simulator.listen(0);
+  const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const bridge = await runBridge({ config, connection: nativeConnection, client, pool: database.pool, exactBaseUrl: simulatorUrl });
+
+  const plant = 'REC';
+  const order = String(Date.now() % 1_000_000_000);
+  simulator.seedShopOrder({
+    shopOrderNumber: Number(order), itemCode: 'BRACKET', plannedQuantity: 24, unit: 'pc',
+    materials: [{ itemCode: 'STEEL', plannedQuantity: 10, unit: 'kg' }, { itemCode: 'SHEET', plannedQuantity: 8, unit: 'kg' }],
+    routing: [{ operation: '0010', workCentre: 'SAW-01' }, { operation: '0020', workCentre: 'WELD-01' }],
+  });
+  simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'manufacturing/MaterialIssues' });
+  await bridge.masterData.upsertMaterials([
+    { plant, material: 'BRACKET', baseUnit: 'pc', conversions: { box: '12' }, decimals: 0, backflush: 'actual' },
+    { plant, material: 'STEEL', baseUnit: 'kg', conversions: { g: '0.001' }, decimals: 3, backflush: 'actual' },
+    { plant, material: 'SHEET', baseUnit: 'kg', conversions: {}, decimals: 2, backflush: 'derived' },
+  ]);
+  await bridge.masterData.replaceBom(plant, 'BRACKET', [{ plant, parentMaterial: 'BRACKET', component: 'SHEET', quantityPer: '0.3', yieldFactor: '0.95', scrapAllowance: '0.02' }]);
+
+  const at = (hour: number) => `2026-11-25T${String(hour).padStart(2, '0')}:00:00+01:00`;
+  const e = (id: string, hour: number, fields: object) => ({ eventId: `${order}-${id}`, source: 'record-history', plant, productionOrder: order, occurredAt: at(hour), ...fields });
+  const send = async (events: object[]) => {
+    const response = await fetch(`${bridge.starterUrl}/v1/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(events) });
+    if (response.status !== 202) throw new Error(`the starter API answered ${response.status}: ${await response.text()}`);
+  };
+  const handle = client.workflow.getHandle(productionOrderWorkflowId(plant, order));
+  const inSync = async () => {
+    for (let i = 0; i < 200; i++) {
+      if ((await handle.query(statusQuery)).erpSyncStatus === 'InSync') return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`order ${order} did not reach InSync: ${JSON.stringify(await handle.query(statusQuery))}`);
+  };
+
+  await send([
+    e('rel', 6, { type: 'OrderReleased', material: 'BRACKET', plannedQuantity: '24', unit: 'pc', operations: [{ operation: '0010', workCentre: 'SAW-01' }, { operation: '0020', workCentre: 'WELD-01' }] }),
+    e('start', 7, { type: 'OperationStarted', operation: '0010', machine: 'SAW-01' }),
+    e('steel', 7, { type: 'MaterialConsumed', material: 'STEEL', quantity: '2500.4', unit: 'g' }),
+  ]);
+  await send([
+    e('q10', 8, { type: 'QuantityReported', operation: '0010', good: '25', scrap: '1', unit: 'pc', reasonCode: 'BURR' }),
+    e('m10', 8, { type: 'TimeBooked', activity: 'machine', hours: '1.75', operation: '0010', workCentre: 'SAW-01' }),
+    e('done10', 9, { type: 'OperationCompleted', operation: '0010' }),
+    e('q20', 11, { type: 'QuantityReported', operation: '0020', good: '2', unit: 'box' }),
+    e('s20', 11, { type: 'TimeBooked', activity: 'setup', hours: '0.5', operation: '0020', workCentre: 'WELD-01' }),
+    e('qc', 12, { type: 'QualityResult', inspection: 'LOT-1', result: 'rejected', quantity: '1', unit: 'pc', operation: '0020', disposition: 'scrap' }),
+  ]);
+  await inSync();
+  await send([e('fix', 13, { type: 'EventCorrected', correctsEventId: `${order}-steel`, reason: 'scale recalibrated', replacement: { quantity: '2200' } }), e('done20', 14, { type: 'OperationCompleted', operation: '0020' }), e('done', 15, { type: 'OrderCompleted' })]);
+  await handle.result();
+
+  const file = path.join(projectRoot, 'test', 'histories', `productionOrder-${name}.json`);
+  writeFileSync(file, historyToJSON(await handle.fetchHistory()));
+  const ledger = simulator.ledger().map((l) => `${l.action} ${l.entity}`);
+  console.log(`Recorded ${handle.workflowId} into ${path.relative(projectRoot, file)}; the simulator holds: ${ledger.join(', ')}`);
+
+  await bridge.stop();
+  await simulator.close();
+  await connection.close();
+  await nativeConnection.close();
+  await database.close();
+  await server?.stop();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,64 @@
+/**
+ * The bridge's moving parts in one process: a worker (the workflows, and activities over
+ * the ERP adapters, the audit trail and the master data cache) and the starter API.
+ * `npm start`, the benchmark and the tests compose it the same way; a deployment runs
+ * the same parts as separate processes (src/worker.ts, src/starters/main.ts).
+ */
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import type { Pool } from 'pg';
+import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
+import type { Config } from './config';
+import { type MasterDataStore, createPostgresMasterDataStore } from './masterData/store';
+import { createStarterApi } from './starters/api';
+import { createBridgeWorker, erpAdaptersFrom } from './worker';
+
+export interface RunningBridge {
+  starterUrl: string;
+  audit: AuditTrail;
+  masterData: MasterDataStore;
+  /** Absent when the bridge was asked to run without one (the worker runs elsewhere). */
+  worker?: Worker;
+  /** Stops the starter API, then the worker (letting running activities finish). */
+  stop(): Promise<void>;
+}
+
+export async function runBridge(options: {
+  config: Config;
+  connection: NativeConnection;
+  client: Client;
+  pool: Pool;
+  /** Where Exact Online (or its simulator) answers; defaults to EXACT_BASE_URL. */
+  exactBaseUrl?: string;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  listen?: { host: string; port: number };
+  /** false: the starter API only; workers run as processes of their own. */
+  worker?: boolean;
+}): Promise<RunningBridge> {
+  const { config } = options;
+  const audit = createPostgresAuditTrail(options.pool);
+  const masterData = createPostgresMasterDataStore(options.pool);
+  const worker = options.worker === false ? undefined : await createBridgeWorker({
+    connection: options.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    adapters: erpAdaptersFrom(config, options.exactBaseUrl ?? config.exact.baseUrl),
+    audit,
+    masterData,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
+  });
+  const workerRun = worker?.run();
+  const api = createStarterApi({ client: options.client, taskQueue: config.temporal.taskQueue, orders: config.orders, masterData });
+  const starterUrl = await api.listen(options.listen ?? { host: '127.0.0.1', port: 0 });
+  return {
+    starterUrl,
+    audit,
+    masterData,
+    worker,
+    async stop() {
+      await api.close();
+      worker?.shutdown();
+      await workerRun;
+    },
+  };
+}
