@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exactContract } from '../src/erp/exact/contract';
-import { type ExactSimulator, createExactSimulator } from '../src/erp/exact/simulator';
+import { type ExactSimulator, createExactSimulator, exactErrorBody } from '../src/erp/exact/simulator';
+import { classifyExactFailure } from '../src/erp/exact/transport';
 
 interface PublishedField { edm: string; required: boolean; methods: string[] }
 interface PublishedEndpoint { path: string; methods: string[]; key: string; fields: Record<string, PublishedField> }
@@ -118,5 +119,31 @@ describe('Exact simulator rate limit', () => {
     } finally {
       await simulator.close();
     }
+  });
+});
+
+describe("Exact failures are classified from Exact's own answers", () => {
+  const answer = (status: number, body = '', headers: Record<string, string> = {}) => new Response(status === 204 ? null : body, { status, headers });
+  const classify = (status: number, body?: string, headers?: Record<string, string>) =>
+    classifyExactFailure('POST', 'https://start.exactonline.nl/api/v1/1/manufacturing/MaterialIssues', answer(status, body, headers), body ?? '');
+  const exactError = (message: string) => JSON.stringify(exactErrorBody(message));
+
+  it('waits out a 429 until the reset Exact gives in epoch milliseconds', () => {
+    const error = classify(429, '', { 'X-RateLimit-Minutely-Reset': String(Date.now() + 20_000) });
+    expect(error).toMatchObject({ classification: 'retryable', type: 'RateLimited' });
+    expect(error.details.retryAfterMs).toBeGreaterThan(18_000);
+    expect(error.details.retryAfterMs).toBeLessThanOrEqual(20_000);
+  });
+
+  it('honours Retry-After on maintenance, and retries other server errors', () => {
+    expect(classify(503, exactError('Service Unavailable'), { 'Retry-After': '120' })).toMatchObject({ classification: 'retryable', details: { retryAfterMs: 120_000 } });
+    expect(classify(500, exactError('Er is een onverwachte fout opgetreden.'))).toMatchObject({ classification: 'retryable', type: 'ServerError' });
+  });
+
+  it('stops for a person on business errors Exact sends as HTTP 500, and on refused credentials', () => {
+    expect(classify(500, exactError('Verplicht: Factuur voor\r\nVerplicht: Besteld door'))).toMatchObject({ classification: 'needsPerson', type: 'ValidationRejected', message: expect.stringContaining('Verplicht: Factuur voor') });
+    expect(classify(500, exactError('Gegeven bestaat reeds.'))).toMatchObject({ classification: 'needsPerson' });
+    expect(classify(401, exactError('Unauthorized'))).toMatchObject({ classification: 'needsPerson', type: 'AuthenticationFailed' });
+    expect(classify(400, exactError("Error processing request stream. The property 'Qty' does not exist"))).toMatchObject({ classification: 'needsPerson' });
   });
 });

@@ -111,6 +111,15 @@ describe('production order, from the floor to Exact Online', () => {
     await expect(bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '5005')).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
   });
 
+  it('publishes the event schema, every event type in it', async () => {
+    const schema = (await (await fetch(`${bridge.starterUrl}/v1/schema`)).json()) as { oneOf?: { properties: { type: { const: string } } }[]; anyOf?: unknown[] };
+    const variants = (schema.oneOf ?? schema.anyOf) as { properties: { type: { const: string }; good?: unknown } }[];
+    expect(variants.map((v) => v.properties.type.const).sort()).toEqual(
+      ['EventCorrected', 'MaterialConsumed', 'OperationCompleted', 'OperationStarted', 'OrderCompleted', 'OrderReleased', 'QualityResult', 'QuantityReported', 'TimeBooked'],
+    );
+    expect(variants.find((v) => v.properties.type.const === 'QuantityReported')!.properties.good).toMatchObject({ type: 'string', pattern: expect.any(String) });
+  });
+
   it('answers a body that is not JSON with a problem, not a crash', async () => {
     const answer = await bridge.postEvent('{"eventId": ');
     expect(answer.status).toBe(400);

@@ -5,6 +5,7 @@
  */
 import { ErpError } from '../adapter';
 import { logExchange } from '../exchangeLog';
+import { retryAfterMs } from '../http';
 import type { ExactEntityPath } from './contract';
 
 export interface ExactConnection {
@@ -108,11 +109,12 @@ export function classifyExactFailure(method: string, url: string, response: Resp
   const message = exactErrorMessage(body);
   const where = `${method} ${new URL(url).pathname}`;
   if (status === 429) {
+    // Exact gives its reset in epoch milliseconds; a plain Retry-After is honoured too.
     const reset = Number(response.headers.get('X-RateLimit-Minutely-Reset') ?? response.headers.get('X-RateLimit-Reset'));
-    const retryAfterMs = Number.isFinite(reset) && reset > 0 ? Math.max(0, reset - Date.now()) : undefined;
-    return new ErpError(`Exact Online rate limit reached on ${where}`, 'retryable', 'RateLimited', { status, retryAfterMs });
+    const wait = Number.isFinite(reset) && reset > 0 ? Math.max(0, reset - Date.now()) : retryAfterMs(response.headers);
+    return new ErpError(`Exact Online rate limit reached on ${where}`, 'retryable', 'RateLimited', { status, retryAfterMs: wait });
   }
-  const detail = { status, body: body.slice(0, 2000) };
+  const detail = { status, body: body.slice(0, 2000), retryAfterMs: retryAfterMs(response.headers) };
   if (status === 401) return new ErpError(`Exact Online refused the access token on ${where}: ${message ?? 'Unauthorized'}`, 'needsPerson', 'AuthenticationFailed', detail);
   if (status === 403) return new ErpError(`Exact Online forbids ${where}: ${message ?? 'Forbidden'}`, 'needsPerson', 'Forbidden', detail);
   if (status === 404) return new ErpError(`Exact Online has no ${where}: ${message ?? 'Not found'}`, 'needsPerson', 'NotFound', detail);
