@@ -57,7 +57,8 @@ export async function runBridge(options: {
     worker,
     async stop() {
       await api.close();
-      worker?.shutdown();
+      // On SIGINT/SIGTERM the Temporal runtime has already begun shutting the worker down.
+      if (worker?.getState() === 'RUNNING') worker.shutdown();
       await workerRun;
     },
   };

@@ -9,7 +9,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { openDatabase } from './database/database';
 import { runBridge } from './bridge';
 import { loadConfig } from './config';
-import { runDemoFactory } from './demo/factory';
+import { installConsoleLog } from './consoleLog';
+import { correctFirstOrder, runDemoFactory } from './demo/factory';
 import { describePosting } from './domain/postings';
 import { SIMULATOR_EMPLOYEE_ID, createExactSimulator } from './erp/exact/simulator';
 import { type DevServer, projectRoot, startDevServer } from './temporal/devServer';
@@ -18,6 +19,7 @@ import { statusQuery } from './workflows/productionOrder/workflow';
 const step = (line: string) => console.log(`▸ ${line}`);
 
 async function main() {
+  installConsoleLog();
   // Demo orders close 20 s after they are settled, so they show as completed soon; the
   // simulator's machine-time employee books machine time and confirmations.
   const config = loadConfig(process.env, { ORDER_CLOSE_AFTER: '20s', EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID });
@@ -39,6 +41,7 @@ async function main() {
   step(`Temporal at ${address}`);
 
   let exactUrl = config.exact.baseUrl;
+  const simulatorStarted = !exactUrl;
   if (!exactUrl) {
     const simulator = createExactSimulator({
       division: config.exact.division,
@@ -82,22 +85,29 @@ async function main() {
 
   if (devServer?.uiUrl) step(`Temporal Web UI: ${devServer.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
 
-  if (config.demo.orders > 0) {
+  if (config.demo.orders > 0 && simulatorStarted && config.exact.defaultEmployeeId) {
     step(`Demo factory: running ${config.demo.orders} orders in plant DEMO…`);
-    const ids = await runDemoFactory({ starterUrl, exactSimulatorUrl: exactUrl, plant: 'DEMO', orders: config.demo.orders, log: step });
-    for (const id of ids) {
+    const demo = { starterUrl, exactSimulatorUrl: exactUrl, plant: 'DEMO', orders: config.demo.orders, employeeId: config.exact.defaultEmployeeId, log: step };
+    const ids = await runDemoFactory(demo);
+    const report = async (id: string) => {
       const handle = client.workflow.getHandle(id);
       for (let i = 0; i < 120; i++) {
         const view = await handle.query(statusQuery);
         if (view.erpSyncStatus !== 'Pending') {
           const posted = view.postings.filter((p) => p.status === 'Posted').map((p) => describePosting(p.content));
-          step(`${id}: ${view.orderStatus}, ERP ${view.erpSyncStatus}; posted: ${posted.join(', ') || 'nothing'}`);
-          break;
+          step(`${id}: ${view.orderStatus}, ERP ${view.erpSyncStatus}; posted: ${posted.join('; ') || 'nothing'}`);
+          return;
         }
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
-    }
+    };
+    for (const id of ids) await report(id);
+    await correctFirstOrder(demo, ids[0]!);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await report(ids[0]!);
     step(`Demo orders close ${config.orders.timing.closeAfter} after they settle; then \`.tools/temporal workflow list --address ${address} --query "OrderStatus='Completed'"\` lists them.`);
+  } else if (config.demo.orders > 0) {
+    step('Demo factory skipped: it plans shop orders in the Exact simulator, and EXACT_BASE_URL points elsewhere.');
   }
   step('Running. Press Ctrl-C to stop.');
 }

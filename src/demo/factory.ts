@@ -1,57 +1,99 @@
 /**
- * A small demo factory: the ERP plans a few shop orders, the "MES" releases them,
- * reports good and scrapped quantities (one report sent twice, as MES retries do),
- * and completes them, all through the starter API over HTTP.
+ * A small demo factory, all over HTTP like a real MES: master data for brackets, steel,
+ * bolts and paint; the ERP plans a few shop orders with a two-step routing; the "MES"
+ * releases them, books machine and labour hours, reports good and scrapped quantities
+ * per operation (one report sent twice, as MES retries do), consumes steel partly in
+ * grams, has an inspection reject a unit, completes the orders, and then corrects a
+ * steel count on the first order after the fact.
  */
 export interface DemoFactoryOptions {
   starterUrl: string;
   exactSimulatorUrl: string;
   plant: string;
   orders: number;
+  /** An Exact employee the simulator knows; labour time is booked on it. */
+  employeeId: string;
   log: (line: string) => void;
 }
 
+const ROUTING = [
+  { operation: '0010', workCentre: 'SAW-01' },
+  { operation: '0020', workCentre: 'WELD-01' },
+];
+
 export async function runDemoFactory(options: DemoFactoryOptions): Promise<string[]> {
+  const { plant } = options;
+  await send('PUT', `${options.starterUrl}/v1/master-data/materials`, [
+    ...Array.from({ length: options.orders }, (_, i) => ({ plant, material: `BRACKET-${i + 1}`, baseUnit: 'pc', conversions: { box: '10' }, decimals: 0 })),
+    { plant, material: 'STEEL-S235', baseUnit: 'kg', conversions: { g: '0.001' }, decimals: 3, backflush: 'actual' },
+    { plant, material: 'BOLT-M8', baseUnit: 'pc', decimals: 0, backflush: 'derived' },
+    { plant, material: 'PAINT-RAL9005', baseUnit: 'l', decimals: 2, backflush: 'erp' },
+  ]);
   const workflowIds: string[] = [];
   // Fresh shop order numbers each run: the dev server keeps earlier runs' orders.
   const firstNumber = (Math.floor(Date.now() / 1000) % 10_000_000) * 10;
   for (let i = 0; i < options.orders; i++) {
     const order = String(firstNumber + i);
-    const planned = 100 + 25 * i;
-    await postJson(`${options.exactSimulatorUrl}/_simulator/shop-orders`, {
+    const material = `BRACKET-${i + 1}`;
+    const planned = 100 + 20 * i;
+    await send('PUT', `${options.starterUrl}/v1/master-data/boms/${plant}/${material}`, { components: [{ component: 'BOLT-M8', quantityPer: '2' }] });
+    await send('POST', `${options.exactSimulatorUrl}/_simulator/shop-orders`, {
       shopOrderNumber: Number(order),
-      itemCode: `BRACKET-${i + 1}`,
+      itemCode: material,
       plannedQuantity: planned,
       unit: 'pc',
       materials: [
         { itemCode: 'STEEL-S235', plannedQuantity: planned * 0.4, unit: 'kg' },
         { itemCode: 'BOLT-M8', plannedQuantity: planned * 2, unit: 'pc' },
+        { itemCode: 'PAINT-RAL9005', plannedQuantity: planned * 0.01, unit: 'l', backflush: true },
       ],
+      routing: ROUTING,
     });
-    const base = { source: 'demo-mes', plant: options.plant, productionOrder: order };
-    const at = () => new Date().toISOString();
-    const report = { ...base, eventId: `${order}-qty-1`, type: 'QuantityReported', occurredAt: at(), good: String(planned - 3), scrap: '3', unit: 'pc', operation: '0010', workCentre: 'PRESS-01' };
-    const events = [
-      { ...base, eventId: `${order}-released`, type: 'OrderReleased', occurredAt: at(), material: `BRACKET-${i + 1}`, plannedQuantity: String(planned), unit: 'pc' },
-      { ...base, eventId: `${order}-steel-1`, type: 'MaterialConsumed', occurredAt: at(), material: 'STEEL-S235', quantity: (planned * 0.4 + 1.35).toFixed(2), unit: 'kg' },
-      report,
-      report,
-      { ...base, eventId: `${order}-bolts`, type: 'MaterialConsumed', occurredAt: at(), material: 'BOLT-M8', quantity: String(planned * 2), unit: 'pc' },
-      { ...base, eventId: `${order}-qty-2`, type: 'QuantityReported', occurredAt: at(), good: '2', unit: 'pc' },
-      { ...base, eventId: `${order}-completed`, type: 'OrderCompleted', occurredAt: at() },
-    ];
-    for (const event of events) {
-      const answer = (await postJson(`${options.starterUrl}/v1/events`, event)) as { accepted: { workflowId: string }[] };
-      if (event.type === 'OrderReleased') workflowIds.push(answer.accepted[0]!.workflowId);
-    }
-    options.log(`demo factory: order ${order} released, steel and bolts consumed, ${planned - 3 + 2} pc good, 3 scrapped, completed`);
+    let minute = 0;
+    const e = (id: string, fields: object) => ({ eventId: `${order}-${id}`, source: 'demo-mes', plant, productionOrder: order, occurredAt: new Date(Date.now() + 1000 * minute++).toISOString(), ...fields });
+    const cutReport = e('cut', { type: 'QuantityReported', operation: '0010', good: String(planned), scrap: '2', unit: 'pc', reasonCode: 'BURR' });
+    await send('POST', `${options.starterUrl}/v1/events`, [
+      e('released', { type: 'OrderReleased', material, plannedQuantity: String(planned), unit: 'pc', operations: ROUTING }),
+      e('cut-start', { type: 'OperationStarted', operation: '0010', machine: 'SAW-01' }),
+      e('steel-1', { type: 'MaterialConsumed', material: 'STEEL-S235', quantity: (planned * 0.4).toFixed(1), unit: 'kg', operation: '0010' }),
+      e('steel-2', { type: 'MaterialConsumed', material: 'STEEL-S235', quantity: '1350', unit: 'g', operation: '0010' }),
+      cutReport,
+      cutReport, // resent by the MES: counted once
+      e('saw-hours', { type: 'TimeBooked', activity: 'machine', hours: '1.5', operation: '0010', workCentre: 'SAW-01' }),
+      e('cut-done', { type: 'OperationCompleted', operation: '0010' }),
+      e('paint', { type: 'MaterialConsumed', material: 'PAINT-RAL9005', quantity: '0.9', unit: 'l', operation: '0020' }),
+      e('weld', { type: 'QuantityReported', operation: '0020', good: String(planned / 10), unit: 'box' }),
+      e('welder-hours', { type: 'TimeBooked', activity: 'labour', hours: '2.25', operation: '0020', employee: options.employeeId }),
+      e('inspection', { type: 'QualityResult', inspection: `LOT-${order}`, result: 'rejected', quantity: '1', unit: 'pc', operation: '0020', disposition: 'scrap', reasonCode: 'POROSITY' }),
+      e('weld-done', { type: 'OperationCompleted', operation: '0020' }),
+      e('completed', { type: 'OrderCompleted' }),
+    ]);
+    workflowIds.push(`production-order/${plant}/${order}`);
+    options.log(`demo factory: order ${order} (${material}) released, cut and welded, ${planned - 1} pc good, 1 rejected at inspection, completed`);
   }
   return workflowIds;
 }
 
-async function postJson(url: string, body: unknown): Promise<unknown> {
-  const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+/** The MES finds it weighed steel wrong on the first order, after the ERP has it: the bridge reverses the difference. */
+export async function correctFirstOrder(options: DemoFactoryOptions, workflowId: string): Promise<void> {
+  const order = workflowId.split('/').pop()!;
+  await send('POST', `${options.starterUrl}/v1/events`, {
+    eventId: `${order}-steel-2-fix`,
+    type: 'EventCorrected',
+    source: 'demo-mes',
+    plant: options.plant,
+    productionOrder: order,
+    occurredAt: new Date().toISOString(),
+    correctsEventId: `${order}-steel-2`,
+    reason: 'scale recalibrated',
+    replacement: { quantity: '850' },
+  });
+  options.log(`demo factory: order ${order}'s second steel weighing corrected from 1350 g to 850 g`);
+}
+
+async function send(method: 'POST' | 'PUT', url: string, body: unknown): Promise<unknown> {
+  const response = await fetch(url, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const text = await response.text();
-  if (!response.ok) throw new Error(`POST ${url} answered ${response.status}: ${text}`);
+  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text}`);
   return text ? JSON.parse(text) : undefined;
 }

@@ -80,9 +80,9 @@ export interface ProductionOrderInput {
   state?: ProductionOrderState;
 }
 
-/** What a closed order leaves behind: its view for people, and its state for a late event that reopens it. */
+/** What a closed order leaves behind: a summary for people, and its state for a late event that reopens it. */
 export interface ProductionOrderClosing {
-  view: ProductionOrderView;
+  summary: string;
   state: ProductionOrderState;
 }
 
@@ -240,7 +240,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
   }
 
   await condition(allHandlersFinished);
-  return { view: viewOf(state), state: compactPostings(state) };
+  return { summary: describe(viewOf(state)), state: compactPostings(state) };
 }
 
 function shouldContinueAsNew(timing: ProductionOrderTiming): boolean {

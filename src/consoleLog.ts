@@ -1,0 +1,20 @@
+/**
+ * One line per Temporal runtime log entry, for a person watching `npm start`: a retried
+ * post reads "postToErp of production-order/DEMO/1 failed (attempt 1, RateLimited): …;
+ * retrying in 50.7 s" instead of a stack trace with task tokens.
+ */
+import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
+
+export function installConsoleLog(): void {
+  Runtime.install({ logger: new DefaultLogger('WARN', (entry) => console.log(`  ${entry.level.toLowerCase()}: ${describeEntry(entry)}`)) });
+}
+
+function describeEntry({ message, meta = {} }: LogEntry): string {
+  const error = meta.error as { message?: string; type?: string; nextRetryDelay?: unknown } | undefined;
+  if (meta.activityType && error) {
+    const delay = typeof error.nextRetryDelay === 'number' ? `; retrying in ${(error.nextRetryDelay / 1000).toFixed(1)} s` : '';
+    return `${String(meta.activityType)} of ${String(meta.workflowId)} failed (attempt ${String(meta.attempt)}${error.type ? `, ${error.type}` : ''}): ${error.message ?? ''}${delay}`;
+  }
+  const where = meta.workflowId ? ` (${String(meta.workflowId)})` : '';
+  return `${message}${where}${error?.message ? `: ${error.message}` : ''}`;
+}
