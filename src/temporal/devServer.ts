@@ -56,6 +56,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
 
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Never outlive the process that started it, however that process ends.
+  const killChild = () => child.kill('SIGKILL');
+  process.once('exit', killChild);
+  child.once('exit', () => process.off('exit', killChild));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
