@@ -6,5 +6,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY tsconfig.json ./
 COPY src ./src
+# Applied by whichever process opens the database first.
+COPY migrations ./migrations
 USER node
 CMD ["npm", "run", "worker"]

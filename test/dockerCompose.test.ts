@@ -53,6 +53,9 @@ describe('docker-compose.yml', () => {
 
   it('builds the bridge services from this repository and runs npm scripts that exist', () => {
     expect(existsSync(path.join(root, 'Dockerfile'))).toBe(true);
+    // The image carries what the processes read at run time: the code and the schema migrations.
+    const copied = [...readFileSync(path.join(root, 'Dockerfile'), 'utf8').matchAll(/^COPY (\S+)/gm)].map((m) => m[1]);
+    expect(copied).toEqual(expect.arrayContaining(['src', 'migrations']));
     for (const name of ['worker', 'starter', 'exact-simulator']) {
       const service = compose.services[name]!;
       expect(service.build, name).toBe('.');
@@ -62,10 +65,13 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('gives the bridge services a configuration that parses', () => {
+  it('gives the bridge services a configuration that parses, with the database workers and starter need', () => {
     for (const name of ['worker', 'starter', 'exact-simulator']) {
       const env = Object.fromEntries(Object.entries(compose.services[name]!.environment ?? {}).map(([k, v]) => [k, interpolate(v)]));
-      expect(() => loadConfig(env), name).not.toThrow();
+      const config = loadConfig(env);
+      expect(config.temporal.address, name).toBe('temporal:7233');
+      if (name !== 'exact-simulator') expect(config.databaseUrl, `${name} needs DATABASE_URL`).toMatch(/@postgresql:5432\/shopfloor$/);
     }
+    expect(compose.services.postgresql!.environment).toMatchObject({ POSTGRES_DB: 'shopfloor' });
   });
 });

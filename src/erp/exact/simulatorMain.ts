@@ -3,7 +3,11 @@ import { loadConfig } from '../../config';
 import { createExactSimulator } from './simulator';
 
 const config = loadConfig();
-const simulator = createExactSimulator({ division: config.exact.division, accessTokens: [config.exact.accessToken] });
+const simulator = createExactSimulator({
+  division: config.exact.division,
+  accessTokens: [config.exact.accessToken],
+  employees: config.exact.defaultEmployeeId ? [config.exact.defaultEmployeeId] : [],
+});
 simulator
   .listen(config.exact.simulator.port, config.exact.simulator.host)
   .then((url) => console.log(`Exact Online simulator on ${url}, division ${config.exact.division}; ledger at ${url}/_simulator/ledger`))
