@@ -10,13 +10,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { runBridge } from '../src/bridge';
-import { openDatabase } from '../src/database/database';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
-import { createExactSimulator } from '../src/erp/exact/simulator';
-import { type DevServer, freePort, startDevServer } from '../src/temporal/devServer';
+import { startEmbedded } from '../src/embedded';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
 import { signalSink, tick } from './sinkWorkflow';
 
@@ -28,20 +24,10 @@ async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const config = loadConfig(process.env, { TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`, ORDER_CLOSE_AFTER: '1s', POSTING_RETRY_INITIAL_INTERVAL: '100ms' });
 
-  let server: DevServer | undefined;
-  const address = config.temporal.address ?? (server = await startDevServer({ port: await freePort() })).address;
-  const database = await openDatabase(config.databaseUrl);
-  const simulator = createExactSimulator({
-    division: config.exact.division,
-    accessTokens: [config.exact.accessToken],
-    rateLimit: { perWindow: 1_000_000, windowMs: 60_000, perDay: 10_000_000 },
-  });
-  const simulatorUrl = await simulator.listen(0);
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  const bridge = await runBridge({ config, connection: nativeConnection, client, pool: database.pool, exactBaseUrl: simulatorUrl });
-  const { starterUrl } = bridge;
+  const embedded = await startEmbedded(config, { simulator: { rateLimit: { perWindow: 1_000_000, windowMs: 60_000, perDay: 10_000_000 } } });
+  const { client, nativeConnection } = embedded;
+  const simulator = embedded.simulator!;
+  const { starterUrl } = embedded.bridge;
 
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
@@ -146,12 +132,7 @@ async function main() {
 
   sinkWorker.shutdown();
   await sinkRun;
-  await bridge.stop();
-  await simulator.close();
-  await connection.close();
-  await nativeConnection.close();
-  await database.close();
-  await server?.stop();
+  await embedded.stop();
 }
 
 main().catch((error: unknown) => {

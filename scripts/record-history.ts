@@ -12,14 +12,12 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { runBridge } from '../src/bridge';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
-import { openDatabase } from '../src/database/database';
-import { SIMULATOR_EMPLOYEE_ID, createExactSimulator } from '../src/erp/exact/simulator';
-import { type DevServer, freePort, projectRoot, startDevServer } from '../src/temporal/devServer';
+import { startEmbedded } from '../src/embedded';
+import { SIMULATOR_EMPLOYEE_ID } from '../src/erp/exact/simulator';
+import { projectRoot } from '../src/temporal/devServer';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
 
 async function main() {
@@ -33,15 +31,9 @@ async function main() {
     POSTING_RETRY_INITIAL_INTERVAL: '100ms',
     EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID,
   });
-  let server: DevServer | undefined;
-  const address = config.temporal.address ?? (server = await startDevServer({ port: await freePort() })).address;
-  const database = await openDatabase(config.databaseUrl);
-  const simulator = createExactSimulator({ division: config.exact.division, accessTokens: [config.exact.accessToken], employees: [SIMULATOR_EMPLOYEE_ID] });
-  const simulatorUrl = await simulator.listen(0);
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  const bridge = await runBridge({ config, connection: nativeConnection, client, pool: database.pool, exactBaseUrl: simulatorUrl });
+  const embedded = await startEmbedded(config);
+  const { client, bridge } = embedded;
+  const simulator = embedded.simulator!;
 
   const plant = 'REC';
   const order = String(Date.now() % 1_000_000_000);
@@ -95,12 +87,7 @@ async function main() {
   const ledger = simulator.ledger().map((l) => `${l.action} ${l.entity}`);
   console.log(`Recorded ${handle.workflowId} into ${path.relative(projectRoot, file)}; the simulator holds: ${ledger.join(', ')}`);
 
-  await bridge.stop();
-  await simulator.close();
-  await connection.close();
-  await nativeConnection.close();
-  await database.close();
-  await server?.stop();
+  await embedded.stop();
 }
 
 main().catch((error: unknown) => {
