@@ -182,6 +182,9 @@ describe('production order reducer', () => {
     expect(state.output.good).toBe('0');
     expect(state.rejectedEvents).toEqual([expect.objectContaining({ eventId: '4711-kg', reason: expect.stringContaining('"kg"') })]);
     expect(erpSyncStatus(state)).toBe('NeedsAttention');
+    // A correction of it says what became of it.
+    state = run(state, [correction('x', '4711-kg', { good: '1' })]);
+    expect(state.rejectedEvents.at(-1)).toMatchObject({ eventId: 'x', reason: 'event 4711-kg was rejected; there is nothing a correction could change' });
   });
 });
 

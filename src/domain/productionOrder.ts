@@ -264,7 +264,7 @@ function release(state: ProductionOrderState, event: OrderReleased): ProductionO
 function applyCorrectable(state: ProductionOrderState, event: CorrectableEvent, seq: number): ProductionOrderState {
   if (mustWait(state, event)) return { ...state, heldEvents: [...state.heldEvents, event] };
   const applied = applyQuantities(state, event, 1);
-  if (typeof applied === 'string') return reject(state, event, applied);
+  if (typeof applied === 'string') return remember(reject(state, event, applied), seq, event.eventId, []);
   const withEvent = remember(applied, seq, event.eventId, sourcesOf(state, event), event);
   return applyHeldCorrections(withEvent, event.eventId);
 }
@@ -280,7 +280,7 @@ function mustWait(state: ProductionOrderState, event: CorrectableEvent): boolean
   return event.unit !== undefined && event.unit !== state.released.unit && !state.masterData;
 }
 
-/** Re-applies held events once the release or master data has arrived; each keeps its place in the order's sequence. */
+/** Re-applies held events, in the order they arrived, once the release or master data has come. */
 function applyHeldEvents(state: ProductionOrderState): ProductionOrderState {
   const held = state.heldEvents;
   if (held.length === 0) return state;
