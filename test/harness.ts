@@ -43,7 +43,8 @@ export async function startBridge(
   options: { worker?: boolean; rateLimit?: ExactSimulatorOptions['rateLimit'] } = {},
 ): Promise<Bridge> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    // Retries are asserted through the audit trail; their warnings would only flood the output.
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
   const config = loadConfig({

@@ -138,6 +138,10 @@ describe('an order, from release to its last correction, in Exact Online', () =>
     expect(total(await entries('ShopOrderReceipts', 6201))).toBe('24');
     const issueAttempt = (await bridge.audit.attemptsFor(plant, order)).find((a) => a.posting.kind === 'MaterialIssue' && a.posting.material === 'STEEL-FLOOR');
     expect(issueAttempt?.posting).toMatchObject({ erpMaterial: 'STEEL', quantity: '2.5', unit: 'kg', basis: 'actual' });
+    // The audit trail says how the floor's grams became the ERP's kilograms.
+    expect(issueAttempt?.transformation).toBe('STEEL-FLOOR consumed: 2500.4 g × 0.001 = 2.5004 kg, rounded to 3 decimals: 2.5 kg; already carried quantity 0: posts quantity 2.5');
+    const sheet = (await bridge.audit.attemptsFor(plant, order)).filter((a) => a.posting.kind === 'MaterialIssue' && a.posting.material === 'SHEET').at(-1);
+    expect(sheet?.transformation).toMatch(/^SHEET implied by output: 25 produced × 0.3 × \(1 \+ 0.02\) ÷ 0.95 = 8.0526\d* kg, rounded to 2 decimals: 8.05 kg; already carried quantity [\d.]+: posts quantity [\d.]+$/);
   });
 
   it('reverses what Exact holds when a correction arrives, even after the order has closed', async () => {
@@ -164,6 +168,9 @@ describe('an order, from release to its last correction, in Exact Online', () =>
     expect(total(await entries('ShopOrderReversals', 6301))).toBe('20');
     expect(total(await entries('MaterialIssues', 6301))).toBe('4');
     expect(total(await entries('MaterialReversals', 6301))).toBe('0.5');
+    const reversalAttempt = (await bridge.audit.attemptsFor(plant, order)).find((a) => a.posting.kind === 'Reversal' && a.posting.of.kind === 'MaterialIssue');
+    expect(reversalAttempt?.transformation).toBe('STEEL consumed: 3.5 kg; the ERP held quantity 4: reverses quantity 0.5 of posting 1');
+    expect(reversalAttempt?.sourceEventIds).toEqual([`${order}-x2`]);
     const reversal = (await entries('MaterialReversals', 6301))[0]!;
     expect(reversal.record.TransactionDate).toBe(`/Date(${Date.parse('2026-11-26T00:00:00Z')})/`);
   });

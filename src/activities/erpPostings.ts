@@ -16,6 +16,8 @@ export interface PostToErpInput extends PostingRequest {
   sequence: number;
   /** The floor events whose quantities the posting carries, for the audit trail. */
   sourceEventIds: string[];
+  /** How the floor's totals became the posting, in words, for the audit trail. */
+  transformation?: string;
 }
 
 export interface ErpPostingDependencies {
@@ -54,6 +56,7 @@ export function createErpPostingActivities({ adapters, audit }: ErpPostingDepend
         attempt,
         posting: input.content,
         sourceEventIds: input.sourceEventIds,
+        transformation: input.transformation,
         exchanges,
         notes: result?.notes ?? [],
         outcome: outcomeOf(result, error),

@@ -16,6 +16,8 @@ export interface TransactionAttempt {
   posting: PostingContent;
   /** The floor events whose quantities the posting carries. */
   sourceEventIds: string[];
+  /** How the floor's totals became the posting, in words. */
+  transformation?: string;
   exchanges: HttpExchange[];
   /** What of the posting the ERP could not hold, said plainly. */
   notes: string[];
@@ -39,13 +41,14 @@ export function createPostgresAuditTrail(pool: Pool): AuditTrail {
         `INSERT INTO erp_transaction_attempts
            (workflow_id, plant, production_order, erp_system, posting_sequence, posting_kind, idempotency_key, attempt,
             posting, exchanges, outcome, erp_document_id, error_type, error_message, started_at, finished_at, duration_ms,
-            source_event_ids, notes)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)`,
+            source_event_ids, notes, transformation)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)`,
         [
           a.workflowId, a.posting.plant, a.posting.productionOrder, a.erpSystem, a.postingSequence, a.posting.kind,
           a.idempotencyKey, a.attempt, JSON.stringify(a.posting), JSON.stringify(a.exchanges), a.outcome,
           a.erpDocumentId ?? null, a.errorType ?? null, a.errorMessage ?? null, a.startedAt, a.finishedAt,
           a.finishedAt.getTime() - a.startedAt.getTime(), JSON.stringify(a.sourceEventIds), JSON.stringify(a.notes),
+          a.transformation ?? null,
         ],
       );
     },
@@ -63,6 +66,7 @@ export function createPostgresAuditTrail(pool: Pool): AuditTrail {
         attempt: r.attempt,
         posting: r.posting,
         sourceEventIds: r.source_event_ids,
+        transformation: r.transformation ?? undefined,
         exchanges: r.exchanges,
         notes: r.notes,
         outcome: r.outcome,

@@ -90,6 +90,20 @@ export function toErpPrecision(total: Decimal, master: MaterialMaster | null | u
   return round(total, erpDecimals(master, erpSystem));
 }
 
+/**
+ * A cumulative floor total as the ERP gets it: converted to the base unit and rounded to
+ * the ERP's precision, with the derivation in words for the audit trail.
+ */
+export function erpQuantity(total: Decimal, unit: string, master: MaterialMaster | null | undefined, erpSystem: ErpSystem): { quantity: Decimal; unit: string; derivation: string } | { problem: string } {
+  const converted = toErpUnit(total, unit, master);
+  if ('problem' in converted) return converted;
+  const decimals = erpDecimals(master, erpSystem);
+  const quantity = round(converted.quantity, decimals);
+  const conversion = converted.unit === unit ? `${total} ${unit}` : `${total} ${unit} × ${master!.conversions[unit]} = ${converted.quantity} ${converted.unit}`;
+  const rounding = quantity === converted.quantity ? '' : `, rounded to ${decimals} decimals: ${quantity} ${converted.unit}`;
+  return { quantity, unit: converted.unit, derivation: `${conversion}${rounding}` };
+}
+
 /** Component consumption implied by output: produced × quantity per ÷ yield × (1 + scrap allowance). */
 export function derivedConsumption(producedInParentBaseUnit: Decimal, component: BomComponent): Decimal {
   const gross = multiply(producedInParentBaseUnit, multiply(component.quantityPer, add('1', component.scrapAllowance)));

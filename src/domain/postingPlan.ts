@@ -6,7 +6,7 @@
  * is not planned again). Where a correction lowered a target below that, the latest
  * documents are reversed: material issues in part, everything else whole.
  */
-import { type BomComponent, backflushModeOf, derivedConsumption, toErpPrecision, toErpUnit } from './masterData';
+import { type BomComponent, backflushModeOf, derivedConsumption, erpDecimals, erpQuantity, toErpPrecision, toErpUnit } from './masterData';
 import {
   type Amounts,
   type DocumentPosting,
@@ -33,6 +33,8 @@ export interface LineTarget {
   source: string;
   /** Cumulative amounts the ERP must hold for this line, in the ERP's unit and precision. */
   amounts: Amounts;
+  /** How the floor's totals became `amounts`, in words: the transformation the audit trail keeps. */
+  derivation: string;
   /** The document that carries `amounts` (a delta, or an amount to reverse) to the ERP. */
   document: DocumentPosting;
   /** Material issues can be reversed in part; receipts, confirmations and time only whole. */
@@ -62,16 +64,17 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
     const master = materials[consumed.material];
     if (backflushModeOf(master) !== 'actual') continue;
     const lineKey = `issue|${key}`;
-    const converted = toErpUnit(consumed.quantity, consumed.unit, master);
+    const converted = erpQuantity(consumed.quantity, consumed.unit, master, state.erpSystem);
     if ('problem' in converted) {
       problems.push({ lineKey, message: converted.problem });
       continue;
     }
-    const quantity = toErpPrecision(converted.quantity, master, state.erpSystem);
+    const { quantity } = converted;
     targets.push({
       key: lineKey,
       source: `consumption|${key}`,
       amounts: { quantity },
+      derivation: `${consumed.material} consumed: ${converted.derivation}`,
       partialReversal: true,
       document: {
         kind: 'MaterialIssue',
@@ -94,7 +97,7 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
     problems.push({ lineKey: 'output', message: toBase.problem });
     return { targets, problems };
   }
-  const inBaseUnit = (quantity: Decimal) => toErpPrecision(multiply(quantity, toBase.quantity), header, state.erpSystem);
+  const inBaseUnit = (quantity: Decimal) => (erpQuantity(quantity, released.unit, header, state.erpSystem) as { quantity: Decimal; derivation: string });
   const outputDate = state.output.lastDate ?? lastDate;
 
   const produced = multiply(add(state.output.good, state.output.scrap), toBase.quantity);
@@ -103,11 +106,12 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
   }
 
   if (state.completedOn) {
-    const quantity = inBaseUnit(state.output.good);
+    const { quantity, derivation } = inBaseUnit(state.output.good);
     targets.push({
       key: 'receipt',
       source: 'output',
       amounts: { quantity },
+      derivation: `good output: ${derivation}`,
       partialReversal: false,
       document: {
         kind: 'FinishedGoodsReceipt',
@@ -127,11 +131,13 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
     const { good, scrap, rework } = progress.quantities;
     const final = progress.completedOn !== undefined;
     if (!final && isZero(good) && isZero(scrap) && isZero(rework)) continue;
-    const amounts = { yield: inBaseUnit(good), scrap: inBaseUnit(scrap), rework: inBaseUnit(rework) };
+    const [y, sc, rw] = [inBaseUnit(good), inBaseUnit(scrap), inBaseUnit(rework)];
+    const amounts = { yield: y.quantity, scrap: sc.quantity, rework: rw.quantity };
     targets.push({
       key: `confirmation|${progress.operation}`,
       source: `operation|${progress.operation}`,
       amounts,
+      derivation: `operation ${progress.operation}: yield ${y.derivation}; scrap ${sc.derivation}; rework ${rw.derivation}${final ? '; complete' : ''}`,
       partialReversal: false,
       dueWithoutAmounts: (line) => final && !latestDocument(line, 'OperationConfirmation')?.final,
       document: {
@@ -155,6 +161,7 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
       key: `time|${key}`,
       source: `time|${key}`,
       amounts: { hours },
+      derivation: `${line.activity} hours booked: ${line.hours} h${hours === line.hours ? '' : `, rounded: ${hours} h`}`,
       partialReversal: false,
       document: {
         kind: 'TimePosting',
@@ -179,11 +186,15 @@ function derivedIssue(
   base: Pick<DocumentPosting, 'plant' | 'productionOrder' | 'erpOrderReference'>,
 ): LineTarget {
   const master = state.masterData!.materials[component.component]!;
-  const quantity = toErpPrecision(derivedConsumption(producedInBaseUnit, component), master, state.erpSystem);
+  const implied = derivedConsumption(producedInBaseUnit, component);
+  const quantity = toErpPrecision(implied, master, state.erpSystem);
   return {
     key: `issue|derived|${component.component}`,
     source: 'output',
     amounts: { quantity },
+    derivation:
+      `${component.component} implied by output: ${producedInBaseUnit} produced × ${component.quantityPer} × (1 + ${component.scrapAllowance}) ÷ ${component.yieldFactor} = ${implied} ${master.baseUnit}` +
+      (quantity === implied ? '' : `, rounded to ${erpDecimals(master, state.erpSystem)} decimals: ${quantity} ${master.baseUnit}`),
     partialReversal: true,
     document: {
       kind: 'MaterialIssue',
@@ -205,7 +216,8 @@ export function planPostings(state: ProductionOrderState): ProductionOrderState 
 
 function planLine(state: ProductionOrderState, target: LineTarget): ProductionOrderState {
   const line = state.postings.filter((p) => p.lineKey === target.key);
-  let delta = differences(target.amounts, netAmounts(line, state.archivedLines[target.key]));
+  const net = netAmounts(line, state.archivedLines[target.key]);
+  let delta = differences(target.amounts, net);
   let next = state;
   const firstOfRound = { sourcesTaken: false };
   const post = (content: PostingContent, extra: Partial<Posting> = {}) => {
@@ -229,6 +241,7 @@ function planLine(state: ProductionOrderState, target: LineTarget): ProductionOr
       const skipped = original.posting.status === 'Skipped';
       post(reversal, {
         reverses: original.posting.sequence,
+        transformation: `${target.derivation}; the ERP held ${describeAmounts(net)}: reverses ${describeAmounts(amounts)} of posting ${original.posting.sequence}`,
         ...(skipped ? { status: 'Skipped', skipReason: `takes back posting ${original.posting.sequence}, which was skipped` } : {}),
       });
       delta = sumAmounts(delta, amounts);
@@ -236,9 +249,13 @@ function planLine(state: ProductionOrderState, target: LineTarget): ProductionOr
   }
   if (Object.values(delta).some((d) => isNegative(d!))) return next;
   if (Object.values(delta).some((d) => isPositive(d!)) || target.dueWithoutAmounts?.(line)) {
-    post(withAmounts(target.document, delta));
+    post(withAmounts(target.document, delta), { transformation: `${target.derivation}; already carried ${describeAmounts(differences(target.amounts, delta))}: posts ${describeAmounts(delta)}` });
   }
   return next;
+}
+
+function describeAmounts(amounts: Amounts): string {
+  return Object.entries(amounts).map(([name, value]) => `${name} ${value}`).join(', ') || 'nothing';
 }
 
 /** What the line's postings carry into the ERP: documents minus their reversals (plus archived ones). */

@@ -127,6 +127,8 @@ export interface Posting {
   erpDocumentId?: string;
   error?: PostingError;
   skipReason?: string;
+  /** How the floor's totals became this posting's amounts, in words (kept in the audit trail). */
+  transformation?: string;
   /** The floor events whose quantities this posting carries (ids kept until it is posted; the audit trail keeps them after). */
   sourceEventIds: string[];
   /** Events up to this order-local sequence number are covered by this posting's line. */

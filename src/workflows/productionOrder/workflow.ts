@@ -218,6 +218,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
           idempotencyKey: posting.idempotencyKey,
           knownDocumentIds: postedDocumentIds(state, posting.content.kind),
           sourceEventIds: posting.sourceEventIds,
+          ...(posting.transformation ? { transformation: posting.transformation } : {}),
         });
         state = recordPosted(state, posting.sequence, result.erpDocumentId);
       } catch (error) {
