@@ -9,14 +9,16 @@ import type { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker
 import type { Pool } from 'pg';
 import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
 import type { Config } from './config';
+import { type ErpConnections, openErpConnections } from './erp/connections';
 import { type MasterDataStore, createPostgresMasterDataStore } from './masterData/store';
 import { createStarterApi } from './starters/api';
-import { createBridgeWorker, erpAdaptersFrom } from './worker';
+import { createBridgeWorker } from './worker';
 
 export interface RunningBridge {
   starterUrl: string;
   audit: AuditTrail;
   masterData: MasterDataStore;
+  connections: ErpConnections;
   /** Absent when the bridge was asked to run without one (the worker runs elsewhere). */
   worker?: Worker;
   /** Stops the starter API, then the worker (letting running activities finish). */
@@ -38,22 +40,24 @@ export async function runBridge(options: {
   const { config } = options;
   const audit = createPostgresAuditTrail(options.pool);
   const masterData = createPostgresMasterDataStore(options.pool);
+  const connections = await openErpConnections(config, options.pool, options.exactBaseUrl ?? config.exact.baseUrl);
   const worker = options.worker === false ? undefined : await createBridgeWorker({
     connection: options.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    adapters: erpAdaptersFrom(config, options.exactBaseUrl ?? config.exact.baseUrl),
+    adapters: connections.adapters,
     audit,
     masterData,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
   });
   const workerRun = worker?.run();
-  const api = createStarterApi({ client: options.client, taskQueue: config.temporal.taskQueue, orders: config.orders, masterData });
+  const api = createStarterApi({ client: options.client, taskQueue: config.temporal.taskQueue, orders: config.orders, masterData, connections });
   const starterUrl = await api.listen(options.listen ?? { host: '127.0.0.1', port: 0 });
   return {
     starterUrl,
     audit,
     masterData,
+    connections,
     worker,
     async stop() {
       await api.close();

@@ -45,6 +45,10 @@ const Env = z.object({
   EXACT_BASE_URL: z.url().optional(),
   EXACT_DIVISION: z.coerce.number().int().positive().default(123456),
   EXACT_ACCESS_TOKEN: z.string().min(1).default('simulator-access-token'),
+  EXACT_CLIENT_ID: z.string().min(1).optional(),
+  EXACT_CLIENT_SECRET: z.string().min(1).optional(),
+  EXACT_REFRESH_TOKEN: z.string().min(1).optional(),
+  EXACT_REAUTHORIZATION_CHECK_MS: z.coerce.number().int().positive().default(300_000),
   EXACT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   EXACT_DEFAULT_EMPLOYEE_ID: z.uuid('must be the ID (a GUID) of an Exact Online employee').optional(),
   EXACT_SIMULATOR_HOST: z.string().default('127.0.0.1'),
@@ -62,6 +66,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.EXACT_CLIENT_ID && !e.EXACT_CLIENT_SECRET) throw new Error('Invalid configuration:\n  EXACT_CLIENT_SECRET: is required with EXACT_CLIENT_ID');
   return {
     temporal: {
       /** Unset: the embedded dev server is started. */
@@ -89,7 +94,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       /** Unset: `npm start` runs the Exact simulator and points here. */
       baseUrl: e.EXACT_BASE_URL,
       division: e.EXACT_DIVISION,
+      /** A fixed bearer token; used when no OAuth client is configured. */
       accessToken: e.EXACT_ACCESS_TOKEN,
+      /** OAuth2 with rotating refresh tokens, kept in PostgreSQL; the refresh token seeds a division that has none yet. */
+      oauth: e.EXACT_CLIENT_ID
+        ? {
+            clientId: e.EXACT_CLIENT_ID,
+            clientSecret: e.EXACT_CLIENT_SECRET!,
+            initialRefreshToken: e.EXACT_REFRESH_TOKEN,
+            /** How often postings waiting on a dead token chain look whether an operator authorized again. */
+            reauthorizationCheckMs: e.EXACT_REAUTHORIZATION_CHECK_MS,
+          }
+        : undefined,
       timeoutMs: e.EXACT_TIMEOUT_MS,
       /** Books machine time, setup time and confirmations (labour time names its own employee). */
       defaultEmployeeId: e.EXACT_DEFAULT_EMPLOYEE_ID,

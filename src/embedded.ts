@@ -60,7 +60,7 @@ export async function startEmbedded(config: Config, options: EmbeddedOptions = {
     if (!exactUrl) {
       const started = createExactSimulator({
         division: config.exact.division,
-        accessTokens: [config.exact.accessToken],
+        ...(config.exact.oauth ? { oauth: { clientId: config.exact.oauth.clientId, clientSecret: config.exact.oauth.clientSecret } } : { accessTokens: [config.exact.accessToken] }),
         employees: config.exact.defaultEmployeeId ? [config.exact.defaultEmployeeId] : [],
         ...(options.simulator?.rateLimit ? { rateLimit: options.simulator.rateLimit } : {}),
       });
@@ -82,6 +82,12 @@ export async function startEmbedded(config: Config, options: EmbeddedOptions = {
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const bridge = await runBridge({ config, connection: nativeConnection, client, pool: database.pool, exactBaseUrl: exactUrl, ...(options.listen ? { listen: options.listen } : {}) });
     stops.push(() => bridge.stop());
+    if (simulator?.oauth && bridge.connections.exactOAuth) {
+      // The simulator is new each start: consent again, as a user would in Exact's browser flow.
+      const grant = simulator.oauth.consent();
+      await bridge.connections.exactOAuth.authorize({ refreshToken: grant.refresh_token!, accessToken: grant.access_token!, expiresInSeconds: Number(grant.expires_in) });
+      step('Exact Online simulator authorized: OAuth2 with rotating refresh tokens, kept in PostgreSQL (table exact_oauth_tokens)');
+    }
     step(`Worker polling task queue "${config.temporal.taskQueue}"`);
     step(`Starter API at ${bridge.starterUrl} (POST /v1/events, GET /v1/schema, PUT /v1/master-data/…)`);
     return { address, ...(uiUrl ? { uiUrl } : {}), exactUrl, ...(simulator ? { simulator } : {}), database, client, nativeConnection, bridge, stop };

@@ -19,7 +19,10 @@ async function main() {
   installConsoleLog();
   // Demo orders close 20 s after they are settled, so they show as completed soon; the
   // simulator's machine-time employee books machine time and confirmations.
-  const config = loadConfig(process.env, { ORDER_CLOSE_AFTER: '20s', EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID });
+  const defaults = { ORDER_CLOSE_AFTER: '20s', EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID };
+  // With the simulator (no EXACT_BASE_URL), the bridge signs in to it with OAuth2, as it would to Exact.
+  const simulated = !loadConfig(process.env, defaults).exact.baseUrl;
+  const config = loadConfig(process.env, simulated ? { ...defaults, EXACT_CLIENT_ID: 'shopfloor-bridge-demo', EXACT_CLIENT_SECRET: 'demo-client-secret' } : defaults);
   const embedded = await startEmbedded(config, {
     devServer: { port: config.temporal.devServer.port, uiPort: config.temporal.devServer.uiPort, dbFile: path.join(projectRoot, '.data', 'temporal.sqlite') },
     simulator: config.exact.simulator,

@@ -8,11 +8,10 @@ import { createErpPostingActivities } from './activities/erpPostings';
 import { createMasterDataActivities } from './activities/masterData';
 import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
 import { openDatabase } from './database/database';
-import { type Config, loadConfig } from './config';
+import { loadConfig } from './config';
 import type { ErpSystem } from './domain/erpSystem';
 import type { ErpAdapter } from './erp/adapter';
-import { createExactAdapter } from './erp/exact/adapter';
-import { createExactTransport } from './erp/exact/transport';
+import { openErpConnections } from './erp/connections';
 import { type MasterDataStore, createPostgresMasterDataStore } from './masterData/store';
 
 export interface BridgeWorkerOptions {
@@ -39,26 +38,18 @@ export function createBridgeWorker(options: BridgeWorkerOptions): Promise<Worker
   });
 }
 
-/** The ERP adapters the configuration names. */
-export function erpAdaptersFrom(config: Config, exactBaseUrl: string | undefined = config.exact.baseUrl) {
-  const adapters: Partial<Record<ErpSystem, ErpAdapter>> = {};
-  if (exactBaseUrl) {
-    adapters.exact = createExactAdapter(createExactTransport({ ...config.exact, baseUrl: exactBaseUrl }), { defaultEmployeeId: config.exact.defaultEmployeeId });
-  }
-  return adapters;
-}
-
 async function main() {
   const config = loadConfig();
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required to run a standalone worker (npm start runs everything embedded).');
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run a standalone worker: the audit trail lives there.');
   const database = await openDatabase(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const { adapters } = await openErpConnections(config, database.pool);
   const worker = await createBridgeWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    adapters: erpAdaptersFrom(config),
+    adapters,
     audit: createPostgresAuditTrail(database.pool),
     masterData: createPostgresMasterDataStore(database.pool),
   });

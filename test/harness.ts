@@ -8,8 +8,9 @@ import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { inject } from 'vitest';
 import type { AuditTrail } from '../src/audit/auditTrail';
-import { runBridge } from '../src/bridge';
+import { type RunningBridge, runBridge } from '../src/bridge';
 import { openDatabase } from '../src/database/database';
+import type { OAuthAuthorityOptions } from '../src/erp/exact/simulatorOAuth';
 import type { MasterDataStore } from '../src/masterData/store';
 import { loadConfig } from '../src/config';
 import { type ExactSimulator, type ExactSimulatorOptions, SIMULATOR_EMPLOYEE_ID, createExactSimulator } from '../src/erp/exact/simulator';
@@ -26,6 +27,8 @@ export interface Bridge {
   /** What a worker of this bridge needs in its environment to run as its own process. */
   workerEnv: Record<string, string>;
   simulator: ExactSimulator;
+  /** The bridge's ERP connections (Exact's OAuth token store, when configured). */
+  connections: RunningBridge['connections'];
   simulatorUrl: string;
   starterUrl: string;
   worker?: Worker;
@@ -40,7 +43,7 @@ export interface Bridge {
 
 export async function startBridge(
   env: Record<string, string> = {},
-  options: { worker?: boolean; rateLimit?: ExactSimulatorOptions['rateLimit'] } = {},
+  options: { worker?: boolean; rateLimit?: ExactSimulatorOptions['rateLimit']; oauth?: Omit<OAuthAuthorityOptions, 'clientId' | 'clientSecret'> } = {},
 ): Promise<Bridge> {
   if (!runtimeInstalled) {
     // Retries are asserted through the audit trail; their warnings would only flood the output.
@@ -63,7 +66,7 @@ export async function startBridge(
   const testEnv = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address });
   const simulator = createExactSimulator({
     division: config.exact.division,
-    accessTokens: [config.exact.accessToken],
+    ...(config.exact.oauth ? { oauth: { ...options.oauth, clientId: config.exact.oauth.clientId, clientSecret: config.exact.oauth.clientSecret } } : { accessTokens: [config.exact.accessToken] }),
     employees: [SIMULATOR_EMPLOYEE_ID],
     rateLimit: options.rateLimit,
   });
@@ -78,6 +81,10 @@ export async function startBridge(
     worker: options.worker,
   });
   const { starterUrl, audit, masterData } = bridge;
+  if (simulator.oauth && bridge.connections.exactOAuth) {
+    const grant = simulator.oauth.consent();
+    await bridge.connections.exactOAuth.authorize({ refreshToken: grant.refresh_token!, accessToken: grant.access_token!, expiresInSeconds: Number(grant.expires_in) });
+  }
 
   async function send(method: 'POST' | 'PUT', path: string, body?: unknown) {
     const response = await fetch(`${starterUrl}${path}`, {
@@ -100,6 +107,7 @@ export async function startBridge(
       EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID,
     },
     simulator,
+    connections: bridge.connections,
     simulatorUrl,
     starterUrl,
     worker: bridge.worker,

@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { type ErpSystem, erpSystemNames } from '../domain/erpSystem';
 import { FloorEvent, Reference } from '../domain/events';
 import { BomComponent, BomComponentFields, MaterialMaster } from '../domain/masterData';
+import { ErpError } from '../erp/adapter';
+import type { ErpConnections } from '../erp/connections';
 import type { MasterDataStore } from '../masterData/store';
 import {
   type ProductionOrderInput,
@@ -31,6 +33,8 @@ export interface StarterDependencies {
   taskQueue: string;
   /** The master data cache the orders' transformations read. */
   masterData: MasterDataStore;
+  /** The ERP connections: their state, and re-authorizing Exact. */
+  connections: Pick<ErpConnections, 'describe' | 'exactOAuth'>;
   orders: {
     defaultErpSystem: ErpSystem;
     erpSystemByPlant: Record<string, ErpSystem>;
@@ -135,6 +139,32 @@ export function createStarterApi(deps: StarterDependencies) {
   app.post('/v1/orders/:plant/:order/master-data/reload', (request, reply) =>
     onOrder(request.params, reply, (h) => h.executeUpdate(reloadMasterDataUpdate, { args: [] })),
   );
+
+  app.get('/v1/erp/connections', async () => ({ connections: await deps.connections.describe() }));
+
+  /**
+   * After a user consented in Exact (first time, or when the token chain died): the code from
+   * Exact's redirect, which the bridge exchanges for tokens, or tokens obtained elsewhere.
+   */
+  app.put('/v1/erp/exact/authorization', async (request, reply) => {
+    const body = z
+      .union([
+        z.strictObject({ code: z.string().min(1, 'must be the code from Exact\'s redirect'), redirectUri: z.url('must be the redirect URI registered with Exact') }),
+        z.strictObject({ refreshToken: z.string().min(1, 'must be the refresh token Exact issued'), accessToken: z.string().min(1).optional(), expiresIn: z.number().int().positive().optional() }),
+      ])
+      .safeParse(request.body ?? {});
+    if (!body.success) return problem(reply, 400, 'Invalid request', 'Nothing was authorized. Give { code, redirectUri } or { refreshToken, accessToken?, expiresIn? }.', zodProblems(body.error));
+    const oauth = deps.connections.exactOAuth;
+    if (!oauth) return problem(reply, 409, 'No OAuth', 'Exact Online is configured with a fixed token (set EXACT_CLIENT_ID and EXACT_CLIENT_SECRET for OAuth2).');
+    try {
+      if ('code' in body.data) await oauth.exchangeCode(body.data.code, body.data.redirectUri);
+      else await oauth.authorize({ refreshToken: body.data.refreshToken, ...(body.data.accessToken ? { accessToken: body.data.accessToken, expiresInSeconds: body.data.expiresIn ?? 600 } : {}) });
+    } catch (error) {
+      if (error instanceof ErpError) return problem(reply, 422, 'Not authorized', error.message);
+      throw error;
+    }
+    return reply.status(204).send();
+  });
 
   app.put('/v1/master-data/materials', async (request, reply) => {
     const body = MaterialsBody.safeParse(request.body);

@@ -2,6 +2,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { openDatabase } from '../database/database';
+import { openErpConnections } from '../erp/connections';
 import { createPostgresMasterDataStore } from '../masterData/store';
 import { createStarterApi } from './api';
 
@@ -12,7 +13,8 @@ async function main() {
   const database = await openDatabase(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const api = createStarterApi({ client, taskQueue: config.temporal.taskQueue, orders: config.orders, masterData: createPostgresMasterDataStore(database.pool) });
+  const connections = await openErpConnections(config, database.pool);
+  const api = createStarterApi({ client, taskQueue: config.temporal.taskQueue, orders: config.orders, masterData: createPostgresMasterDataStore(database.pool), connections });
   const address = await api.listen({ host: config.starter.host, port: config.starter.port });
   console.log(`Starter API listening on ${address}`);
   const stop = async () => {

@@ -18,13 +18,17 @@ import {
   TimeTransactionStatus,
   exactContract,
 } from './contract';
+import { type OAuthAuthorityOptions, createOAuthAuthority } from './simulatorOAuth';
 
 /** The employee `npm start` and the tests book machine time on (EXACT_DEFAULT_EMPLOYEE_ID). */
 export const SIMULATOR_EMPLOYEE_ID = '0e7a7c3e-5b1d-4c7a-9f00-00000000e001';
 
 export interface ExactSimulatorOptions {
   division: number;
-  accessTokens: readonly string[];
+  /** Bearer tokens accepted as they are (no OAuth), e.g. for a fixed-token setup. */
+  accessTokens?: readonly string[];
+  /** Exact's OAuth2: 10-minute access tokens, single-use rotating refresh tokens. */
+  oauth?: OAuthAuthorityOptions;
   /** Employee ids Exact knows from the start. */
   employees?: readonly string[];
   rateLimit?: { perWindow: number; windowMs: number; perDay: number };
@@ -111,6 +115,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   };
   /** Employee ids Exact knows (its payroll employees); time transactions must name one. */
   const employees = new Set<string>((options.employees ?? []).map((id) => id.toLowerCase()));
+  const authority = options.oauth ? createOAuthAuthority(options.oauth) : undefined;
+  const staticTokens = new Set(options.accessTokens ?? []);
   const ledger: LedgerEntry[] = [];
   let faults: ExactFault[] = [];
   /** Every API request that reached the simulator, answered or refused. */
@@ -389,7 +395,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       throw new ExactFailure(401, 'Unauthorized');
     }
     const token = request.headers.authorization?.slice('Bearer '.length);
-    if (!token || !options.accessTokens.includes(token)) {
+    if (!token || !(staticTokens.has(token) || authority?.isValidAccessToken(token))) {
       return reply.status(401).type('application/json').send(exactErrorBody('Unauthorized'));
     }
     if (Number(division) !== options.division) throw new ExactFailure(403, 'Forbidden - WrongDivision');
@@ -455,6 +461,19 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     return next ? { results: page, __next: next } : { results: page };
   }
 
+  // Exact's token endpoint takes a form, like any OAuth2 server.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  app.post('/api/oauth2/token', async (request, reply) => {
+    if (!authority) return reply.status(404).send('');
+    const answer = authority.refresh((request.body ?? {}) as Record<string, string>);
+    return reply.status(answer.status).send(answer.body);
+  });
+  /** Stands in for a user consenting in the browser: a new token chain. */
+  app.post('/_simulator/oauth/consent', async (_request, reply) => (authority ? authority.consent() : reply.status(404).send({ error: 'the simulator runs without OAuth' })));
+  app.get('/_simulator/oauth', async () => authority?.state() ?? { oauth: false });
+
   app.get('/api/v1/:division/*', (request, reply) => handleApi(request, reply, 'GET'));
   app.post('/api/v1/:division/*', (request, reply) => handleApi(request, reply, 'POST'));
   app.delete('/api/v1/:division/*', (request, reply) => handleApi(request, reply, 'DELETE'));
@@ -472,6 +491,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     app,
     seedShopOrder,
     seedEmployee,
+    /** Present when the simulator runs OAuth2. */
+    oauth: authority,
     seedWorkCentre,
     injectFault: (fault: z.input<typeof ExactFault>) => faults.push(ExactFault.parse(fault)),
     ledger: (): readonly LedgerEntry[] => ledger,

@@ -8,11 +8,20 @@ import { logExchange } from '../exchangeLog';
 import { retryAfterMs } from '../http';
 import type { ExactEntityPath } from './contract';
 
+/** Where the transport gets its bearer tokens (see oauth.ts). */
+export interface ExactTokenSource {
+  accessToken(): Promise<string>;
+  /** Exact refused this token (401); an OAuth source refreshes on the next call. */
+  expired(token: string): Promise<void>;
+  /** Whether a refused token can be replaced without a person (OAuth), or not (a fixed token). */
+  readonly renewable: boolean;
+}
+
 export interface ExactConnection {
   /** e.g. https://start.exactonline.nl, or the simulator's address. */
   baseUrl: string;
   division: number;
-  accessToken: string;
+  tokens: ExactTokenSource;
   timeoutMs: number;
 }
 
@@ -37,11 +46,13 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
   const apiRoot = `${connection.baseUrl.replace(/\/$/, '')}/api/v1/${connection.division}/`;
 
   async function send(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<unknown> {
+    // A token that cannot be had (a dead chain) stops here: no request is made, so none is logged.
+    const token = await connection.tokens.accessToken();
     const startedAt = Date.now();
     const { pathname, search } = new URL(url);
     const exchange = { method, path: decodeURIComponent(pathname + search), request: body };
     try {
-      const { status, text, result } = await exchangeWithExact(method, url, body);
+      const { status, text, result } = await exchangeWithExact(method, url, token, body);
       logExchange({ ...exchange, status, response: text, durationMs: Date.now() - startedAt });
       return result;
     } catch (error) {
@@ -51,14 +62,14 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
     }
   }
 
-  async function exchangeWithExact(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<{ status: number; text: string; result: unknown }> {
+  async function exchangeWithExact(method: 'GET' | 'POST' | 'DELETE', url: string, token: string, body?: unknown): Promise<{ status: number; text: string; result: unknown }> {
     let response: Response;
     try {
       response = await fetch(url, {
         method,
         headers: {
           Accept: 'application/json',
-          Authorization: `Bearer ${connection.accessToken}`,
+          Authorization: `Bearer ${token}`,
           ...(body === undefined ? {} : { 'Content-Type': 'application/json', Prefer: 'return=representation' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -68,6 +79,12 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
       throw new ErpError(`Exact Online did not answer ${method} ${url}: ${describeCause(cause)}`, 'retryable', 'NetworkError');
     }
     const text = await response.text().catch(() => '');
+    if (response.status === 401) {
+      await connection.tokens.expired(token);
+      if (connection.tokens.renewable) {
+        throw new ErpError(`Exact Online refused the access token on ${method} ${new URL(url).pathname}; the next attempt refreshes it`, 'retryable', 'AccessTokenRefused', { status: 401 });
+      }
+    }
     if (!response.ok) throw classifyExactFailure(method, url, response, text);
     if (response.status === 204 || text === '') return { status: response.status, text, result: undefined };
     try {
@@ -154,4 +171,39 @@ function describeCause(cause: unknown): string {
 export function parseExactDate(value: string): Date {
   const match = /^\/Date\((-?\d+)\)\/$/.exec(value);
   return match ? new Date(Number(match[1])) : new Date(value);
+}
+
+export type TokenAnswer =
+  | { ok: true; accessToken: string; refreshToken: string; expiresInSeconds: number }
+  | { ok: false; status: number; error: string; description: string; chainDead: boolean };
+
+/**
+ * POST /api/oauth2/token. Logged for the audit trail with both bodies redacted: they
+ * carry the client secret and the tokens.
+ */
+export async function requestExactToken(baseUrl: string, form: Record<string, string>, timeoutMs: number): Promise<TokenAnswer> {
+  const url = `${baseUrl.replace(/\/$/, '')}/api/oauth2/token`;
+  const startedAt = Date.now();
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (cause) {
+    logExchange({ method: 'POST', path: '/api/oauth2/token', request: '[redacted]', error: describeCause(cause), durationMs: Date.now() - startedAt });
+    throw new ErpError(`Exact Online's token endpoint did not answer: ${describeCause(cause)}`, 'retryable', 'NetworkError');
+  }
+  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  logExchange({ method: 'POST', path: '/api/oauth2/token', request: '[redacted]', status: response.status, response: response.ok ? '[redacted]' : JSON.stringify(body), durationMs: Date.now() - startedAt });
+  if (response.ok && typeof body.access_token === 'string' && typeof body.refresh_token === 'string') {
+    return { ok: true, accessToken: body.access_token, refreshToken: body.refresh_token, expiresInSeconds: Number(body.expires_in ?? 600) };
+  }
+  const error = String(body.error ?? `HTTP ${response.status}`);
+  const description = String(body.error_description ?? '');
+  // Exact kills the chain on an old refresh token, and a refresh token idle for 30 days expires: only a new consent helps.
+  const chainDead = /old refresh token used/i.test(description) || /refresh token expired/i.test(description) || error === 'invalid_grant';
+  return { ok: false, status: response.status, error, description: description || error, chainDead };
 }
