@@ -8,5 +8,7 @@ COPY tsconfig.json ./
 COPY src ./src
 # Applied by whichever process opens the database first.
 COPY migrations ./migrations
+# Exact's fact table: the adapter checks every body against it before sending.
+COPY contracts ./contracts
 USER node
 CMD ["npm", "run", "worker"]

@@ -17,7 +17,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
 import { startEmbedded } from '../src/embedded';
 import { SIMULATOR_EMPLOYEE_ID } from '../src/erp/exact/simulator';
-import { projectRoot } from '../src/temporal/devServer';
+import { projectRoot } from '../src/projectRoot';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
 
 async function main() {

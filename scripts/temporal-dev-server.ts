@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { loadConfig } from '../src/config';
-import { projectRoot, startDevServer } from '../src/temporal/devServer';
+import { projectRoot } from '../src/projectRoot';
+import { startDevServer } from '../src/temporal/devServer';
 
 async function main() {
   const config = loadConfig();

@@ -10,7 +10,7 @@ import { correctFirstOrder, runDemoFactory } from './demo/factory';
 import { describePosting } from './domain/postings';
 import { startEmbedded } from './embedded';
 import { SIMULATOR_EMPLOYEE_ID } from './erp/exact/simulator';
-import { projectRoot } from './temporal/devServer';
+import { projectRoot } from './projectRoot';
 import { statusQuery } from './workflows/productionOrder/workflow';
 
 const step = (line: string) => console.log(`▸ ${line}`);

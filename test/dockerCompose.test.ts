@@ -53,9 +53,9 @@ describe('docker-compose.yml', () => {
 
   it('builds the bridge services from this repository and runs npm scripts that exist', () => {
     expect(existsSync(path.join(root, 'Dockerfile'))).toBe(true);
-    // The image carries what the processes read at run time: the code and the schema migrations.
+    // The image carries what the processes read at run time: the code, the schema migrations, the ERP contracts.
     const copied = [...readFileSync(path.join(root, 'Dockerfile'), 'utf8').matchAll(/^COPY (\S+)/gm)].map((m) => m[1]);
-    expect(copied).toEqual(expect.arrayContaining(['src', 'migrations']));
+    expect(copied).toEqual(expect.arrayContaining(['src', 'migrations', 'contracts']));
     for (const name of ['worker', 'starter', 'exact-simulator']) {
       const service = compose.services[name]!;
       expect(service.build, name).toBe('.');

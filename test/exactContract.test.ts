@@ -2,40 +2,23 @@
  * The Exact simulator's contract table checked against Exact's published fact table,
  * and the simulator's refusals checked over HTTP.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exactContract } from '../src/erp/exact/contract';
+import { type ExactEntityPath, exactContract, exactEntityPaths } from '../src/erp/exact/contract';
 import { type ExactSimulator, createExactSimulator, exactErrorBody } from '../src/erp/exact/simulator';
 import { classifyExactFailure } from '../src/erp/exact/transport';
+import { publishedEndpoints } from './exactFacts';
 
-interface PublishedField { edm: string; required: boolean; methods: string[] }
-interface PublishedEndpoint { path: string; methods: string[]; key: string; fields: Record<string, PublishedField> }
 
-const published = JSON.parse(
-  readFileSync(path.resolve(__dirname, '../contracts/exact/endpoints.json'), 'utf8'),
-) as { endpoints: PublishedEndpoint[] };
-
-describe('Exact contract table', () => {
-  for (const [entity, endpoint] of Object.entries(exactContract)) {
-    it(`${entity} matches Exact's published fields, keys, methods and mandatory flags`, () => {
-      const source = published.endpoints.find((e) => e.path === entity);
-      expect(source, `${entity} is published`).toBeDefined();
-      expect(endpoint.key).toBe(source!.key);
-      expect([...endpoint.methods].sort()).toEqual([...source!.methods].sort());
-      for (const [name, field] of Object.entries(endpoint.fields) as [string, { edm: string; required?: boolean; writable?: readonly string[] }][]) {
-        const truth = source!.fields[name];
-        expect(truth, `${entity}.${name} exists`).toBeDefined();
-        expect(field.edm, `${entity}.${name} type`).toBe(truth!.edm);
-        const writable = truth!.methods.filter((m) => m === 'POST' || m === 'PUT');
-        expect([...(field.writable ?? [])].sort(), `${entity}.${name} writable methods`).toEqual(writable.sort());
-        if (writable.length > 0) expect(Boolean(field.required), `${entity}.${name} mandatory`).toBe(truth!.required);
-      }
-      // Every field Exact marks mandatory and writable is known to the simulator, so it can demand it.
-      const mandatory = Object.entries(source!.fields).filter(([, f]) => f.required && f.methods.includes('POST')).map(([n]) => n);
-      for (const name of mandatory) expect(endpoint.fields, `${entity}.${name} mandatory on POST`).toHaveProperty(name);
-    });
-  }
+describe("Exact's fact table is the contract", () => {
+  it('describes every endpoint the bridge uses, with the methods it uses', () => {
+    const methods = (entity: ExactEntityPath) => publishedEndpoints.find((e) => e.path === entity)?.methods ?? [];
+    for (const entity of exactEntityPaths) expect(methods(entity), entity).toContain('GET');
+    for (const entity of ['ShopOrderReceipts', 'ShopOrderReversals', 'MaterialIssues', 'MaterialReversals', 'TimeTransactions'] as const) {
+      expect(methods(`manufacturing/${entity}`), entity).toContain('POST');
+    }
+    expect(methods('manufacturing/TimeTransactions')).toContain('DELETE');
+    expect(exactContract()['manufacturing/MaterialIssues']).toMatchObject({ key: 'StockTransactionId', typeName: 'Exact.Web.Api.Models.Manufacturing.MaterialIssue' });
+  });
 });
 
 describe('Exact simulator refuses what Exact refuses', () => {
@@ -99,6 +82,35 @@ describe('Exact simulator refuses what Exact refuses', () => {
     expect(second.d.results).toHaveLength(6);
     expect(second.d.__next).toBeUndefined();
   });
+});
+
+describe('Exact simulator refuses every body the fact table refuses', () => {
+  let simulator: ExactSimulator;
+  let url: string;
+  beforeAll(async () => {
+    simulator = createExactSimulator({ division: 7, accessTokens: ['t'] });
+    url = await simulator.listen(0);
+  });
+  afterAll(() => simulator.close());
+
+  const post = async (entity: string, body: unknown) => {
+    const response = await fetch(`${url}/api/v1/7/${entity}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer t' }, body: JSON.stringify(body) });
+    return { status: response.status, message: ((await response.json()) as { error: { message: { value: string } } }).error.message.value };
+  };
+  const writable = exactEntityPaths.filter((e) => exactContract()[e].methods.includes('POST'));
+
+  for (const entity of writable) {
+    const facts = publishedEndpoints.find((e) => e.path === entity)!;
+    it(`${entity}: a missing mandatory field, an unknown field, a read-only field`, async () => {
+      const mandatory = Object.entries(facts.fields).filter(([name, f]) => f.required && f.methods.includes('POST') && name !== facts.key).map(([name]) => name);
+      const empty = await post(entity, {});
+      expect(empty.status).toBe(500);
+      expect(empty.message.split('\r\n').sort()).toEqual(mandatory.map((name) => `Verplicht: ${name}`).sort());
+      expect((await post(entity, { NoSuchField: 1 })).status).toBe(400);
+      const readOnly = Object.entries(facts.fields).find(([, f]) => !f.methods.includes('POST'))?.[0];
+      if (readOnly) expect(await post(entity, { [readOnly]: null })).toMatchObject({ status: 400, message: expect.stringContaining('read-only') });
+    });
+  }
 });
 
 describe('Exact simulator rate limit', () => {

@@ -37,7 +37,7 @@ export interface Bridge {
   post(path: string, body?: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
   /** PUTs to the starter API, e.g. master data. */
   put(path: string, body: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
-  ledger(): Promise<{ entity: string; id: string; record: Record<string, unknown> }[]>;
+  ledger(): Promise<{ entity: string; id: string; action: 'created' | 'deleted'; record: Record<string, unknown> }[]>;
   teardown(): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ import Big from 'big.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIMULATOR_EMPLOYEE_ID } from '../src/erp/exact/simulator';
 import { errorsQuery, productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
+import { factTableProblems } from './exactFacts';
 import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
 
 describe('an order, from release to its last correction, in Exact Online', () => {
@@ -148,9 +149,11 @@ describe('an order, from release to its last correction, in Exact Online', () =>
     const plant = newPlant();
     const order = '6301';
     bridge.simulator.seedShopOrder({ shopOrderNumber: 6301, itemCode: 'PIN', plannedQuantity: 20, unit: 'pc', materials: [{ itemCode: 'STEEL', plannedQuantity: 5, unit: 'kg' }] });
+    bridge.simulator.seedWorkCentre('PRESS-01');
     const e = (id: string, fields: object, at?: string) => ({ ...envelope(plant, order, id, at), ...fields });
     const report = e('q1', { type: 'QuantityReported', good: '12', unit: 'pc' });
-    for (const event of [floorEvents(plant, order).released('20'), e('m1', { type: 'MaterialConsumed', material: 'STEEL', quantity: '4', unit: 'kg' }), report, e('q2', { type: 'QuantityReported', good: '8', unit: 'pc' }), floorEvents(plant, order).completed()]) {
+    const hours = e('h1', { type: 'TimeBooked', activity: 'machine', hours: '3', workCentre: 'PRESS-01' });
+    for (const event of [floorEvents(plant, order).released('20'), e('m1', { type: 'MaterialConsumed', material: 'STEEL', quantity: '4', unit: 'kg' }), report, hours, e('q2', { type: 'QuantityReported', good: '8', unit: 'pc' }), floorEvents(plant, order).completed()]) {
       expect((await bridge.postEvent(event)).status).toBe(202);
     }
     await settle(plant, order);
@@ -159,7 +162,7 @@ describe('an order, from release to its last correction, in Exact Online', () =>
 
     // The next morning the MES corrects a count, and resends an old report as it restarts.
     const fix = (id: string, correctsEventId: string, replacement?: object) => e(id, { type: 'EventCorrected', correctsEventId, reason: 'recount', ...(replacement ? { replacement } : {}) }, '2026-11-26T07:00:00Z');
-    expect((await bridge.postEvent([fix('x1', `${order}-q1`, { good: '10' }), fix('x2', `${order}-m1`, { quantity: '3.5' }), report])).status).toBe(202);
+    expect((await bridge.postEvent([fix('x1', `${order}-q1`, { good: '10' }), fix('x2', `${order}-m1`, { quantity: '3.5' }), fix('x3', `${order}-h1`, { hours: '2.5' }), report])).status).toBe(202);
     const reopened = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync' && v.good === '18');
     expect(reopened).toMatchObject({ good: '18', duplicatesIgnored: 1 });
     expect((await handle.describe()).runId).not.toBe(firstRun);
@@ -171,6 +174,9 @@ describe('an order, from release to its last correction, in Exact Online', () =>
     const reversalAttempt = (await bridge.audit.attemptsFor(plant, order)).find((a) => a.posting.kind === 'Reversal' && a.posting.of.kind === 'MaterialIssue');
     expect(reversalAttempt?.transformation).toBe('STEEL consumed: 3.5 kg; the ERP held quantity 4: reverses quantity 0.5 of posting 1');
     expect(reversalAttempt?.sourceEventIds).toEqual([`${order}-x2`]);
+    // Hours are reversed by deleting the time transaction, then booked again as corrected.
+    const timeRows = (await bridge.ledger()).filter((l) => l.entity === 'manufacturing/TimeTransactions' && l.record.ShopOrder === (bridge.simulator.ledger().find((x) => x.record.ShopOrderNumber === 6301)?.record.ShopOrder));
+    expect(timeRows.map((t) => [t.action, t.record.Hours])).toEqual([['created', 3], ['deleted', 3], ['created', 2.5]]);
     const reversal = (await entries('MaterialReversals', 6301))[0]!;
     expect(reversal.record.TransactionDate).toBe(`/Date(${Date.parse('2026-11-26T00:00:00Z')})/`);
   });
@@ -201,6 +207,24 @@ describe('an order, from release to its last correction, in Exact Online', () =>
     expect(acknowledged.status).toBe(200);
     expect(acknowledged.body).toMatchObject({ erpSyncStatus: 'InSync', rejectedEvents: [{ acknowledged: 'MES resent it in pieces' }] });
     expect(await eventually(listed, (ids) => ids.length === 0)).toEqual([]);
+  });
+
+  it('sent Exact only bodies its fact table takes, on every endpoint the bridge writes (runs last)', () => {
+    const writes = bridge.simulator.requestLog().filter((r) => r.method !== 'GET');
+    const used = new Set(writes.map((r) => `${r.method} ${r.path.replace(/\(guid'[^']*'\)$/, '')}`));
+    expect([...used].sort()).toEqual(
+      [
+        'DELETE manufacturing/TimeTransactions',
+        'POST manufacturing/MaterialIssues',
+        'POST manufacturing/MaterialReversals',
+        'POST manufacturing/ShopOrderReceipts',
+        'POST manufacturing/ShopOrderReversals',
+        'POST manufacturing/TimeTransactions',
+      ].sort(),
+    );
+    for (const { path, body } of writes.filter((r) => r.method === 'POST')) {
+      expect(factTableProblems(path, 'POST', body as Record<string, unknown>), `${path} ${JSON.stringify(body)}`).toEqual([]);
+    }
   });
 
   it('answers a read of master data, and 404 for a material it does not hold', async () => {

@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'pg';
-import { projectRoot } from '../temporal/devServer';
+import { projectRoot } from '../projectRoot';
 
 export interface Database {
   pool: Pool;

@@ -9,9 +9,9 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
+import { projectRoot } from '../projectRoot';
 import { searchAttributeKeys } from '../workflows/searchAttributes';
 
-export const projectRoot = path.resolve(__dirname, '..', '..');
 
 /** Returns the path of the Temporal CLI, installing it first if it is missing. */
 export function ensureTemporalCli(): string {

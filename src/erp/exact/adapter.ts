@@ -15,24 +15,25 @@
 import type { FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, PostingContent, Reversal, TimePosting } from '../../domain/postings';
 import { equals } from '../../domain/quantity';
 import { type ErpAdapter, ErpError, type PostingRequest, type PostingResult } from '../adapter';
-import { MaterialPlanType } from './contract';
+import { MaterialPlanType, isGuid, parseEdmDateTime } from './contract';
 import {
   type TimeTransactionReferences,
   confirmationBody,
   confirmationNotCarried,
   exactShopOrderNumber,
-  isGuid,
   materialIssueBody,
   materialReversalBody,
   shopOrderReceiptBody,
   shopOrderReversalBody,
   timePostingBody,
 } from './mapping';
-import { type ExactTransport, odataString, parseExactDate } from './transport';
+import { type ExactTransport, odataString } from './transport';
 
 export interface ExactAdapterOptions {
   /** The Exact employee (ID) who books machine time, setup time and confirmations; labour time names its own. */
   defaultEmployeeId?: string;
+  /** How long Exact's ids for an order's references are reused before they are read again (default 5 minutes). */
+  referenceTtlMs?: number;
 }
 
 interface ShopOrderRow {
@@ -78,12 +79,13 @@ interface ShopOrderReceiptRow {
 }
 
 export function createExactAdapter(transport: ExactTransport, options: ExactAdapterOptions = {}): ErpAdapter {
+  const references = createReferenceCache(options.referenceTtlMs ?? 300_000);
+
   async function shopOrderFor(erpOrderReference: string): Promise<ShopOrderRow> {
     const number = exactShopOrderNumber(erpOrderReference);
-    const [shopOrder] = await transport.list<ShopOrderRow>('manufacturing/ShopOrders', {
-      filter: `ShopOrderNumber eq ${number}`,
-      select: ['ID', 'ShopOrderNumber', 'Status'],
-    });
+    const [shopOrder] = await references.get(`shop-order|${number}`, () =>
+      transport.list<ShopOrderRow>('manufacturing/ShopOrders', { filter: `ShopOrderNumber eq ${number}`, select: ['ID', 'ShopOrderNumber', 'Status'] }),
+    );
     if (!shopOrder) throw new ErpError(`Exact Online has no shop order ${number}`, 'needsPerson', 'UnknownShopOrder');
     return shopOrder;
   }
@@ -91,11 +93,15 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   /** The order's material plan for the item: what Exact issues against. */
   async function materialPlanFor(issue: MaterialIssue): Promise<MaterialPlanRow> {
     const shopOrder = await shopOrderFor(issue.erpOrderReference);
-    const plans = await transport.list<MaterialPlanRow>('manufacturing/ShopOrderMaterialPlans', {
-      filter: `ShopOrder eq guid'${shopOrder.ID}'`,
-      select: ['ID', 'ItemCode', 'Unit', 'Backflush', 'Type'],
-    });
-    const plan = plans.find((p) => p.ItemCode === issue.erpMaterial && p.Type === MaterialPlanType.Material);
+    const plans = (fresh: boolean) =>
+      references.get(
+        `material-plans|${shopOrder.ID}`,
+        () => transport.list<MaterialPlanRow>('manufacturing/ShopOrderMaterialPlans', { filter: `ShopOrder eq guid'${shopOrder.ID}'`, select: ['ID', 'ItemCode', 'Unit', 'Backflush', 'Type'] }),
+        fresh,
+      );
+    const matches = (p: MaterialPlanRow) => p.ItemCode === issue.erpMaterial && p.Type === MaterialPlanType.Material;
+    // A plan line added in Exact since the plans were read is found by reading them again.
+    const plan = (await plans(false)).find(matches) ?? (await plans(true)).find(matches);
     if (!plan) {
       throw new ErpError(
         `Exact Online shop order ${shopOrder.ShopOrderNumber} has no material plan for item ${issue.erpMaterial}` +
@@ -119,11 +125,15 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
 
   /** The shop order's routing step for a floor operation: by operation code, or by line number. */
   async function routingStepFor(shopOrder: ShopOrderRow, operation: string): Promise<RoutingStepRow> {
-    const steps = await transport.list<RoutingStepRow>('manufacturing/ShopOrderRoutingStepPlans', {
-      filter: `ShopOrder eq guid'${shopOrder.ID}'`,
-      select: ['ID', 'OperationCode', 'LineNumber', 'Workcenter', 'Backflush'],
-    });
-    const step = steps.find((s) => s.OperationCode === operation) ?? steps.find((s) => s.LineNumber !== null && /^\d+$/.test(operation) && s.LineNumber === Number(operation));
+    const steps = (fresh: boolean) =>
+      references.get(
+        `routing-steps|${shopOrder.ID}`,
+        () => transport.list<RoutingStepRow>('manufacturing/ShopOrderRoutingStepPlans', { filter: `ShopOrder eq guid'${shopOrder.ID}'`, select: ['ID', 'OperationCode', 'LineNumber', 'Workcenter', 'Backflush'] }),
+        fresh,
+      );
+    const matches = (rows: RoutingStepRow[]) =>
+      rows.find((s) => s.OperationCode === operation) ?? rows.find((s) => s.LineNumber !== null && /^\d+$/.test(operation) && s.LineNumber === Number(operation));
+    const step = matches(await steps(false)) ?? matches(await steps(true));
     if (!step) {
       throw new ErpError(`Exact Online shop order ${shopOrder.ShopOrderNumber} has no routing step for operation ${operation}`, 'needsPerson', 'UnknownOperation');
     }
@@ -131,7 +141,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   }
 
   async function workCentreFor(code: string): Promise<string> {
-    const [row] = await transport.list<{ ID: string }>('manufacturing/Workcenters', { filter: `Code eq ${odataString(code)}`, select: ['ID'] });
+    const [row] = await references.get(`work-centre|${code}`, () => transport.list<{ ID: string }>('manufacturing/Workcenters', { filter: `Code eq ${odataString(code)}`, select: ['ID'] }));
     if (!row) throw new ErpError(`Exact Online has no work centre ${code}`, 'needsPerson', 'UnknownWorkCentre');
     return row.ID;
   }
@@ -264,7 +274,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
       (row) =>
         !known.includes(row.StockTransactionId) &&
         equals(String(row.Quantity), receipt.quantity) &&
-        parseExactDate(row.TransactionDate).toISOString().slice(0, 10) === receipt.transactionDate,
+        parseEdmDateTime(row.TransactionDate).toISOString().slice(0, 10) === receipt.transactionDate,
     );
     return ours ? { erpDocumentId: ours.StockTransactionId, foundExisting: true } : undefined;
   }
@@ -292,4 +302,26 @@ function refuseBatchAndLocation(issue: MaterialIssue): void {
       'BatchOrLocationNotSupported',
     );
   }
+}
+
+/**
+ * Exact's ids for the floor's references (shop order, plan lines, routing steps, work
+ * centres), kept a few minutes: the postings of an order need the same ones, and every
+ * look-up spends Exact's call budget. An empty answer is not kept, so what is created in
+ * Exact is found at the next attempt.
+ */
+function createReferenceCache(ttlMs: number) {
+  const entries = new Map<string, { at: number; rows: Promise<unknown[]> }>();
+  return {
+    get<T>(key: string, load: () => Promise<T[]>, fresh = false): Promise<T[]> {
+      const now = Date.now();
+      const entry = entries.get(key);
+      if (!fresh && entry && now - entry.at < ttlMs) return entry.rows as Promise<T[]>;
+      if (entries.size > 1000) for (const [k, e] of entries) if (now - e.at >= ttlMs) entries.delete(k);
+      const rows = load();
+      entries.set(key, { at: now, rows });
+      void rows.then((r) => r.length === 0 && entries.delete(key), () => entries.delete(key));
+      return rows;
+    },
+  };
 }

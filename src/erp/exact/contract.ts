@@ -1,17 +1,23 @@
 /**
- * The part of Exact Online's REST contract that this bridge uses, as data: one table
- * that the simulator enforces and the adapter's bodies are built from. A test checks
- * every entry against Exact's published fact table (contracts/exact/endpoints.json).
+ * Exact Online's REST contract as this bridge uses it. Exact publishes no OpenAPI or
+ * $metadata; its fact table (contracts/exact/endpoints.json: per endpoint the methods and
+ * key, per field the EDM type, the mandatory flag and the methods that may carry it) is read
+ * here, for the endpoints below, by the simulator (which answers as Exact does) and by the
+ * adapter (which checks every body before sending it). No copy of it is kept in code.
  */
-export type Edm = 'Edm.Guid' | 'Edm.String' | 'Edm.Int32' | 'Edm.Double' | 'Edm.DateTime' | 'Edm.Boolean' | 'Edm.Byte';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../../projectRoot';
+
+export type Edm = 'Edm.Guid' | 'Edm.String' | 'Edm.Int32' | 'Edm.Double' | 'Edm.DateTime' | 'Edm.Boolean' | 'Edm.Byte' | 'Edm.Binary' | 'Edm.Collection';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface ExactField {
-  edm: Edm;
-  /** Exact's "Mandatory" flag, enforced on POST for writable fields. */
-  required?: boolean;
-  /** Methods whose bodies may carry the field; absent means read-only (GET). */
-  writable?: readonly HttpMethod[];
+  edm: Edm | null;
+  /** Exact's "Mandatory" flag; it matters for bodies where the field is writable. */
+  required: boolean;
+  /** Methods whose bodies may carry the field; empty means read-only (GET). */
+  writable: readonly HttpMethod[];
 }
 
 export interface ExactEndpoint {
@@ -22,179 +28,48 @@ export interface ExactEndpoint {
   fields: Readonly<Record<string, ExactField>>;
 }
 
-const guid: ExactField = { edm: 'Edm.Guid' };
-const int: ExactField = { edm: 'Edm.Int32' };
-const double: ExactField = { edm: 'Edm.Double' };
-const text: ExactField = { edm: 'Edm.String' };
-const date: ExactField = { edm: 'Edm.DateTime' };
+/** The endpoints the bridge reads and writes, and its simulator serves. */
+export const exactEntityPaths = [
+  'manufacturing/ShopOrders',
+  'manufacturing/ShopOrderReceipts',
+  'manufacturing/ShopOrderReversals',
+  'manufacturing/ShopOrderMaterialPlans',
+  'manufacturing/MaterialIssues',
+  'manufacturing/MaterialReversals',
+  'manufacturing/ShopOrderRoutingStepPlans',
+  'manufacturing/Workcenters',
+  'manufacturing/TimeTransactions',
+] as const;
+export type ExactEntityPath = (typeof exactEntityPaths)[number];
 
-export const exactContract = {
-  'manufacturing/ShopOrders': {
-    methods: ['GET', 'POST', 'PUT', 'DELETE'],
-    key: 'ID',
-    typeName: 'Exact.Web.Api.Models.Manufacturing.ShopOrder',
-    fields: {
-      // A client may choose the ID on POST; Exact assigns one when it is absent.
-      ID: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
-      Division: int,
-      ShopOrderNumber: int,
-      Description: { edm: 'Edm.String', writable: ['POST', 'PUT'] },
-      Item: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
-      ItemCode: text,
-      PlannedQuantity: { edm: 'Edm.Double', required: true, writable: ['POST', 'PUT'] },
-      ProducedQuantity: double,
-      Unit: text,
-      Status: int,
-      IsReleased: { edm: 'Edm.Byte', writable: ['POST', 'PUT'] },
-    },
-  },
-  'manufacturing/ShopOrderReceipts': {
-    methods: ['GET', 'POST'],
-    key: 'StockTransactionId',
-    typeName: 'Exact.Web.Api.Models.Manufacturing.ShopOrderReceipt',
-    fields: {
-      StockTransactionId: guid,
-      Division: int,
-      ShopOrder: { edm: 'Edm.Guid', required: true, writable: ['POST'] },
-      ShopOrderNumber: int,
-      Item: guid,
-      ItemCode: text,
-      Quantity: { edm: 'Edm.Double', required: true, writable: ['POST'] },
-      Unit: text,
-      TransactionDate: { edm: 'Edm.DateTime', required: true, writable: ['POST'] },
-      StorageLocation: { edm: 'Edm.Guid', writable: ['POST'] },
-      DraftStockTransactionID: { edm: 'Edm.Guid', writable: ['POST'] },
-      HasReversibleQuantity: { edm: 'Edm.Boolean' },
-      CreatedDate: date,
-    },
-  },
-  'manufacturing/ShopOrderMaterialPlans': {
-    methods: ['GET', 'POST', 'PUT', 'DELETE'],
-    key: 'ID',
-    typeName: 'Exact.Web.Api.Models.Manufacturing.ShopOrderMaterialPlan',
-    fields: {
-      ID: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
-      Division: int,
-      ShopOrder: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
-      Item: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
-      ItemCode: text,
-      PlannedQuantity: { edm: 'Edm.Double', writable: ['POST', 'PUT'] },
-      Unit: text,
-      Backflush: { edm: 'Edm.Byte', writable: ['POST', 'PUT'] },
-      Type: { edm: 'Edm.Int32', writable: ['POST', 'PUT'] },
-      Status: { edm: 'Edm.Int32', writable: ['POST', 'PUT'] },
-    },
-  },
-  'manufacturing/MaterialIssues': {
-    methods: ['GET', 'POST'],
-    key: 'StockTransactionId',
-    typeName: 'Exact.Web.Api.Models.Manufacturing.MaterialIssue',
-    fields: {
-      StockTransactionId: guid,
-      ShopOrderMaterialPlan: { edm: 'Edm.Guid', required: true, writable: ['POST'] },
-      ShopOrder: guid,
-      ShopOrderNumber: int,
-      Item: guid,
-      ItemCode: text,
-      Quantity: { edm: 'Edm.Double', required: true, writable: ['POST'] },
-      Unit: text,
-      TransactionDate: { edm: 'Edm.DateTime', required: true, writable: ['POST'] },
-      StorageLocation: { edm: 'Edm.Guid', writable: ['POST'] },
-      DraftStockTransactionID: { edm: 'Edm.Guid', writable: ['POST'] },
-      Note: { edm: 'Edm.String', writable: ['POST'] },
-      IsBackflush: { edm: 'Edm.Byte' },
-      HasReversibleQuantity: { edm: 'Edm.Boolean' },
-    },
-  },
-  'manufacturing/MaterialReversals': {
-    methods: ['GET', 'POST'],
-    key: 'ReversalStockTransactionId',
-    typeName: 'Exact.Web.Api.Models.Manufacturing.MaterialReversal',
-    fields: {
-      ReversalStockTransactionId: guid,
-      OriginalStockTransactionId: { edm: 'Edm.Guid', required: true, writable: ['POST'] },
-      ShopOrder: guid,
-      ShopOrderNumber: int,
-      ShopOrderMaterialPlan: guid,
-      ItemCode: text,
-      Quantity: { edm: 'Edm.Double', writable: ['POST'] },
-      Unit: text,
-      TransactionDate: { edm: 'Edm.DateTime', required: true, writable: ['POST'] },
-      StorageLocation: { edm: 'Edm.Guid', writable: ['POST'] },
-      Note: { edm: 'Edm.String', writable: ['POST'] },
-      IsBackflush: { edm: 'Edm.Boolean' },
-    },
-  },
-  'manufacturing/ShopOrderReversals': {
-    methods: ['GET', 'POST'],
-    key: 'ReversalStockTransactionId',
-    typeName: 'Exact.Web.Api.Models.Manufacturing.ShopOrderReversal',
-    fields: {
-      ReversalStockTransactionId: guid,
-      OriginalStockTransactionId: { edm: 'Edm.Guid', required: true, writable: ['POST'] },
-      ShopOrder: guid,
-      ShopOrderNumber: int,
-      ItemCode: text,
-      Quantity: double,
-      TransactionDate: { edm: 'Edm.DateTime', required: true, writable: ['POST'] },
-      Note: { edm: 'Edm.String', writable: ['POST'] },
-    },
-  },
-  'manufacturing/ShopOrderRoutingStepPlans': {
-    methods: ['GET', 'POST', 'PUT', 'DELETE'],
-    key: 'ID',
-    typeName: 'Exact.Web.Api.Models.Manufacturing.ShopOrderRoutingStepPlan',
-    fields: {
-      ID: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
-      Division: int,
-      ShopOrder: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
-      Operation: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
-      OperationCode: text,
-      LineNumber: { edm: 'Edm.Int32', writable: ['POST', 'PUT'] },
-      Description: { edm: 'Edm.String', writable: ['POST', 'PUT'] },
-      Workcenter: { edm: 'Edm.Guid', writable: ['POST', 'PUT'] },
-      WorkcenterCode: text,
-      Backflush: { edm: 'Edm.Byte', writable: ['POST', 'PUT'] },
-      Status: { edm: 'Edm.Int32', writable: ['POST', 'PUT'] },
-    },
-  },
-  'manufacturing/Workcenters': {
-    methods: ['GET', 'POST', 'PUT', 'DELETE'],
-    key: 'ID',
-    typeName: 'Exact.Web.Api.Models.Manufacturing.Workcenter',
-    fields: {
-      ID: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
-      Division: int,
-      Code: { edm: 'Edm.String', required: true, writable: ['POST', 'PUT'] },
-      Description: { edm: 'Edm.String', required: true, writable: ['POST', 'PUT'] },
-      Status: { edm: 'Edm.Int32', required: true, writable: ['POST', 'PUT'] },
-      Type: { edm: 'Edm.Int32', required: true, writable: ['POST', 'PUT'] },
-    },
-  },
-  'manufacturing/TimeTransactions': {
-    methods: ['GET', 'POST', 'PUT', 'DELETE'],
-    key: 'ID',
-    typeName: 'Exact.Web.Api.Models.Manufacturing.TimeTransaction',
-    fields: {
-      ID: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
-      Division: int,
-      Activity: { edm: 'Edm.Int32', writable: ['POST', 'PUT'] },
-      Date: { edm: 'Edm.DateTime', writable: ['POST', 'PUT'] },
-      Employee: { edm: 'Edm.Guid', required: true, writable: ['POST', 'PUT'] },
-      Hours: { edm: 'Edm.Double', required: true, writable: ['POST', 'PUT'] },
-      LaborHours: { edm: 'Edm.Double', writable: ['POST', 'PUT'] },
-      IsOperationFinished: { edm: 'Edm.Byte', writable: ['POST', 'PUT'] },
-      Notes: { edm: 'Edm.String', writable: ['POST', 'PUT'] },
-      Quantity: { edm: 'Edm.Double', writable: ['POST', 'PUT'] },
-      RoutingStepPlan: { edm: 'Edm.Guid', writable: ['POST', 'PUT'] },
-      ShopOrder: { edm: 'Edm.Guid', writable: ['POST', 'PUT'] },
-      Status: { edm: 'Edm.Int32', writable: ['POST', 'PUT'] },
-      WorkCenter: { edm: 'Edm.Guid', writable: ['POST', 'PUT'] },
-    },
-  },
-} as const satisfies Record<string, ExactEndpoint>;
+interface PublishedEndpoint {
+  path: string;
+  methods: HttpMethod[];
+  key: string;
+  fields: Record<string, { edm: Edm | null; required: boolean; methods: HttpMethod[] }>;
+}
 
-export type ExactEntityPath = keyof typeof exactContract;
+let contract: Record<ExactEntityPath, ExactEndpoint> | undefined;
+
+/** The bridge's endpoints as Exact's fact table describes them (read once). */
+export function exactContract(): Record<ExactEntityPath, ExactEndpoint> {
+  if (contract) return contract;
+  const file = path.join(projectRoot, 'contracts', 'exact', 'endpoints.json');
+  const published = (JSON.parse(readFileSync(file, 'utf8')) as { endpoints: PublishedEndpoint[] }).endpoints;
+  const loaded = {} as Record<ExactEntityPath, ExactEndpoint>;
+  for (const entity of exactEntityPaths) {
+    const source = published.find((e) => e.path === entity);
+    if (!source) throw new Error(`${file} does not describe ${entity}, which the bridge uses`);
+    const [service, name] = entity.split('/') as [string, string];
+    const fields = Object.fromEntries(
+      Object.entries(source.fields).map(([field, f]) => [field, { edm: f.edm, required: f.required, writable: f.methods.filter((m) => m === 'POST' || m === 'PUT') }]),
+    );
+    const typeName = `Exact.Web.Api.Models.${service[0]!.toUpperCase()}${service.slice(1)}.${name.replace(/s$/, '')}`;
+    loaded[entity] = { methods: source.methods, key: source.key, typeName, fields };
+  }
+  contract = loaded;
+  return contract;
+}
 
 /** Exact's ShopOrders.Status values. */
 export const ShopOrderStatus = { Open: 10, InProcess: 20, Finished: 30, Completed: 40 } as const;
@@ -204,3 +79,64 @@ export const TimeActivityCode = { Setup: 10, Run: 20 } as const;
 export const TimeTransactionStatus = { Draft: 1, Rejected: 2, Submitted: 10, Final: 20 } as const;
 /** Exact's ShopOrderMaterialPlans.Type values. */
 export const MaterialPlanType = { Material: 1, ByProduct: 2 } as const;
+
+/**
+ * What Exact answers to a POST body it refuses: unknown or read-only properties and wrong
+ * types are 400 ("Error processing request stream…"), missing mandatory fields 500
+ * ("Verplicht: …"). Undefined when Exact takes the body. The simulator answers with it;
+ * the adapter checks every body with it before sending, so the bridge's own bad requests
+ * never reach Exact (nor count against its limit of 10 errors per endpoint per hour).
+ */
+export function exactBodyProblem(endpoint: ExactEndpoint, body: unknown): { status: 400 | 500; message: string } | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { status: 400, message: 'Error processing request stream. The request should be a valid top-level resource object.' };
+  }
+  const row = body as Record<string, unknown>;
+  for (const [name, value] of Object.entries(row)) {
+    const field = endpoint.fields[name];
+    if (!field) return { status: 400, message: `Error processing request stream. The property '${name}' does not exist on type '${endpoint.typeName}'.` };
+    if (!field.writable.includes('POST')) return { status: 400, message: `Error processing request stream. The property '${name}' is read-only on type '${endpoint.typeName}'.` };
+    if (value !== null && !matchesEdm(field.edm, value)) return { status: 400, message: `Error processing request stream. The value of property '${name}' is not a valid ${field.edm}.` };
+  }
+  // Exact flags keys as mandatory, but assigns them itself when a POST leaves them out.
+  const missing = Object.entries(endpoint.fields)
+    .filter(([name, field]) => name !== endpoint.key && field.required && field.writable.includes('POST') && (row[name] === undefined || row[name] === null))
+    .map(([name]) => `Verplicht: ${name}`);
+  return missing.length > 0 ? { status: 500, message: missing.join('\r\n') } : undefined;
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isGuid(value: string): boolean {
+  return GUID.test(value);
+}
+
+function matchesEdm(edm: Edm | null, value: unknown): boolean {
+  switch (edm) {
+    case 'Edm.Collection':
+      return Array.isArray(value);
+    case null:
+      return typeof value === 'object';
+    case 'Edm.Guid':
+      return typeof value === 'string' && GUID.test(value);
+    case 'Edm.Double':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'Edm.Int32':
+    case 'Edm.Byte':
+      return typeof value === 'number' && Number.isInteger(value);
+    case 'Edm.Boolean':
+      return typeof value === 'boolean';
+    case 'Edm.DateTime':
+      return typeof value === 'string' && !Number.isNaN(parseEdmDateTime(value).getTime());
+    default:
+      return typeof value === 'string';
+  }
+}
+
+/** An Edm.DateTime as Exact writes it (/Date(ms)/) or takes it (ISO, UTC when no offset is given). */
+export function parseEdmDateTime(value: unknown): Date {
+  const text = String(value);
+  const match = /^\/Date\((-?\d+)\)\/$/.exec(text);
+  if (match) return new Date(Number(match[1]));
+  return new Date(/Z|[+-]\d\d:\d\d$/.test(text) ? text : `${text}Z`);
+}

@@ -13,6 +13,8 @@ import {
   type ExactEndpoint,
   type ExactEntityPath,
   MaterialPlanType,
+  exactBodyProblem,
+  parseEdmDateTime,
   ShopOrderStatus,
   TimeActivityCode,
   TimeTransactionStatus,
@@ -121,6 +123,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   let faults: ExactFault[] = [];
   /** Every API request that reached the simulator, answered or refused. */
   const requests = { GET: 0, POST: 0, DELETE: 0 };
+  /** The latest API requests with their bodies, for tests to hold against Exact's contract. */
+  const requestLog: { method: string; path: string; body: unknown }[] = [];
   let window = { start: Date.now(), used: 0 };
   let day = { start: Date.now(), used: 0 };
 
@@ -388,6 +392,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   async function handleApi(request: FastifyRequest, reply: FastifyReply, method: 'GET' | 'POST' | 'DELETE') {
     requests[method] += 1;
     const { division, '*': segment } = request.params as { division: string; '*': string };
+    requestLog.push({ method, path: segment.split('?')[0]!, body: request.body });
+    if (requestLog.length > 10_000) requestLog.shift();
     // DELETE names one record: Entity(guid'…').
     const keyed = /^(.*)\(guid'([^']*)'\)$/.exec(segment);
     const entityPath = keyed ? keyed[1]! : segment;
@@ -401,7 +407,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     if (Number(division) !== options.division) throw new ExactFailure(403, 'Forbidden - WrongDivision');
     if (!withinRateLimit(reply)) return reply.status(429).send('');
 
-    const endpoint = (exactContract as Record<string, ExactEndpoint>)[entityPath];
+    const endpoint = (exactContract() as Record<string, ExactEndpoint>)[entityPath];
     if (!endpoint || !endpoint.methods.includes(method) || (method === 'DELETE') !== Boolean(keyed)) {
       throw new ExactFailure(404, `Resource not found for the segment '${entityPath.split('/').pop() ?? ''}'.`);
     }
@@ -497,6 +503,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     injectFault: (fault: z.input<typeof ExactFault>) => faults.push(ExactFault.parse(fault)),
     ledger: (): readonly LedgerEntry[] => ledger,
     requestCounts: () => ({ ...requests }),
+    requestLog: (): readonly { method: string; path: string; body: unknown }[] => requestLog,
     async listen(port = 0, host = '127.0.0.1'): Promise<string> {
       return app.listen({ port, host });
     },
@@ -510,57 +517,11 @@ export function exactErrorBody(message: string) {
   return { error: { code: '', message: { lang: '', value: message } } };
 }
 
-/** Rejects what Exact rejects: unknown or read-only properties, wrong types, missing mandatory fields. */
+/** Rejects what Exact rejects, with Exact's status and message. */
 function validateBody(endpoint: ExactEndpoint, body: unknown): Row {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new ExactFailure(400, 'Error processing request stream. The request should be a valid top-level resource object.');
-  }
-  const row = body as Row;
-  for (const [name, value] of Object.entries(row)) {
-    const field = endpoint.fields[name];
-    if (!field) {
-      throw new ExactFailure(400, `Error processing request stream. The property '${name}' does not exist on type '${endpoint.typeName}'.`);
-    }
-    if (!field.writable?.includes('POST')) {
-      throw new ExactFailure(400, `Error processing request stream. The property '${name}' is read-only on type '${endpoint.typeName}'.`);
-    }
-    if (value !== null && !matchesEdm(field.edm, value)) {
-      throw new ExactFailure(400, `Error processing request stream. The value of property '${name}' is not a valid ${field.edm}.`);
-    }
-  }
-  // Exact flags keys as mandatory, but assigns them itself when a POST leaves them out.
-  const missing = Object.entries(endpoint.fields)
-    .filter(([name, field]) => name !== endpoint.key && field.required && field.writable?.includes('POST') && (row[name] === undefined || row[name] === null))
-    .map(([name]) => `Verplicht: ${name}`);
-  if (missing.length > 0) throw new ExactFailure(500, missing.join('\r\n'));
-  return row;
-}
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function matchesEdm(edm: string, value: unknown): boolean {
-  switch (edm) {
-    case 'Edm.Guid':
-      return typeof value === 'string' && GUID.test(value);
-    case 'Edm.Double':
-      return typeof value === 'number' && Number.isFinite(value);
-    case 'Edm.Int32':
-    case 'Edm.Byte':
-      return typeof value === 'number' && Number.isInteger(value);
-    case 'Edm.Boolean':
-      return typeof value === 'boolean';
-    case 'Edm.DateTime':
-      return typeof value === 'string' && !Number.isNaN(parseEdmDateTime(value).getTime());
-    default:
-      return typeof value === 'string';
-  }
-}
-
-function parseEdmDateTime(value: unknown): Date {
-  const text = String(value);
-  const match = /^\/Date\((-?\d+)\)\/$/.exec(text);
-  if (match) return new Date(Number(match[1]));
-  return new Date(/Z|[+-]\d\d:\d\d$/.test(text) ? text : `${text}Z`);
+  const problem = exactBodyProblem(endpoint, body);
+  if (problem) throw new ExactFailure(problem.status, problem.message);
+  return body as Row;
 }
 
 function toExactDate(date: Date): string {

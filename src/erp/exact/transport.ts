@@ -6,7 +6,7 @@
 import { ErpError } from '../adapter';
 import { logExchange } from '../exchangeLog';
 import { retryAfterMs } from '../http';
-import type { ExactEntityPath } from './contract';
+import { type ExactEntityPath, exactBodyProblem, exactContract } from './contract';
 
 /** Where the transport gets its bearer tokens (see oauth.ts). */
 export interface ExactTokenSource {
@@ -23,6 +23,11 @@ export interface ExactConnection {
   division: number;
   tokens: ExactTokenSource;
   timeoutMs: number;
+  /**
+   * Client errors (400, 404) one process may cause per endpoint per hour before it pauses
+   * that endpoint: Exact blocks a key after 10. Default 5, so two workers stay within it.
+   */
+  errorBudgetPerHour?: number;
 }
 
 export interface ExactListQuery {
@@ -44,12 +49,15 @@ export function odataString(value: string): string {
 
 export function createExactTransport(connection: ExactConnection): ExactTransport {
   const apiRoot = `${connection.baseUrl.replace(/\/$/, '')}/api/v1/${connection.division}/`;
+  const pacer = createPacer(connection.errorBudgetPerHour ?? 5);
 
   async function send(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<unknown> {
-    // A token that cannot be had (a dead chain) stops here: no request is made, so none is logged.
+    const { pathname, search } = new URL(url);
+    const endpoint = `${method} ${pathname.replace(/\(guid'[^']*'\)$/, '')}`;
+    // Nothing is sent into a spent budget, nor without a token (a dead chain): no request, so none is logged.
+    pacer.beforeRequest(endpoint);
     const token = await connection.tokens.accessToken();
     const startedAt = Date.now();
-    const { pathname, search } = new URL(url);
     const exchange = { method, path: decodeURIComponent(pathname + search), request: body };
     try {
       const { status, text, result } = await exchangeWithExact(method, url, token, body);
@@ -79,6 +87,7 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
       throw new ErpError(`Exact Online did not answer ${method} ${url}: ${describeCause(cause)}`, 'retryable', 'NetworkError');
     }
     const text = await response.text().catch(() => '');
+    pacer.afterResponse(`${method} ${new URL(url).pathname.replace(/\(guid'[^']*'\)$/, '')}`, response);
     if (response.status === 401) {
       await connection.tokens.expired(token);
       if (connection.tokens.renewable) {
@@ -112,10 +121,57 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
       return rows;
     },
     async create<T>(path: ExactEntityPath, body: Record<string, unknown>): Promise<T> {
+      // The bridge's own bad request never reaches Exact: checked against Exact's contract first.
+      const problem = exactBodyProblem(exactContract()[path], body);
+      if (problem) {
+        throw new ErpError(`the bridge did not send this ${path} body because Exact Online would refuse it: ${problem.message}`, 'needsPerson', 'InvalidRequest', { body: JSON.stringify(body) });
+      }
       return (await send('POST', `${apiRoot}${path}`, body)) as T;
     },
     async remove(path: ExactEntityPath, id: string): Promise<void> {
       await send('DELETE', `${apiRoot}${path}(guid'${id}')`);
+    },
+  };
+}
+
+/**
+ * What Exact's X-RateLimit-* headers last said of the division's budget, and the client
+ * errors this process caused per endpoint in the last hour. A request into a window Exact
+ * said is spent, or to an endpoint whose error budget is spent, waits instead of being sent.
+ */
+function createPacer(errorBudgetPerHour: number) {
+  const windows = { minutely: { remaining: Number.POSITIVE_INFINITY, reset: 0 }, daily: { remaining: Number.POSITIVE_INFINITY, reset: 0 } };
+  const clientErrors = new Map<string, number[]>();
+  const recentErrors = (endpoint: string, now: number) => (clientErrors.get(endpoint) ?? []).filter((at) => at > now - 3_600_000);
+  return {
+    beforeRequest(endpoint: string): void {
+      const now = Date.now();
+      for (const [name, window] of Object.entries(windows)) {
+        if (window.remaining <= 0 && window.reset > now) {
+          throw new ErpError(`Exact Online's ${name} call budget is spent until ${new Date(window.reset).toISOString()}; waiting`, 'retryable', 'RateLimited', { retryAfterMs: window.reset - now });
+        }
+      }
+      const errors = recentErrors(endpoint, now);
+      if (errors.length >= errorBudgetPerHour) {
+        throw new ErpError(
+          `${errors.length} client errors on ${endpoint} in the last hour; pausing it so that Exact Online does not block the key`,
+          'retryable',
+          'ErrorBudgetSpent',
+          { retryAfterMs: errors[0]! + 3_600_000 - now },
+        );
+      }
+    },
+    afterResponse(endpoint: string, response: Response): void {
+      const read = (name: string) => {
+        const value = response.headers.get(name);
+        return value === null || value === '' ? undefined : Number(value);
+      };
+      for (const [window, prefix] of [[windows.minutely, 'X-RateLimit-Minutely-'], [windows.daily, 'X-RateLimit-']] as const) {
+        const remaining = read(`${prefix}Remaining`);
+        const reset = read(`${prefix}Reset`);
+        if (remaining !== undefined && reset !== undefined) Object.assign(window, { remaining, reset });
+      }
+      if (response.status === 400 || response.status === 404) clientErrors.set(endpoint, [...recentErrors(endpoint, Date.now()), Date.now()]);
     },
   };
 }
@@ -167,11 +223,6 @@ function describeCause(cause: unknown): string {
   return String(cause);
 }
 
-/** Exact serialises Edm.DateTime as /Date(ms)/ in JSON. */
-export function parseExactDate(value: string): Date {
-  const match = /^\/Date\((-?\d+)\)\/$/.exec(value);
-  return match ? new Date(Number(match[1])) : new Date(value);
-}
 
 export type TokenAnswer =
   | { ok: true; accessToken: string; refreshToken: string; expiresInSeconds: number }
