@@ -12,15 +12,15 @@ import type { Config } from './config';
 import { type ErpConnections, openErpConnections } from './erp/connections';
 import { type MasterDataStore, createPostgresMasterDataStore } from './masterData/store';
 import { createStarterApi } from './starters/api';
-import { createBridgeWorker } from './worker';
+import { createBridgeWorkers, postingQueuesOf } from './worker';
 
 export interface RunningBridge {
   starterUrl: string;
   audit: AuditTrail;
   masterData: MasterDataStore;
   connections: ErpConnections;
-  /** Absent when the bridge was asked to run without one (the worker runs elsewhere). */
-  worker?: Worker;
+  /** Empty when the bridge was asked to run without workers (they run elsewhere). */
+  workers: Worker[];
   /** Stops the starter API, then the worker (letting running activities finish). */
   stop(): Promise<void>;
 }
@@ -41,16 +41,17 @@ export async function runBridge(options: {
   const audit = createPostgresAuditTrail(options.pool);
   const masterData = createPostgresMasterDataStore(options.pool);
   const connections = await openErpConnections(config, options.pool, options.exactBaseUrl ?? config.exact.baseUrl);
-  const worker = options.worker === false ? undefined : await createBridgeWorker({
+  const workers = options.worker === false ? [] : await createBridgeWorkers({
     connection: options.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    postingQueues: postingQueuesOf(config, connections.adapters),
     adapters: connections.adapters,
     audit,
     masterData,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
   });
-  const workerRun = worker?.run();
+  const runs = workers.map((w) => w.run());
   const api = createStarterApi({ client: options.client, taskQueue: config.temporal.taskQueue, orders: config.orders, masterData, connections });
   const starterUrl = await api.listen(options.listen ?? { host: '127.0.0.1', port: 0 });
   return {
@@ -58,12 +59,12 @@ export async function runBridge(options: {
     audit,
     masterData,
     connections,
-    worker,
+    workers,
     async stop() {
       await api.close();
-      // On SIGINT/SIGTERM the Temporal runtime has already begun shutting the worker down.
-      if (worker?.getState() === 'RUNNING') worker.shutdown();
-      await workerRun;
+      // On SIGINT/SIGTERM the Temporal runtime has already begun shutting the workers down.
+      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.all(runs);
     },
   };
 }

@@ -49,6 +49,7 @@ const Env = z.object({
   EXACT_CLIENT_SECRET: z.string().min(1).optional(),
   EXACT_REFRESH_TOKEN: z.string().min(1).optional(),
   EXACT_REAUTHORIZATION_CHECK_MS: z.coerce.number().int().positive().default(300_000),
+  EXACT_MAX_POSTINGS_PER_SECOND: z.coerce.number().positive().max(100).default(0.75),
   EXACT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   EXACT_DEFAULT_EMPLOYEE_ID: z.uuid('must be the ID (a GUID) of an Exact Online employee').optional(),
   EXACT_SIMULATOR_HOST: z.string().default('127.0.0.1'),
@@ -81,6 +82,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     orders: {
       defaultErpSystem: e.DEFAULT_ERP_SYSTEM,
       erpSystemByPlant: e.PLANT_ERP,
+      /**
+       * Each ERP connection's postings run on a task queue of their own, which Temporal
+       * rate-limits across all workers (the connection's call budget is the ERP's, not a worker's).
+       */
+      postingTaskQueues: { exact: `${e.TEMPORAL_TASK_QUEUE}-exact-${e.EXACT_DIVISION}` } as Partial<Record<ErpSystem, string>>,
       timing: {
         closeAfter: e.ORDER_CLOSE_AFTER,
         postingRetryInitialInterval: e.POSTING_RETRY_INITIAL_INTERVAL,
@@ -109,6 +115,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.EXACT_TIMEOUT_MS,
       /** Books machine time, setup time and confirmations (labour time names its own employee). */
       defaultEmployeeId: e.EXACT_DEFAULT_EMPLOYEE_ID,
+      /** Postings per second to the division, for all workers together (Exact allows 60 calls a minute). */
+      maxPostingsPerSecond: e.EXACT_MAX_POSTINGS_PER_SECOND,
       simulator: { host: e.EXACT_SIMULATOR_HOST, port: e.EXACT_SIMULATOR_PORT },
     },
     demo: { orders: e.DEMO_ORDERS },

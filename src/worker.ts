@@ -8,7 +8,7 @@ import { createErpPostingActivities } from './activities/erpPostings';
 import { createMasterDataActivities } from './activities/masterData';
 import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
 import { openDatabase } from './database/database';
-import { loadConfig } from './config';
+import { type Config, loadConfig } from './config';
 import type { ErpSystem } from './domain/erpSystem';
 import type { ErpAdapter } from './erp/adapter';
 import { openErpConnections } from './erp/connections';
@@ -21,21 +21,38 @@ export interface BridgeWorkerOptions {
   adapters: Partial<Record<ErpSystem, ErpAdapter>>;
   audit: AuditTrail;
   masterData: MasterDataStore;
+  /** The ERP connections' posting queues, with the rate Temporal holds each to. */
+  postingQueues: { taskQueue: string; maxPerSecond: number }[];
   /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
-export function createBridgeWorker(options: BridgeWorkerOptions): Promise<Worker> {
-  return Worker.create({
+/**
+ * The bridge's workers in this process: one on the main task queue (the workflows, master
+ * data lookups, and postings of orders that predate posting queues), and one per ERP
+ * connection on its posting queue, whose rate Temporal enforces across all workers.
+ */
+export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise<Worker[]> {
+  const erpPostings = createErpPostingActivities({ adapters: options.adapters, audit: options.audit });
+  const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-    activities: {
-      ...createErpPostingActivities({ adapters: options.adapters, audit: options.audit }),
-      ...createMasterDataActivities({ store: options.masterData }),
-    },
+    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData }) },
   });
+  const postingWorkers = await Promise.all(
+    options.postingQueues.map(({ taskQueue, maxPerSecond }) =>
+      Worker.create({ connection: options.connection, namespace: options.namespace, taskQueue, activities: erpPostings, maxTaskQueueActivitiesPerSecond: maxPerSecond }),
+    ),
+  );
+  return [main, ...postingWorkers];
+}
+
+/** The posting queues of the ERP connections this process has adapters for. */
+export function postingQueuesOf(config: Config, adapters: Partial<Record<ErpSystem, ErpAdapter>>): { taskQueue: string; maxPerSecond: number }[] {
+  const exact = config.orders.postingTaskQueues.exact;
+  return adapters.exact && exact ? [{ taskQueue: exact, maxPerSecond: config.exact.maxPostingsPerSecond }] : [];
 }
 
 async function main() {
@@ -45,16 +62,17 @@ async function main() {
   const database = await openDatabase(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const { adapters } = await openErpConnections(config, database.pool);
-  const worker = await createBridgeWorker({
+  const workers = await createBridgeWorkers({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    postingQueues: postingQueuesOf(config, adapters),
     adapters,
     audit: createPostgresAuditTrail(database.pool),
     masterData: createPostgresMasterDataStore(database.pool),
   });
   console.log(`Worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
-  await worker.run();
+  await Promise.all(workers.map((w) => w.run()));
   await connection.close();
   await database.close();
 }

@@ -32,9 +32,12 @@ const correction = (id: string, correctsEventId: string, replacement?: object) =
 const time = (id: string, fields: object) => ({ ...envelope(id), type: 'TimeBooked', ...fields });
 
 const run = (state: ProductionOrderState, raw: unknown[]) => raw.map((e) => FloorEvent.parse(e)).reduce((s, e) => planPostings(applyEvent(s, e)), state);
-/** The ERP takes every pending posting; document ids are "doc-<sequence>". */
-const postAll = (state: ProductionOrderState) =>
-  state.postings.filter((p) => p.status === 'Pending').reduce((s, p) => planPostings(recordPosted(s, p.sequence, `doc-${p.sequence}`)), state);
+/** The ERP takes every pending posting, and those planned as they land; document ids are "doc-<sequence>". */
+const postAll = (state: ProductionOrderState) => {
+  let s = state;
+  for (let p = nextPendingPosting(s); p; p = nextPendingPosting(s)) s = planPostings(recordPosted(s, p.sequence, `doc-${p.sequence}`));
+  return s;
+};
 /** What the ERP holds per line after every posting went through: documents minus reversals. */
 const ledger = (state: ProductionOrderState) => {
   const lines: Record<string, Record<string, string>> = {};
@@ -110,39 +113,46 @@ describe('production order reducer', () => {
     expect(nextPendingPosting(state)?.sequence).toBe(2);
   });
 
-  it('names the events each posting carries', () => {
-    const state = run(start(), [events.released(), consume('c1', 'STEEL', '1'), consume('c2', 'STEEL', '2'), events.quantity('q', '5'), events.completed()]);
-    // Planned after every event here, so each posting carries the events since its line's last posting.
-    expect(state.postings.map((p) => [p.lineKey, p.sourceEventIds])).toEqual([
-      ['issue|STEEL|kg||', ['c1']],
-      ['issue|STEEL|kg||', ['c2']],
-      ['receipt', ['4711-q']],
+  it("names the events each posting carries, and gathers events into a line's next posting while its last is on its way", () => {
+    let state = run(start(), [events.released(), consume('c1', 'STEEL', '1'), consume('c2', 'STEEL', '2'), consume('c3', 'STEEL', '0.5'), events.quantity('q', '5'), events.completed()]);
+    // The steel issue of c1 is still on its way when c2 and c3 arrive: they wait for the next one.
+    expect(state.postings.map((p) => [p.lineKey, amountsOf(p.content).quantity, p.sourceEventIds])).toEqual([
+      ['issue|STEEL|kg||', '1', ['c1']],
+      ['receipt', '5', ['4711-q']],
     ]);
-    expect(recordPosted(state, 1, 'doc').postings[0]!.sourceEventIds).toEqual([]);
+    state = planPostings(recordPosted(state, 1, 'doc-1'));
+    expect(state.postings[0]!.sourceEventIds).toEqual([]); // the audit trail keeps them once posted
+    expect(state.postings.slice(2).map((p) => [p.lineKey, amountsOf(p.content).quantity, p.sourceEventIds])).toEqual([['issue|STEEL|kg||', '2.5', ['c2', 'c3']]]);
   });
 
   it('issues consumption as it arrives, per material, unit and batch, and only the delta after that', () => {
     const before = run(start(), [consume('c1', 'STEEL', '1.1')]);
     expect(before.postings).toEqual([]); // nothing is planned before the release
-    let state = run(before, [events.released(), consume('c2', 'STEEL', '2.2'), consume('c3', 'STEEL', '0.5', 'kg', { batch: 'B7' })]);
-    expect(kinds(state.postings)).toEqual(['MaterialIssue {"quantity":"1.1"}', 'MaterialIssue {"quantity":"2.2"}', 'MaterialIssue {"quantity":"0.5"}']);
-    state = run(state, [consume('c4', 'STEEL', '0.7')]);
+    let state = postAll(run(before, [events.released(), consume('c2', 'STEEL', '2.2'), consume('c3', 'STEEL', '0.5', 'kg', { batch: 'B7' })]));
+    expect(state.postings.map((p) => [p.lineKey, amountsOf(p.content).quantity])).toEqual([
+      ['issue|STEEL|kg||', '1.1'],
+      ['issue|STEEL|kg|B7|', '0.5'],
+      ['issue|STEEL|kg||', '2.2'],
+    ]);
+    state = postAll(run(state, [consume('c4', 'STEEL', '0.7')]));
     expect(amountsOf(state.postings.at(-1)!.content).quantity).toBe('0.7');
   });
 
   it('keeps labour, machine and setup time apart, per operation and person or work centre', () => {
-    const state = run(start(), [
-      events.released(),
-      time('t1', { activity: 'labour', hours: '1.5', employee: 'E7', operation: '0010' }),
-      time('t2', { activity: 'machine', hours: '2', workCentre: 'PRESS', operation: '0010' }),
-      time('t3', { activity: 'labour', hours: '0.25', employee: 'E7', operation: '0010' }),
-      time('t4', { activity: 'setup', hours: '0.5', workCentre: 'PRESS' }),
-    ]);
+    const state = postAll(
+      run(start(), [
+        events.released(),
+        time('t1', { activity: 'labour', hours: '1.5', employee: 'E7', operation: '0010' }),
+        time('t2', { activity: 'machine', hours: '2', workCentre: 'PRESS', operation: '0010' }),
+        time('t3', { activity: 'labour', hours: '0.25', employee: 'E7', operation: '0010' }),
+        time('t4', { activity: 'setup', hours: '0.5', workCentre: 'PRESS' }),
+      ]),
+    );
     expect(state.postings.map((p) => [p.lineKey, amountsOf(p.content).hours])).toEqual([
       ['time|labour|0010|E7|', '1.5'],
       ['time|machine|0010||PRESS', '2'],
-      ['time|labour|0010|E7|', '0.25'],
       ['time|setup|||PRESS', '0.5'],
+      ['time|labour|0010|E7|', '0.25'],
     ]);
   });
 

@@ -2,9 +2,11 @@
  * The bridge as a test runs it: the shared dev server, an Exact simulator on its own
  * port, a worker on a task queue of its own, and the starter API, all over real HTTP.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Pool } from 'pg';
 import { inject } from 'vitest';
 import type { AuditTrail } from '../src/audit/auditTrail';
@@ -31,7 +33,6 @@ export interface Bridge {
   connections: RunningBridge['connections'];
   simulatorUrl: string;
   starterUrl: string;
-  worker?: Worker;
   postEvent(body: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
   /** POSTs to the starter API, e.g. an operator action. */
   post(path: string, body?: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
@@ -50,13 +51,18 @@ export async function startBridge(
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
-  const config = loadConfig({
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+  const overrides = {
     POSTING_RETRY_INITIAL_INTERVAL: '200ms',
     ORDER_CLOSE_AFTER: '2s',
     EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID,
+    // Tests post fast and meet Exact's limits on purpose; the rate-limit test sets its own pace.
+    EXACT_MAX_POSTINGS_PER_SECOND: '50',
     ...env,
+  };
+  const config = loadConfig({
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    ...overrides,
   });
   const schema = `audit_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const admin = new Pool({ connectionString: testDatabaseUrl, max: 1 });
@@ -100,6 +106,7 @@ export async function startBridge(
     audit,
     masterData,
     workerEnv: {
+      ...overrides,
       TEMPORAL_ADDRESS: config.temporal.address!,
       TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
       DATABASE_URL: databaseUrl,
@@ -110,7 +117,6 @@ export async function startBridge(
     connections: bridge.connections,
     simulatorUrl,
     starterUrl,
-    worker: bridge.worker,
     postEvent: (body) => send('POST', '/v1/events', body),
     post: (path, body) => send('POST', path, body),
     put: (path, body) => send('PUT', path, body),
@@ -159,4 +165,25 @@ export async function activityAttempts(handle: { fetchHistory(): Promise<{ event
   return events
     .filter((e) => e.activityTaskStartedEventAttributes && scheduled.get(String(e.activityTaskStartedEventAttributes.scheduledEventId)) === activityType)
     .map((e) => e.activityTaskStartedEventAttributes.attempt);
+}
+
+/** A worker as a process of its own (`src/worker.ts`), e.g. a second worker, or one to kill. */
+export function startWorkerProcess(env: Record<string, string>): ChildProcess {
+  const root = path.resolve(__dirname, '..');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/worker.ts')], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  // Keep the last of what it says, so a worker that fails to start explains itself.
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  child.once('exit', (code) => {
+    if (code !== null && code !== 0) console.error(`worker exited with ${code}:\n${stderr}`);
+  });
+  return child;
+}
+
+export function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
 }

@@ -3,33 +3,11 @@
  * is lost and nothing is posted twice, because the workflow's history is the buffer
  * and the retried post looks in Exact before sending again.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import Big from 'big.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
-import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
-
-const root = path.resolve(__dirname, '..');
-
-function startWorkerProcess(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/worker.ts')], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  // Keep the last of what it says, so a worker that fails to start explains itself.
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  child.once('exit', (code) => {
-    if (code !== null && code !== 0) console.error(`worker exited with ${code}:\n${stderr}`);
-  });
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
-}
+import { type Bridge, eventually, exited, floorEvents, newPlant, startBridge, startWorkerProcess } from './harness';
 
 describe('a worker killed mid-post', () => {
   let bridge: Bridge;

@@ -3,6 +3,7 @@
  * An attempt after the first may follow a post whose answer was lost, so it looks
  * the posting up in the ERP before sending it again.
  */
+import { hostname } from 'node:os';
 import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AttemptOutcome, AuditTrail } from '../audit/auditTrail';
@@ -24,6 +25,9 @@ export interface ErpPostingDependencies {
   adapters: Partial<Record<ErpSystem, ErpAdapter>>;
   audit: AuditTrail;
 }
+
+/** This worker process, as the audit trail names it. */
+const workerIdentity = `${hostname()}:${process.pid}`;
 
 export function createErpPostingActivities({ adapters, audit }: ErpPostingDependencies) {
   return {
@@ -57,6 +61,7 @@ export function createErpPostingActivities({ adapters, audit }: ErpPostingDepend
         posting: input.content,
         sourceEventIds: input.sourceEventIds,
         transformation: input.transformation,
+        worker: workerIdentity,
         exchanges,
         notes: result?.notes ?? [],
         outcome: outcomeOf(result, error),

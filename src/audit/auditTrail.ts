@@ -18,6 +18,8 @@ export interface TransactionAttempt {
   sourceEventIds: string[];
   /** How the floor's totals became the posting, in words. */
   transformation?: string;
+  /** The worker process that made the attempt (host:pid). */
+  worker?: string;
   exchanges: HttpExchange[];
   /** What of the posting the ERP could not hold, said plainly. */
   notes: string[];
@@ -41,14 +43,14 @@ export function createPostgresAuditTrail(pool: Pool): AuditTrail {
         `INSERT INTO erp_transaction_attempts
            (workflow_id, plant, production_order, erp_system, posting_sequence, posting_kind, idempotency_key, attempt,
             posting, exchanges, outcome, erp_document_id, error_type, error_message, started_at, finished_at, duration_ms,
-            source_event_ids, notes, transformation)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)`,
+            source_event_ids, notes, transformation, worker)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)`,
         [
           a.workflowId, a.posting.plant, a.posting.productionOrder, a.erpSystem, a.postingSequence, a.posting.kind,
           a.idempotencyKey, a.attempt, JSON.stringify(a.posting), JSON.stringify(a.exchanges), a.outcome,
           a.erpDocumentId ?? null, a.errorType ?? null, a.errorMessage ?? null, a.startedAt, a.finishedAt,
           a.finishedAt.getTime() - a.startedAt.getTime(), JSON.stringify(a.sourceEventIds), JSON.stringify(a.notes),
-          a.transformation ?? null,
+          a.transformation ?? null, a.worker ?? null,
         ],
       );
     },
@@ -67,6 +69,7 @@ export function createPostgresAuditTrail(pool: Pool): AuditTrail {
         posting: r.posting,
         sourceEventIds: r.source_event_ids,
         transformation: r.transformation ?? undefined,
+        worker: r.worker ?? undefined,
         exchanges: r.exchanges,
         notes: r.notes,
         outcome: r.outcome,

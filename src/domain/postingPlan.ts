@@ -3,7 +3,8 @@
  * the postings that bring it there. Every line of the plan is a cumulative target in
  * the ERP's units and precision; a posting carries the difference between the target
  * and what earlier postings of the line carry (whatever their status: a skipped posting
- * is not planned again). Where a correction lowered a target below that, the latest
+ * is not planned again). A line waits for its pending posting to land before it plans the
+ * next, so a slow ERP gets fewer, larger postings. Where a correction lowered a target below that, the latest
  * documents are reversed: material issues in part, everything else whole.
  */
 import { type BomComponent, backflushModeOf, derivedConsumption, erpDecimals, erpQuantity, toErpPrecision, toErpUnit } from './masterData';
@@ -216,6 +217,9 @@ export function planPostings(state: ProductionOrderState): ProductionOrderState 
 
 function planLine(state: ProductionOrderState, target: LineTarget): ProductionOrderState {
   const line = state.postings.filter((p) => p.lineKey === target.key);
+  // A line plans its next posting only once its last one has landed: while the ERP is slow
+  // (a rate limit, a retry), new events gather into that next posting instead of queueing up.
+  if (state.planRevision >= 3 && line.some((p) => p.status === 'Pending')) return state;
   const net = netAmounts(line, state.archivedLines[target.key]);
   let delta = differences(target.amounts, net);
   let next = state;

@@ -104,11 +104,13 @@ export interface PlanningProblem {
 }
 
 /**
- * The planning rules an order runs by, fixed when it starts: 1 for orders started before
- * operation confirmations, time postings and master data existed (they plan material
- * issues and receipts only, without master data); 2 for everything else.
+ * The planning rules an order runs by, fixed when it starts:
+ * 1. material issues and receipts only, without master data (orders started before the rest existed);
+ * 2. all lines, with master data;
+ * 3. as 2, and a line plans its next posting only once its last one has landed (postings
+ *    gather events while the ERP is slow).
  */
-export type PlanRevision = 1 | 2;
+export type PlanRevision = 1 | 2 | 3;
 
 export interface ProductionOrderState {
   workflowId: string;
@@ -152,7 +154,7 @@ const noQuantities = (): Quantities => ({ good: ZERO, scrap: ZERO, rework: ZERO 
 
 export function initialState(init: { workflowId: string; plant: string; productionOrder: string; erpSystem: ErpSystem; planRevision?: PlanRevision }): ProductionOrderState {
   return {
-    planRevision: 2,
+    planRevision: 3,
     ...init,
     startedProduction: false,
     output: noQuantities(),

@@ -38,6 +38,7 @@ export interface StarterDependencies {
   orders: {
     defaultErpSystem: ErpSystem;
     erpSystemByPlant: Record<string, ErpSystem>;
+    postingTaskQueues: Partial<Record<ErpSystem, string>>;
     timing: ProductionOrderTiming;
   };
 }
@@ -204,7 +205,8 @@ export function createStarterApi(deps: StarterDependencies) {
 async function deliver(deps: StarterDependencies, event: FloorEvent): Promise<string | undefined> {
   const workflowId = productionOrderWorkflowId(event.plant, event.productionOrder);
   const erpSystem = deps.orders.erpSystemByPlant[event.plant] ?? deps.orders.defaultErpSystem;
-  const input: ProductionOrderInput = { plant: event.plant, productionOrder: event.productionOrder, erpSystem, timing: deps.orders.timing };
+  const postingTaskQueue = deps.orders.postingTaskQueues[erpSystem];
+  const input: ProductionOrderInput = { plant: event.plant, productionOrder: event.productionOrder, erpSystem, timing: deps.orders.timing, ...(postingTaskQueue ? { postingTaskQueue } : {}) };
   try {
     await signalWithStart(deps, event, input, WorkflowIdReusePolicy.REJECT_DUPLICATE);
     return workflowId;
@@ -218,7 +220,8 @@ async function deliver(deps: StarterDependencies, event: FloorEvent): Promise<st
   const { status } = await handle.describe();
   if (status.name !== 'COMPLETED') return undefined;
   const closing = await handle.result();
-  await signalWithStart(deps, event, { ...input, erpSystem: closing.state.erpSystem, state: closing.state }, WorkflowIdReusePolicy.ALLOW_DUPLICATE);
+  const reopenedQueue = deps.orders.postingTaskQueues[closing.state.erpSystem];
+  await signalWithStart(deps, event, { ...input, erpSystem: closing.state.erpSystem, ...(reopenedQueue ? { postingTaskQueue: reopenedQueue } : {}), state: closing.state }, WorkflowIdReusePolicy.ALLOW_DUPLICATE);
   return workflowId;
 }
 

@@ -125,7 +125,9 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   const requests = { GET: 0, POST: 0, DELETE: 0 };
   /** The latest API requests with their bodies, for tests to hold against Exact's contract. */
   const requestLog: { method: string; path: string; body: unknown }[] = [];
-  let window = { start: Date.now(), used: 0 };
+  let window = { start: 0, used: 0, refused: 0 };
+  /** Finished rate-limit windows: calls let through (used) and refused with 429. */
+  const windows: { start: number; used: number; refused: number }[] = [];
   let day = { start: Date.now(), used: 0 };
 
   function seedShopOrder(input: ShopOrderSeed): Row {
@@ -203,13 +205,20 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   /** Counts the call against the division's budget; answers false when it is spent. */
   function withinRateLimit(reply: FastifyReply): boolean {
     const now = Date.now();
-    if (now - window.start >= rateLimit.windowMs) window = { start: now, used: 0 };
+    // Exact's minutely windows fall on the clock (its reset is a round minute in epoch ms).
+    const start = Math.floor(now / rateLimit.windowMs) * rateLimit.windowMs;
+    if (window.start !== start) {
+      if (window.used + window.refused > 0) windows.push(window);
+      window = { start, used: 0, refused: 0 };
+    }
     if (now - day.start >= 86_400_000) day = { start: now, used: 0 };
     const minuteSpent = window.used >= rateLimit.perWindow;
     const daySpent = day.used >= rateLimit.perDay;
     if (!minuteSpent && !daySpent) {
       window.used += 1;
       day.used += 1;
+    } else {
+      window.refused += 1;
     }
     // A minutely 429 carries only the minutely headers, a daily one only the daily headers.
     if (!daySpent) {
@@ -503,6 +512,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     injectFault: (fault: z.input<typeof ExactFault>) => faults.push(ExactFault.parse(fault)),
     ledger: (): readonly LedgerEntry[] => ledger,
     requestCounts: () => ({ ...requests }),
+    /** Every rate-limit window so far, the current one last. */
+    rateLimitWindows: () => [...windows, window],
     requestLog: (): readonly { method: string; path: string; body: unknown }[] => requestLog,
     async listen(port = 0, host = '127.0.0.1'): Promise<string> {
       return app.listen({ port, host });

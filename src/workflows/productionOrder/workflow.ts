@@ -76,6 +76,8 @@ export interface ProductionOrderInput {
   productionOrder: string;
   erpSystem: ErpSystem;
   timing: ProductionOrderTiming;
+  /** The task queue of the ERP connection's postings, rate-limited for all workers; absent: the order's own queue. */
+  postingTaskQueue?: string;
   /** The state a previous run carried over: when it continued as new, or when a late event reopened a closed order. */
   state?: ProductionOrderState;
 }
@@ -109,12 +111,17 @@ export function productionOrderWorkflowId(plant: string, productionOrder: string
   return `production-order/${plant}/${productionOrder}`;
 }
 
-/** Orders started before this change plan by revision 1 of the rules: issues and receipts only, no master data. */
+/** Each order plans by the rules of its start (see PlanRevision); orders started earlier keep theirs. */
 const PLAN_REVISION_2 = 'plan-revision-2';
+const PLAN_REVISION_3 = 'plan-revision-3';
 
 export async function productionOrder(input: ProductionOrderInput): Promise<ProductionOrderClosing> {
   const retry = { initialInterval: input.timing.postingRetryInitialInterval, backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
-  const { postToErp } = proxyActivities<ErpPostingActivities>({ startToCloseTimeout: input.timing.postingAttemptTimeout ?? '1 minute', retry });
+  const { postToErp } = proxyActivities<ErpPostingActivities>({
+    startToCloseTimeout: input.timing.postingAttemptTimeout ?? '1 minute',
+    retry,
+    ...(input.postingTaskQueue ? { taskQueue: input.postingTaskQueue } : {}),
+  });
   const { loadMasterData } = proxyActivities<MasterDataActivities>({ startToCloseTimeout: '30 seconds', retry });
 
   let state: ProductionOrderState =
@@ -124,7 +131,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
       plant: input.plant,
       productionOrder: input.productionOrder,
       erpSystem: input.erpSystem,
-      planRevision: patched(PLAN_REVISION_2) ? 2 : 1,
+      planRevision: patched(PLAN_REVISION_3) ? 3 : patched(PLAN_REVISION_2) ? 2 : 1,
     });
   /** Counts every change from outside (events, operator actions), so the main loop wakes on any of them. */
   let changes = 0;
