@@ -99,4 +99,22 @@ describe('Exact Online OAuth2', () => {
     expect(audit).not.toContain(stored2);
     expect(audit).not.toContain('secret');
   });
+
+  it('suspends the connection on a 403 instead of collecting 403s until Exact blocks the key', async () => {
+    const plant = newPlant();
+    bridge.simulator.seedShopOrder({ shopOrderNumber: 7201, itemCode: 'PIN', plannedQuantity: 2, unit: 'pc' });
+    bridge.simulator.injectFault({ kind: 'status', status: 403, method: 'GET', path: 'manufacturing/ShopOrders', times: 50 });
+    const events = floorEvents(plant, '7201');
+    for (const event of [events.released('2'), events.quantity('q', '2'), events.completed()]) expect((await bridge.postEvent(event)).status).toBe(202);
+    const connections = async () => ((await (await fetch(`${bridge.starterUrl}/v1/erp/connections`)).json()) as { connections: any[] }).connections;
+    expect((await eventually(connections, (c) => c[0]?.state === 'NeedsAttention'))[0].reason).toMatch(/^Exact Online forbids GET .*ShopOrders \(Forbidden\): check the app's rights/);
+    await sleep(3000);
+    expect(50 - (bridge.simulator.pendingFaults()[0]?.times ?? 0), '403s Exact sent').toBeLessThanOrEqual(2);
+    // The rights are fixed in Exact, and an operator authorizes again.
+    bridge.simulator.clearFaults();
+    const code = authority().authorizationCode();
+    expect((await bridge.put('/v1/erp/exact/authorization', { code, redirectUri: 'https://bridge.example/callback' })).status).toBe(204);
+    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '7201'));
+    expect((await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync', 20_000)).erpSyncStatus).toBe('InSync');
+  });
 });

@@ -98,7 +98,8 @@ export async function startBridge(
       headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
-    return { status: response.status, body: await response.json(), contentType: response.headers.get('content-type') };
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined, contentType: response.headers.get('content-type') };
   }
 
   return {

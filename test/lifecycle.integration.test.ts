@@ -209,6 +209,54 @@ describe('an order, from release to its last correction, in Exact Online', () =>
     expect(await eventually(listed, (ids) => ids.length === 0)).toEqual([]);
   });
 
+  it('recognises an earlier attempt on every endpoint it writes when Exact committed but the answer was lost', async () => {
+    const plant = newPlant();
+    const order = '6501';
+    const shopOrder = bridge.simulator.seedShopOrder({
+      shopOrderNumber: 6501, itemCode: 'HUB', plannedQuantity: 10, unit: 'pc',
+      materials: [{ itemCode: 'STEEL', plannedQuantity: 5, unit: 'kg' }],
+      routing: [{ operation: '0010', workCentre: 'LATHE-01' }],
+    });
+    const drop = (method: 'POST' | 'DELETE', entity: string) => bridge.simulator.injectFault({ kind: 'dropResponse', method, path: `manufacturing/${entity}` });
+    for (const entity of ['MaterialIssues', 'ShopOrderReceipts', 'TimeTransactions']) drop('POST', entity);
+    const e = (id: string, fields: object) => ({ ...envelope(plant, order, id), ...fields });
+    for (const event of [
+      { ...floorEvents(plant, order).released('10'), operations: [{ operation: '0010', workCentre: 'LATHE-01' }] },
+      e('m', { type: 'MaterialConsumed', material: 'STEEL', quantity: '4', unit: 'kg' }),
+      e('q', { type: 'QuantityReported', good: '10', unit: 'pc', operation: '0010' }),
+      e('t', { type: 'TimeBooked', activity: 'machine', hours: '2', operation: '0010', workCentre: 'LATHE-01' }),
+      floorEvents(plant, order).completed(),
+    ]) {
+      expect((await bridge.postEvent(event)).status).toBe(202);
+    }
+    await settle(plant, order);
+    // Now corrections, whose reversals lose their answers too.
+    drop('POST', 'MaterialReversals');
+    drop('POST', 'ShopOrderReversals');
+    drop('DELETE', 'TimeTransactions');
+    const fix = (id: string, target: string, replacement: object) => e(id, { type: 'EventCorrected', correctsEventId: `${order}-${target}`, reason: 'recount', replacement });
+    expect((await bridge.postEvent([fix('x-m', 'm', { quantity: '3' }), fix('x-q', 'q', { good: '9' }), fix('x-t', 't', { hours: '1.5' })])).status).toBe(202);
+    await eventually(() => orderHandle(plant, order).query(statusQuery), (v) => v.erpSyncStatus === 'InSync' && v.good === '9');
+
+    const ledger = (await bridge.ledger()).filter((l) => l.record.ShopOrderNumber === 6501 || l.record.ShopOrder === shopOrder.ID);
+    const rows = (entity: string, action = 'created') => ledger.filter((l) => l.entity === `manufacturing/${entity}` && l.action === action);
+    expect(rows('MaterialIssues').map((r) => r.record.Quantity)).toEqual([4]);
+    expect(rows('MaterialReversals').map((r) => r.record.Quantity)).toEqual([1]);
+    expect(rows('ShopOrderReceipts').map((r) => r.record.Quantity)).toEqual([10, 9]);
+    expect(rows('ShopOrderReversals').map((r) => r.record.Quantity)).toEqual([10]);
+    const time = rows('TimeTransactions').filter((r) => r.record.Hours !== 0).map((r) => r.record.Hours);
+    expect(time).toEqual([2, 1.5]);
+    // The hours and, since the corrected report lowered its yield, operation 0010's confirmation.
+    expect(rows('TimeTransactions', 'deleted').map((r) => [r.record.Hours, r.record.Quantity])).toEqual(expect.arrayContaining([[2, 0], [0, 10]]));
+    expect(rows('TimeTransactions').filter((r) => r.record.Hours === 0).map((r) => r.record.Quantity)).toEqual([10, 9]);
+    // Each lost answer was followed by a look-up that found the document, not by a second post.
+    const found = (await bridge.audit.attemptsFor(plant, order)).filter((a) => a.outcome === 'found-existing');
+    // Time transactions carry both hours and confirmations: whichever the fault met first.
+    const endpointOf = (kind: string) => kind.replace(/TimePosting|OperationConfirmation/, 'TimeTransaction');
+    const kinds = found.map((a) => endpointOf(a.posting.kind === 'Reversal' ? `Reversal of ${a.posting.of.kind}` : a.posting.kind)).sort();
+    expect(kinds).toEqual(['FinishedGoodsReceipt', 'MaterialIssue', 'Reversal of FinishedGoodsReceipt', 'Reversal of MaterialIssue', 'Reversal of TimeTransaction', 'TimeTransaction']);
+  });
+
   it('sent Exact only bodies its fact table takes, on every endpoint the bridge writes (runs last)', () => {
     const writes = bridge.simulator.requestLog().filter((r) => r.method !== 'GET');
     const used = new Set(writes.map((r) => `${r.method} ${r.path.replace(/\(guid'[^']*'\)$/, '')}`));

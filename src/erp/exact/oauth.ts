@@ -6,8 +6,8 @@
  * - refresh tokens are single-use and rotate: each new one is stored durably before it is
  *   used, and a refresh happens only under a row lock, so two workers refreshing at once
  *   cannot spend the same refresh token (which would kill the chain);
- * - a dead chain (old refresh token used, expired after 30 idle days) marks the connection
- *   once. Postings then wait without calling Exact, each with a long retry delay, until an
+ * - a dead chain (old refresh token used, expired after 30 idle days), or Exact forbidding
+ *   what the app does (403), marks the connection once. Postings then wait without calling Exact, each with a long retry delay, until an
  *   operator authorizes again (PUT /v1/erp/exact/authorization): one alert, no storm.
  */
 import type { Pool } from 'pg';
@@ -121,6 +121,12 @@ export function createExactOAuth(options: ExactOAuthOptions) {
       const row = await read();
       if (row?.chain_state === 'dead') throw dead(row.dead_reason ?? '');
       return row && fresh(row) ? row.access_token! : refresh();
+    },
+
+    async suspend(reason: string): Promise<ErpError> {
+      const { rowCount } = await options.pool.query(`UPDATE exact_oauth_tokens SET chain_state = 'dead', dead_reason = $2, updated_at = now() WHERE division = $1 AND chain_state = 'alive'`, [options.division, reason]);
+      if (rowCount) options.onChainDead?.(reason);
+      return dead(reason);
     },
 
     async expired(token: string): Promise<void> {

@@ -57,6 +57,8 @@ export const ExactFault = z.object({
   method: z.enum(['GET', 'POST', 'DELETE']).default('POST'),
   path: z.string().min(1),
   status: z.number().int().min(400).max(599).optional(),
+  /** With kind 'status': a Retry-After header, as Exact sends in maintenance. */
+  retryAfterSeconds: z.number().int().positive().optional(),
   times: z.number().int().positive().default(1),
 });
 export type ExactFault = z.infer<typeof ExactFault>;
@@ -423,7 +425,9 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     const path = entityPath as ExactEntityPath;
     const fault = takeFault(method, path);
     if (fault?.kind === 'status') {
-      return reply.status(fault.status ?? 503).type('application/json').send(exactErrorBody('Service Unavailable'));
+      if (fault.retryAfterSeconds) reply.header('Retry-After', fault.retryAfterSeconds);
+      const status = fault.status ?? 503;
+      return reply.status(status).type('application/json').send(exactErrorBody(status === 403 ? 'Forbidden' : status === 503 ? 'Service Unavailable' : `HTTP ${status}`));
     }
 
     if (method === 'GET') return reply.send({ d: listPage(request, path, endpoint) });
@@ -494,6 +498,10 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   app.delete('/api/v1/:division/*', (request, reply) => handleApi(request, reply, 'DELETE'));
 
   app.get('/_simulator/ledger', async () => ({ entries: ledger }));
+  app.delete('/_simulator/faults', async () => {
+    faults = [];
+    return { faults };
+  });
   app.post('/_simulator/faults', async (request) => {
     const fault = ExactFault.parse(request.body);
     faults.push(fault);
@@ -510,6 +518,11 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     oauth: authority,
     seedWorkCentre,
     injectFault: (fault: z.input<typeof ExactFault>) => faults.push(ExactFault.parse(fault)),
+    /** Faults injected and not yet met. */
+    pendingFaults: (): readonly ExactFault[] => faults,
+    clearFaults: () => {
+      faults = [];
+    },
     ledger: (): readonly LedgerEntry[] => ledger,
     requestCounts: () => ({ ...requests }),
     /** Every rate-limit window so far, the current one last. */

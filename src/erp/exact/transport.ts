@@ -15,6 +15,12 @@ export interface ExactTokenSource {
   expired(token: string): Promise<void>;
   /** Whether a refused token can be replaced without a person (OAuth), or not (a fixed token). */
   readonly renewable: boolean;
+  /**
+   * Exact forbids what the app does (403: rights in the division). An OAuth connection is
+   * suspended until an operator authorizes again, so postings wait instead of collecting
+   * 403s until Exact blocks the key. Returns what the attempt fails with (it waits like the rest).
+   */
+  suspend?(reason: string): Promise<ErpError>;
 }
 
 export interface ExactConnection {
@@ -93,6 +99,10 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
       if (connection.tokens.renewable) {
         throw new ErpError(`Exact Online refused the access token on ${method} ${new URL(url).pathname}; the next attempt refreshes it`, 'retryable', 'AccessTokenRefused', { status: 401 });
       }
+    }
+    if (response.status === 403 && connection.tokens.suspend) {
+      const reason = `Exact Online forbids ${method} ${new URL(url).pathname} (${exactErrorMessage(text) ?? 'Forbidden'}): check the app's rights in division ${connection.division}, then authorize again.`;
+      throw await connection.tokens.suspend(reason);
     }
     if (!response.ok) throw classifyExactFailure(method, url, response, text);
     if (response.status === 204 || text === '') return { status: response.status, text, result: undefined };
