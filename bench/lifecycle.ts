@@ -22,7 +22,8 @@ async function main() {
   const orders = Number(process.argv[2] ?? 20);
   const eventsPerOrder = Math.max(3, Number(process.argv[3] ?? 10));
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const config = loadConfig(process.env, { TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`, ORDER_CLOSE_AFTER: '1s', POSTING_RETRY_INITIAL_INTERVAL: '100ms' });
+  // Postings unpaced (the simulator has no rate limit here): this measures the bridge, not Exact's budget.
+  const config = loadConfig(process.env, { TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`, ORDER_CLOSE_AFTER: '1s', POSTING_RETRY_INITIAL_INTERVAL: '100ms', EXACT_MAX_POSTINGS_PER_SECOND: '50' });
 
   const embedded = await startEmbedded(config, { simulator: { rateLimit: { perWindow: 1_000_000, windowMs: 60_000, perDay: 10_000_000 } } });
   const { client, nativeConnection } = embedded;
