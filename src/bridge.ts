@@ -11,7 +11,10 @@ import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
 import type { Config } from './config';
 import { type ErpConnections, openErpConnections } from './erp/connections';
 import { type MasterDataStore, createPostgresMasterDataStore } from './masterData/store';
+import { createPostgresRejectedInputs } from './audit/rejectedInputs';
 import { createStarterApi } from './starters/api';
+import { createAuthenticator } from './starters/auth';
+import { createOrderDelivery } from './starters/delivery';
 import { createBridgeWorkers, postingQueuesOf } from './worker';
 
 export interface RunningBridge {
@@ -52,7 +55,15 @@ export async function runBridge(options: {
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
   });
   const runs = workers.map((w) => w.run());
-  const api = createStarterApi({ client: options.client, taskQueue: config.temporal.taskQueue, orders: config.orders, masterData, connections });
+  const api = createStarterApi({
+    client: options.client,
+    delivery: createOrderDelivery({ client: options.client, taskQueue: config.temporal.taskQueue, orders: config.orders }),
+    auth: createAuthenticator(config.sources.http),
+    rejectedInputs: createPostgresRejectedInputs(options.pool),
+    masterData,
+    connections,
+    databaseReady: () => options.pool.query('SELECT 1'),
+  });
   const starterUrl = await api.listen(options.listen ?? { host: '127.0.0.1', port: 0 });
   return {
     starterUrl,

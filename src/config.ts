@@ -2,8 +2,10 @@
  * Configuration, parsed once at start-up from the environment. This is the only
  * module that reads process.env; everything else receives a typed Config.
  */
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ErpSystem } from './domain/erpSystem';
+import { noSources, parseSourcesConfig } from './sources/config';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'must be a duration such as "30s" or "1 hour"');
@@ -55,6 +57,9 @@ const Env = z.object({
   EXACT_SIMULATOR_HOST: z.string().default('127.0.0.1'),
   EXACT_SIMULATOR_PORT: port.default(8090),
   DEMO_ORDERS: z.coerce.number().int().min(0).max(100).default(3),
+  SOURCES_FILE: z.string().min(1).optional(),
+  STARTER_URL: z.url().optional(),
+  SHOPFLOOR_TOKEN: z.string().min(1).optional(),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -120,5 +125,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       simulator: { host: e.EXACT_SIMULATOR_HOST, port: e.EXACT_SIMULATOR_PORT },
     },
     demo: { orders: e.DEMO_ORDERS },
+    /** The CLI: which starter API it talks to, with whose token. */
+    cli: { starterUrl: e.STARTER_URL ?? `http://${e.STARTER_HOST}:${e.STARTER_PORT}`, token: e.SHOPFLOOR_TOKEN },
+    /** Who may send events over HTTP, the MQTT broker and topics, the OPC UA machines (SOURCES_FILE). */
+    sources: e.SOURCES_FILE ? parseSourcesConfig(readFileSync(e.SOURCES_FILE, 'utf8'), e.SOURCES_FILE, { ...defaults, ...env }) : noSources,
   };
 }

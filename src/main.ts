@@ -22,7 +22,10 @@ async function main() {
   const defaults = { ORDER_CLOSE_AFTER: '20s', EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID };
   // With the simulator (no EXACT_BASE_URL), the bridge signs in to it with OAuth2, as it would to Exact.
   const simulated = !loadConfig(process.env, defaults).exact.baseUrl;
-  const config = loadConfig(process.env, simulated ? { ...defaults, EXACT_CLIENT_ID: 'shopfloor-bridge-demo', EXACT_CLIENT_SECRET: 'demo-client-secret' } : defaults);
+  const config = loadConfig(
+    process.env,
+    simulated ? { ...defaults, EXACT_CLIENT_ID: 'shopfloor-bridge-demo', EXACT_CLIENT_SECRET: 'demo-client-secret', SOURCES_FILE: path.join(projectRoot, 'deploy', 'demo-sources.yaml') } : defaults,
+  );
   const embedded = await startEmbedded(config, {
     devServer: { port: config.temporal.devServer.port, uiPort: config.temporal.devServer.uiPort, dbFile: path.join(projectRoot, '.data', 'temporal.sqlite') },
     simulator: config.exact.simulator,
@@ -44,11 +47,13 @@ async function main() {
   process.on('SIGINT', () => void stopAll('SIGINT'));
   process.on('SIGTERM', () => void stopAll('SIGTERM'));
 
+  if (config.sources.http.sources.length === 0) step('The starter API takes events without authentication: no SOURCES_FILE names its sources.');
   if (embedded.uiUrl) step(`Temporal Web UI: ${embedded.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
 
   if (config.demo.orders > 0 && embedded.simulator && config.exact.defaultEmployeeId) {
     step(`Demo factory: running ${config.demo.orders} orders in plant DEMO…`);
-    const demo = { starterUrl, exactSimulatorUrl: exactUrl, plant: 'DEMO', orders: config.demo.orders, employeeId: config.exact.defaultEmployeeId, log: step };
+    const token = (kind: 'sources' | 'operators') => (config.sources.http[kind][0] as { bearerToken?: string } | undefined)?.bearerToken;
+    const demo = { starterUrl, exactSimulatorUrl: exactUrl, plant: 'DEMO', orders: config.demo.orders, employeeId: config.exact.defaultEmployeeId, sourceToken: token('sources'), operatorToken: token('operators'), log: step };
     const ids = await runDemoFactory(demo);
     const report = async (id: string) => {
       const handle = client.workflow.getHandle(id);

@@ -13,6 +13,9 @@ export interface DemoFactoryOptions {
   orders: number;
   /** An Exact employee the simulator knows; labour time is booked on it. */
   employeeId: string;
+  /** The demo MES's and operator's bearer tokens (undefined where the API is open). */
+  sourceToken?: string;
+  operatorToken?: string;
   log: (line: string) => void;
 }
 
@@ -23,12 +26,14 @@ const ROUTING = [
 
 export async function runDemoFactory(options: DemoFactoryOptions): Promise<string[]> {
   const { plant } = options;
+  const send = (method: 'POST' | 'PUT', url: string, body: unknown, token?: string) => call(method, url, body, token);
+  const asMes = (body: unknown) => send('POST', `${options.starterUrl}/v1/events`, body, options.sourceToken);
   await send('PUT', `${options.starterUrl}/v1/master-data/materials`, [
     ...Array.from({ length: options.orders }, (_, i) => ({ plant, material: `BRACKET-${i + 1}`, baseUnit: 'pc', conversions: { box: '10' }, decimals: 0 })),
     { plant, material: 'STEEL-S235', baseUnit: 'kg', conversions: { g: '0.001' }, decimals: 3, backflush: 'actual' },
     { plant, material: 'BOLT-M8', baseUnit: 'pc', decimals: 0, backflush: 'derived' },
     { plant, material: 'PAINT-RAL9005', baseUnit: 'l', decimals: 2, backflush: 'erp' },
-  ]);
+  ], options.operatorToken);
   const workflowIds: string[] = [];
   // Fresh shop order numbers each run: the dev server keeps earlier runs' orders.
   const firstNumber = (Math.floor(Date.now() / 1000) % 10_000_000) * 10;
@@ -36,7 +41,7 @@ export async function runDemoFactory(options: DemoFactoryOptions): Promise<strin
     const order = String(firstNumber + i);
     const material = `BRACKET-${i + 1}`;
     const planned = 100 + 20 * i;
-    await send('PUT', `${options.starterUrl}/v1/master-data/boms/${plant}/${material}`, { components: [{ component: 'BOLT-M8', quantityPer: '2' }] });
+    await send('PUT', `${options.starterUrl}/v1/master-data/boms/${plant}/${material}`, { components: [{ component: 'BOLT-M8', quantityPer: '2' }] }, options.operatorToken);
     await send('POST', `${options.exactSimulatorUrl}/_simulator/shop-orders`, {
       shopOrderNumber: Number(order),
       itemCode: material,
@@ -52,7 +57,7 @@ export async function runDemoFactory(options: DemoFactoryOptions): Promise<strin
     let minute = 0;
     const e = (id: string, fields: object) => ({ eventId: `${order}-${id}`, source: 'demo-mes', plant, productionOrder: order, occurredAt: new Date(Date.now() + 1000 * minute++).toISOString(), ...fields });
     const cutReport = e('cut', { type: 'QuantityReported', operation: '0010', good: String(planned), scrap: '2', unit: 'pc', reasonCode: 'BURR' });
-    await send('POST', `${options.starterUrl}/v1/events`, [
+    await asMes([
       e('released', { type: 'OrderReleased', material, plannedQuantity: String(planned), unit: 'pc', operations: ROUTING }),
       e('cut-start', { type: 'OperationStarted', operation: '0010', machine: 'SAW-01' }),
       e('steel-1', { type: 'MaterialConsumed', material: 'STEEL-S235', quantity: (planned * 0.4).toFixed(1), unit: 'kg', operation: '0010' }),
@@ -77,7 +82,7 @@ export async function runDemoFactory(options: DemoFactoryOptions): Promise<strin
 /** The MES finds it weighed steel wrong on the first order, after the ERP has it: the bridge reverses the difference. */
 export async function correctFirstOrder(options: DemoFactoryOptions, workflowId: string): Promise<void> {
   const order = workflowId.split('/').pop()!;
-  await send('POST', `${options.starterUrl}/v1/events`, {
+  await call('POST', `${options.starterUrl}/v1/events`, {
     eventId: `${order}-steel-2-fix`,
     type: 'EventCorrected',
     source: 'demo-mes',
@@ -87,12 +92,12 @@ export async function correctFirstOrder(options: DemoFactoryOptions, workflowId:
     correctsEventId: `${order}-steel-2`,
     reason: 'scale recalibrated',
     replacement: { quantity: '850' },
-  });
+  }, options.sourceToken);
   options.log(`demo factory: order ${order}'s second steel weighing corrected from 1350 g to 850 g`);
 }
 
-async function send(method: 'POST' | 'PUT', url: string, body: unknown): Promise<unknown> {
-  const response = await fetch(url, { method, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+async function call(method: 'POST' | 'PUT', url: string, body: unknown, token?: string): Promise<unknown> {
+  const response = await fetch(url, { method, headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text}`);
   return text ? JSON.parse(text) : undefined;

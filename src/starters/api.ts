@@ -1,51 +1,60 @@
 /**
- * The starter API: what the MES calls. It validates every event, then hands it to
- * the order's workflow with signal-with-start, and answers 202 only once Temporal
- * has accepted it. Bad input gets application/problem+json naming each bad field.
+ * The starter API: what the MES, QMS and WMS call, and operators use. It validates every
+ * event, hands it to the order's workflow, and answers 202 only once Temporal holds it.
+ * Bad input gets application/problem+json naming each bad field, and is recorded. Who may
+ * call what: sources send events (bearer token, or a signed webhook), operators act; both
+ * may read. /healthz, /readyz and /v1/schema are open.
  */
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
-import Fastify, { type FastifyReply } from 'fastify';
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { type ErpSystem, erpSystemNames } from '../domain/erpSystem';
+import type { RejectedInputs } from '../audit/rejectedInputs';
 import { FloorEvent, Reference } from '../domain/events';
 import { BomComponent, BomComponentFields, MaterialMaster } from '../domain/masterData';
 import { ErpError } from '../erp/adapter';
 import type { ErpConnections } from '../erp/connections';
 import type { MasterDataStore } from '../masterData/store';
 import {
-  type ProductionOrderInput,
-  type ProductionOrderTiming,
   acknowledgeRejectedEventUpdate,
   correctMappingUpdate,
-  floorEventSignal,
-  productionOrder,
   productionOrderWorkflowId,
   reloadMasterDataUpdate,
   retryPostingUpdate,
   skipPostingUpdate,
   statusQuery,
 } from '../workflows/productionOrder/workflow';
-import { ErpSystemKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../workflows/searchAttributes';
+import type { Authenticator, Caller } from './auth';
+import type { OrderDelivery } from './delivery';
 
 export interface StarterDependencies {
   client: Client;
-  taskQueue: string;
+  delivery: OrderDelivery;
+  auth: Authenticator;
+  rejectedInputs: RejectedInputs;
   /** The master data cache the orders' transformations read. */
   masterData: MasterDataStore;
   /** The ERP connections: their state, and re-authorizing Exact. */
   connections: Pick<ErpConnections, 'describe' | 'exactOAuth'>;
-  orders: {
-    defaultErpSystem: ErpSystem;
-    erpSystemByPlant: Record<string, ErpSystem>;
-    postingTaskQueues: Partial<Record<ErpSystem, string>>;
-    timing: ProductionOrderTiming;
-  };
+  /** Answers when the database answers (for /readyz). */
+  databaseReady: () => Promise<unknown>;
 }
 
 export interface FieldProblem {
   field: string;
   message: string;
+}
+
+/** Who may call a route. */
+type Access = 'public' | 'source' | 'operator' | 'reader';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+    rawBody?: string;
+  }
+  interface FastifyContextConfig {
+    access?: Access;
+  }
 }
 
 const EventOrBatch = z.union([FloorEvent, z.array(FloorEvent).min(1, 'must hold at least one event').max(500, 'must hold at most 500 events')]);
@@ -61,9 +70,25 @@ const MappingBody = z
   })
   .refine((c) => c.erpOrderReference !== undefined || c.materials !== undefined || c.employees !== undefined, 'give erpOrderReference, materials or employees');
 const Note = (what: string) => z.object({ note: z.string().trim().min(1, `must say ${what}`) });
+const OrdersQuery = z.strictObject({
+  plant: Reference.optional(),
+  erpSyncStatus: z.enum(['InSync', 'Pending', 'NeedsAttention']).optional(),
+  orderStatus: z.enum(['AwaitingRelease', 'Released', 'InProduction', 'Completed']).optional(),
+  limit: z.coerce.number().int().positive().max(1000).default(100),
+});
 
 export function createStarterApi(deps: StarterDependencies) {
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
+
+  // Bodies are kept raw too: a webhook's signature covers the bytes as sent.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    try {
+      done(null, body === '' ? undefined : JSON.parse(body as string));
+    } catch {
+      done(Object.assign(new Error('the body is not JSON'), { statusCode: 400 }), undefined);
+    }
+  });
 
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
     if (error instanceof z.ZodError) return problem(reply, 400, 'Invalid request', 'Nothing was changed.', zodProblems(error));
@@ -71,18 +96,41 @@ export function createStarterApi(deps: StarterDependencies) {
     return problem(reply, status, status === 500 ? 'Internal error' : 'Bad request', error.message);
   });
 
+  app.addHook('onRequest', async (request, reply) => {
+    const access = request.routeOptions.config.access ?? 'public';
+    if (access === 'public' || (access === 'source' && request.routeOptions.url === '/v1/webhooks/:source')) return;
+    const caller = deps.auth.fromBearer(request.headers.authorization);
+    if (!caller) return problem(reply.header('WWW-Authenticate', 'Bearer'), 401, 'Unauthorized', 'Send Authorization: Bearer <token> of a configured source or operator.');
+    const allowed = caller.kind === 'open' || access === 'reader' || caller.kind === access;
+    if (!allowed) return problem(reply, 403, 'Forbidden', `this needs a${access === 'operator' ? 'n operator' : ' source'}'s token`);
+    request.caller = caller;
+  });
+
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const check = (work: () => Promise<unknown>) => work().then(() => 'ok', (error: unknown) => `unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    const [temporal, database] = await Promise.all([check(() => deps.client.workflowService.getSystemInfo({})), check(deps.databaseReady)]);
+    return reply.status(temporal === 'ok' && database === 'ok' ? 200 : 503).send({ temporal, database });
+  });
   app.get('/v1/schema', async () => z.toJSONSchema(FloorEvent, { io: 'input' }));
 
-  app.post('/v1/events', async (request, reply) => {
+  /** Validates, records what it refuses, and delivers each event; 202 once Temporal holds them all. */
+  async function takeEvents(request: FastifyRequest, reply: FastifyReply, caller: Caller) {
+    const sourceId = caller.kind === 'source' ? caller.id : undefined;
+    const refuse = async (status: number, title: string, detail: string, errors: FieldProblem[] = []) => {
+      await deps.rejectedInputs.record({ channel: 'http', ...(sourceId ? { source: sourceId } : {}), reference: `${request.method} ${request.url}`, reason: `${title}: ${detail} ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`.trim(), payload: request.rawBody ?? '' });
+      return problem(reply, status, title, detail, errors);
+    };
     const parsed = EventOrBatch.safeParse(request.body);
-    if (!parsed.success) {
-      return problem(reply, 400, 'Invalid event', 'The event was not accepted; nothing was started.', unionProblems(request.body, FloorEvent, parsed.error));
-    }
+    if (!parsed.success) return refuse(400, 'Invalid event', 'The event was not accepted; nothing was started.', unionProblems(request.body, FloorEvent, parsed.error));
     const events = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
+    const foreign = sourceId ? events.findIndex((e) => e.source !== sourceId) : -1;
+    if (foreign !== -1) {
+      return refuse(403, 'Wrong source', `source ${sourceId} may send only events whose source is "${sourceId}"; nothing was started.`, [{ field: `${Array.isArray(parsed.data) ? `${foreign}.` : ''}source`, message: `must be "${sourceId}"` }]);
+    }
     const accepted = [];
     for (const event of events) {
-      const workflowId = await deliver(deps, event);
+      const workflowId = await deps.delivery.deliver(event);
       if (workflowId === undefined) {
         const id = productionOrderWorkflowId(event.plant, event.productionOrder);
         return problem(reply, 409, 'Order ended', `production order ${id} was terminated or failed and takes no events; event ${event.eventId} was not applied.`, [], { accepted });
@@ -90,6 +138,36 @@ export function createStarterApi(deps: StarterDependencies) {
       accepted.push({ eventId: event.eventId, workflowId });
     }
     return reply.status(202).send({ accepted });
+  }
+
+  app.post('/v1/events', { config: { access: 'source' } }, (request, reply) => takeEvents(request, reply, request.caller!));
+
+  /** A signed webhook (see auth.ts): the source is named in the path and proven by the signature. */
+  app.post('/v1/webhooks/:source', { config: { access: 'source' } }, async (request, reply) => {
+    const { source } = request.params as { source: string };
+    const verified = deps.auth.verifyWebhook(source, request.rawBody ?? '', request.headers);
+    if ('refusal' in verified) {
+      await deps.rejectedInputs.record({ channel: 'http', source, reference: `POST /v1/webhooks/${source}`, reason: `signature refused: ${verified.refusal}`, payload: request.rawBody ?? '' });
+      return problem(reply, 401, 'Unauthorized', verified.refusal);
+    }
+    return takeEvents(request, reply, verified.caller);
+  });
+
+  app.get('/v1/orders', { config: { access: 'reader' } }, async (request, reply) => {
+    const query = OrdersQuery.safeParse(request.query);
+    if (!query.success) return problem(reply, 400, 'Invalid query', 'Filter by plant, erpSyncStatus or orderStatus.', zodProblems(query.error));
+    const { plant, erpSyncStatus, orderStatus, limit } = query.data;
+    const clauses = ["WorkflowType = 'productionOrder'", 'ExecutionStatus = "Running"'];
+    if (plant) clauses.push(`Plant = '${plant}'`);
+    if (erpSyncStatus) clauses.push(`ErpSyncStatus = '${erpSyncStatus}'`);
+    if (orderStatus) clauses.push(`OrderStatus = '${orderStatus}'`);
+    const orders = [];
+    for await (const w of deps.client.workflow.list({ query: clauses.join(' AND ') })) {
+      const attribute = (name: string) => w.typedSearchAttributes.getAll().find((p) => p.key.name === name)?.value;
+      orders.push({ workflowId: w.workflowId, plant: attribute('Plant'), productionOrder: attribute('ProductionOrder'), orderStatus: attribute('OrderStatus'), erpSyncStatus: attribute('ErpSyncStatus'), erpSystem: attribute('ErpSystem') });
+      if (orders.length >= limit) break;
+    }
+    return { orders };
   });
 
   /** Runs `act` on the order's workflow, turning "no such order" and refused operator actions into problems. */
@@ -100,57 +178,59 @@ export function createStarterApi(deps: StarterDependencies) {
       return await act(deps.client.workflow.getHandle(workflowId));
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return problem(reply, 404, 'Unknown order', `no open workflow ${workflowId}`);
-      if (error instanceof WorkflowUpdateFailedError) {
-        return problem(reply, 422, 'Action refused', error.cause?.message ?? error.message);
-      }
+      if (error instanceof WorkflowUpdateFailedError) return problem(reply, 422, 'Action refused', error.cause?.message ?? error.message);
       throw error;
     }
   }
 
   const Sequence = z.coerce.number().int().positive();
   const sequenceOf = (params: unknown) => Sequence.parse((params as { sequence: string }).sequence);
+  const reader = { config: { access: 'reader' as const } };
+  const operator = { config: { access: 'operator' as const } };
 
-  app.get('/v1/orders/:plant/:order', (request, reply) => onOrder(request.params, reply, (h) => h.query(statusQuery)));
+  app.get('/v1/orders/:plant/:order', reader, (request, reply) => onOrder(request.params, reply, (h) => h.query(statusQuery)));
 
-  app.post('/v1/orders/:plant/:order/postings/:sequence/retry', (request, reply) =>
+  app.post('/v1/orders/:plant/:order/postings/:sequence/retry', operator, (request, reply) =>
     onOrder(request.params, reply, (h) => h.executeUpdate(retryPostingUpdate, { args: [{ sequence: sequenceOf(request.params) }] })),
   );
 
-  app.post('/v1/orders/:plant/:order/postings/:sequence/skip', async (request, reply) => {
+  app.post('/v1/orders/:plant/:order/postings/:sequence/skip', operator, async (request, reply) => {
     const body = z.object({ reason: z.string().trim().min(1, 'must say why the posting is skipped') }).safeParse(request.body ?? {});
     if (!body.success) return problem(reply, 400, 'Invalid request', 'Nothing was skipped.', zodProblems(body.error));
-    return onOrder(request.params, reply, (h) =>
-      h.executeUpdate(skipPostingUpdate, { args: [{ sequence: sequenceOf(request.params), reason: body.data.reason }] }),
-    );
+    return onOrder(request.params, reply, (h) => h.executeUpdate(skipPostingUpdate, { args: [{ sequence: sequenceOf(request.params), reason: body.data.reason }] }));
   });
 
-  app.post('/v1/orders/:plant/:order/mappings', async (request, reply) => {
+  app.post('/v1/orders/:plant/:order/mappings', operator, async (request, reply) => {
     const body = MappingBody.safeParse(request.body ?? {});
     if (!body.success) return problem(reply, 400, 'Invalid request', 'No mapping was changed.', zodProblems(body.error));
     return onOrder(request.params, reply, (h) => h.executeUpdate(correctMappingUpdate, { args: [body.data] }));
   });
 
-  app.post('/v1/orders/:plant/:order/rejected-events/:eventId/acknowledge', async (request, reply) => {
+  app.post('/v1/orders/:plant/:order/rejected-events/:eventId/acknowledge', operator, async (request, reply) => {
     const body = Note('how the rejection was dealt with').safeParse(request.body ?? {});
     if (!body.success) return problem(reply, 400, 'Invalid request', 'Nothing was acknowledged.', zodProblems(body.error));
     const { eventId } = request.params as { eventId: string };
     return onOrder(request.params, reply, (h) => h.executeUpdate(acknowledgeRejectedEventUpdate, { args: [{ eventId, note: body.data.note }] }));
   });
 
-  app.post('/v1/orders/:plant/:order/master-data/reload', (request, reply) =>
-    onOrder(request.params, reply, (h) => h.executeUpdate(reloadMasterDataUpdate, { args: [] })),
-  );
+  app.post('/v1/orders/:plant/:order/master-data/reload', operator, (request, reply) => onOrder(request.params, reply, (h) => h.executeUpdate(reloadMasterDataUpdate, { args: [] })));
 
-  app.get('/v1/erp/connections', async () => ({ connections: await deps.connections.describe() }));
+  app.get('/v1/rejected-inputs', reader, async (request, reply) => {
+    const limit = z.coerce.number().int().positive().max(1000).default(100).safeParse((request.query as { limit?: string }).limit);
+    if (!limit.success) return problem(reply, 400, 'Invalid query', 'limit: 1 to 1000.', zodProblems(limit.error));
+    return { rejectedInputs: await deps.rejectedInputs.recent(limit.data) };
+  });
+
+  app.get('/v1/erp/connections', reader, async () => ({ connections: await deps.connections.describe() }));
 
   /**
    * After a user consented in Exact (first time, or when the token chain died): the code from
    * Exact's redirect, which the bridge exchanges for tokens, or tokens obtained elsewhere.
    */
-  app.put('/v1/erp/exact/authorization', async (request, reply) => {
+  app.put('/v1/erp/exact/authorization', operator, async (request, reply) => {
     const body = z
       .union([
-        z.strictObject({ code: z.string().min(1, 'must be the code from Exact\'s redirect'), redirectUri: z.url('must be the redirect URI registered with Exact') }),
+        z.strictObject({ code: z.string().min(1, "must be the code from Exact's redirect"), redirectUri: z.url('must be the redirect URI registered with Exact') }),
         z.strictObject({ refreshToken: z.string().min(1, 'must be the refresh token Exact issued'), accessToken: z.string().min(1).optional(), expiresIn: z.number().int().positive().optional() }),
       ])
       .safeParse(request.body ?? {});
@@ -167,7 +247,7 @@ export function createStarterApi(deps: StarterDependencies) {
     return reply.status(204).send();
   });
 
-  app.put('/v1/master-data/materials', async (request, reply) => {
+  app.put('/v1/master-data/materials', operator, async (request, reply) => {
     const body = MaterialsBody.safeParse(request.body);
     if (!body.success) return problem(reply, 400, 'Invalid master data', 'No material was changed.', unionProblems(request.body, MaterialMaster, body.error));
     const materials = Array.isArray(body.data) ? body.data : [body.data];
@@ -175,13 +255,13 @@ export function createStarterApi(deps: StarterDependencies) {
     return { upserted: materials.length };
   });
 
-  app.get('/v1/master-data/materials/:plant/:material', async (request, reply) => {
+  app.get('/v1/master-data/materials/:plant/:material', reader, async (request, reply) => {
     const { plant, material } = request.params as { plant: string; material: string };
     const found = (await deps.masterData.lookup(plant, [material])).materials[material];
     return found ?? problem(reply, 404, 'Unknown material', `no master data for material ${material} in plant ${plant}`);
   });
 
-  app.put('/v1/master-data/boms/:plant/:material', async (request, reply) => {
+  app.put('/v1/master-data/boms/:plant/:material', operator, async (request, reply) => {
     const { plant, material } = request.params as { plant: string; material: string };
     const plantOk = Reference.safeParse(plant);
     if (!plantOk.success) return problem(reply, 400, 'Invalid request', 'No bill of materials was changed.', [{ field: 'plant', message: plantOk.error.issues[0]!.message }]);
@@ -195,54 +275,6 @@ export function createStarterApi(deps: StarterDependencies) {
   });
 
   return app;
-}
-
-/**
- * Signals the event to its order's workflow, starting the workflow if this is its first
- * event, and reopening it from the state it closed with if it has closed. Returns
- * undefined when the order ended otherwise (terminated, failed) and cannot take events.
- */
-async function deliver(deps: StarterDependencies, event: FloorEvent): Promise<string | undefined> {
-  const workflowId = productionOrderWorkflowId(event.plant, event.productionOrder);
-  const erpSystem = deps.orders.erpSystemByPlant[event.plant] ?? deps.orders.defaultErpSystem;
-  const postingTaskQueue = deps.orders.postingTaskQueues[erpSystem];
-  const input: ProductionOrderInput = { plant: event.plant, productionOrder: event.productionOrder, erpSystem, timing: deps.orders.timing, ...(postingTaskQueue ? { postingTaskQueue } : {}) };
-  try {
-    await signalWithStart(deps, event, input, WorkflowIdReusePolicy.REJECT_DUPLICATE);
-    return workflowId;
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-  }
-  // The order closed. If it closed normally, a late event reopens it with all it knew
-  // (event ids for de-duplication, ERP documents for reversals); concurrent reopeners
-  // are safe: once one has started the new run, signal-with-start only signals it.
-  const handle = deps.client.workflow.getHandle<typeof productionOrder>(workflowId);
-  const { status } = await handle.describe();
-  if (status.name !== 'COMPLETED') return undefined;
-  const closing = await handle.result();
-  const reopenedQueue = deps.orders.postingTaskQueues[closing.state.erpSystem];
-  await signalWithStart(deps, event, { ...input, erpSystem: closing.state.erpSystem, ...(reopenedQueue ? { postingTaskQueue: reopenedQueue } : {}), state: closing.state }, WorkflowIdReusePolicy.ALLOW_DUPLICATE);
-  return workflowId;
-}
-
-async function signalWithStart(deps: StarterDependencies, event: FloorEvent, input: ProductionOrderInput, reuse: WorkflowIdReusePolicy) {
-  const { plant, productionOrder: order, erpSystem } = input;
-  await deps.client.workflow.signalWithStart(productionOrder, {
-    workflowId: productionOrderWorkflowId(plant, order),
-    taskQueue: deps.taskQueue,
-    args: [input],
-    signal: floorEventSignal,
-    signalArgs: [event],
-    workflowIdReusePolicy: reuse,
-    typedSearchAttributes: [
-      { key: ProductionOrderKey, value: order },
-      { key: PlantKey, value: plant },
-      { key: ErpSystemKey, value: erpSystem },
-      { key: OrderStatusKey, value: 'AwaitingRelease' },
-    ],
-    staticSummary: `Production order ${order} · plant ${plant} · ${erpSystemNames[erpSystem]}`,
-    staticDetails: `Floor events for production order **${order}** in plant **${plant}**, posted to ${erpSystemNames[erpSystem]}. Query \`status\` for quantities and postings.`,
-  });
 }
 
 /** A one-or-many union error hides the per-field issues; report them against the shape the caller sent. */

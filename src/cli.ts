@@ -1,0 +1,94 @@
+/**
+ * `npm run cli -- <command>`: what an operator (or a script) does with the bridge, over the
+ * starter API. STARTER_URL (default http://127.0.0.1:8080) and SHOPFLOOR_TOKEN (a source's or
+ * operator's bearer token) say where and as whom.
+ *
+ *   send <file.json>                          send the event (or array of events) in a file
+ *   show <plant> <order>                      an order's state and postings
+ *   attention [plant]                         the open orders that need a person
+ *   retry <plant> <order> <posting>           send a stopped posting again
+ *   skip <plant> <order> <posting> <reason>   the ERP shall not get a posting
+ *   rejected [limit]                          the latest input the bridge refused
+ *   connections                               the ERP connections and their state
+ */
+import { readFileSync } from 'node:fs';
+import { loadConfig } from './config';
+import { describePosting } from './domain/postings';
+import type { ProductionOrderView } from './domain/orderView';
+
+const usage = readFileSync(__filename, 'utf8').split('\n').filter((line) => /^ \* {3}\w/.test(line)).map((line) => line.slice(3)).join('\n');
+
+async function main(argv: string[]): Promise<number> {
+  const { starterUrl, token } = loadConfig().cli;
+  const call = async (method: string, route: string, body?: unknown) => {
+    const response = await fetch(`${starterUrl}${route}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    const json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    if (!response.ok) {
+      const errors = (json.errors as { field: string; message: string }[] | undefined)?.map((e) => `\n  ${e.field}: ${e.message}`).join('') ?? '';
+      throw new Error(`${response.status} ${String(json.title ?? '')}: ${String(json.detail ?? text)}${errors}`);
+    }
+    return json;
+  };
+  const [command, ...args] = argv;
+  const need = (count: number, names: string) => {
+    if (args.length < count) throw new Error(`usage: ${command} ${names}`);
+  };
+  switch (command) {
+    case 'send': {
+      need(1, '<file.json>');
+      const answer = await call('POST', '/v1/events', JSON.parse(readFileSync(args[0]!, 'utf8')));
+      for (const a of answer.accepted as { eventId: string; workflowId: string }[]) console.log(`accepted ${a.eventId} → ${a.workflowId}`);
+      return 0;
+    }
+    case 'show': {
+      need(2, '<plant> <order>');
+      const view = (await call('GET', `/v1/orders/${args[0]}/${args[1]}`)) as unknown as ProductionOrderView;
+      console.log(`${view.workflowId}: ${view.orderStatus}, ERP ${view.erpSyncStatus}`);
+      console.log(`good ${view.good}, scrap ${view.scrap}, rework ${view.rework} ${view.unit ?? ''}${view.plannedQuantity ? ` of ${view.plannedQuantity} planned` : ''}`);
+      for (const p of view.postings) console.log(`  #${p.sequence} ${p.status.padEnd(14)} ${describePosting(p.content)}${p.error ? ` — ${p.error.type}: ${p.error.message}` : ''}${p.skipReason ? ` — skipped: ${p.skipReason}` : ''}`);
+      for (const r of view.rejectedEvents.filter((e) => !e.acknowledged)) console.log(`  rejected event ${r.eventId} (${r.type}): ${r.reason}`);
+      for (const problem of view.planningProblems) console.log(`  cannot plan ${problem.lineKey}: ${problem.message}`);
+      return 0;
+    }
+    case 'attention': {
+      const { orders } = (await call('GET', `/v1/orders?erpSyncStatus=NeedsAttention${args[0] ? `&plant=${encodeURIComponent(args[0])}` : ''}`)) as { orders: { workflowId: string; orderStatus: string }[] };
+      if (orders.length === 0) console.log('no order needs attention');
+      for (const o of orders) console.log(`${o.workflowId} (${o.orderStatus})`);
+      return 0;
+    }
+    case 'retry':
+    case 'skip': {
+      need(command === 'skip' ? 4 : 3, command === 'skip' ? '<plant> <order> <posting> <reason>' : '<plant> <order> <posting>');
+      const [plant, order, sequence, ...reason] = args;
+      const view = (await call('POST', `/v1/orders/${plant}/${order}/postings/${sequence}/${command}`, command === 'skip' ? { reason: reason.join(' ') } : undefined)) as unknown as ProductionOrderView;
+      console.log(`posting ${sequence}: ${view.postings.find((p) => String(p.sequence) === sequence)?.status}; order ERP ${view.erpSyncStatus}`);
+      return 0;
+    }
+    case 'rejected': {
+      const { rejectedInputs } = (await call('GET', `/v1/rejected-inputs?limit=${args[0] ?? 20}`)) as { rejectedInputs: { receivedAt: string; channel: string; reference: string; reason: string }[] };
+      for (const r of rejectedInputs) console.log(`${r.receivedAt} ${r.channel} ${r.reference}: ${r.reason}`);
+      return 0;
+    }
+    case 'connections': {
+      const { connections } = (await call('GET', '/v1/erp/connections')) as { connections: { system: string; state: string; reason?: string }[] };
+      for (const c of connections) console.log(`${c.system}: ${c.state}${c.reason ? ` — ${c.reason}` : ''}`);
+      return 0;
+    }
+    default:
+      console.error(`commands:\n${usage}`);
+      return command ? 2 : 0;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  },
+);

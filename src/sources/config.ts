@@ -1,0 +1,153 @@
+/**
+ * The sources configuration: one YAML (or JSON) file listing who may send events over
+ * HTTP, the MQTT broker with its topic mappings and Sparkplug B edge nodes, and the OPC UA
+ * machines with their node ids. Parsed once at start-up; every error names the line and the
+ * field. Secrets are written as ${ENV_VAR} and taken from the environment.
+ */
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { Reference } from '../domain/events';
+
+const secret = z.string().min(8, 'must be at least 8 characters (a secret)');
+
+export const HttpSource = z
+  .strictObject({
+    /** The source's id; events it sends must carry it as `source`. */
+    id: z.string().min(1).max(100),
+    bearerToken: secret.optional(),
+    /** Shared secret of a webhook: the body is signed with HMAC-SHA256 (see README). */
+    hmacSecret: secret.optional(),
+    timestampToleranceSeconds: z.number().int().positive().max(3600).default(300),
+  })
+  .refine((s) => s.bearerToken !== undefined || s.hmacSecret !== undefined, 'give bearerToken or hmacSecret');
+export type HttpSource = z.infer<typeof HttpSource>;
+
+const Operator = z.strictObject({ name: z.string().min(1), bearerToken: secret });
+
+/** A Unified Namespace topic: `{name}` placeholders capture a level and fill the event's field of that name. */
+const TopicPattern = z
+  .string()
+  .min(1)
+  .refine((t) => !/[#+]/.test(t), 'use {placeholders}, not MQTT wildcards: the bridge derives the subscription from them')
+  .refine((t) => t.split('/').every((level) => !level.includes('{') || /^\{\w+\}$/.test(level)), 'a placeholder must be a whole topic level, e.g. acme/{plant}/press');
+
+export const UnsMapping = z.strictObject({
+  topic: TopicPattern,
+  /**
+   * events: the payload is a floor event (JSON), the topic fills plant, productionOrder, ... where the payload leaves them out;
+   * machineReadings: the payload holds absolute counters {good, scrap, state, at}; the topic names {plant} and {machine}.
+   */
+  payload: z.enum(['events', 'machineReadings']),
+  /** The source recorded on events from this topic. */
+  source: z.string().min(1).default('uns'),
+});
+export type UnsMapping = z.infer<typeof UnsMapping>;
+
+const SparkplugDevice = z.strictObject({
+  group: z.string().min(1),
+  edgeNode: z.string().min(1),
+  /** Absent: the edge node's own (NDATA) metrics. */
+  device: z.string().min(1).optional(),
+  plant: Reference,
+  machine: Reference,
+  /** Metric names of the absolute counters and the machine state. */
+  metrics: z.strictObject({ good: z.string().min(1), scrap: z.string().min(1).optional(), state: z.string().min(1).optional() }),
+});
+export type SparkplugDevice = z.infer<typeof SparkplugDevice>;
+
+const MqttSources = z.strictObject({
+  url: z.string().regex(/^mqtts?:\/\//, 'must be an mqtt:// or mqtts:// URL'),
+  /** Stable across restarts: the broker keeps the session (and unacknowledged messages) under it. */
+  clientId: z.string().min(1).max(128),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  /** How long the broker keeps the session while the bridge is away. */
+  sessionExpirySeconds: z.number().int().positive().default(86_400),
+  unifiedNamespace: z.array(UnsMapping).default([]),
+  sparkplug: z.array(SparkplugDevice).default([]),
+});
+
+export const OpcUaMachine = z.strictObject({
+  plant: Reference,
+  machine: Reference,
+  endpoint: z.string().regex(/^opc\.tcp:\/\//, 'must be an opc.tcp:// URL'),
+  security: z
+    .strictObject({
+      mode: z.enum(['None', 'Sign', 'SignAndEncrypt']).default('None'),
+      policy: z.enum(['None', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss']).default('None'),
+      username: z.string().optional(),
+      password: z.string().optional(),
+    })
+    .refine((s) => (s.mode === 'None') === (s.policy === 'None'), 'mode None goes with policy None, and a signing mode needs a policy')
+    .default({ mode: 'None', policy: 'None' }),
+  /** Node ids of the machine's values; the counters are absolute (cumulative). */
+  nodes: z.strictObject({
+    good: z.string().min(1),
+    scrap: z.string().min(1).optional(),
+    state: z.string().min(1).optional(),
+    alarm: z.string().min(1).optional(),
+    runningOrder: z.string().min(1).optional(),
+  }),
+  /** The counters' largest value before they wrap to 0 (UInt32 by default). */
+  counterMax: z.number().int().positive().default(4_294_967_295),
+  /** A subscription silent for this long (no data, no keep-alive) is re-created. */
+  watchdogSeconds: z.number().int().positive().default(30),
+});
+export type OpcUaMachine = z.infer<typeof OpcUaMachine>;
+
+export const SourcesConfig = z.strictObject({
+  version: z.literal(1),
+  http: z.strictObject({ sources: z.array(HttpSource).default([]), operators: z.array(Operator).default([]) }).default({ sources: [], operators: [] }),
+  mqtt: MqttSources.optional(),
+  opcua: z.strictObject({ machines: z.array(OpcUaMachine).default([]) }).optional(),
+});
+export type SourcesConfig = z.infer<typeof SourcesConfig>;
+
+/** No file: no sources beyond the starter API, which then takes events without authentication. */
+export const noSources: SourcesConfig = { version: 1, http: { sources: [], operators: [] } };
+
+/**
+ * Parses a sources file. Errors name the file, line and field, e.g.
+ * `sources.yaml:12: opcua.machines.0.endpoint: must be an opc.tcp:// URL`.
+ */
+export function parseSourcesConfig(text: string, fileName: string, env: Record<string, string | undefined>): SourcesConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const lineOf = (offset: number | undefined) => (offset === undefined ? '' : `${lineCounter.linePos(offset).line}`);
+  if (doc.errors.length > 0) {
+    throw new Error(doc.errors.map((e) => `${fileName}:${lineOf(e.pos[0])}: ${e.message.split('\n')[0]}`).join('\n'));
+  }
+  const missing: string[] = [];
+  const rangeOf = (path: (string | number)[]) => (doc.getIn(path, true) as { range?: [number] } | undefined)?.range?.[0];
+  const withSecrets = interpolate(doc.toJS(), env, (name, path) => missing.push(`${fileName}:${lineOf(rangeOf(path))}: ${path.join('.')}: environment variable ${name} is not set`));
+  if (missing.length > 0) throw new Error(missing.join('\n'));
+  const parsed = SourcesConfig.safeParse(withSecrets);
+  if (!parsed.success) {
+    throw new Error(
+      parsed.error.issues
+        .map((issue) => {
+          // The nearest node that exists: a missing field is reported at its parent.
+          let path = [...issue.path] as (string | number)[];
+          while (path.length > 0 && !doc.getIn(path, true)) path = path.slice(0, -1);
+          const node = path.length > 0 ? (doc.getIn(path, true) as { range?: [number] } | undefined) : undefined;
+          return `${fileName}:${lineOf(node?.range?.[0] ?? 0)}: ${issue.path.join('.') || '(file)'}: ${issue.message}`;
+        })
+        .join('\n'),
+    );
+  }
+  return parsed.data;
+}
+
+/** Replaces ${NAME} in strings with the environment's value. */
+function interpolate(value: unknown, env: Record<string, string | undefined>, missing: (name: string, path: (string | number)[]) => void, path: (string | number)[] = []): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{(\w+)\}/g, (_, name: string) => {
+      const found = env[name];
+      if (found === undefined) missing(name, path);
+      return found ?? '';
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, missing, [...path, i]));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, missing, [...path, k])]));
+  return value;
+}

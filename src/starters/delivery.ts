@@ -1,0 +1,88 @@
+/**
+ * How a floor event reaches its production order, from whichever source it came (the
+ * starter API, MQTT, a machine workflow): signal-with-start of the order's workflow, which
+ * also starts it on its first event; and, if the order has closed, a new run from the
+ * state it closed with. Resolves only once Temporal holds the event: a source may then let
+ * go of it (answer 202, acknowledge the MQTT message).
+ */
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { type ErpSystem, erpSystemNames } from '../domain/erpSystem';
+import type { FloorEvent } from '../domain/events';
+import {
+  type ProductionOrderInput,
+  type ProductionOrderTiming,
+  floorEventSignal,
+  productionOrder,
+  productionOrderWorkflowId,
+} from '../workflows/productionOrder/workflow';
+import { ErpSystemKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../workflows/searchAttributes';
+
+export interface OrderDeliveryOptions {
+  client: Client;
+  taskQueue: string;
+  orders: {
+    defaultErpSystem: ErpSystem;
+    erpSystemByPlant: Record<string, ErpSystem>;
+    postingTaskQueues: Partial<Record<ErpSystem, string>>;
+    timing: ProductionOrderTiming;
+  };
+}
+
+export interface OrderDelivery {
+  /** The order's workflow id once Temporal holds the event; undefined when the order was terminated or failed. */
+  deliver(event: FloorEvent): Promise<string | undefined>;
+}
+
+export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
+  /**
+   * Signals the event to its order's workflow, starting the workflow if this is its first
+   * event, and reopening it from the state it closed with if it has closed. Returns
+   * undefined when the order ended otherwise (terminated, failed) and cannot take events.
+   */
+  async function deliver(event: FloorEvent): Promise<string | undefined> {
+    const workflowId = productionOrderWorkflowId(event.plant, event.productionOrder);
+    const erpSystem = deps.orders.erpSystemByPlant[event.plant] ?? deps.orders.defaultErpSystem;
+    const postingTaskQueue = deps.orders.postingTaskQueues[erpSystem];
+    const input: ProductionOrderInput = { plant: event.plant, productionOrder: event.productionOrder, erpSystem, timing: deps.orders.timing, ...(postingTaskQueue ? { postingTaskQueue } : {}) };
+    try {
+      await signalWithStart(event, input, WorkflowIdReusePolicy.REJECT_DUPLICATE);
+      return workflowId;
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+    // The order closed. If it closed normally, a late event reopens it with all it knew
+    // (event ids for de-duplication, ERP documents for reversals); concurrent reopeners
+    // are safe: once one has started the new run, signal-with-start only signals it.
+    const handle = deps.client.workflow.getHandle<typeof productionOrder>(workflowId);
+    const { status } = await handle.describe();
+    if (status.name !== 'COMPLETED') return undefined;
+    const closing = await handle.result();
+    const reopenedQueue = deps.orders.postingTaskQueues[closing.state.erpSystem];
+    await signalWithStart(event, { ...input, erpSystem: closing.state.erpSystem, ...(reopenedQueue ? { postingTaskQueue: reopenedQueue } : {}), state: closing.state }, WorkflowIdReusePolicy.ALLOW_DUPLICATE);
+    return workflowId;
+  }
+
+  async function signalWithStart(event: FloorEvent, input: ProductionOrderInput, reuse: WorkflowIdReusePolicy) {
+    const { plant, productionOrder: order, erpSystem } = input;
+    await deps.client.workflow.signalWithStart(productionOrder, {
+      workflowId: productionOrderWorkflowId(plant, order),
+      taskQueue: deps.taskQueue,
+      args: [input],
+      signal: floorEventSignal,
+      signalArgs: [event],
+      workflowIdReusePolicy: reuse,
+      typedSearchAttributes: [
+        { key: ProductionOrderKey, value: order },
+        { key: PlantKey, value: plant },
+        { key: ErpSystemKey, value: erpSystem },
+        { key: OrderStatusKey, value: 'AwaitingRelease' },
+      ],
+      staticSummary: `Production order ${order} · plant ${plant} · ${erpSystemNames[erpSystem]}`,
+      staticDetails: `Floor events for production order **${order}** in plant **${plant}**, posted to ${erpSystemNames[erpSystem]}. Query \`status\` for quantities and postings.`,
+    });
+  }
+
+
+  return { deliver };
+}

@@ -1,0 +1,172 @@
+/**
+ * The starter API as sources and operators meet it: bearer tokens per source, signed
+ * webhooks, operator-only actions, readiness, the orders needing attention, and the
+ * record of every input it refused. Plus the sources file's errors, which name the line.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSourcesConfig } from '../src/sources/config';
+import { signPayload } from '../src/starters/auth';
+import { productionOrderWorkflowId } from '../src/workflows/productionOrder/workflow';
+import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
+
+const SOURCES = `
+version: 1
+http:
+  sources:
+    - id: mes
+      bearerToken: \${MES_TOKEN}
+    - id: qms
+      hmacSecret: qms-shared-secret
+      timestampToleranceSeconds: 60
+  operators:
+    - name: shift-lead
+      bearerToken: operator-token-123
+`;
+
+describe('the starter API with sources and operators configured', () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'sources-')), 'sources.yaml');
+    writeFileSync(file, SOURCES);
+    bridge = await startBridge({ SOURCES_FILE: file, MES_TOKEN: 'mes-token-4567' });
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+  });
+
+  const call = async (method: string, route: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${bridge.starterUrl}${route}`, {
+      method,
+      headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const mes = { Authorization: 'Bearer mes-token-4567' };
+  const operator = { Authorization: 'Bearer operator-token-123' };
+  const started = async (plant: string, order: string) =>
+    bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order)).describe().then(() => true, (e: unknown) => (e instanceof WorkflowNotFoundError ? false : Promise.reject(e)));
+  const event = (plant: string, order: string, source = 'mes') => ({ ...floorEvents(plant, order).released('5'), source });
+
+  it('refuses events without a valid token with 401, and starts nothing', async () => {
+    const plant = newPlant();
+    expect((await call('POST', '/v1/events', event(plant, '1'))).status).toBe(401);
+    expect((await call('POST', '/v1/events', event(plant, '1'), { Authorization: 'Bearer guessed' })).status).toBe(401);
+    expect((await call('POST', '/v1/events', event(plant, '1'), operator)).status).toBe(403); // operators act, sources send
+    expect(await started(plant, '1')).toBe(false);
+    expect((await call('POST', '/v1/events', event(plant, '1'), mes)).status).toBe(202);
+    expect(await started(plant, '1')).toBe(true);
+  });
+
+  it("refuses an event a source sends under another source's name, naming the field, and records it", async () => {
+    const plant = newPlant();
+    const answer = await call('POST', '/v1/events', [event(plant, '2'), event(plant, '2', 'qms')], mes);
+    expect(answer).toMatchObject({ status: 403, body: { errors: [{ field: '1.source', message: 'must be "mes"' }] } });
+    expect(await started(plant, '2')).toBe(false);
+    const { body } = await call('GET', '/v1/rejected-inputs?limit=5', undefined, operator);
+    expect(body.rejectedInputs[0]).toMatchObject({ channel: 'http', source: 'mes', reference: 'POST /v1/events', reason: expect.stringContaining('1.source: must be "mes"') });
+    expect(body.rejectedInputs[0].payload).toContain(plant);
+  });
+
+  it('takes a signed webhook, and refuses a wrong signature or a stale timestamp', async () => {
+    const plant = newPlant();
+    const body = JSON.stringify({ ...event(plant, '3', 'qms') });
+    const now = String(Math.floor(Date.now() / 1000));
+    const signed = (timestamp: string, signature = signPayload('qms-shared-secret', timestamp, body)) => ({ 'X-Shopfloor-Timestamp': timestamp, 'X-Shopfloor-Signature': signature });
+    expect((await call('POST', '/v1/webhooks/qms', body, signed(now, signPayload('wrong-secret', now, body)))).status).toBe(401);
+    const stale = await call('POST', '/v1/webhooks/qms', body, signed(String(Number(now) - 600)));
+    expect(stale).toMatchObject({ status: 401, body: { detail: expect.stringContaining('more than 60 s from now') } });
+    expect((await call('POST', '/v1/webhooks/qms', body.replace('"5"', '"6"'), signed(now))).status).toBe(401); // body changed after signing
+    expect(await started(plant, '3')).toBe(false);
+    expect((await call('POST', '/v1/webhooks/qms', body, signed(now))).status).toBe(202);
+    expect(await started(plant, '3')).toBe(true);
+    const { body: rejected } = await call('GET', '/v1/rejected-inputs?limit=3', undefined, operator);
+    expect(rejected.rejectedInputs.map((r: { reason: string }) => r.reason)).toEqual(
+      expect.arrayContaining([expect.stringContaining('does not match the body'), expect.stringContaining('more than 60 s from now')]),
+    );
+  });
+
+  it('lets only operators act, lets sources and operators read, and says when it is ready', async () => {
+    const plant = newPlant();
+    bridge.simulator.seedShopOrder({ shopOrderNumber: 9901, itemCode: 'PIN', plannedQuantity: 5, unit: 'pc' });
+    const events = floorEvents(plant, '9901');
+    for (const e of [events.released('5'), events.quantity('kg', '2', '0', 'kg')]) expect((await call('POST', '/v1/events', { ...e, source: 'mes' }, mes)).status).toBe(202);
+    expect((await call('PUT', '/v1/master-data/materials', { plant, material: 'X', baseUnit: 'pc' }, mes)).status).toBe(403);
+    expect((await call('PUT', '/v1/master-data/materials', { plant, material: 'X', baseUnit: 'pc' }, operator)).status).toBe(200);
+    const attention = await eventually(
+      () => call('GET', `/v1/orders?plant=${plant}&erpSyncStatus=NeedsAttention`, undefined, mes),
+      (a) => a.body?.orders?.length > 0,
+    );
+    expect(attention.body.orders).toEqual([expect.objectContaining({ workflowId: productionOrderWorkflowId(plant, '9901'), erpSyncStatus: 'NeedsAttention', erpSystem: 'exact' })]);
+    expect((await call('GET', '/v1/orders?erpSyncStatus=Broken', undefined, mes)).status).toBe(400);
+    expect(await call('GET', '/readyz')).toEqual({ status: 200, body: { temporal: 'ok', database: 'ok' } });
+    expect((await call('GET', '/v1/orders')).status).toBe(401);
+  });
+});
+
+describe('the operator CLI', () => {
+  let bridge: Bridge;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'cli-'));
+    const file = path.join(dir, 'sources.yaml');
+    writeFileSync(file, SOURCES);
+    bridge = await startBridge({ SOURCES_FILE: file, MES_TOKEN: 'mes-token-4567' });
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+  });
+
+  /** Runs the CLI as a process; asynchronously, since this process serves the API it calls. */
+  const cli = (token: string, ...args: string[]) =>
+    new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../src/cli.ts'), ...args], { env: { ...process.env, STARTER_URL: bridge.starterUrl, SHOPFLOOR_TOKEN: token } }, (error, out, err) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, out, err }),
+      );
+    });
+
+  it('sends events from a file, finds the order that needs a person, and skips its posting', async () => {
+    const plant = newPlant();
+    const events = floorEvents(plant, '9911'); // Exact does not know shop order 9911
+    const file = path.join(dir, 'events.json');
+    writeFileSync(file, JSON.stringify([events.released('3'), events.quantity('q', '3'), events.completed()].map((e) => ({ ...e, source: 'mes' }))));
+    const sent = await cli('mes-token-4567', 'send', file);
+    expect(sent).toMatchObject({ code: 0, out: expect.stringContaining(`accepted 9911-rel → production-order/${plant}/9911`) });
+
+    await eventually(async () => (await cli('operator-token-123', 'attention', plant)).out, (out) => out.includes('9911'));
+    expect((await cli('operator-token-123', 'show', plant, '9911')).out).toMatch(/#1 NeedsAttention\s+receipt 3 pc BRACKET — UnknownShopOrder: Exact Online has no shop order 9911/);
+    expect(await cli('mes-token-4567', 'skip', plant, '9911', '1', 'booked by hand')).toMatchObject({ code: 1, err: expect.stringContaining('403') });
+    expect(await cli('operator-token-123', 'skip', plant, '9911', '1', 'booked', 'by', 'hand')).toMatchObject({ code: 0, out: 'posting 1: Skipped; order ERP InSync\n' });
+    expect((await cli('operator-token-123', 'show', plant, '9911')).out).toContain('#1 Skipped        receipt 3 pc BRACKET — skipped: booked by hand');
+    expect(await cli('operator-token-123', 'send', path.join(dir, 'missing.json'))).toMatchObject({ code: 1, err: expect.stringContaining('ENOENT') });
+    expect(await cli('operator-token-123', 'frobnicate')).toMatchObject({ code: 2, err: expect.stringContaining('attention [plant]') });
+  });
+});
+
+describe('the sources file', () => {
+  const parse = (text: string, env: Record<string, string> = {}) => () => parseSourcesConfig(text, 'sources.yaml', env);
+
+  it('names the line and the field of every error', () => {
+    expect(parse(`version: 1\nopcua:\n  machines:\n    - plant: P1\n      machine: PRESS-3\n      endpoint: http://plc:4840\n      nodes: { good: "ns=2;s=Good" }\n`)).toThrow(
+      'sources.yaml:6: opcua.machines.0.endpoint: must be an opc.tcp:// URL',
+    );
+    expect(parse(`version: 1\nhttp:\n  sources:\n    - id: mes\n`)).toThrow('sources.yaml:4: http.sources.0: give bearerToken or hmacSecret');
+    expect(parse(`version: 1\nmqtt:\n  url: mqtt://b\n  clientId: c\n  unifiedNamespace:\n    - topic: acme/+/events\n      payload: events\n`)).toThrow(/^sources.yaml:6: mqtt.unifiedNamespace.0.topic: use \{placeholders\}/);
+  });
+
+  it('takes secrets from the environment, and says which one is missing', () => {
+    const text = `version: 1\nhttp:\n  sources:\n    - id: mes\n      bearerToken: \${MES_TOKEN}\n`;
+    expect(parse(text)).toThrow('sources.yaml:5: http.sources.0.bearerToken: environment variable MES_TOKEN is not set');
+    expect(parse(text, { MES_TOKEN: 'a-long-token' })().http.sources[0]).toMatchObject({ id: 'mes', bearerToken: 'a-long-token' });
+  });
+
+  it('says where a file is not YAML at all', () => {
+    expect(parse('version: 1\nhttp: [\n')).toThrow(/^sources.yaml:\d+: /);
+  });
+});
