@@ -14,7 +14,7 @@ import { type MasterDataStore, createPostgresMasterDataStore } from './masterDat
 import { createPostgresRejectedInputs } from './audit/rejectedInputs';
 import { createStarterApi } from './starters/api';
 import { createAuthenticator } from './starters/auth';
-import { createOrderDelivery } from './starters/delivery';
+import { type OrderDelivery, createOrderDelivery } from './starters/delivery';
 import { createBridgeWorkers, postingQueuesOf } from './worker';
 
 export interface RunningBridge {
@@ -22,6 +22,8 @@ export interface RunningBridge {
   audit: AuditTrail;
   masterData: MasterDataStore;
   connections: ErpConnections;
+  /** Hands floor events to orders and readings to machines, as every source does. */
+  delivery: OrderDelivery;
   /** Empty when the bridge was asked to run without workers (they run elsewhere). */
   workers: Worker[];
   /** Stops the starter API, then the worker (letting running activities finish). */
@@ -44,12 +46,14 @@ export async function runBridge(options: {
   const audit = createPostgresAuditTrail(options.pool);
   const masterData = createPostgresMasterDataStore(options.pool);
   const connections = await openErpConnections(config, options.pool, options.exactBaseUrl ?? config.exact.baseUrl);
+  const delivery = createOrderDelivery({ client: options.client, taskQueue: config.temporal.taskQueue, orders: config.orders, machines: config.machines });
   const workers = options.worker === false ? [] : await createBridgeWorkers({
     connection: options.connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     postingQueues: postingQueuesOf(config, connections.adapters),
     adapters: connections.adapters,
+    delivery,
     audit,
     masterData,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
@@ -57,7 +61,7 @@ export async function runBridge(options: {
   const runs = workers.map((w) => w.run());
   const api = createStarterApi({
     client: options.client,
-    delivery: createOrderDelivery({ client: options.client, taskQueue: config.temporal.taskQueue, orders: config.orders }),
+    delivery,
     auth: createAuthenticator(config.sources.http),
     rejectedInputs: createPostgresRejectedInputs(options.pool),
     masterData,
@@ -70,6 +74,7 @@ export async function runBridge(options: {
     audit,
     masterData,
     connections,
+    delivery,
     workers,
     async stop() {
       await api.close();

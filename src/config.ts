@@ -44,6 +44,7 @@ const Env = z.object({
   POSTING_BATCH_WINDOW: z.union([z.literal('0'), duration]).default('2s'),
   POSTING_BATCH_SIZE: z.coerce.number().int().positive().default(200),
   ORDER_CONTINUE_AS_NEW_AFTER_EVENTS: z.coerce.number().int().min(10).default(2000),
+  MACHINE_HAND_OVER_EVERY: duration.default('10s'),
   EXACT_BASE_URL: z.url().optional(),
   EXACT_DIVISION: z.coerce.number().int().positive().default(123456),
   EXACT_ACCESS_TOKEN: z.string().min(1).default('simulator-access-token'),
@@ -98,6 +99,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         postingAttemptTimeout: e.POSTING_ATTEMPT_TIMEOUT,
         batchWindow: e.POSTING_BATCH_WINDOW === '0' ? undefined : e.POSTING_BATCH_WINDOW,
         batchSize: e.POSTING_BATCH_SIZE,
+        continueAsNewAfterEvents: e.ORDER_CONTINUE_AS_NEW_AFTER_EVENTS,
+      },
+    },
+    machines: {
+      timing: {
+        /** How often what a machine produced and ran goes to the order running on it. */
+        handOverEvery: e.MACHINE_HAND_OVER_EVERY,
         continueAsNewAfterEvents: e.ORDER_CONTINUE_AS_NEW_AFTER_EVENTS,
       },
     },

@@ -3,7 +3,9 @@
  * workflows and activities. Run it standalone with `npm run worker`
  * (TEMPORAL_ADDRESS and EXACT_BASE_URL required), as many times as you need workers.
  */
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createDeliveryActivities } from './activities/delivery';
 import { createErpPostingActivities } from './activities/erpPostings';
 import { createMasterDataActivities } from './activities/masterData';
 import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
@@ -13,6 +15,7 @@ import type { ErpSystem } from './domain/erpSystem';
 import type { ErpAdapter } from './erp/adapter';
 import { openErpConnections } from './erp/connections';
 import { type MasterDataStore, createPostgresMasterDataStore } from './masterData/store';
+import { type OrderDelivery, createOrderDelivery } from './starters/delivery';
 
 export interface BridgeWorkerOptions {
   connection: NativeConnection;
@@ -21,6 +24,8 @@ export interface BridgeWorkerOptions {
   adapters: Partial<Record<ErpSystem, ErpAdapter>>;
   audit: AuditTrail;
   masterData: MasterDataStore;
+  /** Hands floor events to orders (the machine workflows' activity). */
+  delivery: OrderDelivery;
   /** The ERP connections' posting queues, with the rate Temporal holds each to. */
   postingQueues: { taskQueue: string; maxPerSecond: number }[];
   /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
@@ -39,7 +44,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData }) },
+    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData }), ...createDeliveryActivities({ delivery: options.delivery }) },
   });
   const postingWorkers = await Promise.all(
     options.postingQueues.map(({ taskQueue, maxPerSecond }) =>
@@ -61,9 +66,12 @@ async function main() {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run a standalone worker: the audit trail lives there.');
   const database = await openDatabase(config.databaseUrl);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const { adapters } = await openErpConnections(config, database.pool);
   const workers = await createBridgeWorkers({
     connection,
+    delivery: createOrderDelivery({ client, taskQueue: config.temporal.taskQueue, orders: config.orders, machines: config.machines }),
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     postingQueues: postingQueuesOf(config, adapters),
@@ -73,6 +81,7 @@ async function main() {
   });
   console.log(`Worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   await Promise.all(workers.map((w) => w.run()));
+  await clientConnection.close();
   await connection.close();
   await database.close();
 }

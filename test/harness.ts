@@ -31,6 +31,8 @@ export interface Bridge {
   simulator: ExactSimulator;
   /** The bridge's ERP connections (Exact's OAuth token store, when configured). */
   connections: RunningBridge['connections'];
+  /** How sources hand events and readings to workflows. */
+  delivery: RunningBridge['delivery'];
   simulatorUrl: string;
   starterUrl: string;
   postEvent(body: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
@@ -116,6 +118,7 @@ export async function startBridge(
     },
     simulator,
     connections: bridge.connections,
+    delivery: bridge.delivery,
     simulatorUrl,
     starterUrl,
     postEvent: (body) => send('POST', '/v1/events', body),

@@ -65,6 +65,8 @@ export const OperationCompleted = Envelope.extend({
   type: z.literal('OperationCompleted'),
   operation: Operation,
   workCentre: WorkCentre.optional(),
+  /** The machine it ran on: its counts stop going to this order. */
+  machine: text(40).optional(),
 });
 export type OperationCompleted = z.infer<typeof OperationCompleted>;
 

@@ -16,11 +16,13 @@ import {
   productionOrder,
   productionOrderWorkflowId,
 } from '../workflows/productionOrder/workflow';
-import { ErpSystemKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../workflows/searchAttributes';
+import { type MachineTiming, type OrderOnMachine, machine, machineReadingSignal, machineWorkflowId, orderOnMachineSignal } from '../workflows/machine/workflow';
+import { ErpSystemKey, MachineKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../workflows/searchAttributes';
 
 export interface OrderDeliveryOptions {
   client: Client;
   taskQueue: string;
+  machines: { timing: MachineTiming };
   orders: {
     defaultErpSystem: ErpSystem;
     erpSystemByPlant: Record<string, ErpSystem>;
@@ -30,8 +32,14 @@ export interface OrderDeliveryOptions {
 }
 
 export interface OrderDelivery {
-  /** The order's workflow id once Temporal holds the event; undefined when the order was terminated or failed. */
+  /**
+   * The order's workflow id once Temporal holds the event; undefined when the order was
+   * terminated or failed. An OperationStarted or OperationCompleted naming a machine also
+   * tells that machine which order runs on it.
+   */
   deliver(event: FloorEvent): Promise<string | undefined>;
+  /** A machine's reading (validated by the machine workflow); resolves once Temporal holds it. */
+  deliverReading(plant: string, machine: string, reading: unknown): Promise<string>;
 }
 
 export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
@@ -84,5 +92,53 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
   }
 
 
-  return { deliver };
+  async function onMachine(plant: string, machineName: string, change: OrderOnMachine): Promise<string> {
+    const workflowId = machineWorkflowId(plant, machineName);
+    await deps.client.workflow.signalWithStart(machine, {
+      workflowId,
+      taskQueue: deps.taskQueue,
+      args: [{ plant, machine: machineName, timing: deps.machines.timing }],
+      signal: orderOnMachineSignal,
+      signalArgs: [change],
+      typedSearchAttributes: [
+        { key: PlantKey, value: plant },
+        { key: MachineKey, value: machineName },
+      ],
+      staticSummary: `Machine ${machineName} · plant ${plant}`,
+      staticDetails: `Readings of machine **${machineName}** in plant **${plant}**; what it produces and runs goes to the order running on it. Query \`status\`.`,
+    });
+    return workflowId;
+  }
+
+  return {
+    async deliver(event) {
+      const workflowId = await deliver(event);
+      if (workflowId && event.type === 'OperationStarted' && event.machine) {
+        await onMachine(event.plant, event.machine, {
+          running: true,
+          assignment: { at: event.occurredAt, productionOrder: event.productionOrder, operation: event.operation, ...(event.workCentre ? { workCentre: event.workCentre } : {}) },
+        });
+      }
+      if (workflowId && event.type === 'OperationCompleted' && event.machine) {
+        await onMachine(event.plant, event.machine, { running: false, productionOrder: event.productionOrder, operation: event.operation, at: event.occurredAt });
+      }
+      return workflowId;
+    },
+    async deliverReading(plant, machineName, reading) {
+      const workflowId = machineWorkflowId(plant, machineName);
+      await deps.client.workflow.signalWithStart(machine, {
+        workflowId,
+        taskQueue: deps.taskQueue,
+        args: [{ plant, machine: machineName, timing: deps.machines.timing }],
+        signal: machineReadingSignal,
+        signalArgs: [reading],
+        typedSearchAttributes: [
+          { key: PlantKey, value: plant },
+          { key: MachineKey, value: machineName },
+        ],
+        staticSummary: `Machine ${machineName} · plant ${plant}`,
+      });
+      return workflowId;
+    },
+  };
 }

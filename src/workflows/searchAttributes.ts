@@ -9,5 +9,7 @@ export const PlantKey = defineSearchAttributeKey('Plant', SearchAttributeType.KE
 export const ErpSystemKey = defineSearchAttributeKey('ErpSystem', SearchAttributeType.KEYWORD);
 export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const ErpSyncStatusKey = defineSearchAttributeKey('ErpSyncStatus', SearchAttributeType.KEYWORD);
+/** On machine workflows: the machine; they carry Plant, and ProductionOrder while an order runs on them. */
+export const MachineKey = defineSearchAttributeKey('Machine', SearchAttributeType.KEYWORD);
 
-export const searchAttributeKeys = [ProductionOrderKey, PlantKey, ErpSystemKey, OrderStatusKey, ErpSyncStatusKey];
+export const searchAttributeKeys = [ProductionOrderKey, PlantKey, ErpSystemKey, OrderStatusKey, ErpSyncStatusKey, MachineKey];
