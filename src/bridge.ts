@@ -11,7 +11,7 @@ import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
 import type { Config } from './config';
 import { type ErpConnections, openErpConnections } from './erp/connections';
 import { type MasterDataStore, createPostgresMasterDataStore } from './masterData/store';
-import { createPostgresRejectedInputs } from './audit/rejectedInputs';
+import { type RejectedInputs, createPostgresRejectedInputs } from './audit/rejectedInputs';
 import { createStarterApi } from './starters/api';
 import { createAuthenticator } from './starters/auth';
 import { type OrderDelivery, createOrderDelivery } from './starters/delivery';
@@ -24,6 +24,8 @@ export interface RunningBridge {
   connections: ErpConnections;
   /** Hands floor events to orders and readings to machines, as every source does. */
   delivery: OrderDelivery;
+  /** Where sources record the input they could not take. */
+  rejectedInputs: RejectedInputs;
   /** Empty when the bridge was asked to run without workers (they run elsewhere). */
   workers: Worker[];
   /** Stops the starter API, then the worker (letting running activities finish). */
@@ -46,6 +48,7 @@ export async function runBridge(options: {
   const audit = createPostgresAuditTrail(options.pool);
   const masterData = createPostgresMasterDataStore(options.pool);
   const connections = await openErpConnections(config, options.pool, options.exactBaseUrl ?? config.exact.baseUrl);
+  const rejectedInputs = createPostgresRejectedInputs(options.pool);
   const delivery = createOrderDelivery({ client: options.client, taskQueue: config.temporal.taskQueue, orders: config.orders, machines: config.machines });
   const workers = options.worker === false ? [] : await createBridgeWorkers({
     connection: options.connection,
@@ -63,7 +66,7 @@ export async function runBridge(options: {
     client: options.client,
     delivery,
     auth: createAuthenticator(config.sources.http),
-    rejectedInputs: createPostgresRejectedInputs(options.pool),
+    rejectedInputs,
     masterData,
     connections,
     databaseReady: () => options.pool.query('SELECT 1'),
@@ -75,6 +78,7 @@ export async function runBridge(options: {
     masterData,
     connections,
     delivery,
+    rejectedInputs,
     workers,
     async stop() {
       await api.close();

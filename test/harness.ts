@@ -33,6 +33,7 @@ export interface Bridge {
   connections: RunningBridge['connections'];
   /** How sources hand events and readings to workflows. */
   delivery: RunningBridge['delivery'];
+  rejectedInputs: RunningBridge['rejectedInputs'];
   simulatorUrl: string;
   starterUrl: string;
   postEvent(body: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
@@ -119,6 +120,7 @@ export async function startBridge(
     simulator,
     connections: bridge.connections,
     delivery: bridge.delivery,
+    rejectedInputs: bridge.rejectedInputs,
     simulatorUrl,
     starterUrl,
     postEvent: (body) => send('POST', '/v1/events', body),
@@ -190,4 +192,39 @@ export function startWorkerProcess(env: Record<string, string>): ChildProcess {
 
 export function exited(child: ChildProcess): Promise<void> {
   return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/** A stand-in PLC (src/sources/opcua/plcSimulator.ts) as a process of its own, driven over IPC. */
+export async function startPlcProcess(port: number, machine: string, pkiFolder: string, env: Record<string, string> = {}) {
+  const root = path.resolve(__dirname, '..');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/sources/opcua/plcSimulator.ts'), String(port), machine, pkiFolder], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the PLC simulator did not start:\n${stderr}`)), 60_000);
+    child.on('message', (message: { ready?: string }) => {
+      if (message.ready) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the PLC simulator exited with ${code}:\n${stderr}`)));
+  });
+  return {
+    child,
+    /** Sends a command and resolves once the PLC has applied it. */
+    command: (command: object) =>
+      new Promise<{ values: { good: number; scrap: number } }>((resolve) => {
+        child.once('message', (message: { values: { good: number; scrap: number } }) => resolve(message));
+        child.send(command);
+      }),
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+  };
 }

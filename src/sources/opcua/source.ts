@@ -1,0 +1,185 @@
+/**
+ * An OPC UA machine as a source: subscribes to its good and scrap counters, its state and
+ * its running order, and forwards the latest values to the machine's workflow at most once a
+ * `forwardEveryMs`. The counters are absolute, so only the latest value matters: a reading
+ * that could not be delivered (Temporal away) is simply sent again, newer, and nothing is
+ * lost or counted twice. The client reconnects with back-off for ever, re-creates its
+ * subscription after a reconnection (or when a watchdog finds it silent: no data and no
+ * keep-alive for `watchdogSeconds`), and signs and encrypts where configured.
+ */
+import {
+  AttributeIds,
+  type ClientMonitoredItem,
+  type ClientSession,
+  type ClientSubscription,
+  type DataValue,
+  MessageSecurityMode,
+  OPCUACertificateManager,
+  OPCUAClient,
+  SecurityPolicy,
+  TimestampsToReturn,
+  UserTokenType,
+} from 'node-opcua';
+import type { RejectedInputs } from '../../audit/rejectedInputs';
+import type { OrderDelivery } from '../../starters/delivery';
+import type { OpcUaMachine } from '../config';
+
+export interface OpcUaSourceOptions {
+  machine: OpcUaMachine;
+  delivery: Pick<OrderDelivery, 'deliverReading'>;
+  rejected: RejectedInputs;
+  /** Where the client keeps its certificates (one folder per process: node-opcua races on a shared one). */
+  pkiFolder: string;
+  forwardEveryMs?: number;
+  log?: (line: string) => void;
+}
+
+type Field = keyof OpcUaMachine['nodes'];
+
+export interface OpcUaSource {
+  /** What the source last read, and whether the machine's workflow has it. */
+  status(): { connected: boolean; latest: Partial<Record<Field, string>>; delivered: boolean; subscriptionsCreated: number };
+  stop(): Promise<void>;
+}
+
+export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<OpcUaSource> {
+  const { machine } = options;
+  const log = options.log ?? (() => undefined);
+  const name = `${machine.plant}/${machine.machine}`;
+  const client = OPCUAClient.create({
+    applicationName: 'shopfloor-bridge',
+    endpointMustExist: false,
+    keepSessionAlive: true,
+    requestedSessionTimeout: 60_000,
+    securityMode: MessageSecurityMode[machine.security.mode],
+    securityPolicy: SecurityPolicy[machine.security.policy],
+    connectionStrategy: { initialDelay: 500, maxDelay: 10_000, maxRetry: -1, randomisationFactor: 0.1 },
+    clientCertificateManager: new OPCUACertificateManager({ rootFolder: options.pkiFolder, automaticallyAcceptUnknownCertificate: true }),
+  });
+  const latest: Partial<Record<Field, string>> = {};
+  let latestAt: string | undefined;
+  let delivered = true;
+  let connected = false;
+  let stopped = false;
+  let lastHeard = Date.now();
+  let session: ClientSession | undefined;
+  let subscription: ClientSubscription | undefined;
+  let subscriptionsCreated = 0;
+  const refused = new Set<string>();
+
+  client.on('connection_lost', () => {
+    connected = false;
+    log(`OPC UA ${name}: connection lost; reconnecting`);
+  });
+  client.on('after_reconnection', () => {
+    connected = true;
+    log(`OPC UA ${name}: reconnected`);
+    void resubscribe('after reconnection');
+  });
+
+  const onValue = (field: Field) => (value: DataValue) => {
+    lastHeard = Date.now();
+    if (!value.statusCode.isGood()) {
+      if (!refused.has(field)) {
+        refused.add(field);
+        void options.rejected
+          .record({ channel: 'opcua', source: name, reference: machine.nodes[field]!, reason: `${field} reads ${value.statusCode.name}`, payload: String(value.value?.value ?? '') })
+          .catch(() => undefined);
+      }
+      return;
+    }
+    refused.delete(field);
+    latest[field] = String(value.value.value);
+    const at = (value.sourceTimestamp ?? value.serverTimestamp ?? new Date()).toISOString();
+    if (!latestAt || at > latestAt) latestAt = at;
+    delivered = false;
+  };
+
+  async function subscribe(): Promise<void> {
+    if (!session) return;
+    subscription = await session.createSubscription2({ requestedPublishingInterval: 500, requestedLifetimeCount: 600, requestedMaxKeepAliveCount: 10, maxNotificationsPerPublish: 1000, publishingEnabled: true, priority: 10 });
+    subscriptionsCreated += 1;
+    subscription.on('keepalive', () => (lastHeard = Date.now()));
+    const monitored: ClientMonitoredItem[] = [];
+    for (const [field, nodeId] of Object.entries(machine.nodes) as [Field, string | undefined][]) {
+      if (!nodeId) continue;
+      const item = await subscription.monitor({ nodeId, attributeId: AttributeIds.Value }, { samplingInterval: 250, queueSize: field === 'state' ? 20 : 1, discardOldest: true }, TimestampsToReturn.Both);
+      item.on('changed', onValue(field));
+      monitored.push(item);
+    }
+    lastHeard = Date.now();
+  }
+
+  async function resubscribe(why: string): Promise<void> {
+    if (stopped) return;
+    log(`OPC UA ${name}: creating its subscription again (${why})`);
+    await subscription?.terminate().catch(() => undefined);
+    await subscribe().catch((error: unknown) => log(`OPC UA ${name}: subscribing failed: ${String(error)}`));
+  }
+
+  async function forward(): Promise<void> {
+    if (delivered || !latestAt) return;
+    const reading = {
+      at: latestAt,
+      source: 'opcua',
+      ...(latest.good !== undefined ? { good: latest.good } : {}),
+      ...(latest.scrap !== undefined ? { scrap: latest.scrap } : {}),
+      ...(latest.state !== undefined ? { state: latest.state } : {}),
+      ...(latest.runningOrder ? { runningOrder: latest.runningOrder } : {}),
+    };
+    try {
+      await options.delivery.deliverReading(machine.plant, machine.machine, reading);
+      // Only if nothing newer came in meanwhile: else the newer reading goes next time.
+      if (reading.at === latestAt) delivered = true;
+    } catch (error) {
+      log(`OPC UA ${name}: the machine workflow did not take a reading (${String(error)}); it goes again, newer`);
+    }
+  }
+
+  const identity = machine.security.username ? { type: UserTokenType.UserName as const, userName: machine.security.username, password: machine.security.password ?? '' } : undefined;
+  /**
+   * Connects, opens a session and subscribes, in the background: a PLC that is off at start
+   * is not an error. A refused session (a wrong password, a certificate not trusted) is
+   * recorded once and tried again with growing pauses, up to a minute.
+   */
+  const connect = async () => {
+    for (let attempt = 1; !stopped; attempt++) {
+      try {
+        if (!connected) {
+          await client.connect(machine.endpoint);
+          connected = true;
+        }
+        session = await client.createSession(identity);
+        await subscribe();
+        log(`OPC UA ${name}: connected to ${machine.endpoint}`);
+        return;
+      } catch (error) {
+        const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+        log(`OPC UA ${name}: ${reason}`);
+        if (attempt === 1) await options.rejected.record({ channel: 'opcua', source: name, reference: machine.endpoint, reason: `no session: ${reason}`, payload: '' }).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(60_000, 1000 * 2 ** attempt)));
+      }
+    }
+  };
+  void connect();
+
+  const ticker = setInterval(() => {
+    void forward();
+    if (connected && session && Date.now() - lastHeard > machine.watchdogSeconds * 1000) {
+      lastHeard = Date.now();
+      void resubscribe(`silent for ${machine.watchdogSeconds} s`);
+    }
+  }, options.forwardEveryMs ?? 1000);
+
+  return {
+    status: () => ({ connected, latest: { ...latest }, delivered, subscriptionsCreated }),
+    async stop() {
+      stopped = true;
+      clearInterval(ticker);
+      await forward();
+      await subscription?.terminate().catch(() => undefined);
+      await session?.close().catch(() => undefined);
+      await client.disconnect().catch(() => undefined);
+    },
+  };
+}
