@@ -175,19 +175,43 @@ export async function activityAttempts(handle: { fetchHistory(): Promise<{ event
 
 /** A worker as a process of its own (`src/worker.ts`), e.g. a second worker, or one to kill. */
 export function startWorkerProcess(env: Record<string, string>): ChildProcess {
+  return startBridgeProcess('src/worker.ts', env).child;
+}
+
+/**
+ * A bridge process of its own (worker, sources), with what it says kept: `said(pattern)`
+ * resolves once a line of its output matches.
+ */
+export function startBridgeProcess(script: string, env: Record<string, string>) {
   const root = path.resolve(__dirname, '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/worker.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, script)], {
     cwd: root,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // Keep the last of what it says, so a worker that fails to start explains itself.
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  // Keep the last of what it says, so a process that fails to start explains itself.
+  let output = '';
+  const listeners: (() => void)[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.on('data', (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-20_000);
+      for (const listener of listeners) listener();
+    });
+  }
   child.once('exit', (code) => {
-    if (code !== null && code !== 0) console.error(`worker exited with ${code}:\n${stderr}`);
+    if (code !== null && code !== 0) console.error(`${script} exited with ${code}:\n${output.slice(-4000)}`);
   });
-  return child;
+  return {
+    child,
+    output: () => output,
+    said: (pattern: RegExp, timeoutMs = 60_000) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => pattern.test(output) && resolve();
+        listeners.push(check);
+        check();
+        setTimeout(() => reject(new Error(`${script} did not say ${pattern} within ${timeoutMs} ms:\n${output.slice(-4000)}`)), timeoutMs);
+      }),
+  };
 }
 
 export function exited(child: ChildProcess): Promise<void> {

@@ -90,9 +90,13 @@ export function createStarterApi(deps: StarterDependencies) {
     }
   });
 
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+  app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
     if (error instanceof z.ZodError) return problem(reply, 400, 'Invalid request', 'Nothing was changed.', zodProblems(error));
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+    // An event body that is not even JSON is refused here, before any route: it is recorded like every other.
+    if (status === 400 && request.routeOptions.config.access === 'source') {
+      await deps.rejectedInputs.record({ channel: 'http', reference: `${request.method} ${request.url}`, reason: `Bad request: ${error.message}`, payload: request.rawBody ?? '' });
+    }
     return problem(reply, status, status === 500 ? 'Internal error' : 'Bad request', error.message);
   });
 

@@ -1,0 +1,44 @@
+/**
+ * The sources as a process of their own (`npm run sources`): MQTT and OPC UA as the sources
+ * file (SOURCES_FILE) lists them. Needs TEMPORAL_ADDRESS and DATABASE_URL (refused input is
+ * recorded there). Run one per broker session: the MQTT client id is the session.
+ */
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { createPostgresRejectedInputs } from '../audit/rejectedInputs';
+import { loadConfig } from '../config';
+import { openDatabase } from '../database/database';
+import { projectRoot } from '../projectRoot';
+import { createOrderDelivery } from '../starters/delivery';
+import { startSources } from './sources';
+
+async function main() {
+  const config = loadConfig();
+  if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required to run the sources on their own.');
+  if (!config.databaseUrl) throw new Error('DATABASE_URL is required: refused input is recorded there.');
+  if (!config.sources.mqtt && !config.sources.opcua?.machines.length) throw new Error('SOURCES_FILE lists no MQTT broker and no OPC UA machine.');
+  const database = await openDatabase(config.databaseUrl);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const delivery = createOrderDelivery({ client, taskQueue: config.temporal.taskQueue, orders: config.orders, machines: config.machines });
+  const sources = await startSources(config.sources, {
+    delivery,
+    rejected: createPostgresRejectedInputs(database.pool),
+    pkiFolder: path.join(projectRoot, '.data', 'pki'),
+    log: (line) => console.log(line),
+  });
+  console.log(`Sources running: ${sources.mqtt ? 'MQTT' : 'no MQTT'}, ${sources.opcua.length} OPC UA machine(s)`);
+  const stop = async () => {
+    await sources.stop();
+    await connection.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
