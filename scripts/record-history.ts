@@ -1,10 +1,11 @@
 /**
  * `npm run record-history -- <name>`: runs one production order through everything the
- * workflow does (routing, master data lookups, conversions, derived consumption, time,
- * an inspection, a lost acknowledgement, a correction that reverses, completion, close)
- * and saves its history as test/histories/productionOrder-<name>.json. The replay test
- * then holds every later change of the workflow to it: record a new one whenever a
- * change is gated by patched(), and keep the old ones.
+ * workflow does (routing, master data lookups, conversions, derived consumption, a
+ * machine's counts and hours, an inspection, a lost acknowledgement, a correction that
+ * reverses, completion, close) and saves its history, and the machine's, as
+ * test/histories/productionOrder-<name>.json and machine-<name>.json. The replay test then
+ * holds every later change of the workflows to them: record new ones whenever a change is
+ * gated by patched(), and keep the old ones.
  *
  * Uses TEMPORAL_ADDRESS and DATABASE_URL when set; otherwise an in-memory dev server and
  * the embedded PGlite.
@@ -18,6 +19,7 @@ import { loadConfig } from '../src/config';
 import { startEmbedded } from '../src/embedded';
 import { SIMULATOR_EMPLOYEE_ID } from '../src/erp/exact/simulator';
 import { projectRoot } from '../src/projectRoot';
+import { machineWorkflowId } from '../src/workflows/machine/workflow';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
 
 async function main() {
@@ -27,6 +29,7 @@ async function main() {
   const config = loadConfig(process.env, {
     TEMPORAL_TASK_QUEUE: `record-${randomUUID()}`,
     ORDER_CLOSE_AFTER: '2s',
+    MACHINE_HAND_OVER_EVERY: '1s',
     POSTING_BATCH_WINDOW: '0',
     POSTING_RETRY_INITIAL_INTERVAL: '100ms',
     EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID,
@@ -70,10 +73,17 @@ async function main() {
     e('start', 7, { type: 'OperationStarted', operation: '0010', machine: 'SAW-01' }),
     e('steel', 7, { type: 'MaterialConsumed', material: 'STEEL', quantity: '2500.4', unit: 'g' }),
   ]);
+  // The saw's PLC: 25 good and 1 scrap in 1.75 running hours, a resent reading and a refused one.
+  const reading = (hour: number, minute: number, fields: object) =>
+    bridge.delivery.deliverReading(plant, 'SAW-01', { at: `2026-11-25T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00+01:00`, source: 'record-history', ...fields });
+  await reading(7, 0, { good: 100, scrap: 0, state: 'running' });
+  await reading(8, 0, { good: 112 });
+  await reading(8, 0, { good: 112 });
+  await reading(8, 10, { good: 'many' });
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  await reading(8, 45, { good: 125, scrap: 1, state: 'idle' });
   await send([
-    e('q10', 8, { type: 'QuantityReported', operation: '0010', good: '25', scrap: '1', unit: 'pc', reasonCode: 'BURR' }),
-    e('m10', 8, { type: 'TimeBooked', activity: 'machine', hours: '1.75', operation: '0010', workCentre: 'SAW-01' }),
-    e('done10', 9, { type: 'OperationCompleted', operation: '0010' }),
+    e('done10', 9, { type: 'OperationCompleted', operation: '0010', machine: 'SAW-01' }),
     e('q20', 11, { type: 'QuantityReported', operation: '0020', good: '2', unit: 'box' }),
     e('s20', 11, { type: 'TimeBooked', activity: 'setup', hours: '0.5', operation: '0020', workCentre: 'WELD-01' }),
     e('qc', 12, { type: 'QualityResult', inspection: 'LOT-1', result: 'rejected', quantity: '1', unit: 'pc', operation: '0020', disposition: 'scrap' }),
@@ -82,10 +92,13 @@ async function main() {
   await send([e('fix', 13, { type: 'EventCorrected', correctsEventId: `${order}-steel`, reason: 'scale recalibrated', replacement: { quantity: '2200' } }), e('done20', 14, { type: 'OperationCompleted', operation: '0020' }), e('done', 15, { type: 'OrderCompleted' })]);
   await handle.result();
 
-  const file = path.join(projectRoot, 'test', 'histories', `productionOrder-${name}.json`);
-  writeFileSync(file, historyToJSON(await handle.fetchHistory()));
-  const ledger = simulator.ledger().map((l) => `${l.action} ${l.entity}`);
-  console.log(`Recorded ${handle.workflowId} into ${path.relative(projectRoot, file)}; the simulator holds: ${ledger.join(', ')}`);
+  const machine = client.workflow.getHandle(machineWorkflowId(plant, 'SAW-01'));
+  for (const [workflow, recorded] of [['productionOrder', handle], ['machine', machine]] as const) {
+    const file = path.join(projectRoot, 'test', 'histories', `${workflow}-${name}.json`);
+    writeFileSync(file, historyToJSON(await recorded.fetchHistory()));
+    console.log(`Recorded ${recorded.workflowId} into ${path.relative(projectRoot, file)}`);
+  }
+  console.log(`The simulator holds: ${simulator.ledger().map((l) => `${l.action} ${l.entity}`).join(', ')}`);
 
   await embedded.stop();
 }

@@ -6,11 +6,13 @@
 import path from 'node:path';
 import { loadConfig } from './config';
 import { installConsoleLog } from './consoleLog';
-import { correctFirstOrder, runDemoFactory } from './demo/factory';
+import { correctFirstOrder, runDemoFactory, runMachineOrder } from './demo/factory';
 import { describePosting } from './domain/postings';
 import { startEmbedded } from './embedded';
 import { SIMULATOR_EMPLOYEE_ID } from './erp/exact/simulator';
 import { projectRoot } from './projectRoot';
+import { spawnPlcSimulator } from './sources/opcua/plcSimulator';
+import { startSources } from './sources/sources';
 import { statusQuery } from './workflows/productionOrder/workflow';
 
 const step = (line: string) => console.log(`▸ ${line}`);
@@ -24,7 +26,9 @@ async function main() {
   const simulated = !loadConfig(process.env, defaults).exact.baseUrl;
   const config = loadConfig(
     process.env,
-    simulated ? { ...defaults, EXACT_CLIENT_ID: 'shopfloor-bridge-demo', EXACT_CLIENT_SECRET: 'demo-client-secret', SOURCES_FILE: path.join(projectRoot, 'deploy', 'demo-sources.yaml') } : defaults,
+    simulated
+      ? { ...defaults, EXACT_CLIENT_ID: 'shopfloor-bridge-demo', EXACT_CLIENT_SECRET: 'demo-client-secret', SOURCES_FILE: path.join(projectRoot, 'deploy', 'demo-sources.yaml'), DEMO_PLC_PORT: '48400' }
+      : defaults,
   );
   const embedded = await startEmbedded(config, {
     devServer: { port: config.temporal.devServer.port, uiPort: config.temporal.devServer.uiPort, dbFile: path.join(projectRoot, '.data', 'temporal.sqlite') },
@@ -34,12 +38,35 @@ async function main() {
   });
   const { address, client, exactUrl } = embedded;
   const { starterUrl } = embedded.bridge;
+  const stops: (() => Promise<unknown>)[] = [];
+
+  // The demo press: a stand-in PLC for each OPC UA machine of the demo sources file.
+  const pki = path.join(projectRoot, '.data', 'pki');
+  if (embedded.simulator) {
+    for (const machine of config.sources.opcua?.machines ?? []) {
+      const port = Number(new URL(machine.endpoint.replace('opc.tcp:', 'http:')).port);
+      const plc = await spawnPlcSimulator({ port, machine: machine.machine, pkiFolder: path.join(pki, 'plc'), autorun: true });
+      stops.push(() => plc.kill());
+      step(`PLC simulator for ${machine.plant}/${machine.machine} at ${machine.endpoint}: it makes a part a second`);
+    }
+  }
+  if (config.sources.mqtt || config.sources.opcua?.machines.length) {
+    const sources = await startSources(config.sources, {
+      delivery: embedded.bridge.delivery,
+      rejected: embedded.bridge.rejectedInputs,
+      pkiFolder: pki,
+      log: (line) => /connected|refused|rebirth/i.test(line) && step(line),
+    });
+    stops.unshift(() => sources.stop());
+    step(`Sources: ${config.sources.mqtt ? `MQTT ${config.sources.mqtt.url}, ` : ''}${sources.opcua.length} OPC UA machine(s)`);
+  }
 
   let stopping = false;
   const stopAll = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     step(`${signal}: stopping…`);
+    for (const stop of stops) await stop().catch((error: unknown) => console.error(error));
     await embedded.stop();
     step('Stopped.');
     process.exit(0);
@@ -71,6 +98,8 @@ async function main() {
     await correctFirstOrder(demo, ids[0]!);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await report(ids[0]!);
+    const press = config.sources.opcua?.machines[0];
+    if (press) await report(await runMachineOrder(demo, press.machine, 15));
     step(`Demo orders close ${config.orders.timing.closeAfter} after they settle; then \`.tools/temporal workflow list --address ${address} --query "OrderStatus='Completed'"\` lists them.`);
   } else if (config.demo.orders > 0) {
     step('Demo factory skipped: it plans shop orders in the Exact simulator, and EXACT_BASE_URL points elsewhere.');

@@ -16,6 +16,7 @@ import type { OAuthAuthorityOptions } from '../src/erp/exact/simulatorOAuth';
 import type { MasterDataStore } from '../src/masterData/store';
 import { loadConfig } from '../src/config';
 import { type ExactSimulator, type ExactSimulatorOptions, SIMULATOR_EMPLOYEE_ID, createExactSimulator } from '../src/erp/exact/simulator';
+import { spawnPlcSimulator } from '../src/sources/opcua/plcSimulator';
 
 let runtimeInstalled = false;
 
@@ -173,6 +174,15 @@ export async function activityAttempts(handle: { fetchHistory(): Promise<{ event
     .map((e) => e.activityTaskStartedEventAttributes.attempt);
 }
 
+/** The types of the floor events signalled to a workflow, in the order its history holds them. */
+export async function signalledEventTypes(handle: { fetchHistory(): Promise<{ events?: any[] | null }> }): Promise<string[]> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  return events
+    .flatMap((e) => e.workflowExecutionSignaledEventAttributes?.input?.payloads ?? [])
+    .map((payload: { data: Uint8Array }) => JSON.parse(Buffer.from(payload.data).toString()))
+    .map((event: { type?: string }) => event.type ?? '?');
+}
+
 /** A worker as a process of its own (`src/worker.ts`), e.g. a second worker, or one to kill. */
 export function startWorkerProcess(env: Record<string, string>): ChildProcess {
   return startBridgeProcess('src/worker.ts', env).child;
@@ -219,36 +229,6 @@ export function exited(child: ChildProcess): Promise<void> {
 }
 
 /** A stand-in PLC (src/sources/opcua/plcSimulator.ts) as a process of its own, driven over IPC. */
-export async function startPlcProcess(port: number, machine: string, pkiFolder: string, env: Record<string, string> = {}) {
-  const root = path.resolve(__dirname, '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/sources/opcua/plcSimulator.ts'), String(port), machine, pkiFolder], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the PLC simulator did not start:\n${stderr}`)), 60_000);
-    child.on('message', (message: { ready?: string }) => {
-      if (message.ready) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the PLC simulator exited with ${code}:\n${stderr}`)));
-  });
-  return {
-    child,
-    /** Sends a command and resolves once the PLC has applied it. */
-    command: (command: object) =>
-      new Promise<{ values: { good: number; scrap: number } }>((resolve) => {
-        child.once('message', (message: { values: { good: number; scrap: number } }) => resolve(message));
-        child.send(command);
-      }),
-    kill: async () => {
-      child.kill('SIGKILL');
-      await exited(child);
-    },
-  };
+export function startPlcProcess(port: number, machine: string, pkiFolder: string, env: Record<string, string> = {}) {
+  return spawnPlcSimulator({ port, machine, pkiFolder, env });
 }

@@ -7,12 +7,13 @@ import Big from 'big.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { machineStatusQuery, machineWorkflowId } from '../src/workflows/machine/workflow';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
-import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
+import { type Bridge, eventually, floorEvents, newPlant, signalledEventTypes, startBridge } from './harness';
 
 describe('a machine feeding the order running on it', () => {
   let bridge: Bridge;
   beforeAll(async () => {
-    bridge = await startBridge({ MACHINE_HAND_OVER_EVERY: '1s' });
+    // Nothing goes over on the clock here: only taking the order off hands the machine's work over.
+    bridge = await startBridge({ MACHINE_HAND_OVER_EVERY: '1h' });
   });
   afterAll(async () => {
     await bridge?.teardown();
@@ -41,7 +42,7 @@ describe('a machine feeding the order running on it', () => {
 
     const machine = bridge.env.client.workflow.getHandle(machineWorkflowId(plant, 'PRESS-3'));
     const orderHandle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
-    await eventually(() => orderHandle.query(statusQuery), (v) => v.good === '27' && v.time.length > 0);
+    await eventually(() => machine.query(machineStatusQuery), (m) => m.rejectedReadings.length > 0);
     expect(await machine.query(machineStatusQuery)).toMatchObject({
       counted: { good: '27', scrap: '2' },
       hours: { running: '0.5' },
@@ -55,6 +56,10 @@ describe('a machine feeding the order running on it', () => {
     }
     const view = await eventually(() => orderHandle.query(statusQuery), (v) => v.orderStatus === 'Completed' && v.erpSyncStatus === 'InSync');
     expect(view).toMatchObject({ good: '27', scrap: '2' });
+    // The machine's count reached the order before the MES's OperationCompleted: one confirmation, the final one.
+    const signalled = await signalledEventTypes(orderHandle);
+    expect(signalled.lastIndexOf('QuantityReported')).toBeLessThan(signalled.indexOf('OperationCompleted'));
+    expect(view.postings.map((p) => p.content).filter((c) => c.kind === 'OperationConfirmation')).toEqual([expect.objectContaining({ operation: '0010', yield: '27', scrap: '2', final: true })]);
     expect(view.time).toEqual([expect.objectContaining({ activity: 'machine', operation: '0010', workCentre: 'PRESS-01', hours: '0.5' })]);
     const ledger = (await bridge.ledger()).filter((l) => l.record.ShopOrderNumber === 6601 || l.record.ShopOrder === shopOrder.ID);
     const sum = (rows: typeof ledger, field: string) => rows.reduce((t, r) => t.plus(String(r.record[field] ?? 0)), new Big(0)).toString();

@@ -1,7 +1,7 @@
 /**
  * Recorded histories must replay on the current workflow code: a change that would
- * break orders already running fails here, not in production. Record a new history
- * (`temporal workflow show -w <id> -o json`) whenever a workflow change is gated by patched().
+ * break orders or machines already running fails here, not in production. Record new
+ * histories (`npm run record-history -- <name>`) whenever a workflow change is gated by patched().
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';

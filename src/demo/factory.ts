@@ -102,3 +102,25 @@ async function call(method: 'POST' | 'PUT', url: string, body: unknown, token?: 
   if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text}`);
   return text ? JSON.parse(text) : undefined;
 }
+
+/**
+ * An order on the demo press: the MES releases it and starts its operation on the press;
+ * for `seconds` the press's PLC counts parts (over OPC UA), which go to the order; then the
+ * MES completes the operation and the order. Returns the order's workflow id.
+ */
+export async function runMachineOrder(options: DemoFactoryOptions, machine: string, seconds: number): Promise<string> {
+  const { plant } = options;
+  const order = String((Math.floor(Date.now() / 1000) % 10_000_000) * 10 + 9);
+  const routing = [{ operation: '0010', workCentre: `${machine}-WC` }];
+  await call('PUT', `${options.starterUrl}/v1/master-data/materials`, { plant, material: 'CLIP', baseUnit: 'pc', decimals: 0 }, options.operatorToken);
+  await call('POST', `${options.exactSimulatorUrl}/_simulator/shop-orders`, { shopOrderNumber: Number(order), itemCode: 'CLIP', plannedQuantity: 50, unit: 'pc', routing });
+  const e = (id: string, fields: object) => ({ eventId: `${order}-${id}`, source: 'demo-mes', plant, productionOrder: order, occurredAt: new Date().toISOString(), ...fields });
+  await call('POST', `${options.starterUrl}/v1/events`, [
+    e('released', { type: 'OrderReleased', material: 'CLIP', plannedQuantity: '50', unit: 'pc', operations: routing }),
+    e('start', { type: 'OperationStarted', operation: '0010', workCentre: routing[0]!.workCentre, machine }),
+  ], options.sourceToken);
+  options.log(`demo factory: order ${order} (CLIP) runs on ${machine} for ${seconds} s; the press's counts come over OPC UA`);
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  await call('POST', `${options.starterUrl}/v1/events`, [e('stop', { type: 'OperationCompleted', operation: '0010', machine }), e('completed', { type: 'OrderCompleted' })], options.sourceToken);
+  return `production-order/${plant}/${order}`;
+}

@@ -5,10 +5,11 @@
  * state it closed with. Resolves only once Temporal holds the event: a source may then let
  * go of it (answer 202, acknowledge the MQTT message).
  */
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { type ErpSystem, erpSystemNames } from '../domain/erpSystem';
 import type { FloorEvent } from '../domain/events';
+import type { OrderAssignment } from '../domain/machine';
 import {
   type ProductionOrderInput,
   type ProductionOrderTiming,
@@ -16,7 +17,7 @@ import {
   productionOrder,
   productionOrderWorkflowId,
 } from '../workflows/productionOrder/workflow';
-import { type MachineTiming, type OrderOnMachine, machine, machineReadingSignal, machineWorkflowId, orderOnMachineSignal } from '../workflows/machine/workflow';
+import { type MachineInput, type MachineTiming, type OrderOffMachine, machine, machineReadingSignal, machineWorkflowId, orderOffMachineUpdate, orderOnMachineSignal } from '../workflows/machine/workflow';
 import { ErpSystemKey, MachineKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../workflows/searchAttributes';
 
 export interface OrderDeliveryOptions {
@@ -34,8 +35,9 @@ export interface OrderDeliveryOptions {
 export interface OrderDelivery {
   /**
    * The order's workflow id once Temporal holds the event; undefined when the order was
-   * terminated or failed. An OperationStarted or OperationCompleted naming a machine also
-   * tells that machine which order runs on it.
+   * terminated or failed. An OperationStarted naming a machine puts the order on that
+   * machine; an OperationCompleted naming one first takes it off, once the machine's work
+   * for it has reached the order.
    */
   deliver(event: FloorEvent): Promise<string | undefined>;
   /** A machine's reading (validated by the machine workflow); resolves once Temporal holds it. */
@@ -92,53 +94,53 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
   }
 
 
-  async function onMachine(plant: string, machineName: string, change: OrderOnMachine): Promise<string> {
-    const workflowId = machineWorkflowId(plant, machineName);
-    await deps.client.workflow.signalWithStart(machine, {
-      workflowId,
+  /** Starts the machine's workflow on its first reading or order. */
+  function machineStart(plant: string, machineName: string) {
+    return {
+      workflowId: machineWorkflowId(plant, machineName),
       taskQueue: deps.taskQueue,
-      args: [{ plant, machine: machineName, timing: deps.machines.timing }],
-      signal: orderOnMachineSignal,
-      signalArgs: [change],
+      args: [{ plant, machine: machineName, timing: deps.machines.timing }] as [MachineInput],
       typedSearchAttributes: [
         { key: PlantKey, value: plant },
         { key: MachineKey, value: machineName },
       ],
       staticSummary: `Machine ${machineName} · plant ${plant}`,
       staticDetails: `Readings of machine **${machineName}** in plant **${plant}**; what it produces and runs goes to the order running on it. Query \`status\`.`,
-    });
-    return workflowId;
+    };
+  }
+
+  /** Waits until what the machine did for the order is handed to it; a machine never heard of did nothing. */
+  async function orderOffMachine(plant: string, machineName: string, off: OrderOffMachine): Promise<void> {
+    try {
+      await deps.client.workflow.getHandle(machineWorkflowId(plant, machineName)).executeUpdate(orderOffMachineUpdate, { args: [off] });
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
   }
 
   return {
     async deliver(event) {
+      // The machine's count so far reaches the order before the order hears the operation is complete.
+      if (event.type === 'OperationCompleted' && event.machine) {
+        await orderOffMachine(event.plant, event.machine, { productionOrder: event.productionOrder, operation: event.operation });
+      }
       const workflowId = await deliver(event);
       if (workflowId && event.type === 'OperationStarted' && event.machine) {
-        await onMachine(event.plant, event.machine, {
-          running: true,
-          assignment: { at: event.occurredAt, productionOrder: event.productionOrder, operation: event.operation, ...(event.workCentre ? { workCentre: event.workCentre } : {}) },
-        });
-      }
-      if (workflowId && event.type === 'OperationCompleted' && event.machine) {
-        await onMachine(event.plant, event.machine, { running: false, productionOrder: event.productionOrder, operation: event.operation, at: event.occurredAt });
+        const assignment: OrderAssignment = {
+          at: event.occurredAt,
+          productionOrder: event.productionOrder,
+          operation: event.operation,
+          unit: 'pc',
+          ...(event.workCentre ? { workCentre: event.workCentre } : {}),
+        };
+        await deps.client.workflow.signalWithStart(machine, { ...machineStart(event.plant, event.machine), signal: orderOnMachineSignal, signalArgs: [assignment] });
       }
       return workflowId;
     },
     async deliverReading(plant, machineName, reading) {
-      const workflowId = machineWorkflowId(plant, machineName);
-      await deps.client.workflow.signalWithStart(machine, {
-        workflowId,
-        taskQueue: deps.taskQueue,
-        args: [{ plant, machine: machineName, timing: deps.machines.timing }],
-        signal: machineReadingSignal,
-        signalArgs: [reading],
-        typedSearchAttributes: [
-          { key: PlantKey, value: plant },
-          { key: MachineKey, value: machineName },
-        ],
-        staticSummary: `Machine ${machineName} · plant ${plant}`,
-      });
-      return workflowId;
+      const start = machineStart(plant, machineName);
+      await deps.client.workflow.signalWithStart(machine, { ...start, signal: machineReadingSignal, signalArgs: [reading] });
+      return start.workflowId;
     },
   };
 }

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { projectRoot } from '../projectRoot';
 import { searchAttributeKeys } from '../workflows/searchAttributes';
 
@@ -66,6 +67,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   });
   const address = `127.0.0.1:${options.port}`;
   await waitUntilServing(address, child, () => stderr);
+  await registerSearchAttributes(address, options.namespace ?? 'default');
   return {
     address,
     uiUrl: options.uiPort !== undefined ? `http://127.0.0.1:${options.uiPort}` : undefined,
@@ -94,6 +96,25 @@ async function waitUntilServing(address: string, child: ChildProcess, stderr: ()
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+  }
+}
+
+/**
+ * `--search-attribute` only registers on a fresh database; a `.data/temporal.sqlite` from
+ * an earlier version of this project lacks attributes added since, so add those now.
+ */
+async function registerSearchAttributes(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = searchAttributeKeys.filter((key) => !customAttributes || !(key.name in customAttributes));
+    if (missing.length === 0) return;
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`]])),
+    });
+  } finally {
+    await connection.close();
   }
 }
 

@@ -13,9 +13,11 @@
  *   { state: 'running' | 'idle' | 'down' }
  *   { runningOrder: '4711' }
  */
-import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { DataType, OPCUACertificateManager, OPCUAServer, Variant } from 'node-opcua';
+import { projectRoot } from '../../projectRoot';
 
 export interface PlcCommand {
   produce?: { good?: number; scrap?: number };
@@ -80,6 +82,43 @@ export async function startPlcSimulator(options: { port: number; machine: string
       }
     },
     stop: () => server.shutdown(0),
+  };
+}
+
+/** The simulator as a process of its own, driven over IPC (or producing on its own with autorun). */
+export async function spawnPlcSimulator(options: { port: number; machine: string; pkiFolder: string; autorun?: boolean; env?: Record<string, string> }) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/sources/opcua/plcSimulator.ts'), String(options.port), options.machine, options.pkiFolder, ...(options.autorun ? ['--autorun'] : [])], {
+    cwd: projectRoot,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const killChild = () => child.kill('SIGKILL');
+  process.once('exit', killChild);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => (process.off('exit', killChild), resolve())));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the PLC simulator did not start:\n${stderr}`)), 60_000);
+    child.on('message', (message: { ready?: string }) => {
+      if (message.ready) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the PLC simulator exited with ${code}:\n${stderr}`)));
+  });
+  return {
+    child,
+    /** Sends a command and resolves once the PLC has applied it. */
+    command: (command: PlcCommand) =>
+      new Promise<{ values: { good: number; scrap: number } }>((resolve) => {
+        child.once('message', (message: { values: { good: number; scrap: number } }) => resolve(message));
+        child.send(command);
+      }),
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
   };
 }
 

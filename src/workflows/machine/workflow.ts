@@ -1,9 +1,12 @@
 /**
  * One machine's life as its PLC reports it: readings (absolute counters, state) arrive as
  * the `machineReading` signal from the OPC UA, MQTT or Sparkplug source; the order running
- * on it arrives as `orderOnMachine` (from the MES's OperationStarted / OperationCompleted,
- * or the PLC's own running-order value). Every `handOverEvery`, what the machine produced
- * and ran goes to that order as floor events (see src/domain/machine).
+ * on it arrives as the `orderOnMachine` signal (from the MES's OperationStarted, or the PLC's
+ * own running-order value) and leaves by the `orderOffMachine` update (the MES's
+ * OperationCompleted), which answers once the machine's work is handed to the order, so
+ * that the order hears of it before it hears the operation is complete. Every
+ * `handOverEvery`, what the machine produced and ran goes to the order on it as floor
+ * events (see src/domain/machine).
  */
 import {
   ActivityFailure,
@@ -13,6 +16,7 @@ import {
   continueAsNew,
   defineQuery,
   defineSignal,
+  defineUpdate,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -47,11 +51,17 @@ export interface MachineInput {
   state?: MachineState;
 }
 
-/** The order running on the machine, or (running: false) no longer running on it. */
-export type OrderOnMachine = { running: true; assignment: unknown } | { running: false; productionOrder: string; operation?: string; at: string };
+/** An order (operation) that no longer runs on the machine. */
+export interface OrderOffMachine {
+  productionOrder: string;
+  operation?: string;
+}
 
 export const machineReadingSignal = defineSignal<[unknown]>('machineReading');
-export const orderOnMachineSignal = defineSignal<[OrderOnMachine]>('orderOnMachine');
+/** The order now running on the machine: an OrderAssignment, checked on arrival. */
+export const orderOnMachineSignal = defineSignal<[unknown]>('orderOnMachine');
+/** Takes the order off once what the machine did for it is handed over; tookOff is false when it was not on. */
+export const orderOffMachineUpdate = defineUpdate<{ tookOff: boolean }, [OrderOffMachine]>('orderOffMachine');
 export const machineStatusQuery = defineQuery<MachineView & { rejectedReadings: string[] }>('status');
 
 export function machineWorkflowId(plant: string, machine: string): string {
@@ -66,8 +76,22 @@ export async function machine(input: MachineInput): Promise<void> {
   let state = input.state ?? initialMachineState({ workflowId: workflowInfo().workflowId, plant: input.plant, machine: input.machine });
   /** Order changes, in the order they came; each first hands the machine's work over to the order before. */
   const changes: (OrderAssignment | null)[] = [];
+  let changesQueued = 0;
+  let changesApplied = 0;
+  /** Queues an order change; returns its number, which changesApplied reaches once it is made. */
+  const queueChange = (change: OrderAssignment | null) => {
+    changes.push(change);
+    return ++changesQueued;
+  };
   const rejectedReadings: string[] = [];
+  /** Refused readings and failed hand-overs: the last 20 are shown by the status query. */
+  const reject = (line: string) => {
+    rejectedReadings.push(line);
+    rejectedReadings.splice(0, rejectedReadings.length - 20);
+  };
   let published = '';
+  /** A reading arrived since the last hand-over: without one, there is nothing to hand over. */
+  let readSinceHandOver = input.state?.lastReadingAt !== undefined;
 
   const publish = () => {
     const view = machineView(state);
@@ -85,30 +109,40 @@ export async function machine(input: MachineInput): Promise<void> {
   setHandler(machineReadingSignal, (payload) => {
     const parsed = MachineReading.safeParse(payload);
     if (!parsed.success) {
-      rejectedReadings.push(parsed.error.issues.map((i) => `${i.path.join('.') || '(reading)'}: ${i.message}`).join('; '));
-      rejectedReadings.splice(0, rejectedReadings.length - 20);
+      reject(parsed.error.issues.map((i) => `${i.path.join('.') || '(reading)'}: ${i.message}`).join('; '));
       return;
     }
+    const before = state.lastReadingAt;
     state = applyReading(state, parsed.data);
+    if (state.lastReadingAt !== before) readSinceHandOver = true;
     const plcOrder = parsed.data.runningOrder;
     if (plcOrder && plcOrder !== state.order?.productionOrder && !changes.some((c) => c?.productionOrder === plcOrder)) {
-      changes.push({ at: parsed.data.at, productionOrder: plcOrder, unit: 'pc' });
+      queueChange({ at: parsed.data.at, productionOrder: plcOrder, unit: 'pc' });
     }
   });
-  setHandler(orderOnMachineSignal, (change) => {
-    if (change.running) {
-      const parsed = OrderAssignment.safeParse(change.assignment);
-      if (parsed.success) changes.push(parsed.data);
-      else rejectedReadings.push(`orderOnMachine: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    } else if (state.order?.productionOrder === change.productionOrder && (!change.operation || change.operation === state.order.operation)) {
-      changes.push(null);
+  setHandler(orderOnMachineSignal, (assignment) => {
+    const parsed = OrderAssignment.safeParse(assignment);
+    if (!parsed.success) {
+      reject(`orderOnMachine: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      return;
     }
+    queueChange(parsed.data);
+  });
+  setHandler(orderOffMachineUpdate, async (off) => {
+    const current = changes.length > 0 ? changes[changes.length - 1] : state.order;
+    if (!current || current.productionOrder !== off.productionOrder || (off.operation && current.operation && off.operation !== current.operation)) {
+      return { tookOff: false };
+    }
+    const mine = queueChange(null);
+    await condition(() => changesApplied >= mine);
+    return { tookOff: true };
   });
   setHandler(machineStatusQuery, () => ({ ...machineView(state), rejectedReadings: [...rejectedReadings] }));
 
   const handOver = async () => {
     const { events, state: next } = eventsToForward(state, state.lastReadingAt ?? new Date().toISOString());
     state = next;
+    readSinceHandOver = false;
     // The event ids are fixed in the state before delivery: a retried delivery is de-duplicated by the order.
     if (events.length === 0) return;
     try {
@@ -116,25 +150,28 @@ export async function machine(input: MachineInput): Promise<void> {
     } catch (error) {
       if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)) throw error;
       // The order was terminated: what the machine did for it is kept here, in plain sight.
-      rejectedReadings.push(`could not hand ${events.map((e) => e.eventId).join(', ')} to the order: ${error.cause.message}`);
-      rejectedReadings.splice(0, rejectedReadings.length - 20);
+      reject(`could not hand ${events.map((e) => e.eventId).join(', ')} to the order: ${error.cause.message}`);
     }
   };
 
   for (;;) {
     publish();
+    // An idle machine costs no timers: the clock starts with the first reading after a hand-over.
+    await condition(() => changes.length > 0 || readSinceHandOver);
     await condition(() => changes.length > 0, input.timing.handOverEvery);
     while (changes.length > 0) {
       await handOver();
       state = assignOrder(state, changes.shift() ?? undefined);
+      changesApplied += 1;
       publish();
     }
     await handOver();
     const info = workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength >= input.timing.continueAsNewAfterEvents) {
-      await condition(allHandlersFinished);
-      await handOver();
-      return continueAsNew<typeof machine>({ ...input, state });
+      // An order change waiting for this loop keeps its update handler busy: take it first.
+      await condition(() => allHandlersFinished() || changes.length > 0);
+      // What arrived since the hand-over is in `state` and goes over in the next run.
+      if (changes.length === 0) return continueAsNew<typeof machine>({ ...input, state });
     }
   }
 }
