@@ -4,7 +4,7 @@
  * record of every input it refused. Plus the sources file's errors, which name the line.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -166,7 +166,19 @@ describe('the sources file', () => {
     expect(parse(text, { MES_TOKEN: 'a-long-token' })().http.sources[0]).toMatchObject({ id: 'mes', bearerToken: 'a-long-token' });
   });
 
-  it('says where a file is not YAML at all', () => {
+  it('says where a file is not YAML at all, and how to write a secret inside { }', () => {
     expect(parse('version: 1\nhttp: [\n')).toThrow(/^sources.yaml:\d+: /);
+    const flowSecret = 'version: 1\nhttp:\n  operators:\n    - { name: lead, bearerToken: ${LEAD_TOKEN} }\n';
+    expect(parse(flowSecret)).toThrow(/^sources.yaml:4: .*write a secret in quotes/);
+    expect(parse(flowSecret.replace('${LEAD_TOKEN}', '"${LEAD_TOKEN}"'), { LEAD_TOKEN: 'lead-token-1' })().http.operators).toEqual([{ name: 'lead', bearerToken: 'lead-token-1' }]);
+  });
+
+  it('parses the example the README gives', () => {
+    const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const example = readme.split('## Machines: OPC UA')[1]?.split('```yaml\n')[1]?.split('```')[0];
+    const config = parse(`version: 1\n${example}`, { PRESS_7_PASSWORD: 'press-7-secret' })();
+    expect(config.opcua?.machines[0]).toMatchObject({ machine: 'PRESS-7', security: { mode: 'SignAndEncrypt', password: 'press-7-secret' } });
+    expect(config.mqtt?.unifiedNamespace).toHaveLength(2);
+    expect(config.mqtt?.sparkplug[0]).toMatchObject({ machine: 'PRESS-9', metrics: { good: 'Counters/Good' } });
   });
 });

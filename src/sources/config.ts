@@ -115,7 +115,11 @@ export function parseSourcesConfig(text: string, fileName: string, env: Record<s
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const lineOf = (offset: number | undefined) => (offset === undefined ? '' : `${lineCounter.linePos(offset).line}`);
   if (doc.errors.length > 0) {
-    throw new Error(doc.errors.map((e) => `${fileName}:${lineOf(e.pos[0])}: ${e.message.split('\n')[0]}`).join('\n'));
+    const first = doc.errors[0]!;
+    // `{ password: ${SECRET} }` is the mistake people make: in a { } map the braces of ${...} are YAML's own.
+    const line = text.split('\n')[lineCounter.linePos(first.pos[0]).line - 1] ?? '';
+    const hint = /\{.*\$\{\w+\}/.test(line) ? ` (inside { } write a secret in quotes: "\${NAME}")` : '';
+    throw new Error(doc.errors.map((e, i) => `${fileName}:${lineOf(e.pos[0])}: ${e.message.split('\n')[0]}${i === 0 ? hint : ''}`).join('\n'));
   }
   const missing: string[] = [];
   const rangeOf = (path: (string | number)[]) => (doc.getIn(path, true) as { range?: [number] } | undefined)?.range?.[0];
