@@ -103,9 +103,11 @@ describe('Exact simulator refuses every body the fact table refuses', () => {
     const facts = publishedEndpoints.find((e) => e.path === entity)!;
     it(`${entity}: a missing mandatory field, an unknown field, a read-only field`, async () => {
       const mandatory = Object.entries(facts.fields).filter(([name, f]) => f.required && f.methods.includes('POST') && name !== facts.key).map(([name]) => name);
-      const empty = await post(entity, {});
-      expect(empty.status).toBe(500);
-      expect(empty.message.split('\r\n').sort()).toEqual(mandatory.map((name) => `Verplicht: ${name}`).sort());
+      if (mandatory.length > 0) {
+        const empty = await post(entity, {});
+        expect(empty.status).toBe(500);
+        expect(empty.message.split('\r\n').sort()).toEqual(mandatory.map((name) => `Verplicht: ${name}`).sort());
+      }
       expect((await post(entity, { NoSuchField: 1 })).status).toBe(400);
       const readOnly = Object.entries(facts.fields).find(([, f]) => !f.methods.includes('POST'))?.[0];
       if (readOnly) expect(await post(entity, { [readOnly]: null })).toMatchObject({ status: 400, message: expect.stringContaining('read-only') });

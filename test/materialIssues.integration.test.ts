@@ -3,6 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
 import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
 
+const consumed = (plant: string, order: string, id: string, material: string, quantity: string, unit: string) => ({
+  eventId: `${order}-${id}`, type: 'MaterialConsumed', source: 'test-mes', plant, productionOrder: order,
+  occurredAt: '2026-11-25T09:00:00+01:00', material, quantity, unit,
+});
+const total = (rows: { record: Record<string, unknown> }[]) => rows.reduce((t, r) => t.plus(String(r.record.Quantity)), new Big(0)).toString();
+
 describe('material consumption reaches Exact as material issues', () => {
   let bridge: Bridge;
   beforeAll(async () => {
@@ -11,14 +17,8 @@ describe('material consumption reaches Exact as material issues', () => {
   afterAll(async () => {
     await bridge?.teardown();
   });
-
-  const consumed = (plant: string, order: string, id: string, material: string, quantity: string, unit: string) => ({
-    eventId: `${order}-${id}`, type: 'MaterialConsumed', source: 'test-mes', plant, productionOrder: order,
-    occurredAt: '2026-11-25T09:00:00+01:00', material, quantity, unit,
-  });
   const issuesOf = async (itemCode: string, shopOrderNumber: number) =>
     (await bridge.ledger()).filter((e) => e.entity === 'manufacturing/MaterialIssues' && e.record.ItemCode === itemCode && e.record.ShopOrderNumber === shopOrderNumber);
-  const total = (rows: { record: Record<string, unknown> }[]) => rows.reduce((t, r) => t.plus(String(r.record.Quantity)), new Big(0)).toString();
 
   it('issues exactly what was consumed, once, through duplicates, a lost answer, a mapping fix and a backflushed material', async () => {
     const plant = newPlant();
@@ -94,6 +94,95 @@ describe('material consumption reaches Exact as material issues', () => {
     ]);
     expect(bolts[0]!.exchanges.at(-1)).toMatchObject({ method: 'GET', status: 200 });
     expect(await eventually(needingAttention, (ids) => ids.length === 0)).toEqual([]);
+  });
+});
+
+describe('batch numbers and storage locations, the Exact way', () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    bridge = await startBridge();
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+  });
+
+  it('reserves the batch before the issue, once, through lost answers; stops for a missing batch or serial numbers', async () => {
+    const plant = newPlant();
+    const order = '5102';
+    bridge.simulator.seedShopOrder({
+      shopOrderNumber: 5102, itemCode: 'TANK', plannedQuantity: 2, unit: 'pc',
+      materials: [
+        { itemCode: 'RESIN', plannedQuantity: 8, unit: 'kg', batchNumbers: ['R-100', 'R-101'] },
+        { itemCode: 'FILM', plannedQuantity: 20, unit: 'm' },
+        { itemCode: 'SENSOR', plannedQuantity: 2, unit: 'pc', serialNumbers: true },
+      ],
+    });
+    const shelf = bridge.simulator.seedStorageLocation('A-01');
+    // The first reservation and the first issue are committed, and their answers lost.
+    bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'inventory/StockBatchNumbers', times: 1 });
+    bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'manufacturing/MaterialIssues', times: 1 });
+    const from = (event: ReturnType<typeof consumed>, extra: { batch?: string; storageLocation?: string }) => ({ ...event, ...extra });
+    const events = floorEvents(plant, order);
+    for (const event of [
+      events.released('2'),
+      from(consumed(plant, order, 'r1', 'RESIN', '3.5', 'kg'), { batch: 'R-100', storageLocation: 'A-01' }),
+      from(consumed(plant, order, 'r2', 'RESIN', '2', 'kg'), { batch: 'R-101' }),
+      consumed(plant, order, 'r3', 'RESIN', '1', 'kg'), // no batch: Exact cannot take it
+      from(consumed(plant, order, 'f1', 'FILM', '10', 'm'), { batch: 'F-9' }), // Exact keeps no batches of film
+      consumed(plant, order, 's1', 'SENSOR', '2', 'pc'),
+      events.quantity('q1', '2'),
+      events.completed(),
+    ]) {
+      expect((await bridge.postEvent(event)).status).toBe(202);
+    }
+
+    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
+    const stuck = await eventually(
+      () => handle.query(statusQuery),
+      (v) => v.postings.filter((p) => p.status === 'NeedsAttention').length === 2 && !v.postings.some((p) => p.status === 'Pending'),
+    );
+    const byMaterial = (material: string, batch?: string) =>
+      stuck.postings.find((p) => p.content.kind === 'MaterialIssue' && p.content.material === material && p.content.batch === batch)!;
+    expect([byMaterial('RESIN').error?.type, byMaterial('SENSOR').error?.type]).toEqual(['BatchNumberRequired', 'SerialNumbersNotSupported']);
+
+    // Each batch issue carries the reservation made for it: same draft id, batch, quantity, type 150; none reserved twice.
+    const ledger = await bridge.ledger();
+    const reservations = ledger.filter((e) => e.entity === 'inventory/StockBatchNumbers').map((e) => e.record);
+    const resin = ledger.filter((e) => e.entity === 'manufacturing/MaterialIssues' && e.record.ShopOrderNumber === 5102 && e.record.ItemCode === 'RESIN').map((e) => e.record);
+    expect(reservations).toHaveLength(2);
+    expect(
+      resin.map((issue) => {
+        const reservation = reservations.find((r) => r.DraftStockTransactionID === issue.DraftStockTransactionID)!;
+        return [issue.Quantity, issue.StorageLocation, reservation.BatchNumber, reservation.Quantity, reservation.StockTransactionType];
+      }).sort(),
+    ).toEqual([
+      [2, null, 'R-101', 2, 150],
+      [3.5, shelf.ID, 'R-100', 3.5, 150],
+    ]);
+    // Film is issued; its batch stays in the floor record, and the audit trail says so.
+    const film = ledger.filter((e) => e.entity === 'manufacturing/MaterialIssues' && e.record.ItemCode === 'FILM' && e.record.ShopOrderNumber === 5102);
+    expect(film.map((e) => [e.record.Quantity, e.record.DraftStockTransactionID])).toEqual([[10, null]]);
+    const attempts = await bridge.audit.attemptsFor(plant, order);
+    expect(attempts.find((a) => a.posting.kind === 'MaterialIssue' && a.posting.material === 'FILM' && a.outcome === 'posted')?.notes).toEqual([
+      'Exact Online does not manage item FILM by batch: batch F-9 stays in the floor record',
+    ]);
+    expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'MaterialIssue' && a.posting.material === 'RESIN')).toBe(true);
+
+    // The operator books the sensors by hand in Exact and corrects the batchless resin; the order settles.
+    expect((await bridge.post(`/v1/orders/${plant}/${order}/postings/${byMaterial('SENSOR').sequence}/skip`, { reason: 'serial numbers booked in Exact by hand' })).status).toBe(200);
+    expect((await bridge.post(`/v1/orders/${plant}/${order}/postings/${byMaterial('RESIN').sequence}/skip`, { reason: 'replaced by the corrected event' })).status).toBe(200);
+    expect(
+      (await bridge.postEvent({ eventId: `${order}-r3-fix`, type: 'EventCorrected', source: 'test-mes', plant, productionOrder: order, occurredAt: '2026-11-25T10:00:00+01:00', correctsEventId: `${order}-r3`, reason: 'batch was on the label', replacement: { batch: 'R-101' } })).status,
+    ).toBe(202);
+    const settled = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync');
+    expect(settled.erpSyncStatus).toBe('InSync');
+    const after = await bridge.ledger();
+    expect(total(after.filter((e) => e.entity === 'manufacturing/MaterialIssues' && e.record.ShopOrderNumber === 5102 && e.record.ItemCode === 'RESIN'))).toBe('6.5');
+    expect(after.filter((e) => e.entity === 'inventory/StockBatchNumbers').map((e) => [e.record.BatchNumber, e.record.Quantity]).sort()).toEqual([
+      ['R-100', 3.5],
+      ['R-101', 1],
+      ['R-101', 2],
+    ]);
   });
 });
 

@@ -8,14 +8,16 @@
  * | receipt | shop order, quantity and date, among receipts the order does not already account for (no free-text field) |
  * | material issue | the posting key in Note, among the material plan's issues |
  * | confirmation, time | the posting key in Notes, among the shop order's time transactions |
+ * | batch reservation | its DraftStockTransactionID, derived from the posting key (so a retry reserves nothing twice) |
  * | issue reversal | the posting key in Note, among the original's reversals |
  * | receipt reversal | any reversal of the original (a receipt is reversed whole, once) |
  * | confirmation or time reversal | the original time transaction no longer exists |
  */
+import { createHash } from 'node:crypto';
 import type { FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, PostingContent, Reversal, TimePosting } from '../../domain/postings';
 import { equals } from '../../domain/quantity';
 import { type ErpAdapter, ErpError, type PostingRequest, type PostingResult } from '../adapter';
-import { MaterialPlanType, isGuid, parseEdmDateTime } from './contract';
+import { MaterialPlanType, StockTransactionType, isGuid, parseEdmDateTime } from './contract';
 import {
   type TimeTransactionReferences,
   confirmationBody,
@@ -26,6 +28,7 @@ import {
   shopOrderReceiptBody,
   shopOrderReversalBody,
   timePostingBody,
+  toEdmDouble,
 } from './mapping';
 import { type ExactTransport, odataString } from './transport';
 
@@ -40,14 +43,29 @@ interface ShopOrderRow {
   ID: string;
   ShopOrderNumber: number;
   Status: number;
+  Warehouse: string | null;
 }
 
 interface MaterialPlanRow {
   ID: string;
+  Item: string;
   ItemCode: string;
   Unit: string;
   Backflush: number;
   Type: number;
+}
+
+interface ItemRow {
+  ID: string;
+  Code: string;
+  IsBatchItem: number;
+  IsSerialItem: number;
+}
+
+/** Where a stock transaction takes or puts its stock, as Exact's fields on the issue or receipt. */
+interface StockFields {
+  StorageLocation?: string;
+  DraftStockTransactionID?: string;
 }
 
 interface RoutingStepRow {
@@ -84,7 +102,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   async function shopOrderFor(erpOrderReference: string): Promise<ShopOrderRow> {
     const number = exactShopOrderNumber(erpOrderReference);
     const [shopOrder] = await references.get(`shop-order|${number}`, () =>
-      transport.list<ShopOrderRow>('manufacturing/ShopOrders', { filter: `ShopOrderNumber eq ${number}`, select: ['ID', 'ShopOrderNumber', 'Status'] }),
+      transport.list<ShopOrderRow>('manufacturing/ShopOrders', { filter: `ShopOrderNumber eq ${number}`, select: ['ID', 'ShopOrderNumber', 'Status', 'Warehouse'] }),
     );
     if (!shopOrder) throw new ErpError(`Exact Online has no shop order ${number}`, 'needsPerson', 'UnknownShopOrder');
     return shopOrder;
@@ -96,7 +114,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     const plans = (fresh: boolean) =>
       references.get(
         `material-plans|${shopOrder.ID}`,
-        () => transport.list<MaterialPlanRow>('manufacturing/ShopOrderMaterialPlans', { filter: `ShopOrder eq guid'${shopOrder.ID}'`, select: ['ID', 'ItemCode', 'Unit', 'Backflush', 'Type'] }),
+        () => transport.list<MaterialPlanRow>('manufacturing/ShopOrderMaterialPlans', { filter: `ShopOrder eq guid'${shopOrder.ID}'`, select: ['ID', 'Item', 'ItemCode', 'Unit', 'Backflush', 'Type'] }),
         fresh,
       );
     const matches = (p: MaterialPlanRow) => p.ItemCode === issue.erpMaterial && p.Type === MaterialPlanType.Material;
@@ -121,6 +139,65 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
       throw new ErpError(`Exact Online plans item ${plan.ItemCode} in ${plan.Unit}, the posting is in ${issue.unit}`, 'needsPerson', 'UnitMismatch');
     }
     return plan;
+  }
+
+  async function itemFor(id: string): Promise<ItemRow> {
+    const [item] = await references.get(`item|${id}`, () => transport.list<ItemRow>('logistics/Items', { filter: `ID eq guid'${id}'`, select: ['ID', 'Code', 'IsBatchItem', 'IsSerialItem'] }));
+    if (!item) throw new ErpError(`Exact Online has no item ${id}`, 'needsPerson', 'UnknownMaterial');
+    return item;
+  }
+
+  async function storageLocationFor(code: string, warehouseId: string): Promise<string> {
+    const [row] = await references.get(`storage-location|${warehouseId}|${code}`, () =>
+      transport.list<{ ID: string }>('inventory/StorageLocations', { filter: `Code eq ${odataString(code)} and Warehouse eq guid'${warehouseId}'`, select: ['ID'] }),
+    );
+    if (!row) throw new ErpError(`Exact Online has no storage location ${code} in the shop order's warehouse`, 'needsPerson', 'UnknownStorageLocation');
+    return row.ID;
+  }
+
+  /**
+   * The storage location and batch of a stock transaction the Exact way: a batch item's
+   * batch is reserved first (inventory/StockBatchNumbers) under a DraftStockTransactionID
+   * that the issue or receipt then carries. The draft id is derived from the posting key, so
+   * a retry finds its reservation instead of reserving the quantity again.
+   */
+  async function stockFields(
+    stock: { batch?: string | undefined; storageLocation?: string | undefined; quantity: string; material: string },
+    itemId: string,
+    shopOrder: ShopOrderRow,
+    type: number,
+    key: string,
+  ): Promise<{ fields: StockFields; notes: string[] }> {
+    const item = await itemFor(itemId);
+    if (item.IsSerialItem === 1) {
+      throw new ErpError(
+        `Exact Online manages item ${item.Code} by serial number; the floor reports no serial numbers for ${stock.material}, so the transaction is booked by hand in Exact`,
+        'needsPerson',
+        'SerialNumbersNotSupported',
+      );
+    }
+    if (!shopOrder.Warehouse) throw new ErpError(`Exact Online shop order ${shopOrder.ShopOrderNumber} has no warehouse`, 'needsPerson', 'WarehouseMissing');
+    const fields: StockFields = stock.storageLocation ? { StorageLocation: await storageLocationFor(stock.storageLocation, shopOrder.Warehouse) } : {};
+    if (item.IsBatchItem !== 1) {
+      return { fields, notes: stock.batch ? [`Exact Online does not manage item ${item.Code} by batch: batch ${stock.batch} stays in the floor record`] : [] };
+    }
+    if (!stock.batch) {
+      throw new ErpError(`Exact Online manages item ${item.Code} by batch; the floor reported ${stock.material} without a batch (correct the event with the batch)`, 'needsPerson', 'BatchNumberRequired');
+    }
+    const draft = draftStockTransactionId(key);
+    const [reserved] = await transport.list<{ ID: string }>('inventory/StockBatchNumbers', { filter: `DraftStockTransactionID eq guid'${draft}'`, select: ['ID'] });
+    if (!reserved) {
+      await transport.create('inventory/StockBatchNumbers', {
+        BatchNumber: stock.batch,
+        DraftStockTransactionID: draft,
+        Item: item.ID,
+        Quantity: toEdmDouble(stock.quantity),
+        StockTransactionType: type,
+        Warehouse: shopOrder.Warehouse,
+        ...(fields.StorageLocation ? { StorageLocation: fields.StorageLocation } : {}),
+      });
+    }
+    return { fields: { ...fields, DraftStockTransactionID: draft }, notes: [] };
   }
 
   /** The shop order's routing step for a floor operation: by operation code, or by line number. */
@@ -186,9 +263,9 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
         return created(await transport.create<CreatedRow>('manufacturing/ShopOrderReceipts', shopOrderReceiptBody(shopOrder.ID, content)));
       }
       case 'MaterialIssue': {
-        refuseBatchAndLocation(content);
         const plan = await materialPlanFor(content);
-        return created(await transport.create<CreatedRow>('manufacturing/MaterialIssues', materialIssueBody(plan.ID, content, key)));
+        const stock = await stockFields(content, plan.Item, await shopOrderFor(content.erpOrderReference), StockTransactionType.RequirementIssue, key);
+        return { ...created(await transport.create<CreatedRow>('manufacturing/MaterialIssues', { ...materialIssueBody(plan.ID, content, key), ...stock.fields })), notes: stock.notes };
       }
       case 'OperationConfirmation': {
         const body = confirmationBody(await timeTransactionReferences(content), content, key);
@@ -294,14 +371,11 @@ function created(row: CreatedRow): PostingResult {
   return { erpDocumentId: String(row.StockTransactionId ?? row.ReversalStockTransactionId ?? row.ID), foundExisting: false };
 }
 
-function refuseBatchAndLocation(issue: MaterialIssue): void {
-  if (issue.batch || issue.storageLocation) {
-    throw new ErpError(
-      `material ${issue.material} was consumed from a batch or storage location; the Exact adapter does not reserve batch numbers or map locations yet`,
-      'needsPerson',
-      'BatchOrLocationNotSupported',
-    );
-  }
+/** A guid derived from the posting key: the same reservation on every attempt of the posting. */
+export function draftStockTransactionId(key: string): string {
+  const hex = createHash('sha256').update(`exact-draft-stock-transaction|${key}`).digest('hex');
+  // Shaped as a version 5 (name-based) guid.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /**

@@ -39,6 +39,10 @@ export const exactEntityPaths = [
   'manufacturing/ShopOrderRoutingStepPlans',
   'manufacturing/Workcenters',
   'manufacturing/TimeTransactions',
+  'logistics/Items',
+  'inventory/StockBatchNumbers',
+  'inventory/StorageLocations',
+  'inventory/Warehouses',
 ] as const;
 export type ExactEntityPath = (typeof exactEntityPaths)[number];
 
@@ -77,6 +81,11 @@ export const ShopOrderStatus = { Open: 10, InProcess: 20, Finished: 30, Complete
 export const TimeActivityCode = { Setup: 10, Run: 20 } as const;
 /** Exact's TimeTransactions.Status values; the API cannot approve (Final). */
 export const TimeTransactionStatus = { Draft: 1, Rejected: 2, Submitted: 10, Final: 20 } as const;
+/**
+ * Exact's StockTransactionType for batch and serial numbers reserved ahead of a
+ * manufacturing transaction (the ones that need the Manufacturing solution).
+ */
+export const StockTransactionType = { ShopOrderReceipt: 140, ShopOrderReversal: 141, ByProductReceipt: 147, ByProductReversal: 148, RequirementIssue: 150, RequirementReversal: 151 } as const;
 /** Exact's ShopOrderMaterialPlans.Type values. */
 export const MaterialPlanType = { Material: 1, ByProduct: 2 } as const;
 

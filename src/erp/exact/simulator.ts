@@ -16,6 +16,7 @@ import {
   exactBodyProblem,
   parseEdmDateTime,
   ShopOrderStatus,
+  StockTransactionType,
   TimeActivityCode,
   TimeTransactionStatus,
   exactContract,
@@ -78,6 +79,10 @@ export const ShopOrderSeed = z.object({
         unit: z.string().default('pc'),
         /** Exact issues this material itself when the receipt is posted. */
         backflush: z.boolean().default(false),
+        /** The item is managed by batch in Exact, with these batches in stock. */
+        batchNumbers: z.array(z.string().min(1)).optional(),
+        /** The item is managed by serial number in Exact. */
+        serialNumbers: z.boolean().default(false),
       }),
     )
     .default([]),
@@ -116,7 +121,18 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     'manufacturing/ShopOrderRoutingStepPlans': [],
     'manufacturing/Workcenters': [],
     'manufacturing/TimeTransactions': [],
+    'logistics/Items': [],
+    'inventory/StockBatchNumbers': [],
+    'inventory/StorageLocations': [],
+    'inventory/Warehouses': [],
   };
+  /** The division's main warehouse, where shop orders take and put their stock. */
+  const mainWarehouse: Row = { ID: randomUUID(), Division: options.division, Code: '1', Description: 'Hoofdmagazijn', Main: 1, UseStorageLocations: 1 };
+  tables['inventory/Warehouses'].push(mainWarehouse);
+  /** Per item id, the batch numbers Exact holds stock of. */
+  const batchesInStock = new Map<string, Set<string>>();
+  /** DraftStockTransactionIDs a transaction has used: their reservations are spent. */
+  const usedDrafts = new Set<string>();
   /** Employee ids Exact knows (its payroll employees); time transactions must name one. */
   const employees = new Set<string>((options.employees ?? []).map((id) => id.toLowerCase()));
   const authority = options.oauth ? createOAuthAuthority(options.oauth) : undefined;
@@ -139,21 +155,24 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       Division: options.division,
       ShopOrderNumber: seed.shopOrderNumber,
       Description: seed.description ?? `Shop order ${seed.shopOrderNumber}`,
-      Item: randomUUID(),
+      Item: seedItem(seed.itemCode, seed.unit).ID,
       ItemCode: seed.itemCode,
       PlannedQuantity: seed.plannedQuantity,
       ProducedQuantity: 0,
       Unit: seed.unit,
+      Warehouse: mainWarehouse.ID,
+      WarehouseCode: mainWarehouse.Code,
       Status: ShopOrderStatus.Open,
       IsReleased: 1,
     };
     tables['manufacturing/ShopOrders'].push(row);
     for (const material of seed.materials) {
+      const item = seedItem(material.itemCode, material.unit, { batchNumbers: material.batchNumbers, serialNumbers: material.serialNumbers });
       tables['manufacturing/ShopOrderMaterialPlans'].push({
         ID: randomUUID(),
         Division: options.division,
         ShopOrder: row.ID,
-        Item: randomUUID(),
+        Item: item.ID,
         ItemCode: material.itemCode,
         PlannedQuantity: material.plannedQuantity,
         Unit: material.unit,
@@ -178,6 +197,32 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
         Status: 10,
       });
     });
+    return row;
+  }
+
+  /** The item with this code, created on first use; batch numbers make it a batch item with those batches in stock. */
+  function seedItem(code: string, unit: string, flags: { batchNumbers?: readonly string[] | undefined; serialNumbers?: boolean } = {}): Row {
+    let item = tables['logistics/Items'].find((i) => i.Code === code);
+    if (!item) {
+      item = { ID: randomUUID(), Division: options.division, Code: code, Description: `Item ${code}`, Unit: unit, IsStockItem: 1, IsBatchItem: 0, IsSerialItem: 0 };
+      tables['logistics/Items'].push(item);
+    }
+    if (flags.batchNumbers) {
+      item.IsBatchItem = 1;
+      const batches = batchesInStock.get(String(item.ID)) ?? new Set<string>();
+      for (const batch of flags.batchNumbers) batches.add(batch);
+      batchesInStock.set(String(item.ID), batches);
+    }
+    if (flags.serialNumbers) item.IsSerialItem = 1;
+    return item;
+  }
+
+  /** A storage location of the main warehouse. */
+  function seedStorageLocation(code: string): Row {
+    const existing = tables['inventory/StorageLocations'].find((l) => l.Code === code);
+    if (existing) return existing;
+    const row: Row = { ID: randomUUID(), Division: options.division, Code: code, Description: `Location ${code}`, Warehouse: mainWarehouse.ID, WarehouseCode: mainWarehouse.Code };
+    tables['inventory/StorageLocations'].push(row);
     return row;
   }
 
@@ -244,6 +289,9 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     }
     const quantity = body.Quantity as number;
     if (!(quantity > 0)) throw new ExactFailure(500, 'Ongeldig: Aantal');
+    const item = tables['logistics/Items'].find((i) => sameId(i.ID, shopOrder.Item))!;
+    const warehouse = tables['inventory/Warehouses'].find((w) => sameId(w.ID, shopOrder.Warehouse))!;
+    const batches = takeReservedBatches(item, warehouse, body, quantity, StockTransactionType.ShopOrderReceipt);
     shopOrder.ProducedQuantity = new Big(String(shopOrder.ProducedQuantity)).plus(String(quantity)).toNumber();
     shopOrder.Status = ShopOrderStatus.InProcess;
     return {
@@ -258,9 +306,79 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       TransactionDate: toExactDate(parseEdmDateTime(body.TransactionDate)),
       StorageLocation: body.StorageLocation ?? null,
       DraftStockTransactionID: body.DraftStockTransactionID ?? null,
+      Warehouse: warehouse.ID,
+      WarehouseCode: warehouse.Code,
+      IsBatch: batches.length > 0 ? 1 : 0,
       HasReversibleQuantity: true,
       CreatedDate: toExactDate(new Date()),
     };
+  }
+
+  /** Batch numbers reserved ahead of a stock transaction (StockTransactionType says which kind). */
+  function createStockBatchNumber(body: Row): Row {
+    const warehouse = tables['inventory/Warehouses'].find((w) => sameId(w.ID, body.Warehouse));
+    if (!warehouse) throw new ExactFailure(500, 'Ongeldige referentie: Magazijn');
+    if (!(Object.values(StockTransactionType) as unknown[]).includes(body.StockTransactionType)) throw new ExactFailure(500, 'Ongeldig: StockTransactionType');
+    if (!((body.Quantity as number) > 0)) throw new ExactFailure(500, 'Ongeldig: Aantal');
+    if (usedDrafts.has(String(body.DraftStockTransactionID).toLowerCase())) throw new ExactFailure(500, 'Ongeldig: DraftStockTransactionID is al verwerkt');
+    const item = body.Item ? tables['logistics/Items'].find((i) => sameId(i.ID, body.Item)) : undefined;
+    if (body.Item && !item) throw new ExactFailure(500, 'Ongeldige referentie: Artikel');
+    checkStorageLocation(body.StorageLocation, warehouse);
+    return {
+      ID: randomUUID(),
+      Division: options.division,
+      BatchNumber: body.BatchNumber,
+      DraftStockTransactionID: body.DraftStockTransactionID,
+      Item: item?.ID ?? null,
+      ItemCode: item?.Code ?? null,
+      Quantity: body.Quantity,
+      StockTransactionType: body.StockTransactionType,
+      StorageLocation: body.StorageLocation ?? null,
+      Warehouse: warehouse.ID,
+      WarehouseCode: warehouse.Code,
+      IsBlocked: 0,
+    };
+  }
+
+  function checkStorageLocation(id: unknown, warehouse: Row): void {
+    if (id === undefined || id === null) return;
+    const location = tables['inventory/StorageLocations'].find((l) => sameId(l.ID, id));
+    if (!location || !sameId(location.Warehouse, warehouse.ID)) throw new ExactFailure(500, 'Ongeldige referentie: Locatie');
+  }
+
+  /**
+   * What Exact checks of a stock transaction of an item: its storage location, and the batch
+   * (or serial) numbers reserved for it under its DraftStockTransactionID, which it spends.
+   * Returns the batch numbers, for the transaction's record.
+   */
+  function takeReservedBatches(item: Row, warehouse: Row, body: Row, quantity: number, type: number): string[] {
+    checkStorageLocation(body.StorageLocation, warehouse);
+    const draft = body.DraftStockTransactionID === undefined || body.DraftStockTransactionID === null ? undefined : String(body.DraftStockTransactionID).toLowerCase();
+    if (draft && usedDrafts.has(draft)) throw new ExactFailure(500, 'Ongeldig: DraftStockTransactionID is al verwerkt');
+    const reserved = draft ? tables['inventory/StockBatchNumbers'].filter((b) => String(b.DraftStockTransactionID).toLowerCase() === draft) : [];
+    if (item.IsSerialItem === 1) throw new ExactFailure(500, `Verplicht: Serienummers (artikel ${String(item.Code)})`);
+    if (item.IsBatchItem !== 1) {
+      if (reserved.length > 0) throw new ExactFailure(500, `Ongeldig: Batchnummer (artikel ${String(item.Code)} wordt niet per batch beheerd)`);
+      return [];
+    }
+    if (reserved.length === 0) throw new ExactFailure(500, `Verplicht: Batchnummers (artikel ${String(item.Code)})`);
+    for (const batch of reserved) {
+      if (batch.StockTransactionType !== type) throw new ExactFailure(500, `Ongeldig: StockTransactionType ${String(batch.StockTransactionType)} bij deze transactie (${type})`);
+      if (batch.Item !== null && !sameId(batch.Item, item.ID)) throw new ExactFailure(500, `Ongeldig: Batchnummer ${String(batch.BatchNumber)} hoort bij een ander artikel`);
+      const inStock = batchesInStock.get(String(item.ID));
+      if (type === StockTransactionType.RequirementIssue && !inStock?.has(String(batch.BatchNumber))) {
+        throw new ExactFailure(500, `Ongeldig: Batchnummer ${String(batch.BatchNumber)} is niet op voorraad voor artikel ${String(item.Code)}`);
+      }
+    }
+    const total = reserved.reduce((sum, batch) => sum.plus(String(batch.Quantity)), new Big(0));
+    if (!total.eq(String(quantity))) throw new ExactFailure(500, `Ongeldig: Aantal (batchnummers ${total.toString()}, transactie ${quantity})`);
+    usedDrafts.add(draft!);
+    if (type === StockTransactionType.ShopOrderReceipt) {
+      const inStock = batchesInStock.get(String(item.ID)) ?? new Set<string>();
+      for (const batch of reserved) inStock.add(String(batch.BatchNumber));
+      batchesInStock.set(String(item.ID), inStock);
+    }
+    return reserved.map((batch) => String(batch.BatchNumber));
   }
 
   function createMaterialIssue(body: Row): Row {
@@ -272,6 +390,9 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     }
     const quantity = body.Quantity as number;
     if (!(quantity > 0)) throw new ExactFailure(500, 'Ongeldig: Aantal');
+    const item = tables['logistics/Items'].find((i) => sameId(i.ID, plan.Item))!;
+    const warehouse = tables['inventory/Warehouses'].find((w) => sameId(w.ID, shopOrder.Warehouse))!;
+    const batches = takeReservedBatches(item, warehouse, body, quantity, StockTransactionType.RequirementIssue);
     return {
       StockTransactionId: randomUUID(),
       ShopOrderMaterialPlan: plan.ID,
@@ -284,6 +405,9 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       TransactionDate: toExactDate(parseEdmDateTime(body.TransactionDate)),
       StorageLocation: body.StorageLocation ?? null,
       DraftStockTransactionID: body.DraftStockTransactionID ?? null,
+      Warehouse: warehouse.ID,
+      WarehouseCode: warehouse.Code,
+      IsBatch: batches.length > 0 ? 1 : 0,
       Note: body.Note ?? null,
       IsBackflush: 0,
       HasReversibleQuantity: true,
@@ -381,6 +505,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     'manufacturing/MaterialIssues': createMaterialIssue,
     'manufacturing/MaterialReversals': createMaterialReversal,
     'manufacturing/ShopOrderReversals': createShopOrderReversal,
+    'inventory/StockBatchNumbers': createStockBatchNumber,
   };
 
   const app = Fastify({ logger: false });
@@ -517,6 +642,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     /** Present when the simulator runs OAuth2. */
     oauth: authority,
     seedWorkCentre,
+    seedItem,
+    seedStorageLocation,
     injectFault: (fault: z.input<typeof ExactFault>) => faults.push(ExactFault.parse(fault)),
     /** Faults injected and not yet met. */
     pendingFaults: (): readonly ExactFault[] => faults,
@@ -546,6 +673,11 @@ function validateBody(endpoint: ExactEndpoint, body: unknown): Row {
   const problem = exactBodyProblem(endpoint, body);
   if (problem) throw new ExactFailure(problem.status, problem.message);
   return body as Row;
+}
+
+/** Exact compares guids without regard to case. */
+function sameId(a: unknown, b: unknown): boolean {
+  return typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
 }
 
 function toExactDate(date: Date): string {
