@@ -186,6 +186,42 @@ describe('batch numbers and storage locations, the Exact way', () => {
   });
 });
 
+describe('output batches, the Exact way', () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    bridge = await startBridge();
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+  });
+
+  it('receives a batch item into the batch the release names, once; a release without one waits for it', async () => {
+    const plant = newPlant();
+    const order = '5103';
+    bridge.simulator.seedShopOrder({ shopOrderNumber: 5103, itemCode: 'KEG', plannedQuantity: 4, unit: 'pc', batchItem: true });
+    const putAway = bridge.simulator.seedStorageLocation('FG-01');
+    const events = floorEvents(plant, order);
+    for (const event of [events.released('4'), events.quantity('q1', '4'), events.completed()]) expect((await bridge.postEvent(event)).status).toBe(202);
+
+    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
+    const stuck = await eventually(() => handle.query(statusQuery), (v) => v.postings.some((p) => p.status === 'NeedsAttention'));
+    expect(stuck.postings.find((p) => p.content.kind === 'FinishedGoodsReceipt')?.error).toMatchObject({ type: 'BatchNumberRequired', message: expect.stringContaining('outputBatch') });
+    expect((await bridge.ledger()).filter((e) => e.entity === 'manufacturing/ShopOrderReceipts' && e.record.ShopOrderNumber === 5103)).toEqual([]);
+
+    // The MES releases it again with the lot it printed; the first receipt's answer is lost.
+    bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'manufacturing/ShopOrderReceipts', times: 1 });
+    const relabelled = { ...events.released('4'), eventId: `${order}-rel-2`, outputBatch: 'L-5103', outputStorageLocation: 'FG-01' };
+    expect((await bridge.postEvent(relabelled)).status).toBe(202);
+    expect((await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync')).erpSyncStatus).toBe('InSync');
+
+    const ledger = await bridge.ledger();
+    const receipts = ledger.filter((e) => e.entity === 'manufacturing/ShopOrderReceipts' && e.record.ShopOrderNumber === 5103).map((e) => e.record);
+    expect(receipts.map((r) => [r.Quantity, r.StorageLocation, r.IsBatch])).toEqual([[4, putAway.ID, 1]]);
+    const reservations = ledger.filter((e) => e.entity === 'inventory/StockBatchNumbers' && e.record.DraftStockTransactionID === receipts[0]!.DraftStockTransactionID);
+    expect(reservations.map((e) => [e.record.BatchNumber, e.record.Quantity, e.record.StockTransactionType, e.record.StorageLocation])).toEqual([['L-5103', 4, 140, putAway.ID]]);
+  });
+});
+
 describe('batching', () => {
   let bridge: Bridge;
   beforeAll(async () => {

@@ -41,6 +41,10 @@ export const OrderReleased = Envelope.extend({
   unit: UnitOfMeasure,
   /** The order's number in the ERP, where the MES numbers its work orders differently. */
   erpOrder: text(40).optional(),
+  /** The batch (lot) the order's output is received into, where the ERP manages the product by batch. */
+  outputBatch: text(40).optional(),
+  /** Where the output is put away. */
+  outputStorageLocation: text(40).optional(),
   /** The routing in sequence. When given, the last operation's good quantity is the order's output. */
   operations: z
     .array(RoutingStep)

@@ -121,6 +121,8 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
         erpMaterial: erpMaterial(state, released.material),
         quantity,
         unit: toBase.unit,
+        ...(released.outputBatch ? { batch: released.outputBatch } : {}),
+        ...(released.outputStorageLocation ? { storageLocation: released.outputStorageLocation } : {}),
         transactionDate: state.completedOn > outputDate ? state.completedOn : outputDate,
       },
     });

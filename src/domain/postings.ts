@@ -37,6 +37,9 @@ export interface FinishedGoodsReceipt extends PostingBase {
   erpMaterial: string;
   quantity: Decimal;
   unit: string;
+  /** The batch the output goes into, and where it is put away (from the release). */
+  batch?: string;
+  storageLocation?: string;
 }
 
 /** Progress of one operation: conforming (yield), non-conforming (scrap) and rework quantities. */

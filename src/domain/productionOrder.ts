@@ -118,7 +118,15 @@ export interface ProductionOrderState {
   productionOrder: string;
   erpSystem: ErpSystem;
   planRevision: PlanRevision;
-  released?: { material: string; plannedQuantity: Decimal; unit: string; erpOrder?: string; operations?: RoutingStep[] };
+  released?: {
+    material: string;
+    plannedQuantity: Decimal;
+    unit: string;
+    erpOrder?: string;
+    outputBatch?: string;
+    outputStorageLocation?: string;
+    operations?: RoutingStep[];
+  };
   /** Date (YYYY-MM-DD) the floor declared the order complete. */
   completedOn?: string;
   startedProduction: boolean;
@@ -257,9 +265,31 @@ function release(state: ProductionOrderState, event: OrderReleased): ProductionO
     plannedQuantity: event.plannedQuantity,
     unit: event.unit,
     ...(event.erpOrder ?? before?.erpOrder ? { erpOrder: event.erpOrder ?? before?.erpOrder } : {}),
+    ...(event.outputBatch ?? before?.outputBatch ? { outputBatch: event.outputBatch ?? before?.outputBatch } : {}),
+    ...(event.outputStorageLocation ?? before?.outputStorageLocation ? { outputStorageLocation: event.outputStorageLocation ?? before?.outputStorageLocation } : {}),
     ...(event.operations ?? before?.operations ? { operations: event.operations ?? before?.operations } : {}),
   };
-  return applyHeldEvents({ ...state, released });
+  const next = applyHeldEvents({ ...state, released });
+  const destinationChanged = before && (released.outputBatch !== before.outputBatch || released.outputStorageLocation !== before.outputStorageLocation);
+  return destinationChanged ? resendReceiptsTo(next, released) : next;
+}
+
+/**
+ * A release that names the output's batch or location anew (e.g. after the ERP asked for a
+ * batch): receipts that needed attention take it and are sent again.
+ */
+function resendReceiptsTo(state: ProductionOrderState, destination: { outputBatch?: string; outputStorageLocation?: string }): ProductionOrderState {
+  const postings = state.postings.map((p): Posting => {
+    if (p.status !== 'NeedsAttention' || p.content.kind !== 'FinishedGoodsReceipt') return p;
+    const { batch: _batch, storageLocation: _location, ...receipt } = p.content;
+    const content = {
+      ...receipt,
+      ...(destination.outputBatch ? { batch: destination.outputBatch } : {}),
+      ...(destination.outputStorageLocation ? { storageLocation: destination.outputStorageLocation } : {}),
+    };
+    return { ...p, content, status: 'Pending', error: undefined };
+  });
+  return { ...state, postings };
 }
 
 /** A quantity-bearing event: applied now, or held until the order knows what it needs. */

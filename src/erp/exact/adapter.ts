@@ -42,6 +42,7 @@ export interface ExactAdapterOptions {
 interface ShopOrderRow {
   ID: string;
   ShopOrderNumber: number;
+  Item: string;
   Status: number;
   Warehouse: string | null;
 }
@@ -102,7 +103,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   async function shopOrderFor(erpOrderReference: string): Promise<ShopOrderRow> {
     const number = exactShopOrderNumber(erpOrderReference);
     const [shopOrder] = await references.get(`shop-order|${number}`, () =>
-      transport.list<ShopOrderRow>('manufacturing/ShopOrders', { filter: `ShopOrderNumber eq ${number}`, select: ['ID', 'ShopOrderNumber', 'Status', 'Warehouse'] }),
+      transport.list<ShopOrderRow>('manufacturing/ShopOrders', { filter: `ShopOrderNumber eq ${number}`, select: ['ID', 'ShopOrderNumber', 'Item', 'Status', 'Warehouse'] }),
     );
     if (!shopOrder) throw new ErpError(`Exact Online has no shop order ${number}`, 'needsPerson', 'UnknownShopOrder');
     return shopOrder;
@@ -162,7 +163,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
    * a retry finds its reservation instead of reserving the quantity again.
    */
   async function stockFields(
-    stock: { batch?: string | undefined; storageLocation?: string | undefined; quantity: string; material: string },
+    stock: MaterialIssue | FinishedGoodsReceipt,
     itemId: string,
     shopOrder: ShopOrderRow,
     type: number,
@@ -182,7 +183,11 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
       return { fields, notes: stock.batch ? [`Exact Online does not manage item ${item.Code} by batch: batch ${stock.batch} stays in the floor record`] : [] };
     }
     if (!stock.batch) {
-      throw new ErpError(`Exact Online manages item ${item.Code} by batch; the floor reported ${stock.material} without a batch (correct the event with the batch)`, 'needsPerson', 'BatchNumberRequired');
+      const fix =
+        stock.kind === 'MaterialIssue'
+          ? `the floor reported ${stock.material} consumed without a batch (correct the event with its batch)`
+          : `order ${stock.productionOrder} was released without the batch its output goes into (release it again with outputBatch)`;
+      throw new ErpError(`Exact Online manages item ${item.Code} by batch; ${fix}`, 'needsPerson', 'BatchNumberRequired');
     }
     const draft = draftStockTransactionId(key);
     const [reserved] = await transport.list<{ ID: string }>('inventory/StockBatchNumbers', { filter: `DraftStockTransactionID eq guid'${draft}'`, select: ['ID'] });
@@ -260,7 +265,8 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     switch (content.kind) {
       case 'FinishedGoodsReceipt': {
         const shopOrder = await shopOrderFor(content.erpOrderReference);
-        return created(await transport.create<CreatedRow>('manufacturing/ShopOrderReceipts', shopOrderReceiptBody(shopOrder.ID, content)));
+        const stock = await stockFields(content, shopOrder.Item, shopOrder, StockTransactionType.ShopOrderReceipt, key);
+        return { ...created(await transport.create<CreatedRow>('manufacturing/ShopOrderReceipts', { ...shopOrderReceiptBody(shopOrder.ID, content), ...stock.fields })), notes: stock.notes };
       }
       case 'MaterialIssue': {
         const plan = await materialPlanFor(content);

@@ -4,8 +4,8 @@
  *
  * | posting | Exact endpoint | notes |
  * |---|---|---|
- * | FinishedGoodsReceipt | manufacturing/ShopOrderReceipts | no free-text field |
- * | MaterialIssue | manufacturing/MaterialIssues | against the order's material plan; posting key in Note |
+ * | FinishedGoodsReceipt | manufacturing/ShopOrderReceipts | no free-text field; a batch reserved first (type 140) |
+ * | MaterialIssue | manufacturing/MaterialIssues | against the order's material plan; posting key in Note; a batch reserved first (type 150) |
  * | OperationConfirmation | manufacturing/TimeTransactions | Activity 20 (run), Hours 0, Quantity = yield; key in Notes. Exact keeps no scrap or rework there |
  * | TimePosting | manufacturing/TimeTransactions | setup: Activity 10, Hours; machine: Activity 20, Hours; labour: Activity 20, LaborHours |
  * | Reversal of an issue | manufacturing/MaterialReversals | in part; key in Note |

@@ -70,6 +70,8 @@ export const ShopOrderSeed = z.object({
   plannedQuantity: z.number().positive(),
   unit: z.string().default('pc'),
   description: z.string().optional(),
+  /** Exact manages the produced item by batch: a receipt needs its batch reserved (type 140). */
+  batchItem: z.boolean().default(false),
   /** The order's material plans (its bill of materials as Exact plans it). */
   materials: z
     .array(
@@ -155,7 +157,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       Division: options.division,
       ShopOrderNumber: seed.shopOrderNumber,
       Description: seed.description ?? `Shop order ${seed.shopOrderNumber}`,
-      Item: seedItem(seed.itemCode, seed.unit).ID,
+      Item: seedItem(seed.itemCode, seed.unit, seed.batchItem ? { batchNumbers: [] } : {}).ID,
       ItemCode: seed.itemCode,
       PlannedQuantity: seed.plannedQuantity,
       ProducedQuantity: 0,
