@@ -226,6 +226,16 @@ describe('corrections', () => {
     expect(ledger(state)).toEqual({ receipt: { quantity: '7' } });
   });
 
+  it('receives by-products per material and batch, and reverses one whole when a correction lowers it', () => {
+    const byProduct = (id: string, material: string, quantity: string, extra: object = {}) => ({ ...envelope(id), type: 'ByProductReported', material, quantity, unit: 'kg', ...extra });
+    let state = postAll(run(start(), [events.released(), byProduct('b1', 'SWARF', '2'), byProduct('b1', 'SWARF', '2'), byProduct('b2', 'REGRIND', '3', { batch: 'RG-1' })]));
+    expect(kinds(state.postings)).toEqual(['ByProductReceipt {"quantity":"2"}', 'ByProductReceipt {"quantity":"3"}']);
+    expect(state.postings[1]!.content).toMatchObject({ kind: 'ByProductReceipt', material: 'REGRIND', batch: 'RG-1' });
+    state = postAll(run(state, [correction('x', 'b1', { quantity: '1.5' })]));
+    expect(kinds(state.postings.slice(2))).toEqual(['Reversal of ByProductReceipt {"quantity":"2"}', 'ByProductReceipt {"quantity":"1.5"}']);
+    expect(ledger(state)).toEqual({ 'by-product|SWARF|kg||': { quantity: '1.5' }, 'by-product|REGRIND|kg|RG-1|': { quantity: '3' } });
+  });
+
   it('cancels an event without a replacement, and waits for the reversal until its original is posted', () => {
     let state = run(start(), [events.released(), consume('c1', 'STEEL', '5'), correction('x', 'c1')]);
     expect(state.consumption['STEEL|kg||']!.quantity).toBe('0');

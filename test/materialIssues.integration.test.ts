@@ -222,6 +222,63 @@ describe('output batches, the Exact way', () => {
   });
 });
 
+describe('by-products', () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    bridge = await startBridge();
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+  });
+
+  it('receives by-products against their plan, once through a lost answer, into their batch, and reverses what a correction takes back', async () => {
+    const plant = newPlant();
+    const order = '5104';
+    bridge.simulator.seedShopOrder({
+      shopOrderNumber: 5104, itemCode: 'PIPE', plannedQuantity: 10, unit: 'pc',
+      materials: [
+        { itemCode: 'SWARF', plannedQuantity: 0, unit: 'kg', byProduct: true },
+        { itemCode: 'REGRIND', plannedQuantity: 0, unit: 'kg', byProduct: true, batchNumbers: [] },
+      ],
+    });
+    bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'manufacturing/ByProductReceipts', times: 1 });
+    const base = { source: 'test-mes', plant, productionOrder: order, occurredAt: '2026-11-25T11:00:00+01:00', type: 'ByProductReported' };
+    const swarf = { ...base, eventId: `${order}-b1`, material: 'SWARF', quantity: '1.25', unit: 'kg' };
+    const events = floorEvents(plant, order);
+    for (const event of [
+      events.released('10'),
+      swarf,
+      swarf,
+      { ...base, eventId: `${order}-b2`, material: 'SWARF', quantity: '0.5', unit: 'kg' },
+      { ...base, eventId: `${order}-b3`, material: 'REGRIND', quantity: '2', unit: 'kg', batch: 'RG-1' },
+      events.quantity('q1', '10'),
+      events.completed(),
+    ]) {
+      expect((await bridge.postEvent(event)).status).toBe(202);
+    }
+    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
+    expect((await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync')).erpSyncStatus).toBe('InSync');
+    // The scale was off: the first swarf weighing was 1 kg.
+    const correction = { ...base, eventId: `${order}-b1-fix`, type: 'EventCorrected', correctsEventId: `${order}-b1`, reason: 'scale recalibrated', replacement: { quantity: '1' } };
+    expect((await bridge.postEvent(correction)).status).toBe(202);
+    const settled = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync' && v.postings.some((p) => p.content.kind === 'Reversal'));
+    expect(settled.byProducts.map((b) => [b.material, b.quantity]).sort()).toEqual([['REGRIND', '2'], ['SWARF', '1.5']]);
+
+    const ledger = await bridge.ledger();
+    const received = ledger.filter((e) => e.entity === 'manufacturing/ByProductReceipts' && e.record.ShopOrderNumber === 5104).map((e) => e.record);
+    const reversed = ledger.filter((e) => e.entity === 'manufacturing/ByProductReversals' && e.record.ShopOrderNumber === 5104).map((e) => e.record);
+    const net = (item: string) =>
+      received.filter((r) => r.ItemCode === item).reduce((t, r) => t.plus(String(r.Quantity)), new Big(0))
+        .minus(reversed.filter((r) => r.ItemCode === item).reduce((t, r) => t.plus(String(r.Quantity)), new Big(0))).toString();
+    expect([net('SWARF'), net('REGRIND')]).toEqual(['1.5', '2']);
+    expect(reversed).toHaveLength(1);
+    const regrind = received.find((r) => r.ItemCode === 'REGRIND')!;
+    expect(ledger.filter((e) => e.entity === 'inventory/StockBatchNumbers' && e.record.DraftStockTransactionID === regrind.DraftStockTransactionID).map((e) => [e.record.BatchNumber, e.record.Quantity, e.record.StockTransactionType])).toEqual([['RG-1', 2, 147]]);
+    const attempts = await bridge.audit.attemptsFor(plant, order);
+    expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'ByProductReceipt')).toBe(true);
+  });
+});
+
 describe('batching', () => {
   let bridge: Bridge;
   beforeAll(async () => {

@@ -100,6 +100,21 @@ export const MaterialConsumed = Envelope.extend({
 });
 export type MaterialConsumed = z.infer<typeof MaterialConsumed>;
 
+/**
+ * A by-product (or co-product) the order yielded besides its own material, e.g. offcuts or
+ * regrind taken back into stock (ISA-95 material produced actual of another material).
+ */
+export const ByProductReported = Envelope.extend({
+  type: z.literal('ByProductReported'),
+  material: MaterialCode,
+  quantity: NonNegativeDecimal,
+  unit: UnitOfMeasure,
+  batch: text(40).optional(),
+  storageLocation: text(40).optional(),
+  operation: Operation.optional(),
+});
+export type ByProductReported = z.infer<typeof ByProductReported>;
+
 export const TimeActivity = z.enum(['setup', 'labour', 'machine']);
 export type TimeActivity = z.infer<typeof TimeActivity>;
 
@@ -171,7 +186,7 @@ export const CorrectionReplacement = z
 export type CorrectionReplacement = z.infer<typeof CorrectionReplacement>;
 
 /**
- * Corrects an earlier QuantityReported, MaterialConsumed, TimeBooked or QualityResult by
+ * Corrects an earlier QuantityReported, MaterialConsumed, ByProductReported, TimeBooked or QualityResult by
  * its eventId: with a replacement, the original counts as if it had carried those fields;
  * without one, it is cancelled. Whatever the ERP already holds of it is reversed.
  */
@@ -189,6 +204,7 @@ export const FloorEvent = z.discriminatedUnion('type', [
   OperationCompleted,
   QuantityReported,
   MaterialConsumed,
+  ByProductReported,
   TimeBooked,
   QualityResult,
   OrderCompleted,
@@ -198,7 +214,7 @@ export type FloorEvent = z.infer<typeof FloorEvent>;
 export type FloorEventType = FloorEvent['type'];
 
 /** Events whose quantities a later EventCorrected may change. */
-export type CorrectableEvent = QuantityReported | MaterialConsumed | TimeBooked | QualityResult;
-export const correctableEventTypes: readonly FloorEventType[] = ['QuantityReported', 'MaterialConsumed', 'TimeBooked', 'QualityResult'];
+export type CorrectableEvent = QuantityReported | MaterialConsumed | ByProductReported | TimeBooked | QualityResult;
+export const correctableEventTypes: readonly FloorEventType[] = ['QuantityReported', 'MaterialConsumed', 'ByProductReported', 'TimeBooked', 'QualityResult'];
 
 export { Decimal };

@@ -7,7 +7,7 @@ import type { ErpSystem } from './erpSystem';
 import { lineTargets, planPostings } from './postingPlan';
 import type { Posting } from './postings';
 import {
-  type Consumption,
+  type MaterialLine,
   type MappingCorrections,
   type OperationProgress,
   type PlanningProblem,
@@ -78,7 +78,8 @@ export interface ProductionOrderView {
   scrap: Decimal;
   rework: Decimal;
   operations: OperationProgress[];
-  consumption: (Consumption & { backflush: string })[];
+  consumption: (MaterialLine & { backflush: string })[];
+  byProducts: MaterialLine[];
   time: TimeLine[];
   quality: { inspections: number; rejected: Decimal };
   completedOn?: string;
@@ -112,6 +113,7 @@ export function viewOf(state: ProductionOrderState): ProductionOrderView {
     rework: state.output.rework,
     operations: Object.values(state.operations).sort(byRouting),
     consumption: Object.values(state.consumption).map((c) => ({ ...c, backflush: state.masterData?.materials[c.material]?.backflush ?? 'actual' })),
+    byProducts: Object.values(state.byProducts ?? {}),
     time: Object.values(state.time),
     quality: state.quality,
     completedOn: state.completedOn,

@@ -92,6 +92,37 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
     });
   }
 
+  for (const [key, yielded] of Object.entries(state.byProducts ?? {})) {
+    if (state.masterData && !(yielded.material in materials)) continue;
+    const master = materials[yielded.material];
+    // 'erp': the ERP receives the by-product itself with the order's receipt.
+    if (backflushModeOf(master) === 'erp') continue;
+    const lineKey = `by-product|${key}`;
+    const converted = erpQuantity(yielded.quantity, yielded.unit, master, state.erpSystem);
+    if ('problem' in converted) {
+      problems.push({ lineKey, message: converted.problem });
+      continue;
+    }
+    targets.push({
+      key: lineKey,
+      source: `by-product|${key}`,
+      amounts: { quantity: converted.quantity },
+      derivation: `${yielded.material} yielded as a by-product: ${converted.derivation}`,
+      partialReversal: false,
+      document: {
+        kind: 'ByProductReceipt',
+        ...base,
+        material: yielded.material,
+        erpMaterial: erpMaterial(state, yielded.material),
+        quantity: converted.quantity,
+        unit: converted.unit,
+        ...(yielded.batch ? { batch: yielded.batch } : {}),
+        ...(yielded.storageLocation ? { storageLocation: yielded.storageLocation } : {}),
+        transactionDate: yielded.lastDate,
+      },
+    });
+  }
+
   // Output in the header material's base unit: what receipts, confirmations and BOM-derived issues count in.
   const toBase = toErpUnit('1', released.unit, header);
   if ('problem' in toBase) {

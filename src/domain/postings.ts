@@ -42,6 +42,17 @@ export interface FinishedGoodsReceipt extends PostingBase {
   storageLocation?: string;
 }
 
+/** A by-product of the order taken into stock. */
+export interface ByProductReceipt extends PostingBase {
+  kind: 'ByProductReceipt';
+  material: string;
+  erpMaterial: string;
+  quantity: Decimal;
+  unit: string;
+  batch?: string;
+  storageLocation?: string;
+}
+
 /** Progress of one operation: conforming (yield), non-conforming (scrap) and rework quantities. */
 export interface OperationConfirmation extends PostingBase {
   kind: 'OperationConfirmation';
@@ -69,7 +80,7 @@ export interface TimePosting extends PostingBase {
   workCentre?: string;
 }
 
-export type DocumentPosting = MaterialIssue | FinishedGoodsReceipt | OperationConfirmation | TimePosting;
+export type DocumentPosting = MaterialIssue | FinishedGoodsReceipt | ByProductReceipt | OperationConfirmation | TimePosting;
 
 /**
  * Takes back (part of) a posted document because a correction lowered what the floor
@@ -93,6 +104,7 @@ export function amountsOf(content: PostingContent): Amounts {
   switch (content.kind) {
     case 'MaterialIssue':
     case 'FinishedGoodsReceipt':
+    case 'ByProductReceipt':
       return { quantity: content.quantity };
     case 'OperationConfirmation':
       return { yield: content.yield, scrap: content.scrap, rework: content.rework };
@@ -150,6 +162,8 @@ export function describePosting(content: PostingContent): string {
       return `issue ${content.quantity} ${content.unit} ${content.erpMaterial}`;
     case 'FinishedGoodsReceipt':
       return `receipt ${content.quantity} ${content.unit} ${content.erpMaterial}`;
+    case 'ByProductReceipt':
+      return `by-product ${content.quantity} ${content.unit} ${content.erpMaterial}`;
     case 'OperationConfirmation':
       return `confirmation ${content.operation}: ${content.yield} good, ${content.scrap} scrap, ${content.rework} rework ${content.unit}${content.final ? ' (final)' : ''}`;
     case 'TimePosting':

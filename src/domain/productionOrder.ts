@@ -69,8 +69,8 @@ export interface OperationProgress {
   lastDate: string;
 }
 
-/** What the floor consumed of one material (in one unit, from one batch and location). */
-export interface Consumption {
+/** What the floor reported of one material, in one unit, batch and location: consumed, or yielded as a by-product. */
+export interface MaterialLine {
   material: string;
   unit: string;
   batch?: string;
@@ -133,8 +133,10 @@ export interface ProductionOrderState {
   /** The order's output, in the order's unit: conforming (good) and non-conforming quantities. */
   output: Quantities & { lastDate?: string };
   operations: Record<string, OperationProgress>;
-  /** Keyed by consumptionKey(material, unit, batch, storageLocation). */
-  consumption: Record<string, Consumption>;
+  /** Keyed by materialLineKey(material, unit, batch, storageLocation). */
+  consumption: Record<string, MaterialLine>;
+  /** By-products yielded, keyed like consumption (absent in states carried over from before by-products). */
+  byProducts?: Record<string, MaterialLine>;
   /** Keyed by timeKey(activity, operation, employee, workCentre). */
   time: Record<string, TimeLine>;
   quality: { inspections: number; rejected: Decimal };
@@ -168,6 +170,7 @@ export function initialState(init: { workflowId: string; plant: string; producti
     output: noQuantities(),
     operations: {},
     consumption: {},
+    byProducts: {},
     time: {},
     quality: { inspections: 0, rejected: ZERO },
     heldEvents: [],
@@ -330,19 +333,10 @@ function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, s
   const signed = (q: Decimal) => (sign === 1 ? q : negate(q));
   const date = dateOf(event.occurredAt);
   switch (event.type) {
-    case 'MaterialConsumed': {
-      const key = consumptionKey(event);
-      const before = state.consumption[key];
-      const counted: Consumption = {
-        material: event.material,
-        unit: event.unit,
-        ...(event.batch ? { batch: event.batch } : {}),
-        ...(event.storageLocation ? { storageLocation: event.storageLocation } : {}),
-        quantity: add(before?.quantity ?? ZERO, signed(event.quantity)),
-        lastDate: later(before?.lastDate, date),
-      };
-      return { ...state, startedProduction: true, consumption: { ...state.consumption, [key]: counted } };
-    }
+    case 'MaterialConsumed':
+      return { ...state, startedProduction: true, consumption: countMaterial(state.consumption, event, signed(event.quantity), date) };
+    case 'ByProductReported':
+      return { ...state, startedProduction: true, byProducts: countMaterial(state.byProducts ?? {}, event, signed(event.quantity), date) };
     case 'TimeBooked': {
       const key = timeKey(event);
       const before = state.time[key];
@@ -448,7 +442,9 @@ function operationProgress(state: ProductionOrderState, operation: string, occur
 function sourcesOf(state: ProductionOrderState, event: CorrectableEvent): string[] {
   switch (event.type) {
     case 'MaterialConsumed':
-      return [`consumption|${consumptionKey(event)}`];
+      return [`consumption|${materialLineKey(event)}`];
+    case 'ByProductReported':
+      return [`by-product|${materialLineKey(event)}`];
     case 'TimeBooked':
       return [`time|${timeKey(event)}`];
     case 'QuantityReported':
@@ -521,8 +517,28 @@ function applyHeldCorrections(state: ProductionOrderState, eventId: string): Pro
   return waiting.reduce(correct, rest);
 }
 
-export function consumptionKey(c: { material: string; unit: string; batch?: string; storageLocation?: string }): string {
+export function materialLineKey(c: { material: string; unit: string; batch?: string; storageLocation?: string }): string {
   return [c.material, c.unit, c.batch ?? '', c.storageLocation ?? ''].join('|');
+}
+
+/** Adds a signed quantity of a material to its line (per unit, batch and location). */
+function countMaterial(
+  lines: Record<string, MaterialLine>,
+  event: { material: string; unit: string; batch?: string | undefined; storageLocation?: string | undefined },
+  quantity: Decimal,
+  date: string,
+): Record<string, MaterialLine> {
+  const key = materialLineKey(event);
+  const before = lines[key];
+  const counted: MaterialLine = {
+    material: event.material,
+    unit: event.unit,
+    ...(event.batch ? { batch: event.batch } : {}),
+    ...(event.storageLocation ? { storageLocation: event.storageLocation } : {}),
+    quantity: add(before?.quantity ?? ZERO, quantity),
+    lastDate: later(before?.lastDate, date),
+  };
+  return { ...lines, [key]: counted };
 }
 
 export function timeKey(t: { activity: TimeActivity; operation?: string; employee?: string; workCentre?: string }): string {
@@ -556,7 +572,12 @@ export function recordMasterData(state: ProductionOrderState, lookup: MasterData
 export function materialsWithoutMasterData(state: ProductionOrderState): string[] {
   if (!state.released || state.planRevision < 2) return [];
   const known = state.masterData?.materials ?? {};
-  const wanted = [state.released.material, ...Object.values(state.consumption).map((c) => c.material), ...(state.masterData?.bom.map((c) => c.component) ?? [])];
+  const wanted = [
+    state.released.material,
+    ...Object.values(state.consumption).map((c) => c.material),
+    ...Object.values(state.byProducts ?? {}).map((b) => b.material),
+    ...(state.masterData?.bom.map((c) => c.component) ?? []),
+  ];
   return [...new Set(wanted)].filter((m) => !(m in known));
 }
 
@@ -617,7 +638,7 @@ export function correctMapping(state: ProductionOrderState, correction: MappingC
 function withMappings<T extends Posting['content']>(state: ProductionOrderState, content: T): T {
   const mapped = { ...content, erpOrderReference: erpOrderReference(state) };
   if (mapped.kind === 'Reversal') return { ...mapped, of: withMappings(state, mapped.of) };
-  if (mapped.kind === 'MaterialIssue' || mapped.kind === 'FinishedGoodsReceipt') return { ...mapped, erpMaterial: erpMaterial(state, mapped.material) };
+  if (mapped.kind === 'MaterialIssue' || mapped.kind === 'FinishedGoodsReceipt' || mapped.kind === 'ByProductReceipt') return { ...mapped, erpMaterial: erpMaterial(state, mapped.material) };
   if (mapped.kind === 'TimePosting' && mapped.employee) return { ...mapped, ...erpEmployeeOf(state, mapped.employee) };
   return mapped;
 }

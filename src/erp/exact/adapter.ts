@@ -5,16 +5,16 @@
  *
  * | posting | recognised by |
  * |---|---|
- * | receipt | shop order, quantity and date, among receipts the order does not already account for (no free-text field) |
+ * | receipt, by-product receipt | of a batch: its DraftStockTransactionID; else shop order (by-product plan), quantity and date, among receipts the order does not already account for (no free-text field) |
  * | material issue | the posting key in Note, among the material plan's issues |
  * | confirmation, time | the posting key in Notes, among the shop order's time transactions |
  * | batch reservation | its DraftStockTransactionID, derived from the posting key (so a retry reserves nothing twice) |
  * | issue reversal | the posting key in Note, among the original's reversals |
- * | receipt reversal | any reversal of the original (a receipt is reversed whole, once) |
+ * | receipt or by-product reversal | any reversal of the original (reversed whole, once) |
  * | confirmation or time reversal | the original time transaction no longer exists |
  */
 import { createHash } from 'node:crypto';
-import type { FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, PostingContent, Reversal, TimePosting } from '../../domain/postings';
+import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, PostingContent, Reversal, TimePosting } from '../../domain/postings';
 import { equals } from '../../domain/quantity';
 import { type ErpAdapter, ErpError, type PostingRequest, type PostingResult } from '../adapter';
 import { MaterialPlanType, StockTransactionType, isGuid, parseEdmDateTime } from './contract';
@@ -23,10 +23,11 @@ import {
   confirmationBody,
   confirmationNotCarried,
   exactShopOrderNumber,
+  byProductReceiptBody,
   materialIssueBody,
   materialReversalBody,
   shopOrderReceiptBody,
-  shopOrderReversalBody,
+  wholeReversalBody,
   timePostingBody,
   toEdmDouble,
 } from './mapping';
@@ -91,7 +92,7 @@ interface KeyedRow {
   Notes?: string | null;
 }
 
-interface ShopOrderReceiptRow {
+interface StockReceiptRow {
   StockTransactionId: string;
   Quantity: number;
   TransactionDate: string;
@@ -109,21 +110,22 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     return shopOrder;
   }
 
-  /** The order's material plan for the item: what Exact issues against. */
-  async function materialPlanFor(issue: MaterialIssue): Promise<MaterialPlanRow> {
+  /** The order's material plan for the item: what Exact issues (or, for a by-product, receives) against. */
+  async function materialPlanFor(issue: MaterialIssue | ByProductReceipt): Promise<MaterialPlanRow> {
     const shopOrder = await shopOrderFor(issue.erpOrderReference);
+    const type = issue.kind === 'ByProductReceipt' ? MaterialPlanType.ByProduct : MaterialPlanType.Material;
     const plans = (fresh: boolean) =>
       references.get(
         `material-plans|${shopOrder.ID}`,
         () => transport.list<MaterialPlanRow>('manufacturing/ShopOrderMaterialPlans', { filter: `ShopOrder eq guid'${shopOrder.ID}'`, select: ['ID', 'Item', 'ItemCode', 'Unit', 'Backflush', 'Type'] }),
         fresh,
       );
-    const matches = (p: MaterialPlanRow) => p.ItemCode === issue.erpMaterial && p.Type === MaterialPlanType.Material;
+    const matches = (p: MaterialPlanRow) => p.ItemCode === issue.erpMaterial && p.Type === type;
     // A plan line added in Exact since the plans were read is found by reading them again.
     const plan = (await plans(false)).find(matches) ?? (await plans(true)).find(matches);
     if (!plan) {
       throw new ErpError(
-        `Exact Online shop order ${shopOrder.ShopOrderNumber} has no material plan for item ${issue.erpMaterial}` +
+        `Exact Online shop order ${shopOrder.ShopOrderNumber} has no ${type === MaterialPlanType.ByProduct ? 'by-product' : 'material'} plan for item ${issue.erpMaterial}` +
           (issue.erpMaterial !== issue.material ? ` (floor material ${issue.material})` : ''),
         'needsPerson',
         'UnknownMaterial',
@@ -163,7 +165,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
    * a retry finds its reservation instead of reserving the quantity again.
    */
   async function stockFields(
-    stock: MaterialIssue | FinishedGoodsReceipt,
+    stock: MaterialIssue | FinishedGoodsReceipt | ByProductReceipt,
     itemId: string,
     shopOrder: ShopOrderRow,
     type: number,
@@ -186,7 +188,9 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
       const fix =
         stock.kind === 'MaterialIssue'
           ? `the floor reported ${stock.material} consumed without a batch (correct the event with its batch)`
-          : `order ${stock.productionOrder} was released without the batch its output goes into (release it again with outputBatch)`;
+          : stock.kind === 'ByProductReceipt'
+            ? `the floor reported by-product ${stock.material} without a batch (correct the event with its batch)`
+            : `order ${stock.productionOrder} was released without the batch its output goes into (release it again with outputBatch)`;
       throw new ErpError(`Exact Online manages item ${item.Code} by batch; ${fix}`, 'needsPerson', 'BatchNumberRequired');
     }
     const draft = draftStockTransactionId(key);
@@ -273,6 +277,11 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
         const stock = await stockFields(content, plan.Item, await shopOrderFor(content.erpOrderReference), StockTransactionType.RequirementIssue, key);
         return { ...created(await transport.create<CreatedRow>('manufacturing/MaterialIssues', { ...materialIssueBody(plan.ID, content, key), ...stock.fields })), notes: stock.notes };
       }
+      case 'ByProductReceipt': {
+        const plan = await materialPlanFor(content);
+        const stock = await stockFields(content, plan.Item, await shopOrderFor(content.erpOrderReference), StockTransactionType.ByProductReceipt, key);
+        return { ...created(await transport.create<CreatedRow>('manufacturing/ByProductReceipts', { ...byProductReceiptBody(plan.ID, content), ...stock.fields })), notes: stock.notes };
+      }
       case 'OperationConfirmation': {
         const body = confirmationBody(await timeTransactionReferences(content), content, key);
         return { ...created(await transport.create<CreatedRow>('manufacturing/TimeTransactions', body)), notes: confirmationNotCarried(content) };
@@ -290,7 +299,9 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
       case 'MaterialIssue':
         return created(await transport.create<CreatedRow>('manufacturing/MaterialReversals', materialReversalBody(original, reversal.of, reversal.transactionDate, key)));
       case 'FinishedGoodsReceipt':
-        return created(await transport.create<CreatedRow>('manufacturing/ShopOrderReversals', shopOrderReversalBody(original, reversal.transactionDate, key)));
+        return created(await transport.create<CreatedRow>('manufacturing/ShopOrderReversals', wholeReversalBody(original, reversal.transactionDate, key)));
+      case 'ByProductReceipt':
+        return created(await transport.create<CreatedRow>('manufacturing/ByProductReversals', wholeReversalBody(original, reversal.transactionDate, key)));
       case 'OperationConfirmation':
       case 'TimePosting':
         await transport.remove('manufacturing/TimeTransactions', original);
@@ -301,7 +312,8 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   async function findPosted({ content, idempotencyKey: key, knownDocumentIds }: PostingRequest): Promise<PostingResult | undefined> {
     switch (content.kind) {
       case 'FinishedGoodsReceipt':
-        return findReceipt(content, knownDocumentIds);
+      case 'ByProductReceipt':
+        return findReceipt(content, key, knownDocumentIds);
       case 'MaterialIssue': {
         const plan = await materialPlanFor(content);
         return findByNote('manufacturing/MaterialIssues', `ShopOrderMaterialPlan eq guid'${plan.ID}'`, key);
@@ -322,8 +334,10 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     switch (reversal.of.kind) {
       case 'MaterialIssue':
         return findByNote('manufacturing/MaterialReversals', `OriginalStockTransactionId eq guid'${original}'`, key);
-      case 'FinishedGoodsReceipt': {
-        const [row] = await transport.list<KeyedRow>('manufacturing/ShopOrderReversals', { filter: `OriginalStockTransactionId eq guid'${original}'`, select: ['ReversalStockTransactionId'] });
+      case 'FinishedGoodsReceipt':
+      case 'ByProductReceipt': {
+        const path = reversal.of.kind === 'ByProductReceipt' ? 'manufacturing/ByProductReversals' : 'manufacturing/ShopOrderReversals';
+        const [row] = await transport.list<KeyedRow>(path, { filter: `OriginalStockTransactionId eq guid'${original}'`, select: ['ReversalStockTransactionId'] });
         return row ? { erpDocumentId: row.ReversalStockTransactionId!, foundExisting: true } : undefined;
       }
       case 'OperationConfirmation':
@@ -344,15 +358,22 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   }
 
   /**
-   * A receipt has no free-text field, so an earlier attempt is recognised by shop order,
-   * quantity and transaction date, among the receipts this order does not already account for.
+   * Receipts have no free-text field. One into a batch carries the draft id derived from its
+   * key; any other is recognised by shop order (by-product plan), quantity and transaction
+   * date, among the receipts this order does not already account for.
    */
-  async function findReceipt(receipt: FinishedGoodsReceipt, known: readonly string[]): Promise<PostingResult | undefined> {
-    const shopOrder = await shopOrderFor(receipt.erpOrderReference);
-    const rows = await transport.list<ShopOrderReceiptRow>('manufacturing/ShopOrderReceipts', {
-      filter: `ShopOrder eq guid'${shopOrder.ID}'`,
-      select: ['StockTransactionId', 'Quantity', 'TransactionDate'],
-    });
+  async function findReceipt(receipt: FinishedGoodsReceipt | ByProductReceipt, key: string, known: readonly string[]): Promise<PostingResult | undefined> {
+    const path = receipt.kind === 'ByProductReceipt' ? 'manufacturing/ByProductReceipts' : 'manufacturing/ShopOrderReceipts';
+    const select = ['StockTransactionId', 'Quantity', 'TransactionDate'];
+    if (receipt.batch) {
+      const [drafted] = await transport.list<StockReceiptRow>(path, { filter: `DraftStockTransactionID eq guid'${draftStockTransactionId(key)}'`, select });
+      if (drafted) return { erpDocumentId: drafted.StockTransactionId, foundExisting: true };
+    }
+    const filter =
+      receipt.kind === 'ByProductReceipt'
+        ? `ShopOrderMaterialPlan eq guid'${(await materialPlanFor(receipt)).ID}'`
+        : `ShopOrder eq guid'${(await shopOrderFor(receipt.erpOrderReference)).ID}'`;
+    const rows = await transport.list<StockReceiptRow>(path, { filter, select });
     const ours = rows.find(
       (row) =>
         !known.includes(row.StockTransactionId) &&
@@ -365,7 +386,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   return {
     system: 'exact',
     capabilities: () => ({
-      postings: new Set<PostingContent['kind']>(['FinishedGoodsReceipt', 'MaterialIssue', 'OperationConfirmation', 'TimePosting', 'Reversal']),
+      postings: new Set<PostingContent['kind']>(['FinishedGoodsReceipt', 'ByProductReceipt', 'MaterialIssue', 'OperationConfirmation', 'TimePosting', 'Reversal']),
       idempotency: 'lookup',
     }),
     post,

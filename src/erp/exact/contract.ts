@@ -33,6 +33,8 @@ export const exactEntityPaths = [
   'manufacturing/ShopOrders',
   'manufacturing/ShopOrderReceipts',
   'manufacturing/ShopOrderReversals',
+  'manufacturing/ByProductReceipts',
+  'manufacturing/ByProductReversals',
   'manufacturing/ShopOrderMaterialPlans',
   'manufacturing/MaterialIssues',
   'manufacturing/MaterialReversals',

@@ -6,13 +6,15 @@
  * |---|---|---|
  * | FinishedGoodsReceipt | manufacturing/ShopOrderReceipts | no free-text field; a batch reserved first (type 140) |
  * | MaterialIssue | manufacturing/MaterialIssues | against the order's material plan; posting key in Note; a batch reserved first (type 150) |
+ * | ByProductReceipt | manufacturing/ByProductReceipts | against the order's by-product plan; no free-text field; a batch reserved first (type 147) |
  * | OperationConfirmation | manufacturing/TimeTransactions | Activity 20 (run), Hours 0, Quantity = yield; key in Notes. Exact keeps no scrap or rework there |
  * | TimePosting | manufacturing/TimeTransactions | setup: Activity 10, Hours; machine: Activity 20, Hours; labour: Activity 20, LaborHours |
  * | Reversal of an issue | manufacturing/MaterialReversals | in part; key in Note |
  * | Reversal of a receipt | manufacturing/ShopOrderReversals | whole; key in Note |
+ * | Reversal of a by-product receipt | manufacturing/ByProductReversals | whole; key in Note |
  * | Reversal of a confirmation or time | DELETE manufacturing/TimeTransactions(guid'…') | whole |
  */
-import type { FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, TimePosting } from '../../domain/postings';
+import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, TimePosting } from '../../domain/postings';
 import { equals } from '../../domain/quantity';
 import { ErpError } from '../adapter';
 import { TimeActivityCode, TimeTransactionStatus } from './contract';
@@ -30,11 +32,16 @@ export function materialIssueBody(materialPlanId: string, issue: MaterialIssue, 
   return { ShopOrderMaterialPlan: materialPlanId, Quantity: toEdmDouble(issue.quantity), TransactionDate: exactDate(issue.transactionDate), Note: key };
 }
 
+export function byProductReceiptBody(materialPlanId: string, receipt: ByProductReceipt) {
+  return { ShopOrderMaterialPlan: materialPlanId, Quantity: toEdmDouble(receipt.quantity), TransactionDate: exactDate(receipt.transactionDate) };
+}
+
 export function materialReversalBody(originalId: string, issue: MaterialIssue, transactionDate: string, key: string) {
   return { OriginalStockTransactionId: originalId, Quantity: toEdmDouble(issue.quantity), TransactionDate: exactDate(transactionDate), Note: key };
 }
 
-export function shopOrderReversalBody(originalId: string, transactionDate: string, key: string) {
+/** ShopOrderReversals and ByProductReversals: the original is reversed whole. */
+export function wholeReversalBody(originalId: string, transactionDate: string, key: string) {
   return { OriginalStockTransactionId: originalId, TransactionDate: exactDate(transactionDate), Note: key };
 }
 

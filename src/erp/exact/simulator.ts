@@ -85,6 +85,8 @@ export const ShopOrderSeed = z.object({
         batchNumbers: z.array(z.string().min(1)).optional(),
         /** The item is managed by serial number in Exact. */
         serialNumbers: z.boolean().default(false),
+        /** A by-product the order yields (plan Type 2), received rather than issued. */
+        byProduct: z.boolean().default(false),
       }),
     )
     .default([]),
@@ -120,6 +122,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     'manufacturing/MaterialIssues': [],
     'manufacturing/MaterialReversals': [],
     'manufacturing/ShopOrderReversals': [],
+    'manufacturing/ByProductReceipts': [],
+    'manufacturing/ByProductReversals': [],
     'manufacturing/ShopOrderRoutingStepPlans': [],
     'manufacturing/Workcenters': [],
     'manufacturing/TimeTransactions': [],
@@ -179,7 +183,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
         PlannedQuantity: material.plannedQuantity,
         Unit: material.unit,
         Backflush: material.backflush ? 1 : 0,
-        Type: MaterialPlanType.Material,
+        Type: material.byProduct ? MaterialPlanType.ByProduct : MaterialPlanType.Material,
         Status: 10,
       });
     }
@@ -383,36 +387,42 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     return reserved.map((batch) => String(batch.BatchNumber));
   }
 
-  function createMaterialIssue(body: Row): Row {
-    const plan = tables['manufacturing/ShopOrderMaterialPlans'].find((row) => row.ID === body.ShopOrderMaterialPlan);
-    if (!plan) throw new ExactFailure(500, 'Ongeldige referentie: Materiaalplan');
-    const shopOrder = tables['manufacturing/ShopOrders'].find((row) => row.ID === plan.ShopOrder)!;
-    if (shopOrder.Status === ShopOrderStatus.Completed) {
-      throw new ExactFailure(500, `Productieorder ${String(shopOrder.ShopOrderNumber)} is gereed gemeld en kan niet meer worden gewijzigd.`);
-    }
-    const quantity = body.Quantity as number;
-    if (!(quantity > 0)) throw new ExactFailure(500, 'Ongeldig: Aantal');
-    const item = tables['logistics/Items'].find((i) => sameId(i.ID, plan.Item))!;
-    const warehouse = tables['inventory/Warehouses'].find((w) => sameId(w.ID, shopOrder.Warehouse))!;
-    const batches = takeReservedBatches(item, warehouse, body, quantity, StockTransactionType.RequirementIssue);
-    return {
-      StockTransactionId: randomUUID(),
-      ShopOrderMaterialPlan: plan.ID,
-      ShopOrder: shopOrder.ID,
-      ShopOrderNumber: shopOrder.ShopOrderNumber,
-      Item: plan.Item,
-      ItemCode: plan.ItemCode,
-      Quantity: quantity,
-      Unit: plan.Unit,
-      TransactionDate: toExactDate(parseEdmDateTime(body.TransactionDate)),
-      StorageLocation: body.StorageLocation ?? null,
-      DraftStockTransactionID: body.DraftStockTransactionID ?? null,
-      Warehouse: warehouse.ID,
-      WarehouseCode: warehouse.Code,
-      IsBatch: batches.length > 0 ? 1 : 0,
-      Note: body.Note ?? null,
-      IsBackflush: 0,
-      HasReversibleQuantity: true,
+  /** A material issue, or a by-product receipt: a stock transaction against a plan line of the order. */
+  function createPlanTransaction(kind: 'issue' | 'byProduct') {
+    const [planType, stockType] =
+      kind === 'issue' ? [MaterialPlanType.Material, StockTransactionType.RequirementIssue] : [MaterialPlanType.ByProduct, StockTransactionType.ByProductReceipt];
+    return (body: Row): Row => {
+      const plan = tables['manufacturing/ShopOrderMaterialPlans'].find((row) => row.ID === body.ShopOrderMaterialPlan);
+      if (!plan) throw new ExactFailure(500, 'Ongeldige referentie: Materiaalplan');
+      if (plan.Type !== planType) throw new ExactFailure(500, `Ongeldig: Materiaalplan (artikel ${String(plan.ItemCode)} is ${kind === 'issue' ? 'een' : 'geen'} bijproduct)`);
+      const shopOrder = tables['manufacturing/ShopOrders'].find((row) => row.ID === plan.ShopOrder)!;
+      if (shopOrder.Status === ShopOrderStatus.Completed) {
+        throw new ExactFailure(500, `Productieorder ${String(shopOrder.ShopOrderNumber)} is gereed gemeld en kan niet meer worden gewijzigd.`);
+      }
+      const quantity = body.Quantity as number;
+      if (!(quantity > 0)) throw new ExactFailure(500, 'Ongeldig: Aantal');
+      const item = tables['logistics/Items'].find((i) => sameId(i.ID, plan.Item))!;
+      const warehouse = tables['inventory/Warehouses'].find((w) => sameId(w.ID, shopOrder.Warehouse))!;
+      const batches = takeReservedBatches(item, warehouse, body, quantity, stockType);
+      return {
+        StockTransactionId: randomUUID(),
+        ShopOrderMaterialPlan: plan.ID,
+        ShopOrder: shopOrder.ID,
+        ShopOrderNumber: shopOrder.ShopOrderNumber,
+        Item: plan.Item,
+        ItemCode: plan.ItemCode,
+        Quantity: quantity,
+        Unit: plan.Unit,
+        TransactionDate: toExactDate(parseEdmDateTime(body.TransactionDate)),
+        StorageLocation: body.StorageLocation ?? null,
+        DraftStockTransactionID: body.DraftStockTransactionID ?? null,
+        Warehouse: warehouse.ID,
+        WarehouseCode: warehouse.Code,
+        IsBatch: batches.length > 0 ? 1 : 0,
+        ...(kind === 'issue' ? { Note: body.Note ?? null } : {}),
+        IsBackflush: 0,
+        HasReversibleQuantity: true,
+      };
     };
   }
 
@@ -446,23 +456,28 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     };
   }
 
-  /** A receipt is reversed whole: ShopOrderReversals takes no quantity. */
-  function createShopOrderReversal(body: Row): Row {
-    const original = tables['manufacturing/ShopOrderReceipts'].find((row) => row.StockTransactionId === body.OriginalStockTransactionId);
-    if (!original) throw new ExactFailure(500, 'Ongeldige referentie: Oorspronkelijke voorraadtransactie');
-    if (original.HasReversibleQuantity !== true) throw new ExactFailure(500, 'Deze transactie heeft geen terug te boeken aantal.');
-    const shopOrder = tables['manufacturing/ShopOrders'].find((row) => row.ID === original.ShopOrder)!;
-    original.HasReversibleQuantity = false;
-    shopOrder.ProducedQuantity = new Big(String(shopOrder.ProducedQuantity)).minus(String(original.Quantity)).toNumber();
-    return {
-      ReversalStockTransactionId: randomUUID(),
-      OriginalStockTransactionId: original.StockTransactionId,
-      ShopOrder: original.ShopOrder,
-      ShopOrderNumber: original.ShopOrderNumber,
-      ItemCode: original.ItemCode,
-      Quantity: original.Quantity,
-      TransactionDate: toExactDate(parseEdmDateTime(body.TransactionDate)),
-      Note: body.Note ?? null,
+  /** Receipts and by-product receipts are reversed whole: their reversals take no quantity. */
+  function createWholeReversal(receipts: 'manufacturing/ShopOrderReceipts' | 'manufacturing/ByProductReceipts') {
+    return (body: Row): Row => {
+      const original = tables[receipts].find((row) => row.StockTransactionId === body.OriginalStockTransactionId);
+      if (!original) throw new ExactFailure(500, 'Ongeldige referentie: Oorspronkelijke voorraadtransactie');
+      if (original.HasReversibleQuantity !== true) throw new ExactFailure(500, 'Deze transactie heeft geen terug te boeken aantal.');
+      original.HasReversibleQuantity = false;
+      if (receipts === 'manufacturing/ShopOrderReceipts') {
+        const shopOrder = tables['manufacturing/ShopOrders'].find((row) => row.ID === original.ShopOrder)!;
+        shopOrder.ProducedQuantity = new Big(String(shopOrder.ProducedQuantity)).minus(String(original.Quantity)).toNumber();
+      }
+      return {
+        ReversalStockTransactionId: randomUUID(),
+        OriginalStockTransactionId: original.StockTransactionId,
+        ShopOrder: original.ShopOrder,
+        ShopOrderNumber: original.ShopOrderNumber,
+        ...(original.ShopOrderMaterialPlan ? { ShopOrderMaterialPlan: original.ShopOrderMaterialPlan } : {}),
+        ItemCode: original.ItemCode,
+        Quantity: original.Quantity,
+        TransactionDate: toExactDate(parseEdmDateTime(body.TransactionDate)),
+        Note: body.Note ?? null,
+      };
     };
   }
 
@@ -504,9 +519,11 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   const creators: Partial<Record<ExactEntityPath, (body: Row) => Row>> = {
     'manufacturing/TimeTransactions': createTimeTransaction,
     'manufacturing/ShopOrderReceipts': createReceipt,
-    'manufacturing/MaterialIssues': createMaterialIssue,
+    'manufacturing/MaterialIssues': createPlanTransaction('issue'),
     'manufacturing/MaterialReversals': createMaterialReversal,
-    'manufacturing/ShopOrderReversals': createShopOrderReversal,
+    'manufacturing/ShopOrderReversals': createWholeReversal('manufacturing/ShopOrderReceipts'),
+    'manufacturing/ByProductReceipts': createPlanTransaction('byProduct'),
+    'manufacturing/ByProductReversals': createWholeReversal('manufacturing/ByProductReceipts'),
     'inventory/StockBatchNumbers': createStockBatchNumber,
   };
 
