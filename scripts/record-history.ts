@@ -1,9 +1,10 @@
 /**
  * `npm run record-history -- <name>`: runs one production order through everything the
  * workflow does (routing, master data lookups, conversions, derived consumption, a
- * machine's counts and hours, an inspection, a lost acknowledgement, a correction that
- * reverses, completion, close) and saves its history, and the machine's, as
- * test/histories/productionOrder-<name>.json and machine-<name>.json. The replay test then
+ * by-product, a machine's counts and hours, an inspection, a lost acknowledgement, a
+ * correction that reverses, completion, close) and saves its history, the machine's and
+ * the planning sync's, as test/histories/productionOrder-<name>.json, machine-<name>.json
+ * and erpPlanning-<name>.json. The replay test then
  * holds every later change of the workflows to them: record new ones whenever a change is
  * gated by patched(), and keep the old ones.
  *
@@ -19,6 +20,7 @@ import { loadConfig } from '../src/config';
 import { startEmbedded } from '../src/embedded';
 import { SIMULATOR_EMPLOYEE_ID } from '../src/erp/exact/simulator';
 import { projectRoot } from '../src/projectRoot';
+import { erpPlanningWorkflowId, planningStatusQuery, syncNowSignal } from '../src/workflows/erpPlanning/workflow';
 import { machineWorkflowId } from '../src/workflows/machine/workflow';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
 
@@ -33,6 +35,8 @@ async function main() {
     POSTING_BATCH_WINDOW: '0',
     POSTING_RETRY_INITIAL_INTERVAL: '100ms',
     EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID,
+    EXACT_PLANNING_PLANT: 'REC',
+    PLANNING_SYNC_EVERY: '1 hour',
   });
   const embedded = await startEmbedded(config);
   const { client, bridge } = embedded;
@@ -42,7 +46,11 @@ async function main() {
   const order = String(Date.now() % 1_000_000_000);
   simulator.seedShopOrder({
     shopOrderNumber: Number(order), itemCode: 'BRACKET', plannedQuantity: 24, unit: 'pc',
-    materials: [{ itemCode: 'STEEL', plannedQuantity: 10, unit: 'kg' }, { itemCode: 'SHEET', plannedQuantity: 8, unit: 'kg' }],
+    materials: [
+      { itemCode: 'STEEL', plannedQuantity: 10, unit: 'kg' },
+      { itemCode: 'SHEET', plannedQuantity: 8, unit: 'kg' },
+      { itemCode: 'SWARF', plannedQuantity: 0, unit: 'kg', byProduct: true },
+    ],
     routing: [{ operation: '0010', workCentre: 'SAW-01' }, { operation: '0020', workCentre: 'WELD-01' }],
   });
   simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'manufacturing/MaterialIssues' });
@@ -50,6 +58,7 @@ async function main() {
     { plant, material: 'BRACKET', baseUnit: 'pc', conversions: { box: '12' }, decimals: 0, backflush: 'actual' },
     { plant, material: 'STEEL', baseUnit: 'kg', conversions: { g: '0.001' }, decimals: 3, backflush: 'actual' },
     { plant, material: 'SHEET', baseUnit: 'kg', conversions: {}, decimals: 2, backflush: 'derived' },
+    { plant, material: 'SWARF', baseUnit: 'kg', conversions: {}, decimals: 2, backflush: 'actual' },
   ]);
   await bridge.masterData.replaceBom(plant, 'BRACKET', [{ plant, parentMaterial: 'BRACKET', component: 'SHEET', quantityPer: '0.3', yieldFactor: '0.95', scrapAllowance: '0.02' }]);
 
@@ -69,9 +78,10 @@ async function main() {
   };
 
   await send([
-    e('rel', 6, { type: 'OrderReleased', material: 'BRACKET', plannedQuantity: '24', unit: 'pc', operations: [{ operation: '0010', workCentre: 'SAW-01' }, { operation: '0020', workCentre: 'WELD-01' }] }),
+    e('rel', 6, { type: 'OrderReleased', material: 'BRACKET', plannedQuantity: '24', unit: 'pc', outputBatch: `L-${order}`, operations: [{ operation: '0010', workCentre: 'SAW-01' }, { operation: '0020', workCentre: 'WELD-01' }] }),
     e('start', 7, { type: 'OperationStarted', operation: '0010', machine: 'SAW-01' }),
     e('steel', 7, { type: 'MaterialConsumed', material: 'STEEL', quantity: '2500.4', unit: 'g' }),
+    e('swarf', 7, { type: 'ByProductReported', material: 'SWARF', quantity: '0.35', unit: 'kg' }),
   ]);
   // The saw's PLC: 25 good and 1 scrap in 1.75 running hours, a resent reading and a refused one.
   const reading = (hour: number, minute: number, fields: object) =>
@@ -93,7 +103,12 @@ async function main() {
   await handle.result();
 
   const machine = client.workflow.getHandle(machineWorkflowId(plant, 'SAW-01'));
-  for (const [workflow, recorded] of [['productionOrder', handle], ['machine', machine]] as const) {
+  // The planning sync has read at start; a planner's change and a syncNow make it read again.
+  const planning = client.workflow.getHandle(erpPlanningWorkflowId('exact', plant));
+  simulator.updateShopOrder(Number(order), { plannedQuantity: 30 });
+  await planning.signal(syncNowSignal);
+  for (let i = 0; i < 100 && (await planning.query(planningStatusQuery)).reads < 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  for (const [workflow, recorded] of [['productionOrder', handle], ['machine', machine], ['erpPlanning', planning]] as const) {
     const file = path.join(projectRoot, 'test', 'histories', `${workflow}-${name}.json`);
     writeFileSync(file, historyToJSON(await recorded.fetchHistory()));
     console.log(`Recorded ${recorded.workflowId} into ${path.relative(projectRoot, file)}`);

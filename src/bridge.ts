@@ -11,6 +11,8 @@ import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
 import type { Config } from './config';
 import { type ErpConnections, openErpConnections } from './erp/connections';
 import { type MasterDataStore, createPostgresMasterDataStore } from './masterData/store';
+import { createPostgresPlanningStore } from './planning/store';
+import { startErpPlanning } from './starters/planning';
 import { type RejectedInputs, createPostgresRejectedInputs } from './audit/rejectedInputs';
 import { createStarterApi } from './starters/api';
 import { createAuthenticator } from './starters/auth';
@@ -47,6 +49,7 @@ export async function runBridge(options: {
   const { config } = options;
   const audit = createPostgresAuditTrail(options.pool);
   const masterData = createPostgresMasterDataStore(options.pool);
+  const planning = createPostgresPlanningStore(options.pool);
   const connections = await openErpConnections(config, options.pool, options.exactBaseUrl ?? config.exact.baseUrl);
   const rejectedInputs = createPostgresRejectedInputs(options.pool);
   const delivery = createOrderDelivery({ client: options.client, taskQueue: config.temporal.taskQueue, orders: config.orders, machines: config.machines });
@@ -59,15 +62,18 @@ export async function runBridge(options: {
     delivery,
     audit,
     masterData,
+    planning,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
   });
   const runs = workers.map((w) => w.run());
+  if (workers.length > 0) await startErpPlanning(options.client, config, connections.adapters);
   const api = createStarterApi({
     client: options.client,
     delivery,
     auth: createAuthenticator(config.sources.http),
     rejectedInputs,
     masterData,
+    planning,
     connections,
     databaseReady: () => options.pool.query('SELECT 1'),
   });

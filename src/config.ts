@@ -45,6 +45,7 @@ const Env = z.object({
   POSTING_BATCH_SIZE: z.coerce.number().int().positive().default(200),
   ORDER_CONTINUE_AS_NEW_AFTER_EVENTS: z.coerce.number().int().min(10).default(2000),
   MACHINE_HAND_OVER_EVERY: duration.default('10s'),
+  PLANNING_SYNC_EVERY: duration.default('5 minutes'),
   EXACT_BASE_URL: z.url().optional(),
   EXACT_DIVISION: z.coerce.number().int().positive().default(123456),
   EXACT_ACCESS_TOKEN: z.string().min(1).default('simulator-access-token'),
@@ -55,6 +56,7 @@ const Env = z.object({
   EXACT_MAX_POSTINGS_PER_SECOND: z.coerce.number().positive().max(100).default(0.75),
   EXACT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   EXACT_DEFAULT_EMPLOYEE_ID: z.uuid('must be the ID (a GUID) of an Exact Online employee').optional(),
+  EXACT_PLANNING_PLANT: z.string().min(1).max(40).optional(),
   EXACT_SIMULATOR_HOST: z.string().default('127.0.0.1'),
   EXACT_SIMULATOR_PORT: port.default(8090),
   DEMO_ORDERS: z.coerce.number().int().min(0).max(100).default(3),
@@ -130,7 +132,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       defaultEmployeeId: e.EXACT_DEFAULT_EMPLOYEE_ID,
       /** Postings per second to the division, for all workers together (Exact allows 60 calls a minute). */
       maxPostingsPerSecond: e.EXACT_MAX_POSTINGS_PER_SECOND,
+      /** The plant whose planning the division holds; unset: the bridge reads no planning from Exact. */
+      planningPlant: e.EXACT_PLANNING_PLANT,
       simulator: { host: e.EXACT_SIMULATOR_HOST, port: e.EXACT_SIMULATOR_PORT },
+    },
+    planning: {
+      /** How often the ERP's planning changes are read (each read costs three calls per connection). */
+      every: e.PLANNING_SYNC_EVERY,
     },
     demo: { orders: e.DEMO_ORDERS },
     /** The CLI: which starter API it talks to, with whose token. */

@@ -14,6 +14,7 @@ import { projectRoot } from './projectRoot';
 import { spawnPlcSimulator } from './sources/opcua/plcSimulator';
 import { startSources } from './sources/sources';
 import { statusQuery } from './workflows/productionOrder/workflow';
+import { erpPlanningWorkflowId, planningStatusQuery, syncNowSignal } from './workflows/erpPlanning/workflow';
 
 const step = (line: string) => console.log(`▸ ${line}`);
 
@@ -27,7 +28,16 @@ async function main() {
   const config = loadConfig(
     process.env,
     simulated
-      ? { ...defaults, EXACT_CLIENT_ID: 'shopfloor-bridge-demo', EXACT_CLIENT_SECRET: 'demo-client-secret', SOURCES_FILE: path.join(projectRoot, 'deploy', 'demo-sources.yaml'), DEMO_PLC_PORT: '48400' }
+      ? {
+          ...defaults,
+          EXACT_CLIENT_ID: 'shopfloor-bridge-demo',
+          EXACT_CLIENT_SECRET: 'demo-client-secret',
+          SOURCES_FILE: path.join(projectRoot, 'deploy', 'demo-sources.yaml'),
+          DEMO_PLC_PORT: '48400',
+          // The simulated division plans for the demo plant: its shop orders reach the floor's planning.
+          EXACT_PLANNING_PLANT: 'DEMO',
+          PLANNING_SYNC_EVERY: '30s',
+        }
       : defaults,
   );
   const embedded = await startEmbedded(config, {
@@ -82,6 +92,7 @@ async function main() {
     const token = (kind: 'sources' | 'operators') => (config.sources.http[kind][0] as { bearerToken?: string } | undefined)?.bearerToken;
     const demo = { starterUrl, exactSimulatorUrl: exactUrl, plant: 'DEMO', orders: config.demo.orders, employeeId: config.exact.defaultEmployeeId, sourceToken: token('sources'), operatorToken: token('operators'), log: step };
     const ids = await runDemoFactory(demo);
+    if (config.exact.planningPlant) await reportPlanning(config.exact.planningPlant);
     const report = async (id: string) => {
       const handle = client.workflow.getHandle(id);
       for (let i = 0; i < 120; i++) {
@@ -105,6 +116,21 @@ async function main() {
     step('Demo factory skipped: it plans shop orders in the Exact simulator, and EXACT_BASE_URL points elsewhere.');
   }
   step('Running. Press Ctrl-C to stop.');
+
+  /** Asks the planning sync to read the shop orders the demo just planned, and says where the MES finds them. */
+  async function reportPlanning(plant: string) {
+    const planning = client.workflow.getHandle(erpPlanningWorkflowId('exact', plant));
+    const before = (await planning.query(planningStatusQuery)).reads;
+    await planning.signal(syncNowSignal);
+    for (let i = 0; i < 40; i++) {
+      const status = await planning.query(planningStatusQuery);
+      if (status.reads > before) {
+        step(`Planning from Exact: ${status.changesRead.orders} shop order changes read for plant ${plant}; the MES reads them at ${starterUrl}/v1/planning/orders?plant=${plant}`);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
 }
 
 main().catch((error: unknown) => {

@@ -8,6 +8,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { createDeliveryActivities } from './activities/delivery';
 import { createErpPostingActivities } from './activities/erpPostings';
 import { createMasterDataActivities } from './activities/masterData';
+import { createPlanningActivities } from './activities/planning';
 import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
 import { openDatabase } from './database/database';
 import { type Config, loadConfig } from './config';
@@ -15,6 +16,8 @@ import type { ErpSystem } from './domain/erpSystem';
 import type { ErpAdapter } from './erp/adapter';
 import { openErpConnections } from './erp/connections';
 import { type MasterDataStore, createPostgresMasterDataStore } from './masterData/store';
+import { type PlanningStore, createPostgresPlanningStore } from './planning/store';
+import { startErpPlanning } from './starters/planning';
 import { type OrderDelivery, createOrderDelivery } from './starters/delivery';
 
 export interface BridgeWorkerOptions {
@@ -24,6 +27,8 @@ export interface BridgeWorkerOptions {
   adapters: Partial<Record<ErpSystem, ErpAdapter>>;
   audit: AuditTrail;
   masterData: MasterDataStore;
+  /** Where the ERP's planning is kept for the floor. */
+  planning: PlanningStore;
   /** Hands floor events to orders (the machine workflows' activity). */
   delivery: OrderDelivery;
   /** The ERP connections' posting queues, with the rate Temporal holds each to. */
@@ -35,7 +40,8 @@ export interface BridgeWorkerOptions {
 /**
  * The bridge's workers in this process: one on the main task queue (the workflows, master
  * data lookups, and postings of orders that predate posting queues), and one per ERP
- * connection on its posting queue, whose rate Temporal enforces across all workers.
+ * connection on its posting queue (postings and planning reads), whose rate Temporal
+ * enforces across all workers.
  */
 export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise<Worker[]> {
   const erpPostings = createErpPostingActivities({ adapters: options.adapters, audit: options.audit });
@@ -46,9 +52,10 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData }), ...createDeliveryActivities({ delivery: options.delivery }) },
   });
+  const erpCalls = { ...erpPostings, ...createPlanningActivities({ adapters: options.adapters, store: options.planning }) };
   const postingWorkers = await Promise.all(
     options.postingQueues.map(({ taskQueue, maxPerSecond }) =>
-      Worker.create({ connection: options.connection, namespace: options.namespace, taskQueue, activities: erpPostings, maxTaskQueueActivitiesPerSecond: maxPerSecond }),
+      Worker.create({ connection: options.connection, namespace: options.namespace, taskQueue, activities: erpCalls, maxTaskQueueActivitiesPerSecond: maxPerSecond }),
     ),
   );
   return [main, ...postingWorkers];
@@ -78,7 +85,9 @@ async function main() {
     adapters,
     audit: createPostgresAuditTrail(database.pool),
     masterData: createPostgresMasterDataStore(database.pool),
+    planning: createPostgresPlanningStore(database.pool),
   });
+  await startErpPlanning(client, config, adapters);
   console.log(`Worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   await Promise.all(workers.map((w) => w.run()));
   await clientConnection.close();

@@ -83,7 +83,7 @@ function outcomeOf(result: PostingResult | undefined, error: unknown): AttemptOu
 }
 
 /** Retryable ERP errors stay retryable (honouring the ERP's reset time); the rest wait for a person. */
-function toActivityFailure(error: unknown): unknown {
+export function toActivityFailure(error: unknown): unknown {
   if (!(error instanceof ErpError)) return error;
   return ApplicationFailure.create({
     message: error.message,

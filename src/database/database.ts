@@ -4,7 +4,7 @@
  * wire protocol, so the same SQL and the same `pg` driver run either way. Schema changes
  * are the numbered SQL files in migrations/, applied in order, once.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { projectRoot } from '../projectRoot';
@@ -24,6 +24,8 @@ export async function openDatabase(url: string | undefined, embeddedPort = 0): P
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  // PGlite makes its own directory, not the ones above it.
+  mkdirSync(path.join(projectRoot, '.data'), { recursive: true });
   const db = await PGlite.create(path.join(projectRoot, '.data', 'pglite'));
   const server = new PGLiteSocketServer({ db, port: embeddedPort, host: '127.0.0.1' });
   await server.start();

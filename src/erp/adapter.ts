@@ -3,6 +3,7 @@
  * through it, so adding an ERP means adding a folder under src/erp, nothing else.
  */
 import type { ErpSystem } from '../domain/erpSystem';
+import type { PlanningChanges } from '../domain/planning';
 import type { PostingContent, PostingKind } from '../domain/postings';
 
 export interface PostingRequest {
@@ -35,6 +36,16 @@ export interface ErpAdapter {
   post(request: PostingRequest): Promise<PostingResult>;
   /** The document an earlier attempt of this posting created, if the ERP holds one. */
   findPosted(request: PostingRequest): Promise<PostingResult | undefined>;
+  /** Planning read from the ERP (ERP → floor), where the adapter can. */
+  readonly planning?: ErpPlanningReader;
+}
+
+export interface ErpPlanningReader {
+  /**
+   * Orders, components and routing steps changed since the cursor (undefined: all of them),
+   * one page of each; `more` when the ERP holds more changes after these.
+   */
+  changesSince(cursor: string | undefined): Promise<PlanningChanges & { more: boolean }>;
 }
 
 /**

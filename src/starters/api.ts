@@ -14,6 +14,9 @@ import { BomComponent, BomComponentFields, MaterialMaster } from '../domain/mast
 import { ErpError } from '../erp/adapter';
 import type { ErpConnections } from '../erp/connections';
 import type { MasterDataStore } from '../masterData/store';
+import type { PlanningStore } from '../planning/store';
+import { ErpSystem } from '../domain/erpSystem';
+import { erpPlanningWorkflowId, syncNowSignal } from '../workflows/erpPlanning/workflow';
 import {
   acknowledgeRejectedEventUpdate,
   correctMappingUpdate,
@@ -33,6 +36,8 @@ export interface StarterDependencies {
   rejectedInputs: RejectedInputs;
   /** The master data cache the orders' transformations read. */
   masterData: MasterDataStore;
+  /** The ERP's planning as last read, for the MES. */
+  planning: PlanningStore;
   /** The ERP connections: their state, and re-authorizing Exact. */
   connections: Pick<ErpConnections, 'describe' | 'exactOAuth'>;
   /** Answers when the database answers (for /readyz). */
@@ -70,6 +75,10 @@ const MappingBody = z
   })
   .refine((c) => c.erpOrderReference !== undefined || c.materials !== undefined || c.employees !== undefined, 'give erpOrderReference, materials or employees');
 const Note = (what: string) => z.object({ note: z.string().trim().min(1, `must say ${what}`) });
+const PlanningQuery = z.strictObject({
+  plant: Reference,
+  status: z.enum(['planned', 'released', 'inProcess', 'finished', 'completed']).optional(),
+});
 const OrdersQuery = z.strictObject({
   plant: Reference.optional(),
   erpSyncStatus: z.enum(['InSync', 'Pending', 'NeedsAttention']).optional(),
@@ -249,6 +258,32 @@ export function createStarterApi(deps: StarterDependencies) {
       throw error;
     }
     return reply.status(204).send();
+  });
+
+  /** Planning from the ERP: the orders of a plant with their components and routing, as last read. */
+  app.get('/v1/planning/orders', reader, async (request, reply) => {
+    const query = PlanningQuery.safeParse(request.query);
+    if (!query.success) return problem(reply, 400, 'Invalid query', 'Name the plant; filter by status if you like.', zodProblems(query.error));
+    return { orders: await deps.planning.orders(query.data.plant, query.data.status ? { status: query.data.status } : {}) };
+  });
+
+  app.get('/v1/planning/orders/:plant/:order', reader, async (request, reply) => {
+    const { plant, order } = request.params as { plant: string; order: string };
+    return (await deps.planning.order(plant, order)) ?? problem(reply, 404, 'Unknown order', `the ERP's planning read so far has no order ${order} for plant ${plant}`);
+  });
+
+  /** Reads the ERP's planning now instead of at the next turn (e.g. a planner just released orders). */
+  app.post('/v1/planning/:erpSystem/:plant/sync', operator, async (request, reply) => {
+    const { erpSystem, plant } = request.params as { erpSystem: string; plant: string };
+    const system = ErpSystem.safeParse(erpSystem);
+    if (!system.success) return problem(reply, 400, 'Invalid request', 'Nothing was read.', [{ field: 'erpSystem', message: system.error.issues[0]!.message }]);
+    try {
+      await deps.client.workflow.getHandle(erpPlanningWorkflowId(system.data, plant)).signal(syncNowSignal);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return problem(reply, 404, 'No planning sync', `no planning is read from ${erpSystem} for plant ${plant}`);
+      throw error;
+    }
+    return reply.status(202).send({ workflowId: erpPlanningWorkflowId(system.data, plant) });
   });
 
   app.put('/v1/master-data/materials', operator, async (request, reply) => {

@@ -1,3 +1,4 @@
 // The workflows the worker bundles. Only deterministic modules may be imported from here.
 export { productionOrder } from './productionOrder/workflow';
 export { machine } from './machine/workflow';
+export { erpPlanning } from './erpPlanning/workflow';

@@ -31,6 +31,7 @@ import {
   timePostingBody,
   toEdmDouble,
 } from './mapping';
+import { createExactPlanningReader } from './planning';
 import { type ExactTransport, odataString } from './transport';
 
 export interface ExactAdapterOptions {
@@ -391,6 +392,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     }),
     post,
     findPosted,
+    planning: createExactPlanningReader(transport),
   };
 }
 

@@ -45,6 +45,9 @@ export const exactEntityPaths = [
   'inventory/StockBatchNumbers',
   'inventory/StorageLocations',
   'inventory/Warehouses',
+  'sync/Manufacturing/ShopOrders',
+  'sync/Manufacturing/ShopOrderMaterialPlans',
+  'sync/Manufacturing/ShopOrderRoutingStepPlans',
 ] as const;
 export type ExactEntityPath = (typeof exactEntityPaths)[number];
 
@@ -66,7 +69,7 @@ export function exactContract(): Record<ExactEntityPath, ExactEndpoint> {
   for (const entity of exactEntityPaths) {
     const source = published.find((e) => e.path === entity);
     if (!source) throw new Error(`${file} does not describe ${entity}, which the bridge uses`);
-    const [service, name] = entity.split('/') as [string, string];
+    const [service, name] = entity.replace(/^sync\//, '').split('/') as [string, string];
     const fields = Object.fromEntries(
       Object.entries(source.fields).map(([field, f]) => [field, { edm: f.edm, required: f.required, writable: f.methods.filter((m) => m === 'POST' || m === 'PUT') }]),
     );

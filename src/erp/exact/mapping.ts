@@ -14,6 +14,7 @@
  * | Reversal of a by-product receipt | manufacturing/ByProductReversals | whole; key in Note |
  * | Reversal of a confirmation or time | DELETE manufacturing/TimeTransactions(guid'…') | whole |
  */
+import Big from 'big.js';
 import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, TimePosting } from '../../domain/postings';
 import { equals } from '../../domain/quantity';
 import { ErpError } from '../adapter';
@@ -100,6 +101,11 @@ export function exactShopOrderNumber(productionOrder: string): number {
     throw new ErpError(`production order "${productionOrder}" is not an Exact shop order number (digits only)`, 'needsPerson', 'UnmappableOrderReference');
   }
   return number;
+}
+
+/** An Edm.Double from Exact as a decimal (the double's shortest decimal form, never exponent notation). */
+export function fromEdmDouble(value: number): string {
+  return new Big(value).toFixed();
 }
 
 /**

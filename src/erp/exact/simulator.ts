@@ -36,10 +36,20 @@ export interface ExactSimulatorOptions {
   employees?: readonly string[];
   rateLimit?: { perWindow: number; windowMs: number; perDay: number };
   pageSize?: number;
+  /** Rows per page of the sync endpoints (Exact: 1000). */
+  syncPageSize?: number;
 }
 
+/** The sets the simulator keeps; a sync endpoint reads one of them by Timestamp. */
+type TablePath = Exclude<ExactEntityPath, `sync/${string}`>;
+const syncedTables: Partial<Record<ExactEntityPath, TablePath>> = {
+  'sync/Manufacturing/ShopOrders': 'manufacturing/ShopOrders',
+  'sync/Manufacturing/ShopOrderMaterialPlans': 'manufacturing/ShopOrderMaterialPlans',
+  'sync/Manufacturing/ShopOrderRoutingStepPlans': 'manufacturing/ShopOrderRoutingStepPlans',
+};
+
 export interface LedgerEntry {
-  entity: ExactEntityPath;
+  entity: TablePath;
   id: string;
   /** created by a POST; deleted by a DELETE (the record as it was). */
   action: 'created' | 'deleted';
@@ -70,6 +80,11 @@ export const ShopOrderSeed = z.object({
   plannedQuantity: z.number().positive(),
   unit: z.string().default('pc'),
   description: z.string().optional(),
+  /** Released for production (Exact's IsReleased); an unreleased order is still being planned. */
+  released: z.boolean().default(true),
+  /** Dates as YYYY-MM-DD. */
+  plannedStartDate: z.string().optional(),
+  plannedDate: z.string().optional(),
   /** Exact manages the produced item by batch: a receipt needs its batch reserved (type 140). */
   batchItem: z.boolean().default(false),
   /** The order's material plans (its bill of materials as Exact plans it). */
@@ -98,6 +113,8 @@ export const ShopOrderSeed = z.object({
         workCentre: z.string().min(1).optional(),
         /** Exact books this step's time itself. */
         backflush: z.boolean().default(false),
+        setupHours: z.number().nonnegative().optional(),
+        runHours: z.number().nonnegative().optional(),
       }),
     )
     .default([]),
@@ -114,8 +131,16 @@ class ExactFailure extends Error {
 
 export function createExactSimulator(options: ExactSimulatorOptions) {
   const pageSize = options.pageSize ?? 60;
+  const syncPageSize = options.syncPageSize ?? 1000;
+  /** Exact's row version: every insert or change of a synced row gets a higher Timestamp. */
+  let rowVersion = 1000;
+  const touch = (row: Row) => {
+    rowVersion += 1;
+    row.Timestamp = rowVersion;
+    return row;
+  };
   const rateLimit = options.rateLimit ?? { perWindow: 60, windowMs: 60_000, perDay: 5000 };
-  const tables: Record<ExactEntityPath, Row[]> = {
+  const tables: Record<TablePath, Row[]> = {
     'manufacturing/ShopOrders': [],
     'manufacturing/ShopOrderReceipts': [],
     'manufacturing/ShopOrderMaterialPlans': [],
@@ -169,12 +194,14 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       Warehouse: mainWarehouse.ID,
       WarehouseCode: mainWarehouse.Code,
       Status: ShopOrderStatus.Open,
-      IsReleased: 1,
+      IsReleased: seed.released ? 1 : 0,
+      ...(seed.plannedStartDate ? { PlannedStartDate: toExactDate(parseEdmDateTime(seed.plannedStartDate)) } : {}),
+      ...(seed.plannedDate ? { PlannedDate: toExactDate(parseEdmDateTime(seed.plannedDate)) } : {}),
     };
-    tables['manufacturing/ShopOrders'].push(row);
+    tables['manufacturing/ShopOrders'].push(touch(row));
     for (const material of seed.materials) {
       const item = seedItem(material.itemCode, material.unit, { batchNumbers: material.batchNumbers, serialNumbers: material.serialNumbers });
-      tables['manufacturing/ShopOrderMaterialPlans'].push({
+      tables['manufacturing/ShopOrderMaterialPlans'].push(touch({
         ID: randomUUID(),
         Division: options.division,
         ShopOrder: row.ID,
@@ -185,11 +212,12 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
         Backflush: material.backflush ? 1 : 0,
         Type: material.byProduct ? MaterialPlanType.ByProduct : MaterialPlanType.Material,
         Status: 10,
-      });
+        LineNumber: tables['manufacturing/ShopOrderMaterialPlans'].filter((p) => p.ShopOrder === row.ID).length + 1,
+      }));
     }
     seed.routing.forEach((step, index) => {
       const workCentre = step.workCentre ? seedWorkCentre(step.workCentre) : undefined;
-      tables['manufacturing/ShopOrderRoutingStepPlans'].push({
+      tables['manufacturing/ShopOrderRoutingStepPlans'].push(touch({
         ID: randomUUID(),
         Division: options.division,
         ShopOrder: row.ID,
@@ -200,10 +228,22 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
         Workcenter: workCentre?.ID ?? null,
         WorkcenterCode: workCentre?.Code ?? null,
         Backflush: step.backflush ? 1 : 0,
+        PlannedSetupHours: step.setupHours ?? 0,
+        PlannedRunHours: step.runHours ?? 0,
         Status: 10,
-      });
+      }));
     });
     return row;
+  }
+
+  /** A planner's change to a shop order in Exact: it gets a new Timestamp, as every change does. */
+  function updateShopOrder(shopOrderNumber: number, change: { released?: boolean; plannedQuantity?: number; status?: number }): Row {
+    const row = tables['manufacturing/ShopOrders'].find((o) => o.ShopOrderNumber === shopOrderNumber);
+    if (!row) throw new Error(`the simulator has no shop order ${shopOrderNumber}`);
+    if (change.released !== undefined) row.IsReleased = change.released ? 1 : 0;
+    if (change.plannedQuantity !== undefined) row.PlannedQuantity = change.plannedQuantity;
+    if (change.status !== undefined) row.Status = change.status;
+    return touch(row);
   }
 
   /** The item with this code, created on first use; batch numbers make it a batch item with those batches in stock. */
@@ -300,6 +340,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     const batches = takeReservedBatches(item, warehouse, body, quantity, StockTransactionType.ShopOrderReceipt);
     shopOrder.ProducedQuantity = new Big(String(shopOrder.ProducedQuantity)).plus(String(quantity)).toNumber();
     shopOrder.Status = ShopOrderStatus.InProcess;
+    touch(shopOrder);
     return {
       StockTransactionId: randomUUID(),
       Division: options.division,
@@ -427,7 +468,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   }
 
   /** What reversals of an original have taken back so far. */
-  function reversedOf(path: ExactEntityPath, originalId: unknown): Big {
+  function reversedOf(path: TablePath, originalId: unknown): Big {
     return tables[path].filter((r) => r.OriginalStockTransactionId === originalId).reduce((t, r) => t.plus(String(r.Quantity)), new Big(0));
   }
 
@@ -466,6 +507,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       if (receipts === 'manufacturing/ShopOrderReceipts') {
         const shopOrder = tables['manufacturing/ShopOrders'].find((row) => row.ID === original.ShopOrder)!;
         shopOrder.ProducedQuantity = new Big(String(shopOrder.ProducedQuantity)).minus(String(original.Quantity)).toNumber();
+        touch(shopOrder);
       }
       return {
         ReversalStockTransactionId: randomUUID(),
@@ -575,6 +617,11 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     }
 
     if (method === 'GET') return reply.send({ d: listPage(request, path, endpoint) });
+    if (path.startsWith('sync/')) throw new ExactFailure(405, 'Method not allowed');
+    return write(request, reply, method, path as TablePath, endpoint, keyed, fault);
+  }
+
+  async function write(request: FastifyRequest, reply: FastifyReply, method: 'POST' | 'DELETE', path: TablePath, endpoint: ExactEndpoint, keyed: RegExpExecArray | null, fault: ExactFault | undefined) {
     if (method === 'DELETE') {
       const table = tables[path];
       const index = table.findIndex((row) => String(row[endpoint.key]).toLowerCase() === keyed![2]!.toLowerCase());
@@ -611,14 +658,19 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     for (const field of select ?? []) {
       if (!(field in endpoint.fields)) throw new ExactFailure(400, `Bad Request - Error in query syntax. Unknown property '${field}'.`);
     }
+    const synced = syncedTables[path];
+    // A sync set is read by row version: `Timestamp gt n` is the cursor, rows come in Timestamp order.
+    if (synced && !/\bTimestamp gt \d+L?\b/.test(query.$filter ?? '')) throw new ExactFailure(400, "Bad Request - a sync endpoint needs $filter=Timestamp gt <n>L.");
+    const size = synced ? syncPageSize : pageSize;
+    const rows = synced ? [...tables[synced]].sort((a, b) => Number(a.Timestamp) - Number(b.Timestamp)) : tables[path as TablePath];
     const skip = Number(query.$skiptoken ?? 0);
-    const matching = tables[path].filter(predicate);
-    const page = matching.slice(skip, skip + pageSize).map((row) => project(row, select));
+    const matching = rows.filter(predicate);
+    const page = matching.slice(skip, skip + size).map((row) => project(row, select));
     const next =
-      skip + pageSize < matching.length
+      skip + size < matching.length
         ? `${request.protocol}://${request.host}${request.url.split('?')[0]}?${new URLSearchParams({
             ...(query as Record<string, string>),
-            $skiptoken: String(skip + pageSize),
+            $skiptoken: String(skip + size),
           }).toString()}`
         : undefined;
     return next ? { results: page, __next: next } : { results: page };
@@ -657,6 +709,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   return {
     app,
     seedShopOrder,
+    updateShopOrder,
     seedEmployee,
     /** Present when the simulator runs OAuth2. */
     oauth: authority,
@@ -707,13 +760,19 @@ function project(row: Row, select: readonly string[] | undefined): Row {
   return select ? Object.fromEntries(select.map((field) => [field, row[field] ?? null])) : row;
 }
 
-/** The OData subset the bridge uses: `Field eq value` clauses joined by `and`. */
+/** The OData subset the bridge uses: `Field eq value` clauses, and `Timestamp gt 123L`, joined by `and`. */
 function compileFilter(filter: string | undefined, endpoint: ExactEndpoint): (row: Row) => boolean {
   if (!filter) return () => true;
   const clauses = filter.split(/\s+and\s+/i).map((clause) => {
-    const match = /^\s*(\w+)\s+eq\s+(guid'[^']*'|'(?:[^']|'')*'|-?\d+(?:\.\d+)?)\s*$/.exec(clause);
+    const match = /^\s*(\w+)\s+(eq|gt)\s+(guid'[^']*'|'(?:[^']|'')*'|-?\d+(?:\.\d+)?L?)\s*$/.exec(clause);
     if (!match || !(match[1]! in endpoint.fields)) throw new ExactFailure(400, 'Bad Request - Error in query syntax.');
-    const [, field, literal] = match as unknown as [string, string, string];
+    const [, field, operator, literal] = match as unknown as [string, string, 'eq' | 'gt', string];
+    if (operator === 'gt') {
+      // Edm.Int64 literals carry an L: compared as integers.
+      if (!/^-?\d+L$/.test(literal)) throw new ExactFailure(400, 'Bad Request - Error in query syntax.');
+      const bound = BigInt(literal.slice(0, -1));
+      return (row: Row) => row[field] !== undefined && row[field] !== null && BigInt(String(row[field])) > bound;
+    }
     const value: unknown = literal.startsWith('guid') ? literal.slice(5, -1) : literal.startsWith("'") ? literal.slice(1, -1).replace(/''/g, "'") : Number(literal);
     return (row: Row) => (typeof value === 'string' ? String(row[field]).toLowerCase() === value.toLowerCase() : row[field] === value);
   });

@@ -42,7 +42,10 @@ export interface ExactListQuery {
 }
 
 export interface ExactTransport {
+  /** Every row, following `__next`. */
   list<T>(path: ExactEntityPath, query: ExactListQuery): Promise<T[]>;
+  /** The first page only, and whether Exact has more (a sync set is read on from its highest Timestamp instead). */
+  firstPage<T>(path: ExactEntityPath, query: ExactListQuery): Promise<{ rows: T[]; more: boolean }>;
   create<T>(path: ExactEntityPath, body: Record<string, unknown>): Promise<T>;
   /** DELETE path(guid'id'). */
   remove(path: ExactEntityPath, id: string): Promise<void>;
@@ -116,12 +119,16 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
     }
   }
 
+  const listUrl = (path: ExactEntityPath, query: ExactListQuery) => {
+    const params = new URLSearchParams();
+    if (query.filter) params.set('$filter', query.filter);
+    if (query.select) params.set('$select', query.select.join(','));
+    return `${apiRoot}${path}?${params.toString()}`;
+  };
+
   return {
     async list<T>(path: ExactEntityPath, query: ExactListQuery): Promise<T[]> {
-      const params = new URLSearchParams();
-      if (query.filter) params.set('$filter', query.filter);
-      if (query.select) params.set('$select', query.select.join(','));
-      let url: string | undefined = `${apiRoot}${path}?${params.toString()}`;
+      let url: string | undefined = listUrl(path, query);
       const rows: T[] = [];
       while (url) {
         const page = (await send('GET', url)) as { results: T[]; __next?: string };
@@ -129,6 +136,10 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
         url = page.__next;
       }
       return rows;
+    },
+    async firstPage<T>(path: ExactEntityPath, query: ExactListQuery): Promise<{ rows: T[]; more: boolean }> {
+      const page = (await send('GET', listUrl(path, query))) as { results: T[]; __next?: string };
+      return { rows: page.results, more: page.__next !== undefined };
     },
     async create<T>(path: ExactEntityPath, body: Record<string, unknown>): Promise<T> {
       // The bridge's own bad request never reaches Exact: checked against Exact's contract first.

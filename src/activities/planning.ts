@@ -1,0 +1,55 @@
+/**
+ * Reads the ERP's planning changes and keeps them for the floor. The changes go straight
+ * to PostgreSQL; only a summary returns to the workflow, so its history stays small
+ * however large the ERP's planning is.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { ErpSystem } from '../domain/erpSystem';
+import type { ErpAdapter } from '../erp/adapter';
+import type { PlanningStore } from '../planning/store';
+import { toActivityFailure } from './erpPostings';
+
+export interface SyncPlanningInput {
+  erpSystem: ErpSystem;
+  plant: string;
+  /** Where the last read stopped; undefined reads everything. */
+  cursor?: string;
+}
+
+export interface SyncPlanningResult {
+  cursor: string;
+  /** The ERP holds more changes than one read takes: read again at once. */
+  more: boolean;
+  orders: number;
+  components: number;
+  operations: number;
+  /** Orders now released for production (up to 20), for the workflow's details. */
+  released: string[];
+}
+
+export function createPlanningActivities({ adapters, store }: { adapters: Partial<Record<ErpSystem, ErpAdapter>>; store: PlanningStore }) {
+  return {
+    async syncErpPlanning({ erpSystem, plant, cursor }: SyncPlanningInput): Promise<SyncPlanningResult> {
+      const reader = adapters[erpSystem]?.planning;
+      if (!reader) throw ApplicationFailure.nonRetryable(`no ${erpSystem} connection on this worker reads planning`, 'PlanningNotSupported');
+      let result;
+      try {
+        result = await reader.changesSince(cursor);
+      } catch (error) {
+        throw toActivityFailure(error);
+      }
+      // Applying a change twice leaves the same rows: a retry after a failed write is harmless.
+      await store.apply(erpSystem, plant, result);
+      return {
+        cursor: result.cursor,
+        more: result.more,
+        orders: result.orders.length,
+        components: result.components.length,
+        operations: result.operations.length,
+        released: result.orders.filter((o) => o.status === 'released').map((o) => o.erpOrder).slice(0, 20),
+      };
+    },
+  };
+}
+
+export type PlanningActivities = ReturnType<typeof createPlanningActivities>;

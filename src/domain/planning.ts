@@ -1,0 +1,70 @@
+/**
+ * Planning as the ERP holds it, for the floor: production orders with their bill of
+ * materials and routing as planned for that order. Read from the ERP's change feeds
+ * (Exact's sync endpoints), kept in PostgreSQL, served to the MES by the starter API.
+ */
+import type { Decimal } from './quantity';
+
+/** Where an order stands in the ERP's planning. */
+export type PlannedOrderStatus = 'planned' | 'released' | 'inProcess' | 'finished' | 'completed';
+
+export interface PlannedOrder {
+  /** The ERP's own id of the order (a GUID in Exact). */
+  erpId: string;
+  /** The order number people and the MES use. */
+  erpOrder: string;
+  material: string;
+  description?: string;
+  plannedQuantity: Decimal;
+  producedQuantity: Decimal;
+  unit: string;
+  status: PlannedOrderStatus;
+  /** YYYY-MM-DD */
+  plannedStart?: string;
+  plannedFinish?: string;
+}
+
+/** A material the order consumes, or yields as a by-product. */
+export interface PlannedComponent {
+  erpId: string;
+  erpOrderId: string;
+  line?: number;
+  material: string;
+  plannedQuantity: Decimal;
+  unit: string;
+  /** The ERP issues it itself (backflush): the floor need not report it. */
+  backflush: boolean;
+  byProduct: boolean;
+}
+
+/** A step of the order's routing. */
+export interface PlannedOperation {
+  erpId: string;
+  erpOrderId: string;
+  sequence: number;
+  operation: string;
+  description?: string;
+  workCentre?: string;
+  plannedSetupHours?: Decimal;
+  plannedRunHours?: Decimal;
+  /** The ERP books this step's time itself. */
+  backflush: boolean;
+}
+
+/** What changed in the ERP's planning since a cursor, and the cursor to read on from. */
+export interface PlanningChanges {
+  orders: PlannedOrder[];
+  components: PlannedComponent[];
+  operations: PlannedOperation[];
+  /** Opaque to everyone but the adapter that made it. */
+  cursor: string;
+}
+
+/** An order with its components and routing, as the MES reads it. */
+export interface PlannedOrderDetail extends PlannedOrder {
+  plant: string;
+  components: Omit<PlannedComponent, 'erpOrderId'>[];
+  operations: Omit<PlannedOperation, 'erpOrderId'>[];
+  /** When the bridge last read a change of it. */
+  syncedAt: string;
+}

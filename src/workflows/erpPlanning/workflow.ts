@@ -1,0 +1,97 @@
+/**
+ * The ERP's planning, kept for the floor: one workflow per ERP connection and plant reads
+ * what changed in the ERP's planning (orders released, their material plans and routing)
+ * every `every`, from where its last read stopped, and keeps it in PostgreSQL, where the
+ * MES reads it from the starter API. The cursor lives in this workflow's state, so a
+ * worker restart neither loses nor re-reads changes; a failed read is shown, and tried
+ * again at the next turn. `syncNow` reads at once (e.g. a planner just released orders).
+ */
+import { ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import type { PlanningActivities, SyncPlanningResult } from '../../activities/planning';
+import type { ErpSystem } from '../../domain/erpSystem';
+import { ErpSystemKey, PlantKey } from '../searchAttributes';
+
+export interface ErpPlanningInput {
+  erpSystem: ErpSystem;
+  plant: string;
+  /** The ERP connection's rate-limited task queue: reading planning spends the same call budget as posting. */
+  taskQueue: string;
+  every: Duration;
+  /** Reads before the workflow continues as new (its history stays short). */
+  readsBeforeContinueAsNew?: number;
+  carried?: ErpPlanningStatus;
+}
+
+export interface ErpPlanningStatus {
+  cursor?: string;
+  reads: number;
+  lastReadAt?: string;
+  /** Changes read since the workflow first started. */
+  changesRead: { orders: number; components: number; operations: number };
+  lastReleased: string[];
+  lastError?: { type: string; message: string; at: string };
+}
+
+export const syncNowSignal = defineSignal('syncNow');
+export const planningStatusQuery = defineQuery<ErpPlanningStatus>('status');
+
+export function erpPlanningWorkflowId(erpSystem: ErpSystem, plant: string): string {
+  return `erp-planning/${erpSystem}/${plant}`;
+}
+
+export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
+  const { syncErpPlanning } = proxyActivities<PlanningActivities>({
+    taskQueue: input.taskQueue,
+    startToCloseTimeout: '2 minutes',
+    // Within a turn a read is retried a few times; a read that keeps failing waits for the next turn.
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+  });
+  const status: ErpPlanningStatus = input.carried ?? { reads: 0, changesRead: { orders: 0, components: 0, operations: 0 }, lastReleased: [] };
+  let readRequested = false;
+  setHandler(syncNowSignal, () => {
+    readRequested = true;
+  });
+  setHandler(planningStatusQuery, () => status);
+  upsertSearchAttributes([
+    { key: ErpSystemKey, value: input.erpSystem },
+    { key: PlantKey, value: input.plant },
+  ]);
+
+  const publish = () =>
+    setCurrentDetails(
+      `${status.lastError ? `**read failed**: ${status.lastError.type}: ${status.lastError.message}\n\n` : ''}` +
+        `last read ${status.lastReadAt ?? 'not yet'} · ${status.changesRead.orders} order changes read` +
+        (status.lastReleased.length > 0 ? `\n\nreleased: ${status.lastReleased.join(', ')}` : ''),
+    );
+
+  for (let turn = 0; ; turn++) {
+    // A syncNow arriving while this read runs asks for another one.
+    readRequested = false;
+    let result: SyncPlanningResult | undefined;
+    try {
+      result = await syncErpPlanning({ erpSystem: input.erpSystem, plant: input.plant, ...(status.cursor ? { cursor: status.cursor } : {}) });
+    } catch (error) {
+      if (!(error instanceof ActivityFailure)) throw error;
+      const cause = error.cause instanceof ApplicationFailure ? error.cause : undefined;
+      status.lastError = { type: cause?.type ?? 'ReadFailed', message: cause?.message ?? error.message, at: new Date().toISOString() };
+    }
+    if (result) {
+      status.cursor = result.cursor;
+      status.reads += 1;
+      status.lastReadAt = new Date().toISOString();
+      status.changesRead = {
+        orders: status.changesRead.orders + result.orders,
+        components: status.changesRead.components + result.components,
+        operations: status.changesRead.operations + result.operations,
+      };
+      if (result.released.length > 0) status.lastReleased = result.released;
+      delete status.lastError;
+    }
+    publish();
+    if (!result?.more) await condition(() => readRequested, input.every);
+    if (turn + 1 >= (input.readsBeforeContinueAsNew ?? 500) || workflowInfo().continueAsNewSuggested) {
+      return continueAsNew<typeof erpPlanning>({ ...input, carried: status });
+    }
+  }
+}

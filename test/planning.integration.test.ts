@@ -1,0 +1,80 @@
+/**
+ * Planning from the ERP to the floor: released shop orders with their material plans and
+ * routing, read from Exact's sync endpoints by the planning workflow and served to the MES.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PlannedOrderDetail } from '../src/domain/planning';
+import { erpPlanningWorkflowId, planningStatusQuery } from '../src/workflows/erpPlanning/workflow';
+import { type Bridge, eventually, newPlant, startBridge } from './harness';
+
+describe('planning from Exact for the floor', () => {
+  let bridge: Bridge;
+  const plant = newPlant();
+  beforeAll(async () => {
+    // Reads happen when asked (syncNow); the sync pages hold 2 rows so that paging is met.
+    bridge = await startBridge({ EXACT_PLANNING_PLANT: plant, PLANNING_SYNC_EVERY: '1 hour' }, { syncPageSize: 2 });
+  });
+  afterAll(async () => {
+    await bridge?.env.client.workflow.getHandle(erpPlanningWorkflowId('exact', plant)).terminate('test done').catch(() => undefined);
+    await bridge?.teardown();
+  });
+
+  const planned = async (query = '') => {
+    const response = await fetch(`${bridge.starterUrl}/v1/planning/orders?plant=${plant}${query}`);
+    return ((await response.json()) as { orders: PlannedOrderDetail[] }).orders;
+  };
+  const syncNow = async () => expect((await bridge.post(`/v1/planning/exact/${plant}/sync`)).status).toBe(202);
+
+  it('serves released orders with their components and routing, and then only what changed', async () => {
+    bridge.simulator.seedShopOrder({
+      shopOrderNumber: 7001, itemCode: 'FRAME', plannedQuantity: 10, unit: 'pc', plannedStartDate: '2026-12-01', plannedDate: '2026-12-03',
+      materials: [
+        { itemCode: 'STEEL', plannedQuantity: 20.5, unit: 'kg' },
+        { itemCode: 'PAINT', plannedQuantity: 2, unit: 'l', backflush: true },
+        { itemCode: 'SWARF', plannedQuantity: 0.4, unit: 'kg', byProduct: true },
+      ],
+      routing: [
+        { operation: '10', workCentre: 'SAW', setupHours: 0.5, runHours: 2 },
+        { operation: '20', workCentre: 'WELD', runHours: 3.25 },
+      ],
+    });
+    bridge.simulator.seedShopOrder({ shopOrderNumber: 7002, itemCode: 'BRACKET', plannedQuantity: 40, unit: 'pc' });
+    bridge.simulator.seedShopOrder({ shopOrderNumber: 7003, itemCode: 'BRACKET', plannedQuantity: 60, unit: 'pc', released: false });
+    await syncNow();
+
+    const orders = await eventually(() => planned(), (o) => o.length === 3 && o.find((x) => x.erpOrder === '7001')?.operations.length === 2);
+    expect(orders.map((o) => [o.erpOrder, o.status]).sort()).toEqual([['7001', 'released'], ['7002', 'released'], ['7003', 'planned']]);
+    const frame = orders.find((o) => o.erpOrder === '7001')!;
+    expect(frame).toMatchObject({ material: 'FRAME', plannedQuantity: '10', producedQuantity: '0', unit: 'pc', plannedStart: '2026-12-01', plannedFinish: '2026-12-03', plant });
+    expect(frame.components.map((c) => [c.material, c.plannedQuantity, c.unit, c.backflush, c.byProduct])).toEqual([
+      ['STEEL', '20.5', 'kg', false, false],
+      ['PAINT', '2', 'l', true, false],
+      ['SWARF', '0.4', 'kg', false, true],
+    ]);
+    expect(frame.operations.map((s) => [s.sequence, s.operation, s.workCentre, s.plannedSetupHours, s.plannedRunHours])).toEqual([
+      [1, '10', 'SAW', '0.5', '2'],
+      [2, '20', 'WELD', '0', '3.25'],
+    ]);
+    expect((await planned('&status=released')).map((o) => o.erpOrder).sort()).toEqual(['7001', '7002']);
+
+    // A planner releases 7003 and changes 7001's quantity: the next read brings those two, nothing else.
+    const workflow = bridge.env.client.workflow.getHandle(erpPlanningWorkflowId('exact', plant));
+    const before = await workflow.query(planningStatusQuery);
+    expect(before.changesRead.orders).toBe(3);
+    bridge.simulator.updateShopOrder(7003, { released: true });
+    bridge.simulator.updateShopOrder(7001, { plannedQuantity: 12.5 });
+    await syncNow();
+    const after = await eventually(() => planned('&status=released'), (o) => o.length === 3);
+    expect(after.find((o) => o.erpOrder === '7001')?.plannedQuantity).toBe('12.5');
+    const status = await eventually(() => workflow.query(planningStatusQuery), (s) => s.changesRead.orders === 5);
+    expect(status.changesRead).toEqual({ orders: 5, components: 3, operations: 2 });
+    expect(status.lastError).toBeUndefined();
+  });
+
+  it('names the field a planning query lacks, and knows no order it has not read', async () => {
+    const missing = await fetch(`${bridge.starterUrl}/v1/planning/orders`);
+    expect(missing.status).toBe(400);
+    expect(((await missing.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toContain('plant');
+    expect((await fetch(`${bridge.starterUrl}/v1/planning/orders/${plant}/9999`)).status).toBe(404);
+  });
+});
