@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { projectRoot } from '../projectRoot';
 
 export interface Database {
@@ -43,6 +43,22 @@ export async function openDatabase(url: string | undefined, embeddedPort = 0): P
       await db.close();
     },
   };
+}
+
+/** Runs `work` in one transaction on one connection of the pool: all of it, or none. */
+export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 const migrationsDir = path.join(projectRoot, 'migrations');

@@ -88,15 +88,20 @@ export const QuantityReported = Envelope.extend({
 });
 export type QuantityReported = z.infer<typeof QuantityReported>;
 
-/** Material actually consumed for the order (ISA-95 material consumed actual), not the BOM's theory. */
-export const MaterialConsumed = Envelope.extend({
-  type: z.literal('MaterialConsumed'),
+/** A quantity of a material, from or into a batch and storage location. */
+const MaterialQuantity = {
   material: MaterialCode,
   quantity: NonNegativeDecimal,
   unit: UnitOfMeasure,
   batch: text(40).optional(),
   storageLocation: text(40).optional(),
   operation: Operation.optional(),
+};
+
+/** Material actually consumed for the order (ISA-95 material consumed actual), not the BOM's theory. */
+export const MaterialConsumed = Envelope.extend({
+  type: z.literal('MaterialConsumed'),
+  ...MaterialQuantity,
 });
 export type MaterialConsumed = z.infer<typeof MaterialConsumed>;
 
@@ -106,12 +111,7 @@ export type MaterialConsumed = z.infer<typeof MaterialConsumed>;
  */
 export const ByProductReported = Envelope.extend({
   type: z.literal('ByProductReported'),
-  material: MaterialCode,
-  quantity: NonNegativeDecimal,
-  unit: UnitOfMeasure,
-  batch: text(40).optional(),
-  storageLocation: text(40).optional(),
-  operation: Operation.optional(),
+  ...MaterialQuantity,
 });
 export type ByProductReported = z.infer<typeof ByProductReported>;
 

@@ -16,41 +16,33 @@ interface PostingBase {
   transactionDate: string;
 }
 
-/** Material issued to the order: what the floor consumed, or what its output implies. */
-export interface MaterialIssue extends PostingBase {
-  kind: 'MaterialIssue';
+/** A quantity of a material moving out of or into stock for the order. */
+interface StockMovement extends PostingBase {
   /** The floor's material code, and the ERP's item code for it. */
   material: string;
   erpMaterial: string;
   quantity: Decimal;
   unit: string;
+  /** The batch taken from or put into, and the storage location. */
   batch?: string;
   storageLocation?: string;
+}
+
+/** Material issued to the order: what the floor consumed, or what its output implies. */
+export interface MaterialIssue extends StockMovement {
+  kind: 'MaterialIssue';
   /** actual: the floor's reported consumption; derived: implied by output through the bill of materials. */
   basis: 'actual' | 'derived';
 }
 
-/** Finished goods booked into stock against the order: its conforming output. */
-export interface FinishedGoodsReceipt extends PostingBase {
+/** Finished goods booked into stock against the order: its conforming output (batch and location from the release). */
+export interface FinishedGoodsReceipt extends StockMovement {
   kind: 'FinishedGoodsReceipt';
-  material: string;
-  erpMaterial: string;
-  quantity: Decimal;
-  unit: string;
-  /** The batch the output goes into, and where it is put away (from the release). */
-  batch?: string;
-  storageLocation?: string;
 }
 
 /** A by-product of the order taken into stock. */
-export interface ByProductReceipt extends PostingBase {
+export interface ByProductReceipt extends StockMovement {
   kind: 'ByProductReceipt';
-  material: string;
-  erpMaterial: string;
-  quantity: Decimal;
-  unit: string;
-  batch?: string;
-  storageLocation?: string;
 }
 
 /** Progress of one operation: conforming (yield), non-conforming (scrap) and rework quantities. */

@@ -4,6 +4,7 @@
  * master data sync) and read by the workflow's lookup activity.
  */
 import type { Pool } from 'pg';
+import { inTransaction } from '../database/database';
 import { BomComponent, type MasterDataLookup, MaterialMaster } from '../domain/masterData';
 
 export interface MasterDataStore {
@@ -48,9 +49,7 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
     },
 
     async replaceBom(plant, parentMaterial, components) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      await inTransaction(pool, async (client) => {
         await client.query('DELETE FROM bom_components WHERE plant = $1 AND parent_material = $2', [plant, parentMaterial]);
         for (const c of components) {
           await client.query(
@@ -58,13 +57,7 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
             [plant, parentMaterial, c.component, c.quantityPer, c.yieldFactor, c.scrapAllowance],
           );
         }
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
 
     async lookup(plant, materials, bomOf) {

@@ -4,6 +4,7 @@
  * the same rows), read by the starter API for the MES.
  */
 import type { Pool } from 'pg';
+import { inTransaction } from '../database/database';
 import type { ErpSystem } from '../domain/erpSystem';
 import type { PlannedOrderDetail, PlannedOrderStatus, PlanningChanges } from '../domain/planning';
 
@@ -105,9 +106,7 @@ export function createPostgresPlanningStore(pool: Pool): PlanningStore {
 
   return {
     async apply(system, plant, changes) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      await inTransaction(pool, async (client) => {
         for (const o of changes.orders) {
           await client.query(
             `INSERT INTO planned_orders (erp_system, erp_id, plant, erp_order, material, description, planned_quantity, produced_quantity, unit, status, planned_start, planned_finish, synced_at)
@@ -137,13 +136,7 @@ export function createPostgresPlanningStore(pool: Pool): PlanningStore {
             [system, s.erpId, s.erpOrderId, s.sequence, s.operation, s.description ?? null, s.workCentre ?? null, s.plannedSetupHours ?? null, s.plannedRunHours ?? null, s.backflush],
           );
         }
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
 
     async orders(plant, filter = {}) {

@@ -327,29 +327,36 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     return !minuteSpent && !daySpent;
   }
 
-  function createReceipt(body: Row): Row {
-    const shopOrder = tables['manufacturing/ShopOrders'].find((row) => row.ID === body.ShopOrder);
+  /** The shop order, if it can still take stock transactions, and a positive quantity. */
+  function openShopOrder(id: unknown, body: Row): { shopOrder: Row; quantity: number } {
+    const shopOrder = tables['manufacturing/ShopOrders'].find((row) => row.ID === id);
     if (!shopOrder) throw new ExactFailure(500, 'Ongeldige referentie: Productieorder');
     if (shopOrder.Status === ShopOrderStatus.Completed) {
       throw new ExactFailure(500, `Productieorder ${String(shopOrder.ShopOrderNumber)} is gereed gemeld en kan niet meer worden gewijzigd.`);
     }
     const quantity = body.Quantity as number;
     if (!(quantity > 0)) throw new ExactFailure(500, 'Ongeldig: Aantal');
-    const item = tables['logistics/Items'].find((i) => sameId(i.ID, shopOrder.Item))!;
+    return { shopOrder, quantity };
+  }
+
+  /**
+   * A stock transaction of a shop order (receipt, issue, by-product receipt) as Exact records
+   * it, once its storage location and reserved batches pass (see takeReservedBatches).
+   * `moved` is what moves: the shop order (its product) or a plan line (its material), by Item, ItemCode and Unit.
+   */
+  function stockTransaction(shopOrder: Row, moved: Row, body: Row, quantity: number, type: number): Row {
+    const item = tables['logistics/Items'].find((i) => sameId(i.ID, moved.Item))!;
     const warehouse = tables['inventory/Warehouses'].find((w) => sameId(w.ID, shopOrder.Warehouse))!;
-    const batches = takeReservedBatches(item, warehouse, body, quantity, StockTransactionType.ShopOrderReceipt);
-    shopOrder.ProducedQuantity = new Big(String(shopOrder.ProducedQuantity)).plus(String(quantity)).toNumber();
-    shopOrder.Status = ShopOrderStatus.InProcess;
-    touch(shopOrder);
+    const batches = takeReservedBatches(item, warehouse, body, quantity, type);
     return {
       StockTransactionId: randomUUID(),
       Division: options.division,
       ShopOrder: shopOrder.ID,
       ShopOrderNumber: shopOrder.ShopOrderNumber,
-      Item: shopOrder.Item,
-      ItemCode: shopOrder.ItemCode,
+      Item: moved.Item,
+      ItemCode: moved.ItemCode,
       Quantity: quantity,
-      Unit: shopOrder.Unit,
+      Unit: moved.Unit,
       TransactionDate: toExactDate(parseEdmDateTime(body.TransactionDate)),
       StorageLocation: body.StorageLocation ?? null,
       DraftStockTransactionID: body.DraftStockTransactionID ?? null,
@@ -359,6 +366,15 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       HasReversibleQuantity: true,
       CreatedDate: toExactDate(new Date()),
     };
+  }
+
+  function createReceipt(body: Row): Row {
+    const { shopOrder, quantity } = openShopOrder(body.ShopOrder, body);
+    const record = stockTransaction(shopOrder, shopOrder, body, quantity, StockTransactionType.ShopOrderReceipt);
+    shopOrder.ProducedQuantity = new Big(String(shopOrder.ProducedQuantity)).plus(String(quantity)).toNumber();
+    shopOrder.Status = ShopOrderStatus.InProcess;
+    touch(shopOrder);
+    return record;
   }
 
   /** Batch numbers reserved ahead of a stock transaction (StockTransactionType says which kind). */
@@ -436,33 +452,12 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       const plan = tables['manufacturing/ShopOrderMaterialPlans'].find((row) => row.ID === body.ShopOrderMaterialPlan);
       if (!plan) throw new ExactFailure(500, 'Ongeldige referentie: Materiaalplan');
       if (plan.Type !== planType) throw new ExactFailure(500, `Ongeldig: Materiaalplan (artikel ${String(plan.ItemCode)} is ${kind === 'issue' ? 'een' : 'geen'} bijproduct)`);
-      const shopOrder = tables['manufacturing/ShopOrders'].find((row) => row.ID === plan.ShopOrder)!;
-      if (shopOrder.Status === ShopOrderStatus.Completed) {
-        throw new ExactFailure(500, `Productieorder ${String(shopOrder.ShopOrderNumber)} is gereed gemeld en kan niet meer worden gewijzigd.`);
-      }
-      const quantity = body.Quantity as number;
-      if (!(quantity > 0)) throw new ExactFailure(500, 'Ongeldig: Aantal');
-      const item = tables['logistics/Items'].find((i) => sameId(i.ID, plan.Item))!;
-      const warehouse = tables['inventory/Warehouses'].find((w) => sameId(w.ID, shopOrder.Warehouse))!;
-      const batches = takeReservedBatches(item, warehouse, body, quantity, stockType);
+      const { shopOrder, quantity } = openShopOrder(plan.ShopOrder, body);
       return {
-        StockTransactionId: randomUUID(),
+        ...stockTransaction(shopOrder, plan, body, quantity, stockType),
         ShopOrderMaterialPlan: plan.ID,
-        ShopOrder: shopOrder.ID,
-        ShopOrderNumber: shopOrder.ShopOrderNumber,
-        Item: plan.Item,
-        ItemCode: plan.ItemCode,
-        Quantity: quantity,
-        Unit: plan.Unit,
-        TransactionDate: toExactDate(parseEdmDateTime(body.TransactionDate)),
-        StorageLocation: body.StorageLocation ?? null,
-        DraftStockTransactionID: body.DraftStockTransactionID ?? null,
-        Warehouse: warehouse.ID,
-        WarehouseCode: warehouse.Code,
-        IsBatch: batches.length > 0 ? 1 : 0,
         ...(kind === 'issue' ? { Note: body.Note ?? null } : {}),
         IsBackflush: 0,
-        HasReversibleQuantity: true,
       };
     };
   }
