@@ -1,12 +1,12 @@
 /**
  * `npm run record-history -- <name>`: runs one production order through everything the
  * workflow does (routing, master data lookups, conversions, derived consumption, a
- * by-product, a machine's counts and hours, an inspection, a lost acknowledgement, a
- * correction that reverses, completion, close) and saves its history, the machine's and
- * the planning sync's, as test/histories/productionOrder-<name>.json, machine-<name>.json
- * and erpPlanning-<name>.json. The replay test then
- * holds every later change of the workflows to them: record new ones whenever a change is
- * gated by patched(), and keep the old ones.
+ * by-product, stock staged to the line, a machine's counts and hours, an inspection, a
+ * lost acknowledgement, a correction that reverses, completion, close) and saves its
+ * history, the machine's and the planning sync's, as test/histories/productionOrder-<name>.json,
+ * machine-<name>.json and erpPlanning-<name>.json. The replay test then holds every later
+ * change of the workflows to them: record new ones whenever a change is gated by
+ * patched(), and keep the old ones.
  *
  * Uses TEMPORAL_ADDRESS and DATABASE_URL when set; otherwise an in-memory dev server and
  * the embedded PGlite.
@@ -54,6 +54,8 @@ async function main() {
     routing: [{ operation: '0010', workCentre: 'SAW-01' }, { operation: '0020', workCentre: 'WELD-01' }],
   });
   simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'manufacturing/MaterialIssues' });
+  simulator.seedStorageLocation('RACK-1');
+  simulator.seedStorageLocation('LINE-SIDE');
   await bridge.masterData.upsertMaterials([
     { plant, material: 'BRACKET', baseUnit: 'pc', conversions: { box: '12' }, decimals: 0, backflush: 'actual' },
     { plant, material: 'STEEL', baseUnit: 'kg', conversions: { g: '0.001' }, decimals: 3, backflush: 'actual' },
@@ -82,6 +84,7 @@ async function main() {
     e('start', 7, { type: 'OperationStarted', operation: '0010', machine: 'SAW-01' }),
     e('steel', 7, { type: 'MaterialConsumed', material: 'STEEL', quantity: '2500.4', unit: 'g' }),
     e('swarf', 7, { type: 'ByProductReported', material: 'SWARF', quantity: '0.35', unit: 'kg' }),
+    e('stage', 7, { type: 'StockTransferred', material: 'STEEL', quantity: '3', unit: 'kg', fromStorageLocation: 'RACK-1', toStorageLocation: 'LINE-SIDE' }),
   ]);
   // The saw's PLC: 25 good and 1 scrap in 1.75 running hours, a resent reading and a refused one.
   const reading = (hour: number, minute: number, fields: object) =>

@@ -236,6 +236,17 @@ describe('corrections', () => {
     expect(ledger(state)).toEqual({ 'by-product|SWARF|kg||': { quantity: '1.5' }, 'by-product|REGRIND|kg|RG-1|': { quantity: '3' } });
   });
 
+  it('moves stock along one way per line, takes part of it back the other way, and refuses a move that goes nowhere', () => {
+    const move = (id: string, quantity: string, way: object) => ({ ...envelope(id), type: 'StockTransferred', material: 'PANEL', quantity, unit: 'pc', ...way });
+    let state = postAll(run(start(), [events.released(), move('m1', '20', { toWarehouse: 'LINE-1' }), move('m2', '4', { toWarehouse: 'LINE-1' })]));
+    expect(kinds(state.postings)).toEqual(['StockTransfer {"quantity":"20"}', 'StockTransfer {"quantity":"4"}']);
+    state = postAll(run(state, [correction('x', 'm2', { quantity: '1' })]));
+    expect(kinds(state.postings.slice(2))).toEqual(['Reversal of StockTransfer {"quantity":"3"}']);
+    expect(ledger(state)).toEqual({ 'transfer|PANEL|pc||||LINE-1|': { quantity: '21' } });
+    const nowhere = FloorEvent.safeParse(move('m3', '1', { fromStorageLocation: 'A', toStorageLocation: 'A' }));
+    expect(nowhere.success ? [] : nowhere.error.issues.map((i) => i.path.join('.'))).toEqual(['toStorageLocation']);
+  });
+
   it('cancels an event without a replacement, and waits for the reversal until its original is posted', () => {
     let state = run(start(), [events.released(), consume('c1', 'STEEL', '5'), correction('x', 'c1')]);
     expect(state.consumption['STEEL|kg||']!.quantity).toBe('0');

@@ -245,9 +245,51 @@ describe('material consumption, output and by-products reach Exact as stock tran
     const attempts = await bridge.audit.attemptsFor(plant, order);
     expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'ByProductReceipt')).toBe(true);
   });
+
+  it('moves stock for the order between warehouses and locations, once through a lost answer, and back when a correction lowers it', async () => {
+    const plant = newPlant();
+    const order = '5105';
+    bridge.simulator.seedShopOrder({ shopOrderNumber: 5105, itemCode: 'CABINET', plannedQuantity: 5, unit: 'pc', materials: [{ itemCode: 'PANEL', plannedQuantity: 20, unit: 'pc' }] });
+    bridge.simulator.seedItem('GLUE', 'kg', { batchNumbers: ['G-1'] });
+    const rack = bridge.simulator.seedStorageLocation('R-01');
+    const spare = bridge.simulator.seedStorageLocation('R-02');
+    const lineSide = bridge.simulator.seedStorageLocation('L1-A', 'LINE-1');
+    bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'inventory/WarehouseTransfers', times: 1 });
+    const move = (id: string, material: string, quantity: string, unit: string, way: object) => ({
+      eventId: `${order}-${id}`, type: 'StockTransferred', source: 'test-wms', plant, productionOrder: order, occurredAt: '2026-11-25T07:00:00+01:00', material, quantity, unit, ...way,
+    });
+    const events = floorEvents(plant, order);
+    await postAll([
+      events.released('5'),
+      move('t1', 'PANEL', '20', 'pc', { fromStorageLocation: 'R-01', toWarehouse: 'LINE-1', toStorageLocation: 'L1-A' }), // staged to the line
+      move('t2', 'PANEL', '2', 'pc', { fromStorageLocation: 'R-01', toStorageLocation: 'R-02' }), // a location transfer
+      move('t3', 'GLUE', '1.5', 'kg', { toWarehouse: 'LINE-1', toStorageLocation: 'L1-A' }), // a batch item
+      move('t4', 'PANEL', '1', 'pc', { toStorageLocation: 'R-02' }), // within the warehouse, but from where?
+    ]);
+    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
+    const stuck = await settledNeedingAttention(handle, 2);
+    expect(stuck.postings.filter((p) => p.status === 'NeedsAttention').map((p) => p.error?.type).sort()).toEqual(['StorageLocationRequired', 'TransferOfBatchItemNotSupported']);
+
+    // Five panels were never taken to the line: the staging is corrected, and five go back.
+    await postAll([{ ...move('t1-fix', 'PANEL', '0', 'pc', {}), type: 'EventCorrected', correctsEventId: `${order}-t1`, reason: 'recounted at the line', replacement: { quantity: '15' } }]);
+    const settled = await eventually(() => handle.query(statusQuery), (v) => v.postings.some((p) => p.content.kind === 'Reversal' && p.status === 'Posted'));
+    expect(settled.transfers.map((t) => [t.toStorageLocation, t.quantity]).sort()).toEqual([['L1-A', '1.5'], ['L1-A', '15'], ['R-02', '1'], ['R-02', '2']]);
+
+    const transfers = (await bridge.ledger()).filter((e) => e.entity === 'inventory/WarehouseTransfers' && String(e.record.Remarks).startsWith(`production-order/${plant}/`)).map((e) => e.record);
+    const lines = transfers.map((t) => {
+      const [line] = t.WarehouseTransferLines as Record<string, unknown>[];
+      return [t.WarehouseFromCode, line!.StorageLocationFrom, t.WarehouseToCode, line!.StorageLocationTo, line!.ItemCode, line!.Quantity, t.Status];
+    });
+    expect(lines).toEqual([
+      ['1', rack.ID, 'LINE-1', lineSide.ID, 'PANEL', 20, 50],
+      ['1', rack.ID, '1', spare.ID, 'PANEL', 2, 50],
+      ['LINE-1', lineSide.ID, '1', rack.ID, 'PANEL', 5, 50],
+    ]);
+    expect(new Set(transfers.map((t) => t.Remarks)).size).toBe(3);
+    const attempts = await bridge.audit.attemptsFor(plant, order);
+    expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'StockTransfer')).toBe(true);
+  });
 });
-
-
 
 describe('batching', () => {
   let bridge: Bridge;

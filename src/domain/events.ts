@@ -115,6 +115,28 @@ export const ByProductReported = Envelope.extend({
 });
 export type ByProductReported = z.infer<typeof ByProductReported>;
 
+/**
+ * Stock moved for the order between warehouses or storage locations: material staged to
+ * the line, or what was left returned to stock (ISA-95 material transfer). A warehouse left
+ * out is the order's own.
+ */
+export const StockTransferred = Envelope.extend({
+  type: z.literal('StockTransferred'),
+  material: MaterialQuantity.material,
+  quantity: MaterialQuantity.quantity,
+  unit: MaterialQuantity.unit,
+  batch: MaterialQuantity.batch,
+  fromWarehouse: text(40).optional(),
+  fromStorageLocation: text(40).optional(),
+  toWarehouse: text(40).optional(),
+  toStorageLocation: text(40).optional(),
+}).superRefine((event, ctx) => {
+  if ((event.fromWarehouse ?? '') === (event.toWarehouse ?? '') && (event.fromStorageLocation ?? '') === (event.toStorageLocation ?? '')) {
+    ctx.addIssue({ code: 'custom', path: ['toStorageLocation'], message: 'must differ from where the stock came from (a warehouse or a storage location)' });
+  }
+});
+export type StockTransferred = z.infer<typeof StockTransferred>;
+
 export const TimeActivity = z.enum(['setup', 'labour', 'machine']);
 export type TimeActivity = z.infer<typeof TimeActivity>;
 
@@ -176,6 +198,10 @@ export const CorrectionReplacement = z
     material: MaterialCode.optional(),
     batch: text(40).optional(),
     storageLocation: text(40).optional(),
+    fromWarehouse: text(40).optional(),
+    fromStorageLocation: text(40).optional(),
+    toWarehouse: text(40).optional(),
+    toStorageLocation: text(40).optional(),
     operation: Operation.optional(),
     workCentre: WorkCentre.optional(),
     employee: Employee.optional(),
@@ -186,7 +212,7 @@ export const CorrectionReplacement = z
 export type CorrectionReplacement = z.infer<typeof CorrectionReplacement>;
 
 /**
- * Corrects an earlier QuantityReported, MaterialConsumed, ByProductReported, TimeBooked or QualityResult by
+ * Corrects an earlier QuantityReported, MaterialConsumed, ByProductReported, StockTransferred, TimeBooked or QualityResult by
  * its eventId: with a replacement, the original counts as if it had carried those fields;
  * without one, it is cancelled. Whatever the ERP already holds of it is reversed.
  */
@@ -205,6 +231,7 @@ export const FloorEvent = z.discriminatedUnion('type', [
   QuantityReported,
   MaterialConsumed,
   ByProductReported,
+  StockTransferred,
   TimeBooked,
   QualityResult,
   OrderCompleted,
@@ -214,7 +241,7 @@ export type FloorEvent = z.infer<typeof FloorEvent>;
 export type FloorEventType = FloorEvent['type'];
 
 /** Events whose quantities a later EventCorrected may change. */
-export type CorrectableEvent = QuantityReported | MaterialConsumed | ByProductReported | TimeBooked | QualityResult;
-export const correctableEventTypes: readonly FloorEventType[] = ['QuantityReported', 'MaterialConsumed', 'ByProductReported', 'TimeBooked', 'QualityResult'];
+export type CorrectableEvent = QuantityReported | MaterialConsumed | ByProductReported | StockTransferred | TimeBooked | QualityResult;
+export const correctableEventTypes: readonly FloorEventType[] = ['QuantityReported', 'MaterialConsumed', 'ByProductReported', 'StockTransferred', 'TimeBooked', 'QualityResult'];
 
 export { Decimal };

@@ -8,6 +8,7 @@ import { lineTargets, planPostings } from './postingPlan';
 import type { Posting } from './postings';
 import {
   type MaterialLine,
+  type TransferLine,
   type MappingCorrections,
   type OperationProgress,
   type PlanningProblem,
@@ -80,6 +81,7 @@ export interface ProductionOrderView {
   operations: OperationProgress[];
   consumption: (MaterialLine & { backflush: string })[];
   byProducts: MaterialLine[];
+  transfers: TransferLine[];
   time: TimeLine[];
   quality: { inspections: number; rejected: Decimal };
   completedOn?: string;
@@ -114,6 +116,7 @@ export function viewOf(state: ProductionOrderState): ProductionOrderView {
     operations: Object.values(state.operations).sort(byRouting),
     consumption: Object.values(state.consumption).map((c) => ({ ...c, backflush: state.masterData?.materials[c.material]?.backflush ?? 'actual' })),
     byProducts: Object.values(state.byProducts ?? {}),
+    transfers: Object.values(state.transfers ?? {}),
     time: Object.values(state.time),
     quality: state.quality,
     completedOn: state.completedOn,

@@ -123,6 +123,26 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
     });
   }
 
+  for (const [key, moved] of Object.entries(state.transfers ?? {})) {
+    if (state.masterData && !(moved.material in materials)) continue;
+    const lineKey = `transfer|${key}`;
+    const converted = erpQuantity(moved.quantity, moved.unit, materials[moved.material], state.erpSystem);
+    if ('problem' in converted) {
+      problems.push({ lineKey, message: converted.problem });
+      continue;
+    }
+    const { quantity: _quantity, unit: _unit, lastDate, ...way } = moved;
+    targets.push({
+      key: lineKey,
+      source: `transfer|${key}`,
+      amounts: { quantity: converted.quantity },
+      derivation: `${moved.material} moved: ${converted.derivation}`,
+      // Moving some back is a transfer the other way: any part of one can be taken back.
+      partialReversal: true,
+      document: { kind: 'StockTransfer', ...base, ...way, erpMaterial: erpMaterial(state, moved.material), quantity: converted.quantity, unit: converted.unit, transactionDate: lastDate },
+    });
+  }
+
   // Output in the header material's base unit: what receipts, confirmations and BOM-derived issues count in.
   const toBase = toErpUnit('1', released.unit, header);
   if ('problem' in toBase) {

@@ -45,6 +45,15 @@ export interface ByProductReceipt extends StockMovement {
   kind: 'ByProductReceipt';
 }
 
+/** Stock moved for the order between warehouses or storage locations (unset warehouse: the order's). */
+export interface StockTransfer extends Omit<StockMovement, 'storageLocation'> {
+  kind: 'StockTransfer';
+  fromWarehouse?: string;
+  fromStorageLocation?: string;
+  toWarehouse?: string;
+  toStorageLocation?: string;
+}
+
 /** Progress of one operation: conforming (yield), non-conforming (scrap) and rework quantities. */
 export interface OperationConfirmation extends PostingBase {
   kind: 'OperationConfirmation';
@@ -72,7 +81,7 @@ export interface TimePosting extends PostingBase {
   workCentre?: string;
 }
 
-export type DocumentPosting = MaterialIssue | FinishedGoodsReceipt | ByProductReceipt | OperationConfirmation | TimePosting;
+export type DocumentPosting = MaterialIssue | FinishedGoodsReceipt | ByProductReceipt | StockTransfer | OperationConfirmation | TimePosting;
 
 /**
  * Takes back (part of) a posted document because a correction lowered what the floor
@@ -97,6 +106,7 @@ export function amountsOf(content: PostingContent): Amounts {
     case 'MaterialIssue':
     case 'FinishedGoodsReceipt':
     case 'ByProductReceipt':
+    case 'StockTransfer':
       return { quantity: content.quantity };
     case 'OperationConfirmation':
       return { yield: content.yield, scrap: content.scrap, rework: content.rework };
@@ -147,6 +157,10 @@ export function postingIdempotencyKey(workflowId: string, sequence: number): str
   return `${workflowId}#${sequence}`;
 }
 
+function place(warehouse: string | undefined, storageLocation: string | undefined): string {
+  return [warehouse ?? "the order's warehouse", storageLocation].filter(Boolean).join(' ');
+}
+
 /** A short human description of a posting, for logs and the Web UI. */
 export function describePosting(content: PostingContent): string {
   switch (content.kind) {
@@ -156,6 +170,8 @@ export function describePosting(content: PostingContent): string {
       return `receipt ${content.quantity} ${content.unit} ${content.erpMaterial}`;
     case 'ByProductReceipt':
       return `by-product ${content.quantity} ${content.unit} ${content.erpMaterial}`;
+    case 'StockTransfer':
+      return `transfer ${content.quantity} ${content.unit} ${content.erpMaterial} from ${place(content.fromWarehouse, content.fromStorageLocation)} to ${place(content.toWarehouse, content.toStorageLocation)}`;
     case 'OperationConfirmation':
       return `confirmation ${content.operation}: ${content.yield} good, ${content.scrap} scrap, ${content.rework} rework ${content.unit}${content.final ? ' (final)' : ''}`;
     case 'TimePosting':

@@ -79,6 +79,19 @@ export interface MaterialLine {
   lastDate: string;
 }
 
+/** Stock of one material moved for the order along one way (warehouse and location, from and to). */
+export interface TransferLine {
+  material: string;
+  unit: string;
+  batch?: string;
+  fromWarehouse?: string;
+  fromStorageLocation?: string;
+  toWarehouse?: string;
+  toStorageLocation?: string;
+  quantity: Decimal;
+  lastDate: string;
+}
+
 export interface TimeLine {
   activity: TimeActivity;
   operation?: string;
@@ -137,6 +150,8 @@ export interface ProductionOrderState {
   consumption: Record<string, MaterialLine>;
   /** By-products yielded, keyed like consumption (absent in states carried over from before by-products). */
   byProducts?: Record<string, MaterialLine>;
+  /** Stock moved for the order, keyed by transferKey (absent in states carried over from before transfers). */
+  transfers?: Record<string, TransferLine>;
   /** Keyed by timeKey(activity, operation, employee, workCentre). */
   time: Record<string, TimeLine>;
   quality: { inspections: number; rejected: Decimal };
@@ -171,6 +186,7 @@ export function initialState(init: { workflowId: string; plant: string; producti
     operations: {},
     consumption: {},
     byProducts: {},
+    transfers: {},
     time: {},
     quality: { inspections: 0, rejected: ZERO },
     heldEvents: [],
@@ -337,6 +353,14 @@ function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, s
       return { ...state, startedProduction: true, consumption: countMaterial(state.consumption, event, signed(event.quantity), date) };
     case 'ByProductReported':
       return { ...state, startedProduction: true, byProducts: countMaterial(state.byProducts ?? {}, event, signed(event.quantity), date) };
+    case 'StockTransferred': {
+      const key = transferKey(event);
+      const before = state.transfers?.[key];
+      const { material, unit, batch, fromWarehouse, fromStorageLocation, toWarehouse, toStorageLocation } = event;
+      const way = Object.fromEntries(Object.entries({ batch, fromWarehouse, fromStorageLocation, toWarehouse, toStorageLocation }).filter(([, v]) => v !== undefined));
+      const line: TransferLine = { material, unit, ...way, quantity: add(before?.quantity ?? ZERO, signed(event.quantity)), lastDate: later(before?.lastDate, date) };
+      return { ...state, transfers: { ...state.transfers, [key]: line } };
+    }
     case 'TimeBooked': {
       const key = timeKey(event);
       const before = state.time[key];
@@ -445,6 +469,8 @@ function sourcesOf(state: ProductionOrderState, event: CorrectableEvent): string
       return [`consumption|${materialLineKey(event)}`];
     case 'ByProductReported':
       return [`by-product|${materialLineKey(event)}`];
+    case 'StockTransferred':
+      return [`transfer|${transferKey(event)}`];
     case 'TimeBooked':
       return [`time|${timeKey(event)}`];
     case 'QuantityReported':
@@ -541,6 +567,10 @@ function countMaterial(
   return { ...lines, [key]: counted };
 }
 
+export function transferKey(t: { material: string; unit: string; batch?: string; fromWarehouse?: string; fromStorageLocation?: string; toWarehouse?: string; toStorageLocation?: string }): string {
+  return [t.material, t.unit, t.batch ?? '', t.fromWarehouse ?? '', t.fromStorageLocation ?? '', t.toWarehouse ?? '', t.toStorageLocation ?? ''].join('|');
+}
+
 export function timeKey(t: { activity: TimeActivity; operation?: string; employee?: string; workCentre?: string }): string {
   return [t.activity, t.operation ?? '', t.employee ?? '', t.workCentre ?? ''].join('|');
 }
@@ -576,6 +606,7 @@ export function materialsWithoutMasterData(state: ProductionOrderState): string[
     state.released.material,
     ...Object.values(state.consumption).map((c) => c.material),
     ...Object.values(state.byProducts ?? {}).map((b) => b.material),
+    ...Object.values(state.transfers ?? {}).map((t) => t.material),
     ...(state.masterData?.bom.map((c) => c.component) ?? []),
   ];
   return [...new Set(wanted)].filter((m) => !(m in known));
@@ -638,7 +669,7 @@ export function correctMapping(state: ProductionOrderState, correction: MappingC
 function withMappings<T extends Posting['content']>(state: ProductionOrderState, content: T): T {
   const mapped = { ...content, erpOrderReference: erpOrderReference(state) };
   if (mapped.kind === 'Reversal') return { ...mapped, of: withMappings(state, mapped.of) };
-  if (mapped.kind === 'MaterialIssue' || mapped.kind === 'FinishedGoodsReceipt' || mapped.kind === 'ByProductReceipt') return { ...mapped, erpMaterial: erpMaterial(state, mapped.material) };
+  if (mapped.kind === 'MaterialIssue' || mapped.kind === 'FinishedGoodsReceipt' || mapped.kind === 'ByProductReceipt' || mapped.kind === 'StockTransfer') return { ...mapped, erpMaterial: erpMaterial(state, mapped.material) };
   if (mapped.kind === 'TimePosting' && mapped.employee) return { ...mapped, ...erpEmployeeOf(state, mapped.employee) };
   return mapped;
 }

@@ -11,10 +11,11 @@
  * | batch reservation | its DraftStockTransactionID, derived from the posting key (so a retry reserves nothing twice) |
  * | issue reversal | the posting key in Note, among the original's reversals |
  * | receipt or by-product reversal | any reversal of the original (reversed whole, once) |
+ * | transfer, and its reversal (a transfer back) | the posting key in Remarks, among the transfers of that date between the same warehouses |
  * | confirmation or time reversal | the original time transaction no longer exists |
  */
 import { createHash } from 'node:crypto';
-import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, PostingContent, Reversal, TimePosting } from '../../domain/postings';
+import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, PostingContent, Reversal, StockTransfer, TimePosting } from '../../domain/postings';
 import { equals } from '../../domain/quantity';
 import { type ErpAdapter, ErpError, type PostingRequest, type PostingResult } from '../adapter';
 import { MaterialPlanType, StockTransactionType, isGuid, parseEdmDateTime } from './contract';
@@ -30,6 +31,9 @@ import {
   wholeReversalBody,
   timePostingBody,
   toEdmDouble,
+  type TransferWay,
+  warehouseTransferBody,
+  exactDate,
 } from './mapping';
 import { createExactPlanningReader } from './planning';
 import { type ExactTransport, odataString } from './transport';
@@ -82,6 +86,7 @@ interface RoutingStepRow {
 interface CreatedRow {
   StockTransactionId?: string;
   ReversalStockTransactionId?: string;
+  TransferID?: string;
   ID?: string;
 }
 
@@ -149,6 +154,67 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     const [item] = await references.get(`item|${id}`, () => transport.list<ItemRow>('logistics/Items', { filter: `ID eq guid'${id}'`, select: ['ID', 'Code', 'IsBatchItem', 'IsSerialItem'] }));
     if (!item) throw new ErpError(`Exact Online has no item ${id}`, 'needsPerson', 'UnknownMaterial');
     return item;
+  }
+
+  async function itemWithCode(code: string): Promise<ItemRow> {
+    const [item] = await references.get(`item-code|${code}`, () => transport.list<ItemRow>('logistics/Items', { filter: `Code eq ${odataString(code)}`, select: ['ID', 'Code', 'IsBatchItem', 'IsSerialItem'] }));
+    if (!item) throw new ErpError(`Exact Online has no item ${code}`, 'needsPerson', 'UnknownMaterial');
+    return item;
+  }
+
+  /** A warehouse by code; none named: the shop order's own. */
+  async function warehouseFor(code: string | undefined, shopOrder: ShopOrderRow): Promise<string> {
+    if (!code) {
+      if (!shopOrder.Warehouse) throw new ErpError(`Exact Online shop order ${shopOrder.ShopOrderNumber} has no warehouse`, 'needsPerson', 'WarehouseMissing');
+      return shopOrder.Warehouse;
+    }
+    const [row] = await references.get(`warehouse|${code}`, () => transport.list<{ ID: string }>('inventory/Warehouses', { filter: `Code eq ${odataString(code)}`, select: ['ID'] }));
+    if (!row) throw new ErpError(`Exact Online has no warehouse ${code}`, 'needsPerson', 'UnknownWarehouse');
+    return row.ID;
+  }
+
+  /** A transfer's way in Exact's ids; `back` is the way back (a reversal moves the stock back). */
+  async function transferWay(transfer: StockTransfer, back: boolean): Promise<TransferWay> {
+    const shopOrder = await shopOrderFor(transfer.erpOrderReference);
+    const from = await warehouseFor(transfer.fromWarehouse, shopOrder);
+    const to = await warehouseFor(transfer.toWarehouse, shopOrder);
+    const locationFrom = transfer.fromStorageLocation ? await storageLocationFor(transfer.fromStorageLocation, from) : undefined;
+    const locationTo = transfer.toStorageLocation ? await storageLocationFor(transfer.toStorageLocation, to) : undefined;
+    const [warehouseFrom, warehouseTo, storageLocationFrom, storageLocationTo] = back ? [to, from, locationTo, locationFrom] : [from, to, locationFrom, locationTo];
+    return { warehouseFrom, warehouseTo, ...(storageLocationFrom ? { storageLocationFrom } : {}), ...(storageLocationTo ? { storageLocationTo } : {}) };
+  }
+
+  /** Posts a transfer (or the way back) of a normal item: Exact processes no batch or serial items through the API. */
+  async function postTransfer(transfer: StockTransfer, back: boolean, transactionDate: string, key: string): Promise<PostingResult> {
+    const item = await itemWithCode(transfer.erpMaterial);
+    if (item.IsBatchItem === 1 || item.IsSerialItem === 1) {
+      throw new ErpError(
+        `Exact Online processes transfers of items without batch or serial numbers only; move ${item.Code} in Exact by hand and skip the posting`,
+        'needsPerson',
+        'TransferOfBatchItemNotSupported',
+      );
+    }
+    const way = await transferWay(transfer, back);
+    if (way.warehouseFrom === way.warehouseTo && (!way.storageLocationFrom || !way.storageLocationTo)) {
+      throw new ErpError(
+        `a move of ${transfer.material} within one warehouse is a location transfer: Exact Online needs both fromStorageLocation and toStorageLocation (correct the event)`,
+        'needsPerson',
+        'StorageLocationRequired',
+      );
+    }
+    const body = warehouseTransferBody(way, item.ID, transfer, transactionDate, key);
+    return created(await transport.create<CreatedRow>('inventory/WarehouseTransfers', body));
+  }
+
+  /** A transfer has no key field; the posting key is in Remarks, among that day's transfers along the way. */
+  async function findTransfer(transfer: StockTransfer, back: boolean, transactionDate: string, key: string): Promise<PostingResult | undefined> {
+    const way = await transferWay(transfer, back);
+    const rows = await transport.list<{ TransferID: string; Remarks: string | null }>('inventory/WarehouseTransfers', {
+      filter: `WarehouseFrom eq guid'${way.warehouseFrom}' and WarehouseTo eq guid'${way.warehouseTo}' and EntryDate eq datetime'${exactDate(transactionDate)}'`,
+      select: ['TransferID', 'Remarks'],
+    });
+    const ours = rows.find((row) => row.Remarks === key);
+    return ours ? { erpDocumentId: ours.TransferID, foundExisting: true } : undefined;
   }
 
   async function storageLocationFor(code: string, warehouseId: string): Promise<string> {
@@ -283,6 +349,8 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
         const stock = await stockFields(content, plan.Item, await shopOrderFor(content.erpOrderReference), StockTransactionType.ByProductReceipt, key);
         return { ...created(await transport.create<CreatedRow>('manufacturing/ByProductReceipts', { ...byProductReceiptBody(plan.ID, content), ...stock.fields })), notes: stock.notes };
       }
+      case 'StockTransfer':
+        return postTransfer(content, false, content.transactionDate, key);
       case 'OperationConfirmation': {
         const body = confirmationBody(await timeTransactionReferences(content), content, key);
         return { ...created(await transport.create<CreatedRow>('manufacturing/TimeTransactions', body)), notes: confirmationNotCarried(content) };
@@ -303,6 +371,8 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
         return created(await transport.create<CreatedRow>('manufacturing/ShopOrderReversals', wholeReversalBody(original, reversal.transactionDate, key)));
       case 'ByProductReceipt':
         return created(await transport.create<CreatedRow>('manufacturing/ByProductReversals', wholeReversalBody(original, reversal.transactionDate, key)));
+      case 'StockTransfer':
+        return postTransfer(reversal.of, true, reversal.transactionDate, key);
       case 'OperationConfirmation':
       case 'TimePosting':
         await transport.remove('manufacturing/TimeTransactions', original);
@@ -319,6 +389,8 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
         const plan = await materialPlanFor(content);
         return findByNote('manufacturing/MaterialIssues', `ShopOrderMaterialPlan eq guid'${plan.ID}'`, key);
       }
+      case 'StockTransfer':
+        return findTransfer(content, false, content.transactionDate, key);
       case 'OperationConfirmation':
       case 'TimePosting': {
         const shopOrder = await shopOrderFor(content.erpOrderReference);
@@ -341,6 +413,8 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
         const [row] = await transport.list<KeyedRow>(path, { filter: `OriginalStockTransactionId eq guid'${original}'`, select: ['ReversalStockTransactionId'] });
         return row ? { erpDocumentId: row.ReversalStockTransactionId!, foundExisting: true } : undefined;
       }
+      case 'StockTransfer':
+        return findTransfer(reversal.of, true, reversal.transactionDate, key);
       case 'OperationConfirmation':
       case 'TimePosting': {
         const rows = await transport.list<KeyedRow>('manufacturing/TimeTransactions', { filter: `ID eq guid'${original}'`, select: ['ID'] });
@@ -387,7 +461,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   return {
     system: 'exact',
     capabilities: () => ({
-      postings: new Set<PostingContent['kind']>(['FinishedGoodsReceipt', 'ByProductReceipt', 'MaterialIssue', 'OperationConfirmation', 'TimePosting', 'Reversal']),
+      postings: new Set<PostingContent['kind']>(['FinishedGoodsReceipt', 'ByProductReceipt', 'MaterialIssue', 'StockTransfer', 'OperationConfirmation', 'TimePosting', 'Reversal']),
       idempotency: 'lookup',
     }),
     post,
@@ -397,7 +471,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
 }
 
 function created(row: CreatedRow): PostingResult {
-  return { erpDocumentId: String(row.StockTransactionId ?? row.ReversalStockTransactionId ?? row.ID), foundExisting: false };
+  return { erpDocumentId: String(row.StockTransactionId ?? row.ReversalStockTransactionId ?? row.TransferID ?? row.ID), foundExisting: false };
 }
 
 /** A guid derived from the posting key: the same reservation on every attempt of the posting. */

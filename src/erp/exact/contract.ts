@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../../projectRoot';
 
-export type Edm = 'Edm.Guid' | 'Edm.String' | 'Edm.Int32' | 'Edm.Double' | 'Edm.DateTime' | 'Edm.Boolean' | 'Edm.Byte' | 'Edm.Binary' | 'Edm.Collection';
+export type Edm = 'Edm.Guid' | 'Edm.String' | 'Edm.Int16' | 'Edm.Int32' | 'Edm.Int64' | 'Edm.Double' | 'Edm.DateTime' | 'Edm.Boolean' | 'Edm.Byte' | 'Edm.Binary' | 'Edm.Collection';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface ExactField {
@@ -18,6 +18,8 @@ export interface ExactField {
   required: boolean;
   /** Methods whose bodies may carry the field; empty means read-only (GET). */
   writable: readonly HttpMethod[];
+  /** An Edm.Collection's elements: the endpoint (of the same service) they are, for deep inserts. */
+  collectionOf?: ExactEntityPath;
 }
 
 export interface ExactEndpoint {
@@ -45,6 +47,8 @@ export const exactEntityPaths = [
   'inventory/StockBatchNumbers',
   'inventory/StorageLocations',
   'inventory/Warehouses',
+  'inventory/WarehouseTransfers',
+  'inventory/WarehouseTransferLines',
   'sync/Manufacturing/ShopOrders',
   'sync/Manufacturing/ShopOrderMaterialPlans',
   'sync/Manufacturing/ShopOrderRoutingStepPlans',
@@ -55,7 +59,7 @@ interface PublishedEndpoint {
   path: string;
   methods: HttpMethod[];
   key: string;
-  fields: Record<string, { edm: Edm | null; required: boolean; methods: HttpMethod[] }>;
+  fields: Record<string, { edm: Edm | null; required: boolean; methods: HttpMethod[]; collectionOf?: string }>;
 }
 
 let contract: Record<ExactEntityPath, ExactEndpoint> | undefined;
@@ -70,8 +74,12 @@ export function exactContract(): Record<ExactEntityPath, ExactEndpoint> {
     const source = published.find((e) => e.path === entity);
     if (!source) throw new Error(`${file} does not describe ${entity}, which the bridge uses`);
     const [service, name] = entity.replace(/^sync\//, '').split('/') as [string, string];
+    const elementsOf = (name: string | undefined) => exactEntityPaths.find((p) => p === `${entity.split('/')[0]}/${name}`);
     const fields = Object.fromEntries(
-      Object.entries(source.fields).map(([field, f]) => [field, { edm: f.edm, required: f.required, writable: f.methods.filter((m) => m === 'POST' || m === 'PUT') }]),
+      Object.entries(source.fields).map(([field, f]) => {
+        const collectionOf = elementsOf(f.collectionOf);
+        return [field, { edm: f.edm, required: f.required, writable: f.methods.filter((m) => m === 'POST' || m === 'PUT'), ...(collectionOf ? { collectionOf } : {}) }];
+      }),
     );
     const typeName = `Exact.Web.Api.Models.${service[0]!.toUpperCase()}${service.slice(1)}.${name.replace(/s$/, '')}`;
     loaded[entity] = { methods: source.methods, key: source.key, typeName, fields };
@@ -91,6 +99,8 @@ export const TimeTransactionStatus = { Draft: 1, Rejected: 2, Submitted: 10, Fin
  * manufacturing transaction (the ones that need the Manufacturing solution).
  */
 export const StockTransactionType = { ShopOrderReceipt: 140, ShopOrderReversal: 141, ByProductReceipt: 147, ByProductReversal: 148, RequirementIssue: 150, RequirementReversal: 151 } as const;
+/** Exact's WarehouseTransfers.Status values: a transfer posted as Complete is processed at once. */
+export const WarehouseTransferStatus = { Open: 10, Complete: 50 } as const;
 /** Exact's ShopOrderMaterialPlans.Type values. */
 export const MaterialPlanType = { Material: 1, ByProduct: 2 } as const;
 
@@ -101,7 +111,7 @@ export const MaterialPlanType = { Material: 1, ByProduct: 2 } as const;
  * the adapter checks every body with it before sending, so the bridge's own bad requests
  * never reach Exact (nor count against its limit of 10 errors per endpoint per hour).
  */
-export function exactBodyProblem(endpoint: ExactEndpoint, body: unknown): { status: 400 | 500; message: string } | undefined {
+export function exactBodyProblem(endpoint: ExactEndpoint, body: unknown, assigned: readonly string[] = []): { status: 400 | 500; message: string } | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { status: 400, message: 'Error processing request stream. The request should be a valid top-level resource object.' };
   }
@@ -111,10 +121,18 @@ export function exactBodyProblem(endpoint: ExactEndpoint, body: unknown): { stat
     if (!field) return { status: 400, message: `Error processing request stream. The property '${name}' does not exist on type '${endpoint.typeName}'.` };
     if (!field.writable.includes('POST')) return { status: 400, message: `Error processing request stream. The property '${name}' is read-only on type '${endpoint.typeName}'.` };
     if (value !== null && !matchesEdm(field.edm, value)) return { status: 400, message: `Error processing request stream. The value of property '${name}' is not a valid ${field.edm}.` };
+    // A deep insert: each element is a record of the collection's endpoint, its parent's key assigned by Exact.
+    if (field.collectionOf && Array.isArray(value)) {
+      const elements = exactContract()[field.collectionOf];
+      for (const element of value) {
+        const problem = exactBodyProblem(elements, element, Object.keys(elements.fields).filter((f) => f === endpoint.key));
+        if (problem) return problem;
+      }
+    }
   }
   // Exact flags keys as mandatory, but assigns them itself when a POST leaves them out.
   const missing = Object.entries(endpoint.fields)
-    .filter(([name, field]) => name !== endpoint.key && field.required && field.writable.includes('POST') && (row[name] === undefined || row[name] === null))
+    .filter(([name, field]) => name !== endpoint.key && !assigned.includes(name) && field.required && field.writable.includes('POST') && (row[name] === undefined || row[name] === null))
     .map(([name]) => `Verplicht: ${name}`);
   return missing.length > 0 ? { status: 500, message: missing.join('\r\n') } : undefined;
 }
@@ -135,7 +153,9 @@ function matchesEdm(edm: Edm | null, value: unknown): boolean {
       return typeof value === 'string' && GUID.test(value);
     case 'Edm.Double':
       return typeof value === 'number' && Number.isFinite(value);
+    case 'Edm.Int16':
     case 'Edm.Int32':
+    case 'Edm.Int64':
     case 'Edm.Byte':
       return typeof value === 'number' && Number.isInteger(value);
     case 'Edm.Boolean':

@@ -7,18 +7,20 @@
  * | FinishedGoodsReceipt | manufacturing/ShopOrderReceipts | no free-text field; a batch reserved first (type 140) |
  * | MaterialIssue | manufacturing/MaterialIssues | against the order's material plan; posting key in Note; a batch reserved first (type 150) |
  * | ByProductReceipt | manufacturing/ByProductReceipts | against the order's by-product plan; no free-text field; a batch reserved first (type 147) |
+ * | StockTransfer | inventory/WarehouseTransfers | Status 50 (processed at once), one line; posting key in Remarks; same warehouse = a location transfer |
  * | OperationConfirmation | manufacturing/TimeTransactions | Activity 20 (run), Hours 0, Quantity = yield; key in Notes. Exact keeps no scrap or rework there |
  * | TimePosting | manufacturing/TimeTransactions | setup: Activity 10, Hours; machine: Activity 20, Hours; labour: Activity 20, LaborHours |
  * | Reversal of an issue | manufacturing/MaterialReversals | in part; key in Note |
  * | Reversal of a receipt | manufacturing/ShopOrderReversals | whole; key in Note |
  * | Reversal of a by-product receipt | manufacturing/ByProductReversals | whole; key in Note |
+ * | Reversal of a transfer | inventory/WarehouseTransfers | the same way back, in part; key in Remarks |
  * | Reversal of a confirmation or time | DELETE manufacturing/TimeTransactions(guid'…') | whole |
  */
 import Big from 'big.js';
-import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, TimePosting } from '../../domain/postings';
+import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, StockTransfer, TimePosting } from '../../domain/postings';
 import { equals } from '../../domain/quantity';
 import { ErpError } from '../adapter';
-import { TimeActivityCode, TimeTransactionStatus } from './contract';
+import { TimeActivityCode, TimeTransactionStatus, WarehouseTransferStatus } from './contract';
 
 /** Exact types dates as Edm.DateTime; the bridge posts the floor's date at midnight. */
 export function exactDate(date: string): string {
@@ -35,6 +37,34 @@ export function materialIssueBody(materialPlanId: string, issue: MaterialIssue, 
 
 export function byProductReceiptBody(materialPlanId: string, receipt: ByProductReceipt) {
   return { ShopOrderMaterialPlan: materialPlanId, Quantity: toEdmDouble(receipt.quantity), TransactionDate: exactDate(receipt.transactionDate) };
+}
+
+/** Exact's ids for one way of a transfer. */
+export interface TransferWay {
+  warehouseFrom: string;
+  warehouseTo: string;
+  storageLocationFrom?: string;
+  storageLocationTo?: string;
+}
+
+/** A transfer posted complete, so Exact processes it at once; the posting key goes in Remarks. */
+export function warehouseTransferBody(way: TransferWay, itemId: string, transfer: StockTransfer, transactionDate: string, key: string) {
+  return {
+    EntryDate: exactDate(transactionDate),
+    WarehouseFrom: way.warehouseFrom,
+    WarehouseTo: way.warehouseTo,
+    Status: WarehouseTransferStatus.Complete,
+    Description: `Order ${transfer.productionOrder}: ${transfer.erpMaterial}`.slice(0, 60),
+    Remarks: key,
+    WarehouseTransferLines: [
+      {
+        Item: itemId,
+        Quantity: toEdmDouble(transfer.quantity),
+        ...(way.storageLocationFrom ? { StorageLocationFrom: way.storageLocationFrom } : {}),
+        ...(way.storageLocationTo ? { StorageLocationTo: way.storageLocationTo } : {}),
+      },
+    ],
+  };
 }
 
 export function materialReversalBody(originalId: string, issue: MaterialIssue, transactionDate: string, key: string) {

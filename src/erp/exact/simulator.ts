@@ -17,6 +17,7 @@ import {
   parseEdmDateTime,
   ShopOrderStatus,
   StockTransactionType,
+  WarehouseTransferStatus,
   TimeActivityCode,
   TimeTransactionStatus,
   exactContract,
@@ -156,6 +157,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     'inventory/StockBatchNumbers': [],
     'inventory/StorageLocations': [],
     'inventory/Warehouses': [],
+    'inventory/WarehouseTransfers': [],
+    'inventory/WarehouseTransferLines': [],
   };
   /** The division's main warehouse, where shop orders take and put their stock. */
   const mainWarehouse: Row = { ID: randomUUID(), Division: options.division, Code: '1', Description: 'Hoofdmagazijn', Main: 1, UseStorageLocations: 1 };
@@ -263,11 +266,21 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     return item;
   }
 
-  /** A storage location of the main warehouse. */
-  function seedStorageLocation(code: string): Row {
-    const existing = tables['inventory/StorageLocations'].find((l) => l.Code === code);
+  /** A warehouse besides the main one, e.g. a line-side store. */
+  function seedWarehouse(code: string): Row {
+    const existing = tables['inventory/Warehouses'].find((w) => w.Code === code);
     if (existing) return existing;
-    const row: Row = { ID: randomUUID(), Division: options.division, Code: code, Description: `Location ${code}`, Warehouse: mainWarehouse.ID, WarehouseCode: mainWarehouse.Code };
+    const row: Row = { ID: randomUUID(), Division: options.division, Code: code, Description: `Warehouse ${code}`, Main: 0, UseStorageLocations: 1 };
+    tables['inventory/Warehouses'].push(row);
+    return row;
+  }
+
+  /** A storage location of a warehouse (the main one unless named). */
+  function seedStorageLocation(code: string, warehouseCode?: string): Row {
+    const warehouse = warehouseCode ? seedWarehouse(warehouseCode) : mainWarehouse;
+    const existing = tables['inventory/StorageLocations'].find((l) => l.Code === code && l.Warehouse === warehouse.ID);
+    if (existing) return existing;
+    const row: Row = { ID: randomUUID(), Division: options.division, Code: code, Description: `Location ${code}`, Warehouse: warehouse.ID, WarehouseCode: warehouse.Code };
     tables['inventory/StorageLocations'].push(row);
     return row;
   }
@@ -462,6 +475,69 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     };
   }
 
+  /**
+   * A warehouse transfer, or a location transfer when both warehouses are the same, posted
+   * with its lines. Status 50 processes it at once, which Exact does for normal items only.
+   */
+  function createWarehouseTransfer(body: Row): Row {
+    const from = tables['inventory/Warehouses'].find((w) => sameId(w.ID, body.WarehouseFrom));
+    const to = tables['inventory/Warehouses'].find((w) => sameId(w.ID, body.WarehouseTo));
+    if (!from || !to) throw new ExactFailure(500, 'Ongeldige referentie: Magazijn');
+    const status = body.Status ?? WarehouseTransferStatus.Open;
+    if (status !== WarehouseTransferStatus.Open && status !== WarehouseTransferStatus.Complete) throw new ExactFailure(500, 'Ongeldig: Status');
+    const lines = body.WarehouseTransferLines as Row[];
+    if (lines.length === 0) throw new ExactFailure(500, 'Verplicht: WarehouseTransferLines');
+    const transferId = randomUUID();
+    const recorded = lines.map((line, index): Row => {
+      const item = tables['logistics/Items'].find((i) => sameId(i.ID, line.Item));
+      if (!item) throw new ExactFailure(500, 'Ongeldige referentie: Artikel');
+      if (!((line.Quantity as number) > 0)) throw new ExactFailure(500, 'Ongeldig: Aantal');
+      if (status === WarehouseTransferStatus.Complete && (item.IsBatchItem === 1 || item.IsSerialItem === 1)) {
+        throw new ExactFailure(500, `Ongeldig: artikel ${String(item.Code)} heeft batch- of serienummers; deze overboeking kan niet direct worden verwerkt`);
+      }
+      checkStorageLocation(line.StorageLocationFrom, from);
+      checkStorageLocation(line.StorageLocationTo, to);
+      if (from === to) {
+        if (!line.StorageLocationFrom) throw new ExactFailure(500, 'Verplicht: StorageLocationFrom');
+        if (!line.StorageLocationTo) throw new ExactFailure(500, 'Verplicht: StorageLocationTo');
+        if (sameId(line.StorageLocationFrom, line.StorageLocationTo)) throw new ExactFailure(500, 'Ongeldig: StorageLocationTo (gelijk aan StorageLocationFrom)');
+      }
+      const location = (id: unknown) => tables['inventory/StorageLocations'].find((l) => sameId(l.ID, id));
+      return {
+        ID: randomUUID(),
+        TransferID: transferId,
+        LineNumber: index + 1,
+        Item: item.ID,
+        ItemCode: item.Code,
+        Quantity: line.Quantity,
+        UnitCode: item.Unit,
+        StorageLocationFrom: line.StorageLocationFrom ?? null,
+        StorageLocationFromCode: location(line.StorageLocationFrom)?.Code ?? null,
+        StorageLocationTo: line.StorageLocationTo ?? null,
+        StorageLocationToCode: location(line.StorageLocationTo)?.Code ?? null,
+        Description: line.Description ?? null,
+      };
+    });
+    tables['inventory/WarehouseTransferLines'].push(...recorded);
+    const entryDate = toExactDate(parseEdmDateTime(body.EntryDate));
+    return {
+      TransferID: transferId,
+      TransferNumber: tables['inventory/WarehouseTransfers'].length + 1,
+      Division: options.division,
+      Description: body.Description ?? null,
+      Remarks: body.Remarks ?? null,
+      EntryDate: entryDate,
+      Status: status,
+      TransferDate: status === WarehouseTransferStatus.Complete ? entryDate : null,
+      Source: 4,
+      WarehouseFrom: from.ID,
+      WarehouseFromCode: from.Code,
+      WarehouseTo: to.ID,
+      WarehouseToCode: to.Code,
+      WarehouseTransferLines: recorded,
+    };
+  }
+
   /** What reversals of an original have taken back so far. */
   function reversedOf(path: TablePath, originalId: unknown): Big {
     return tables[path].filter((r) => r.OriginalStockTransactionId === originalId).reduce((t, r) => t.plus(String(r.Quantity)), new Big(0));
@@ -562,6 +638,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     'manufacturing/ByProductReceipts': createPlanTransaction('byProduct'),
     'manufacturing/ByProductReversals': createWholeReversal('manufacturing/ByProductReceipts'),
     'inventory/StockBatchNumbers': createStockBatchNumber,
+    'inventory/WarehouseTransfers': createWarehouseTransfer,
   };
 
   const app = Fastify({ logger: false });
@@ -710,6 +787,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     oauth: authority,
     seedWorkCentre,
     seedItem,
+    seedWarehouse,
     seedStorageLocation,
     injectFault: (fault: z.input<typeof ExactFault>) => faults.push(ExactFault.parse(fault)),
     /** Faults injected and not yet met. */
@@ -755,11 +833,11 @@ function project(row: Row, select: readonly string[] | undefined): Row {
   return select ? Object.fromEntries(select.map((field) => [field, row[field] ?? null])) : row;
 }
 
-/** The OData subset the bridge uses: `Field eq value` clauses, and `Timestamp gt 123L`, joined by `and`. */
+/** The OData subset the bridge uses: `Field eq value` clauses (guid, datetime, string, number), and `Timestamp gt 123L`, joined by `and`. */
 function compileFilter(filter: string | undefined, endpoint: ExactEndpoint): (row: Row) => boolean {
   if (!filter) return () => true;
   const clauses = filter.split(/\s+and\s+/i).map((clause) => {
-    const match = /^\s*(\w+)\s+(eq|gt)\s+(guid'[^']*'|'(?:[^']|'')*'|-?\d+(?:\.\d+)?L?)\s*$/.exec(clause);
+    const match = /^\s*(\w+)\s+(eq|gt)\s+(guid'[^']*'|datetime'[^']*'|'(?:[^']|'')*'|-?\d+(?:\.\d+)?L?)\s*$/.exec(clause);
     if (!match || !(match[1]! in endpoint.fields)) throw new ExactFailure(400, 'Bad Request - Error in query syntax.');
     const [, field, operator, literal] = match as unknown as [string, string, 'eq' | 'gt', string];
     if (operator === 'gt') {
@@ -767,6 +845,10 @@ function compileFilter(filter: string | undefined, endpoint: ExactEndpoint): (ro
       if (!/^-?\d+L$/.test(literal)) throw new ExactFailure(400, 'Bad Request - Error in query syntax.');
       const bound = BigInt(literal.slice(0, -1));
       return (row: Row) => row[field] !== undefined && row[field] !== null && BigInt(String(row[field])) > bound;
+    }
+    if (literal.startsWith('datetime')) {
+      const at = parseEdmDateTime(literal.slice(9, -1)).getTime();
+      return (row: Row) => row[field] !== undefined && row[field] !== null && parseEdmDateTime(row[field]).getTime() === at;
     }
     const value: unknown = literal.startsWith('guid') ? literal.slice(5, -1) : literal.startsWith("'") ? literal.slice(1, -1).replace(/''/g, "'") : Number(literal);
     return (row: Row) => (typeof value === 'string' ? String(row[field]).toLowerCase() === value.toLowerCase() : row[field] === value);
