@@ -10,11 +10,13 @@
  *   skip <plant> <order> <posting> <reason>   the ERP shall not get a posting
  *   rejected [limit]                          the latest input the bridge refused
  *   connections                               the ERP connections and their state
+ *   planning <plant> [status]                 the ERP's orders for the plant, with their components and routing
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from './config';
 import { describePosting } from './domain/postings';
 import type { ProductionOrderView } from './domain/orderView';
+import type { PlannedOrderDetail } from './domain/planning';
 
 const usage = readFileSync(__filename, 'utf8').split('\n').filter((line) => /^ \* {3}\w/.test(line)).map((line) => line.slice(3)).join('\n');
 
@@ -77,6 +79,18 @@ async function main(argv: string[]): Promise<number> {
     case 'connections': {
       const { connections } = (await call('GET', '/v1/erp/connections')) as { connections: { system: string; state: string; reason?: string }[] };
       for (const c of connections) console.log(`${c.system}: ${c.state}${c.reason ? ` — ${c.reason}` : ''}`);
+      return 0;
+    }
+    case 'planning': {
+      need(1, '<plant> [status]');
+      const query = new URLSearchParams({ plant: args[0]!, ...(args[1] ? { status: args[1] } : {}) });
+      const { orders } = (await call('GET', `/v1/planning/orders?${query.toString()}`)) as { orders: PlannedOrderDetail[] };
+      if (orders.length === 0) console.log(`no planning read for plant ${args[0]}${args[1] ? ` with status ${args[1]}` : ''}`);
+      for (const o of orders) {
+        console.log(`${o.erpOrder} ${o.status.padEnd(10)} ${o.plannedQuantity} ${o.unit} ${o.material}${o.plannedStart ? ` from ${o.plannedStart}` : ''}${o.plannedFinish ? ` to ${o.plannedFinish}` : ''}`);
+        for (const c of o.components) console.log(`  ${c.byProduct ? 'yields' : 'uses  '} ${c.plannedQuantity} ${c.unit} ${c.material}${c.backflush ? ' (backflushed)' : ''}`);
+        for (const s of o.operations) console.log(`  op ${s.operation}${s.workCentre ? ` on ${s.workCentre}` : ''}${s.plannedRunHours ? `, ${s.plannedRunHours} h run` : ''}`);
+      }
       return 0;
     }
     default:

@@ -2,6 +2,8 @@
  * Planning from the ERP to the floor: released shop orders with their material plans and
  * routing, read from Exact's sync endpoints by the planning workflow and served to the MES.
  */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlannedOrderDetail } from '../src/domain/planning';
 import { erpPlanningWorkflowId, planningStatusQuery } from '../src/workflows/erpPlanning/workflow';
@@ -69,6 +71,17 @@ describe('planning from Exact for the floor', () => {
     const status = await eventually(() => workflow.query(planningStatusQuery), (s) => s.changesRead.orders === 5);
     expect(status.changesRead).toEqual({ orders: 5, components: 3, operations: 2 });
     expect(status.lastError).toBeUndefined();
+
+    // Operators read it from the CLI.
+    const printed = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../src/cli.ts'), 'planning', plant, 'released'], { env: { ...process.env, STARTER_URL: bridge.starterUrl } }, (error, out) =>
+        error ? reject(error) : resolve(out),
+      ),
+    );
+    expect(printed).toContain('7001 released   12.5 pc FRAME from 2026-12-01 to 2026-12-03');
+    expect(printed).toContain('  uses   20.5 kg STEEL');
+    expect(printed).toContain('  yields 0.4 kg SWARF');
+    expect(printed).toContain('  op 10 on SAW, 2 h run');
   });
 
   it('names the field a planning query lacks, and knows no order it has not read', async () => {
