@@ -247,6 +247,21 @@ describe('corrections', () => {
     expect(nowhere.success ? [] : nowhere.error.issues.map((i) => i.path.join('.'))).toEqual(['toStorageLocation']);
   });
 
+  it('absorbs overhead at the work centre rate to the cent, carrying what rounding leaves, and takes part of it back', () => {
+    const cost = { plant: 'P1', workCentre: 'SAW', activity: 'machine' as const, ratePerHour: '0.10', journal: '90', debitAccount: 'wip', creditAccount: 'absorbed' };
+    const machine = (id: string, hours: string) => time(id, { activity: 'machine', hours, workCentre: 'SAW' });
+    let state = withMasterData(run(start(), [events.released()]), { materials: { BRACKET: null }, bom: [], costs: [cost] });
+    // 0.04 h × 0.10 = 0.004: nothing to book yet; with 0.04 h more, 0.008 rounds to a cent.
+    state = postAll(run(state, [machine('m1', '0.04')]));
+    expect(kinds(state.postings.filter((p) => p.content.kind === 'OverheadAllocation'))).toEqual([]);
+    state = postAll(run(state, [machine('m2', '0.04')]));
+    expect(kinds(state.postings.filter((p) => p.content.kind === 'OverheadAllocation'))).toEqual(['OverheadAllocation {"amount":"0.01"}']);
+    state = postAll(run(state, [machine('m3', '10')]));
+    state = postAll(run(state, [correction('x', 'm3', { hours: '5' })]));
+    expect(ledger(state)['overhead|machine|||SAW']).toEqual({ amount: '0.51' });
+    expect(kinds(state.postings).at(-1)).toBe('Reversal of OverheadAllocation {"amount":"0.5"}');
+  });
+
   it('cancels an event without a replacement, and waits for the reversal until its original is posted', () => {
     let state = run(start(), [events.released(), consume('c1', 'STEEL', '5'), correction('x', 'c1')]);
     expect(state.consumption['STEEL|kg||']!.quantity).toBe('0');

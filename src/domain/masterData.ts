@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { type ErpSystem, erpQuantityDecimals } from './erpSystem';
-import { MaterialCode, Reference, UnitOfMeasure } from './events';
+import { MaterialCode, Reference, TimeActivity, UnitOfMeasure } from './events';
 import { type Decimal, NonNegativeDecimal, PositiveDecimal, add, compare, divide, multiply, round } from './quantity';
 
 /**
@@ -49,11 +49,31 @@ export const BomComponentFields = z.strictObject({
 export const BomComponent = BomComponentFields.refine((c) => compare(c.yieldFactor, '1') <= 0, { path: ['yieldFactor'], message: 'must be at most 1' });
 export type BomComponent = z.infer<typeof BomComponent>;
 
+/**
+ * What an hour of a work centre costs, for the overhead its hours absorb: booked as a journal
+ * entry, debit (work in progress) against credit (overhead absorbed), in the ERP's ledger.
+ */
+export const WorkCentreCost = z.strictObject({
+  plant: Reference,
+  workCentre: z.string().min(1).max(40),
+  activity: TimeActivity,
+  ratePerHour: NonNegativeDecimal,
+  /** The ERP's journal (Exact: its JournalCode, e.g. a memorial journal). */
+  journal: z.string().trim().min(1).max(20),
+  /** The ERP's general ledger accounts (Exact: the GL accounts' IDs). */
+  debitAccount: z.string().trim().min(1).max(60),
+  creditAccount: z.string().trim().min(1).max(60),
+  costCentre: z.string().trim().min(1).max(40).optional(),
+});
+export type WorkCentreCost = z.infer<typeof WorkCentreCost>;
+
 /** What a production order knows of master data: null marks a material looked up and not found. */
 export interface OrderMasterData {
   materials: Record<string, MaterialMaster | null>;
   /** The header material's bill of materials. */
   bom: BomComponent[];
+  /** The plant's work centre costs, as of the latest lookup (absent in lookups made before costing). */
+  costs?: WorkCentreCost[];
 }
 
 /** What a master data lookup finds: null for a material the cache does not hold. */
@@ -61,7 +81,12 @@ export interface MasterDataLookup {
   materials: Record<string, MaterialMaster | null>;
   /** The bill of materials, when one was asked for (empty when the parent has none). */
   bom?: BomComponent[];
+  /** Every work centre cost of the plant (a lookup answers with all of them). */
+  costs?: WorkCentreCost[];
 }
+
+/** Overhead is booked to the cent; the remainder of a rounding stays in the cumulative total. */
+export const AMOUNT_DECIMALS = 2;
 
 export type Conversion = { quantity: Decimal; unit: string } | { problem: string };
 

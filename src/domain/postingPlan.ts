@@ -7,7 +7,7 @@
  * next, so a slow ERP gets fewer, larger postings. Where a correction lowered a target below that, the latest
  * documents are reversed: material issues in part, everything else whole.
  */
-import { type BomComponent, backflushModeOf, derivedConsumption, erpDecimals, erpQuantity, toErpPrecision, toErpUnit } from './masterData';
+import { AMOUNT_DECIMALS, type BomComponent, backflushModeOf, derivedConsumption, erpDecimals, erpQuantity, toErpPrecision, toErpUnit } from './masterData';
 import {
   type Amounts,
   type DocumentPosting,
@@ -25,7 +25,7 @@ import {
   erpOrderReference,
   timeKey,
 } from './productionOrder';
-import { type Decimal, ZERO, add, compare, isNegative, isPositive, isZero, min, multiply, negate, subtract } from './quantity';
+import { type Decimal, ZERO, add, compare, isNegative, isPositive, isZero, min, multiply, negate, round, subtract } from './quantity';
 
 /** One line of the plan. */
 export interface LineTarget {
@@ -228,6 +228,32 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
         transactionDate: line.lastDate,
       },
     });
+    const cost = line.workCentre ? masterData.costs?.find((c) => c.workCentre === line.workCentre && c.activity === line.activity) : undefined;
+    if (cost && line.workCentre) {
+      // The rate applies to the hours as the floor booked them; the amount is rounded on the total, so no cent is lost.
+      const amount = round(multiply(line.hours, cost.ratePerHour), AMOUNT_DECIMALS);
+      targets.push({
+        key: `overhead|${key}`,
+        source: `time|${key}`,
+        amounts: { amount },
+        derivation: `${line.activity} hours on ${line.workCentre}: ${line.hours} h × ${cost.ratePerHour}/h = ${amount}`,
+        partialReversal: true,
+        document: {
+          kind: 'OverheadAllocation',
+          ...base,
+          activity: line.activity,
+          workCentre: line.workCentre,
+          ...(line.operation ? { operation: line.operation } : {}),
+          ratePerHour: cost.ratePerHour,
+          amount,
+          journal: cost.journal,
+          debitAccount: cost.debitAccount,
+          creditAccount: cost.creditAccount,
+          ...(cost.costCentre ? { costCentre: cost.costCentre } : {}),
+          transactionDate: line.lastDate,
+        },
+      });
+    }
   }
   return { targets, problems };
 }

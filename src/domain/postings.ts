@@ -54,6 +54,23 @@ export interface StockTransfer extends Omit<StockMovement, 'storageLocation'> {
   toStorageLocation?: string;
 }
 
+/**
+ * Overhead a work centre's hours on the order absorb, at its cost rate: a journal entry,
+ * debit against credit, for `amount` (in the ERP's currency).
+ */
+export interface OverheadAllocation extends PostingBase {
+  kind: 'OverheadAllocation';
+  activity: TimeActivity;
+  workCentre: string;
+  operation?: string;
+  ratePerHour: Decimal;
+  amount: Decimal;
+  journal: string;
+  debitAccount: string;
+  creditAccount: string;
+  costCentre?: string;
+}
+
 /** Progress of one operation: conforming (yield), non-conforming (scrap) and rework quantities. */
 export interface OperationConfirmation extends PostingBase {
   kind: 'OperationConfirmation';
@@ -81,7 +98,7 @@ export interface TimePosting extends PostingBase {
   workCentre?: string;
 }
 
-export type DocumentPosting = MaterialIssue | FinishedGoodsReceipt | ByProductReceipt | StockTransfer | OperationConfirmation | TimePosting;
+export type DocumentPosting = MaterialIssue | FinishedGoodsReceipt | ByProductReceipt | StockTransfer | OperationConfirmation | TimePosting | OverheadAllocation;
 
 /**
  * Takes back (part of) a posted document because a correction lowered what the floor
@@ -99,7 +116,7 @@ export type PostingContent = DocumentPosting | Reversal;
 export type PostingKind = PostingContent['kind'];
 
 /** The amounts a posting carries, by name: what the plan compares against the floor's totals. */
-export type Amounts = Partial<Record<'quantity' | 'yield' | 'scrap' | 'rework' | 'hours', Decimal>>;
+export type Amounts = Partial<Record<'quantity' | 'yield' | 'scrap' | 'rework' | 'hours' | 'amount', Decimal>>;
 
 export function amountsOf(content: PostingContent): Amounts {
   switch (content.kind) {
@@ -112,6 +129,8 @@ export function amountsOf(content: PostingContent): Amounts {
       return { yield: content.yield, scrap: content.scrap, rework: content.rework };
     case 'TimePosting':
       return { hours: content.hours };
+    case 'OverheadAllocation':
+      return { amount: content.amount };
     case 'Reversal':
       return amountsOf(content.of);
   }
@@ -176,6 +195,8 @@ export function describePosting(content: PostingContent): string {
       return `confirmation ${content.operation}: ${content.yield} good, ${content.scrap} scrap, ${content.rework} rework ${content.unit}${content.final ? ' (final)' : ''}`;
     case 'TimePosting':
       return `${content.activity} ${content.hours} h${content.operation ? ` on ${content.operation}` : ''}`;
+    case 'OverheadAllocation':
+      return `overhead ${content.amount} on ${content.workCentre} (${content.activity} at ${content.ratePerHour}/h)`;
     case 'Reversal':
       return `reversal of ${describePosting(content.of)}`;
   }

@@ -595,7 +595,8 @@ function latest(a: string | undefined, b: string): string {
 /** Master data for the order's materials, as the workflow loaded it; held events that waited for it are applied. */
 export function recordMasterData(state: ProductionOrderState, lookup: MasterDataLookup): ProductionOrderState {
   const materials = { ...state.masterData?.materials, ...lookup.materials };
-  return applyHeldEvents({ ...state, masterData: { materials, bom: lookup.bom ?? state.masterData?.bom ?? [] } });
+  const costs = lookup.costs ?? state.masterData?.costs;
+  return applyHeldEvents({ ...state, masterData: { materials, bom: lookup.bom ?? state.masterData?.bom ?? [], ...(costs ? { costs } : {}) } });
 }
 
 /** Materials the order needs master data of and has not looked up yet (empty before the release). */

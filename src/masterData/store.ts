@@ -1,17 +1,18 @@
 /**
  * The master data cache in PostgreSQL: materials (units, conversions, precision,
- * backflush mode) and bills of materials, maintained over the starter API (or a
- * master data sync) and read by the workflow's lookup activity.
+ * backflush mode), bills of materials and work centre costs, maintained over the starter
+ * API (or a master data sync) and read by the workflow's lookup activity.
  */
 import type { Pool } from 'pg';
 import { inTransaction } from '../database/database';
-import { BomComponent, type MasterDataLookup, MaterialMaster } from '../domain/masterData';
+import { BomComponent, type MasterDataLookup, MaterialMaster, WorkCentreCost } from '../domain/masterData';
 
 export interface MasterDataStore {
   upsertMaterials(materials: readonly MaterialMaster[]): Promise<void>;
   /** Replaces the parent's bill of materials with these components. */
   replaceBom(plant: string, parentMaterial: string, components: readonly BomComponent[]): Promise<void>;
-  /** The materials asked for, and with `bomOf` that material's BOM and its components' masters too. */
+  upsertWorkCentreCosts(costs: readonly WorkCentreCost[]): Promise<void>;
+  /** The materials asked for, and with `bomOf` that material's BOM and its components' masters too; the plant's work centre costs always. */
   lookup(plant: string, materials: readonly string[], bomOf?: string): Promise<MasterDataLookup>;
 }
 
@@ -23,6 +24,17 @@ interface MaterialRow {
   conversions: Record<string, string>;
   decimals: number | null;
   backflush: string;
+}
+
+interface CostRow {
+  plant: string;
+  work_centre: string;
+  activity: string;
+  rate_per_hour: string;
+  journal: string;
+  debit_account: string;
+  credit_account: string;
+  cost_centre: string | null;
 }
 
 interface BomRow {
@@ -44,6 +56,18 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
            ON CONFLICT (plant, material) DO UPDATE SET erp_material = EXCLUDED.erp_material, base_unit = EXCLUDED.base_unit,
              conversions = EXCLUDED.conversions, decimals = EXCLUDED.decimals, backflush = EXCLUDED.backflush, updated_at = now()`,
           [m.plant, m.material, m.erpMaterial ?? null, m.baseUnit, JSON.stringify(m.conversions), m.decimals ?? null, m.backflush],
+        );
+      }
+    },
+
+    async upsertWorkCentreCosts(costs) {
+      for (const c of costs) {
+        await pool.query(
+          `INSERT INTO work_centre_costs (plant, work_centre, activity, rate_per_hour, journal, debit_account, credit_account, cost_centre, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+           ON CONFLICT (plant, work_centre, activity) DO UPDATE SET rate_per_hour = EXCLUDED.rate_per_hour, journal = EXCLUDED.journal,
+             debit_account = EXCLUDED.debit_account, credit_account = EXCLUDED.credit_account, cost_centre = EXCLUDED.cost_centre, updated_at = now()`,
+          [c.plant, c.workCentre, c.activity, c.ratePerHour, c.journal, c.debitAccount, c.creditAccount, c.costCentre ?? null],
         );
       }
     },
@@ -86,7 +110,20 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
             })
           : null;
       }
-      return { materials: result, ...(bom ? { bom } : {}) };
+      const costRows = await pool.query<CostRow>('SELECT * FROM work_centre_costs WHERE plant = $1 ORDER BY work_centre, activity', [plant]);
+      const costs = costRows.rows.map((r) =>
+        WorkCentreCost.parse({
+          plant: r.plant,
+          workCentre: r.work_centre,
+          activity: r.activity,
+          ratePerHour: r.rate_per_hour,
+          journal: r.journal,
+          debitAccount: r.debit_account,
+          creditAccount: r.credit_account,
+          ...(r.cost_centre ? { costCentre: r.cost_centre } : {}),
+        }),
+      );
+      return { materials: result, ...(bom ? { bom } : {}), costs };
     },
   };
 }

@@ -10,7 +10,7 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RejectedInputs } from '../audit/rejectedInputs';
 import { FloorEvent, Reference } from '../domain/events';
-import { BomComponent, BomComponentFields, MaterialMaster } from '../domain/masterData';
+import { BomComponent, BomComponentFields, MaterialMaster, WorkCentreCost } from '../domain/masterData';
 import { ErpError } from '../erp/adapter';
 import type { ErpConnections } from '../erp/connections';
 import type { MasterDataStore } from '../masterData/store';
@@ -63,7 +63,6 @@ declare module 'fastify' {
 }
 
 const EventOrBatch = z.union([FloorEvent, z.array(FloorEvent).min(1, 'must hold at least one event').max(500, 'must hold at most 500 events')]);
-const MaterialsBody = z.union([MaterialMaster, z.array(MaterialMaster).min(1, 'must hold at least one material').max(1000, 'must hold at most 1000 materials')]);
 const BomBody = z.strictObject({
   components: z.array(BomComponentFields.omit({ plant: true, parentMaterial: true })).max(500, 'must hold at most 500 components'),
 });
@@ -286,13 +285,20 @@ export function createStarterApi(deps: StarterDependencies) {
     return reply.status(202).send({ workflowId: erpPlanningWorkflowId(system.data, plant) });
   });
 
-  app.put('/v1/master-data/materials', operator, async (request, reply) => {
-    const body = MaterialsBody.safeParse(request.body);
-    if (!body.success) return problem(reply, 400, 'Invalid master data', 'No material was changed.', unionProblems(request.body, MaterialMaster, body.error));
-    const materials = Array.isArray(body.data) ? body.data : [body.data];
-    await deps.masterData.upsertMaterials(materials);
-    return { upserted: materials.length };
-  });
+  /** One master data record or an array of up to 1000: all are stored, or none, and every bad field is named. */
+  function putMasterData<T>(route: string, record: z.ZodType<T>, what: string, store: (records: T[]) => Promise<void>) {
+    const oneOrMany = z.union([record, z.array(record).min(1, `must hold at least one ${what}`).max(1000, `must hold at most 1000 ${what}s`)]);
+    app.put(route, operator, async (request, reply) => {
+      const body = oneOrMany.safeParse(request.body);
+      if (!body.success) return problem(reply, 400, `Invalid ${what}`, `No ${what} was changed.`, unionProblems(request.body, record, body.error));
+      const records = Array.isArray(body.data) ? body.data : [body.data as T];
+      await store(records);
+      return { upserted: records.length };
+    });
+  }
+  putMasterData('/v1/master-data/materials', MaterialMaster, 'material', (materials) => deps.masterData.upsertMaterials(materials));
+  /** What an hour of a work centre costs: its hours' overhead is booked as journal entries from then on. */
+  putMasterData('/v1/master-data/work-centre-costs', WorkCentreCost, 'work centre cost', (costs) => deps.masterData.upsertWorkCentreCosts(costs));
 
   app.get('/v1/master-data/materials/:plant/:material', reader, async (request, reply) => {
     const { plant, material } = request.params as { plant: string; material: string };

@@ -11,11 +11,12 @@
  * | batch reservation | its DraftStockTransactionID, derived from the posting key (so a retry reserves nothing twice) |
  * | issue reversal | the posting key in Note, among the original's reversals |
  * | receipt or by-product reversal | any reversal of the original (reversed whole, once) |
+ * | overhead, and its counter-entry | the posting key in the lines' Notes, among that day's lines on the debit account |
  * | transfer, and its reversal (a transfer back) | the posting key in Remarks, among the transfers of that date between the same warehouses |
  * | confirmation or time reversal | the original time transaction no longer exists |
  */
 import { createHash } from 'node:crypto';
-import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, PostingContent, Reversal, StockTransfer, TimePosting } from '../../domain/postings';
+import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, OverheadAllocation, PostingContent, Reversal, StockTransfer, TimePosting } from '../../domain/postings';
 import { equals } from '../../domain/quantity';
 import { type ErpAdapter, ErpError, type PostingRequest, type PostingResult } from '../adapter';
 import { MaterialPlanType, StockTransactionType, isGuid, parseEdmDateTime } from './contract';
@@ -34,6 +35,7 @@ import {
   type TransferWay,
   warehouseTransferBody,
   exactDate,
+  journalEntryBody,
 } from './mapping';
 import { createExactPlanningReader } from './planning';
 import { type ExactTransport, odataString } from './transport';
@@ -87,6 +89,7 @@ interface CreatedRow {
   StockTransactionId?: string;
   ReversalStockTransactionId?: string;
   TransferID?: string;
+  EntryID?: string;
   ID?: string;
 }
 
@@ -215,6 +218,26 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     });
     const ours = rows.find((row) => row.Remarks === key);
     return ours ? { erpDocumentId: ours.TransferID, foundExisting: true } : undefined;
+  }
+
+  /** Overhead as a journal entry (sign -1: the counter-entry that takes part of it back). */
+  async function postJournalEntry(allocation: OverheadAllocation, sign: 1 | -1, transactionDate: string, key: string): Promise<PostingResult> {
+    for (const account of [allocation.debitAccount, allocation.creditAccount]) {
+      if (!isGuid(account)) {
+        throw new ErpError(`Exact Online names GL accounts by their ID (a GUID); the costs of work centre ${allocation.workCentre} give "${account}" (correct them in the master data)`, 'needsPerson', 'InvalidGlAccount');
+      }
+    }
+    return created(await transport.create<CreatedRow>('generaljournalentry/GeneralJournalEntries', journalEntryBody(allocation, sign, transactionDate, key)));
+  }
+
+  /** A journal entry carries the posting key in its lines' Notes. */
+  async function findJournalEntry(allocation: OverheadAllocation, transactionDate: string, key: string): Promise<PostingResult | undefined> {
+    const rows = await transport.list<{ EntryID: string; Notes: string | null }>('generaljournalentry/GeneralJournalEntryLines', {
+      filter: `GLAccount eq guid'${allocation.debitAccount}' and Date eq datetime'${exactDate(transactionDate)}'`,
+      select: ['EntryID', 'Notes'],
+    });
+    const ours = rows.find((row) => row.Notes === key);
+    return ours ? { erpDocumentId: ours.EntryID, foundExisting: true } : undefined;
   }
 
   async function storageLocationFor(code: string, warehouseId: string): Promise<string> {
@@ -351,6 +374,8 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
       }
       case 'StockTransfer':
         return postTransfer(content, false, content.transactionDate, key);
+      case 'OverheadAllocation':
+        return postJournalEntry(content, 1, content.transactionDate, key);
       case 'OperationConfirmation': {
         const body = confirmationBody(await timeTransactionReferences(content), content, key);
         return { ...created(await transport.create<CreatedRow>('manufacturing/TimeTransactions', body)), notes: confirmationNotCarried(content) };
@@ -373,6 +398,8 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
         return created(await transport.create<CreatedRow>('manufacturing/ByProductReversals', wholeReversalBody(original, reversal.transactionDate, key)));
       case 'StockTransfer':
         return postTransfer(reversal.of, true, reversal.transactionDate, key);
+      case 'OverheadAllocation':
+        return postJournalEntry(reversal.of, -1, reversal.transactionDate, key);
       case 'OperationConfirmation':
       case 'TimePosting':
         await transport.remove('manufacturing/TimeTransactions', original);
@@ -391,6 +418,8 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
       }
       case 'StockTransfer':
         return findTransfer(content, false, content.transactionDate, key);
+      case 'OverheadAllocation':
+        return findJournalEntry(content, content.transactionDate, key);
       case 'OperationConfirmation':
       case 'TimePosting': {
         const shopOrder = await shopOrderFor(content.erpOrderReference);
@@ -415,6 +444,8 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
       }
       case 'StockTransfer':
         return findTransfer(reversal.of, true, reversal.transactionDate, key);
+      case 'OverheadAllocation':
+        return findJournalEntry(reversal.of, reversal.transactionDate, key);
       case 'OperationConfirmation':
       case 'TimePosting': {
         const rows = await transport.list<KeyedRow>('manufacturing/TimeTransactions', { filter: `ID eq guid'${original}'`, select: ['ID'] });
@@ -461,7 +492,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   return {
     system: 'exact',
     capabilities: () => ({
-      postings: new Set<PostingContent['kind']>(['FinishedGoodsReceipt', 'ByProductReceipt', 'MaterialIssue', 'StockTransfer', 'OperationConfirmation', 'TimePosting', 'Reversal']),
+      postings: new Set<PostingContent['kind']>(['FinishedGoodsReceipt', 'ByProductReceipt', 'MaterialIssue', 'StockTransfer', 'OperationConfirmation', 'TimePosting', 'OverheadAllocation', 'Reversal']),
       idempotency: 'lookup',
     }),
     post,
@@ -471,7 +502,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
 }
 
 function created(row: CreatedRow): PostingResult {
-  return { erpDocumentId: String(row.StockTransactionId ?? row.ReversalStockTransactionId ?? row.TransferID ?? row.ID), foundExisting: false };
+  return { erpDocumentId: String(row.StockTransactionId ?? row.ReversalStockTransactionId ?? row.TransferID ?? row.EntryID ?? row.ID), foundExisting: false };
 }
 
 /** A guid derived from the posting key: the same reservation on every attempt of the posting. */

@@ -49,6 +49,8 @@ export const exactEntityPaths = [
   'inventory/Warehouses',
   'inventory/WarehouseTransfers',
   'inventory/WarehouseTransferLines',
+  'generaljournalentry/GeneralJournalEntries',
+  'generaljournalentry/GeneralJournalEntryLines',
   'sync/Manufacturing/ShopOrders',
   'sync/Manufacturing/ShopOrderMaterialPlans',
   'sync/Manufacturing/ShopOrderRoutingStepPlans',

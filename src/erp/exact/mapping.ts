@@ -8,16 +8,18 @@
  * | MaterialIssue | manufacturing/MaterialIssues | against the order's material plan; posting key in Note; a batch reserved first (type 150) |
  * | ByProductReceipt | manufacturing/ByProductReceipts | against the order's by-product plan; no free-text field; a batch reserved first (type 147) |
  * | StockTransfer | inventory/WarehouseTransfers | Status 50 (processed at once), one line; posting key in Remarks; same warehouse = a location transfer |
+ * | OverheadAllocation | generaljournalentry/GeneralJournalEntries | two lines, debit and credit; posting key in the lines' Notes |
  * | OperationConfirmation | manufacturing/TimeTransactions | Activity 20 (run), Hours 0, Quantity = yield; key in Notes. Exact keeps no scrap or rework there |
  * | TimePosting | manufacturing/TimeTransactions | setup: Activity 10, Hours; machine: Activity 20, Hours; labour: Activity 20, LaborHours |
  * | Reversal of an issue | manufacturing/MaterialReversals | in part; key in Note |
  * | Reversal of a receipt | manufacturing/ShopOrderReversals | whole; key in Note |
  * | Reversal of a by-product receipt | manufacturing/ByProductReversals | whole; key in Note |
  * | Reversal of a transfer | inventory/WarehouseTransfers | the same way back, in part; key in Remarks |
+ * | Reversal of an overhead allocation | generaljournalentry/GeneralJournalEntries | a counter-entry (amounts negated), in part; key in Notes |
  * | Reversal of a confirmation or time | DELETE manufacturing/TimeTransactions(guid'…') | whole |
  */
 import Big from 'big.js';
-import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, StockTransfer, TimePosting } from '../../domain/postings';
+import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, OverheadAllocation, StockTransfer, TimePosting } from '../../domain/postings';
 import { equals } from '../../domain/quantity';
 import { ErpError } from '../adapter';
 import { TimeActivityCode, TimeTransactionStatus, WarehouseTransferStatus } from './contract';
@@ -65,6 +67,20 @@ export function warehouseTransferBody(way: TransferWay, itemId: string, transfer
       },
     ],
   };
+}
+
+/** Overhead as a journal entry: debit the first account, credit the second; a counter-entry (sign -1) the other way. */
+export function journalEntryBody(allocation: OverheadAllocation, sign: 1 | -1, transactionDate: string, key: string) {
+  const amount = sign * toEdmDouble(allocation.amount);
+  const line = (account: string, amountFC: number) => ({
+    GLAccount: account,
+    AmountFC: amountFC,
+    Date: exactDate(transactionDate),
+    Description: `Overhead order ${allocation.productionOrder} ${allocation.workCentre} ${allocation.activity}`.slice(0, 60),
+    Notes: key,
+    ...(allocation.costCentre ? { CostCenter: allocation.costCentre } : {}),
+  });
+  return { JournalCode: allocation.journal, GeneralJournalEntryLines: [line(allocation.debitAccount, amount), line(allocation.creditAccount, -amount)] };
 }
 
 export function materialReversalBody(originalId: string, issue: MaterialIssue, transactionDate: string, key: string) {

@@ -159,7 +159,13 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     'inventory/Warehouses': [],
     'inventory/WarehouseTransfers': [],
     'inventory/WarehouseTransferLines': [],
+    'generaljournalentry/GeneralJournalEntries': [],
+    'generaljournalentry/GeneralJournalEntryLines': [],
   };
+  /** The division's general ledger, journals and cost centres (Exact serves them elsewhere; the bridge only names them). */
+  const glAccounts = new Map<string, string>();
+  const journals = new Set<string>(['90']);
+  const costCentres = new Set<string>();
   /** The division's main warehouse, where shop orders take and put their stock. */
   const mainWarehouse: Row = { ID: randomUUID(), Division: options.division, Code: '1', Description: 'Hoofdmagazijn', Main: 1, UseStorageLocations: 1 };
   tables['inventory/Warehouses'].push(mainWarehouse);
@@ -264,6 +270,23 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     }
     if (flags.serialNumbers) item.IsSerialItem = 1;
     return item;
+  }
+
+  /** A general ledger account by code; its ID is what journal entry lines name. */
+  function seedGlAccount(code: string): string {
+    const existing = [...glAccounts].find(([, c]) => c === code)?.[0];
+    if (existing) return existing;
+    const id = randomUUID();
+    glAccounts.set(id, code);
+    return id;
+  }
+
+  /** A journal that takes general entries, and cost centres lines may name. */
+  function seedJournal(code: string): void {
+    journals.add(code);
+  }
+  function seedCostCentre(code: string): void {
+    costCentres.add(code);
   }
 
   /** A warehouse besides the main one, e.g. a line-side store. */
@@ -538,6 +561,53 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     };
   }
 
+  /** A general journal entry (type 90): its lines must name known accounts and balance to zero. */
+  function createJournalEntry(body: Row): Row {
+    if (!journals.has(String(body.JournalCode))) throw new ExactFailure(500, `Ongeldige referentie: Dagboek ${String(body.JournalCode)}`);
+    const lines = body.GeneralJournalEntryLines as Row[];
+    if (lines.length === 0) throw new ExactFailure(500, 'Verplicht: GeneralJournalEntryLines');
+    let balance = new Big(0);
+    const entryId = randomUUID();
+    const entryNumber = tables['generaljournalentry/GeneralJournalEntries'].length + 1;
+    const dates = lines.map((line) => (line.Date ? parseEdmDateTime(line.Date) : new Date()));
+    const recorded = lines.map((line, index): Row => {
+      const code = glAccounts.get(String(line.GLAccount).toLowerCase());
+      if (!code) throw new ExactFailure(500, 'Ongeldige referentie: Grootboekrekening');
+      if (line.CostCenter && !costCentres.has(String(line.CostCenter))) throw new ExactFailure(500, `Ongeldige referentie: Kostenplaats ${String(line.CostCenter)}`);
+      const amount = (line.AmountFC as number | undefined) ?? 0;
+      balance = balance.plus(String(amount));
+      return {
+        ID: randomUUID(),
+        EntryID: entryId,
+        EntryNumber: entryNumber,
+        LineNumber: index + 1,
+        GLAccount: line.GLAccount,
+        GLAccountCode: code,
+        AmountFC: amount,
+        AmountDC: amount,
+        Date: toExactDate(dates[index]!),
+        Description: line.Description ?? null,
+        Notes: line.Notes ?? null,
+        CostCenter: line.CostCenter ?? null,
+        Quantity: line.Quantity ?? null,
+      };
+    });
+    if (!balance.eq(0)) throw new ExactFailure(500, `Ongeldig: de boeking is niet in balans (verschil ${balance.toString()})`);
+    tables['generaljournalentry/GeneralJournalEntryLines'].push(...recorded);
+    return {
+      EntryID: entryId,
+      EntryNumber: entryNumber,
+      JournalCode: body.JournalCode,
+      FinancialYear: dates[0]!.getUTCFullYear(),
+      FinancialPeriod: dates[0]!.getUTCMonth() + 1,
+      Currency: body.Currency ?? 'EUR',
+      Reversal: body.Reversal ?? false,
+      Status: 20,
+      Type: 90,
+      GeneralJournalEntryLines: recorded,
+    };
+  }
+
   /** What reversals of an original have taken back so far. */
   function reversedOf(path: TablePath, originalId: unknown): Big {
     return tables[path].filter((r) => r.OriginalStockTransactionId === originalId).reduce((t, r) => t.plus(String(r.Quantity)), new Big(0));
@@ -639,6 +709,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     'manufacturing/ByProductReversals': createWholeReversal('manufacturing/ByProductReceipts'),
     'inventory/StockBatchNumbers': createStockBatchNumber,
     'inventory/WarehouseTransfers': createWarehouseTransfer,
+    'generaljournalentry/GeneralJournalEntries': createJournalEntry,
   };
 
   const app = Fastify({ logger: false });
@@ -776,6 +847,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     return { faults };
   });
   app.post('/_simulator/shop-orders', async (request, reply) => reply.status(201).send(seedShopOrder(request.body as ShopOrderSeed)));
+  app.post('/_simulator/gl-accounts', async (request, reply) => reply.status(201).send({ ID: seedGlAccount(z.object({ code: z.string().min(1) }).parse(request.body).code) }));
   app.post('/_simulator/employees', async (request, reply) => reply.status(201).send({ ID: seedEmployee((request.body as { ID?: string } | undefined)?.ID) }));
 
   return {
@@ -787,6 +859,9 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     oauth: authority,
     seedWorkCentre,
     seedItem,
+    seedGlAccount,
+    seedJournal,
+    seedCostCentre,
     seedWarehouse,
     seedStorageLocation,
     injectFault: (fault: z.input<typeof ExactFault>) => faults.push(ExactFault.parse(fault)),
