@@ -34,6 +34,10 @@ export async function runDemoFactory(options: DemoFactoryOptions): Promise<strin
     { plant, material: 'BOLT-M8', baseUnit: 'pc', decimals: 0, backflush: 'derived' },
     { plant, material: 'PAINT-RAL9005', baseUnit: 'l', decimals: 2, backflush: 'erp' },
   ], options.operatorToken);
+  // The saw's machine hours absorb overhead, booked against two GL accounts of the simulated ledger.
+  const account = async (code: string) => ((await send('POST', `${options.exactSimulatorUrl}/_simulator/gl-accounts`, { code })) as { ID: string }).ID;
+  const [wip, absorbed] = [await account('3100'), await account('4990')];
+  await send('PUT', `${options.starterUrl}/v1/master-data/work-centre-costs`, { plant, workCentre: 'SAW-01', activity: 'machine', ratePerHour: '85.50', journal: '90', debitAccount: wip, creditAccount: absorbed }, options.operatorToken);
   const workflowIds: string[] = [];
   // Fresh shop order numbers each run: the dev server keeps earlier runs' orders.
   const firstNumber = (Math.floor(Date.now() / 1000) % 10_000_000) * 10;

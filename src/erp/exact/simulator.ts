@@ -133,8 +133,12 @@ class ExactFailure extends Error {
 export function createExactSimulator(options: ExactSimulatorOptions) {
   const pageSize = options.pageSize ?? 60;
   const syncPageSize = options.syncPageSize ?? 1000;
-  /** Exact's row version: every insert or change of a synced row gets a higher Timestamp. */
-  let rowVersion = 1000;
+  /**
+   * Exact's row version: every insert or change of a synced row gets a higher Timestamp.
+   * It starts from the clock, so a simulator started again never answers below a cursor
+   * an earlier run handed out (as Exact's row versions only grow).
+   */
+  let rowVersion = Date.now() * 1000;
   const touch = (row: Row) => {
     rowVersion += 1;
     row.Timestamp = rowVersion;
