@@ -1,7 +1,7 @@
 /**
  * `npm run record-history -- <name>`: runs one production order through everything the
  * workflow does (routing, master data lookups, conversions, derived consumption, a
- * by-product, stock staged to the line, a machine's counts and hours, an inspection, a
+ * by-product, stock staged to the line, a machine's counts, hours and overhead, an inspection, a
  * lost acknowledgement, a correction that reverses, completion, close) and saves its
  * history, the machine's and the planning sync's, as test/histories/productionOrder-<name>.json,
  * machine-<name>.json and erpPlanning-<name>.json. The replay test then holds every later
@@ -61,6 +61,9 @@ async function main() {
     { plant, material: 'STEEL', baseUnit: 'kg', conversions: { g: '0.001' }, decimals: 3, backflush: 'actual' },
     { plant, material: 'SHEET', baseUnit: 'kg', conversions: {}, decimals: 2, backflush: 'derived' },
     { plant, material: 'SWARF', baseUnit: 'kg', conversions: {}, decimals: 2, backflush: 'actual' },
+  ]);
+  await bridge.masterData.upsertWorkCentreCosts([
+    { plant, workCentre: 'SAW-01', activity: 'machine', ratePerHour: '85.50', journal: '90', debitAccount: simulator.seedGlAccount('3100'), creditAccount: simulator.seedGlAccount('4990') },
   ]);
   await bridge.masterData.replaceBom(plant, 'BRACKET', [{ plant, parentMaterial: 'BRACKET', component: 'SHEET', quantityPer: '0.3', yieldFactor: '0.95', scrapAllowance: '0.02' }]);
 
