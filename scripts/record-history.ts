@@ -1,12 +1,12 @@
 /**
  * `npm run record-history -- <name>`: runs one production order through everything the
  * workflow does (routing, master data lookups, conversions, derived consumption, a
- * by-product, stock staged to the line, a machine's counts, hours and overhead, an inspection, a
- * lost acknowledgement, a correction that reverses, completion, close) and saves its
- * history, the machine's and the planning sync's, as test/histories/productionOrder-<name>.json,
- * machine-<name>.json and erpPlanning-<name>.json. The replay test then holds every later
- * change of the workflows to them: record new ones whenever a change is gated by
- * patched(), and keep the old ones.
+ * by-product, stock staged to the line, a machine's counts, hours and overhead, an
+ * inspection, a lost acknowledgement, a correction that reverses, completion, close) and
+ * saves its history, the machine's and the planning sync's, as
+ * test/histories/productionOrder-<name>.json, machine-<name>.json and
+ * erpPlanning-<name>.json. The replay test then holds every later change of the workflows
+ * to them: record new ones whenever a change is gated by patched(), and keep the old ones.
  *
  * Uses TEMPORAL_ADDRESS and DATABASE_URL when set; otherwise an in-memory dev server and
  * the embedded PGlite.
