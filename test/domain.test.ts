@@ -262,6 +262,30 @@ describe('corrections', () => {
     expect(kinds(state.postings).at(-1)).toBe('Reversal of OverheadAllocation {"amount":"0.5"}');
   });
 
+  it('issues serial numbers with their units, and takes back exactly the serials a correction removes', () => {
+    let state = postAll(run(start(), [events.released(), consume('c1', 'SENSOR', '2', 'pc', { serialNumbers: ['S1', 'S2'] }), consume('c2', 'SENSOR', '1', 'pc', { serialNumbers: ['S3'] })]));
+    const serials = (p: Posting) => {
+      const document = p.content.kind === 'Reversal' ? p.content.of : p.content;
+      return document.kind === 'MaterialIssue' ? document.serialNumbers : undefined;
+    };
+    expect(state.postings.map((p) => [kinds([p])[0], serials(p)])).toEqual([
+      ['MaterialIssue {"quantity":"2"}', ['S1', 'S2']],
+      ['MaterialIssue {"quantity":"1"}', ['S3']],
+    ]);
+    // S2 was never fitted: the unit comes back from the issue that carried it, not from the latest one.
+    state = postAll(run(state, [correction('x', 'c1', { quantity: '1', serialNumbers: ['S1'] })]));
+    expect(state.postings.slice(2).map((p) => [kinds([p])[0], serials(p), p.reverses])).toEqual([['Reversal of MaterialIssue {"quantity":"1"}', ['S2'], 1]]);
+    expect(() => FloorEvent.parse(consume('c3', 'SENSOR', '2', 'pc', { serialNumbers: ['S4'] }))).toThrow('names 1 serial numbers for a quantity of 2');
+
+    // Consumed without serial numbers, the ERP stops the issue; the corrected event sends it again, with them.
+    state = run(state, [consume('c4', 'SENSOR', '2', 'pc')]);
+    const stopped = state.postings.at(-1)!.sequence;
+    state = recordNeedsAttention(state, stopped, { type: 'SerialNumbersRequired', message: '' });
+    state = run(state, [correction('y', 'c4', { serialNumbers: ['S7', 'S8'] })]);
+    expect(state.postings.find((p) => p.sequence === stopped)).toMatchObject({ status: 'Pending', content: { quantity: '2', serialNumbers: ['S7', 'S8'] } });
+    expect(state.postings.filter((p) => p.sequence > stopped)).toEqual([]);
+  });
+
   it('cancels an event without a replacement, and waits for the reversal until its original is posted', () => {
     let state = run(start(), [events.released(), consume('c1', 'STEEL', '5'), correction('x', 'c1')]);
     expect(state.consumption['STEEL|kg||']!.quantity).toBe('0');

@@ -101,7 +101,7 @@ describe('material consumption, output and by-products reach Exact as stock tran
     expect(await eventually(needingAttention, (ids) => ids.length === 0)).toEqual([]);
   });
 
-  it('reserves the batch before the issue, once, through lost answers; stops for a missing batch or serial numbers', async () => {
+  it('reserves batches and serial numbers before the issue, once, through lost answers; stops for missing ones until the event is corrected', async () => {
     const plant = newPlant();
     const order = '5102';
     bridge.simulator.seedShopOrder({
@@ -109,12 +109,13 @@ describe('material consumption, output and by-products reach Exact as stock tran
       materials: [
         { itemCode: 'RESIN', plannedQuantity: 8, unit: 'kg', batchNumbers: ['R-100', 'R-101'] },
         { itemCode: 'FILM', plannedQuantity: 20, unit: 'm' },
-        { itemCode: 'SENSOR', plannedQuantity: 2, unit: 'pc', serialNumbers: true },
+        { itemCode: 'SENSOR', plannedQuantity: 2, unit: 'pc', serialNumbers: ['SN-1', 'SN-2', 'SN-3'] },
       ],
     });
     const shelf = bridge.simulator.seedStorageLocation('A-01');
-    // The first reservation and the first issue are committed, and their answers lost.
+    // The first reservations and the first issue are committed, and their answers lost.
     bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'inventory/StockBatchNumbers', times: 1 });
+    bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'inventory/StockSerialNumbers', times: 1 });
     bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'manufacturing/MaterialIssues', times: 1 });
     const from = (event: ReturnType<typeof consumed>, extra: { batch?: string; storageLocation?: string }) => ({ ...event, ...extra });
     const events = floorEvents(plant, order);
@@ -124,7 +125,7 @@ describe('material consumption, output and by-products reach Exact as stock tran
       from(consumed(plant, order, 'r2', 'RESIN', '2', 'kg'), { batch: 'R-101' }),
       consumed(plant, order, 'r3', 'RESIN', '1', 'kg'), // no batch: Exact cannot take it
       from(consumed(plant, order, 'f1', 'FILM', '10', 'm'), { batch: 'F-9' }), // Exact keeps no batches of film
-      consumed(plant, order, 's1', 'SENSOR', '2', 'pc'),
+      consumed(plant, order, 's1', 'SENSOR', '2', 'pc'), // no serial numbers: Exact cannot take it
       events.quantity('q1', '2'),
       events.completed(),
     ]);
@@ -133,7 +134,7 @@ describe('material consumption, output and by-products reach Exact as stock tran
     const stuck = await settledNeedingAttention(handle, 2);
     const byMaterial = (material: string, batch?: string) =>
       stuck.postings.find((p) => p.content.kind === 'MaterialIssue' && p.content.material === material && p.content.batch === batch)!;
-    expect([byMaterial('RESIN').error?.type, byMaterial('SENSOR').error?.type]).toEqual(['BatchNumberRequired', 'SerialNumbersNotSupported']);
+    expect([byMaterial('RESIN').error?.type, byMaterial('SENSOR').error?.type]).toEqual(['BatchNumberRequired', 'SerialNumbersRequired']);
 
     // Each batch issue carries the reservation made for it: same draft id, batch, quantity, type 150; none reserved twice.
     const ledger = await bridge.ledger();
@@ -158,12 +159,10 @@ describe('material consumption, output and by-products reach Exact as stock tran
     ]);
     expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'MaterialIssue' && a.posting.material === 'RESIN')).toBe(true);
 
-    // The operator books the sensors by hand in Exact and corrects the batchless resin; the order settles.
-    expect((await bridge.post(`/v1/orders/${plant}/${order}/postings/${byMaterial('SENSOR').sequence}/skip`, { reason: 'serial numbers booked in Exact by hand' })).status).toBe(200);
+    // The MES corrects the sensors with their serial numbers (the stopped issue goes again, with them) and the batchless resin.
+    const correction = (id: string, replacement: object) => ({ eventId: `${order}-${id}-fix`, type: 'EventCorrected', source: 'test-mes', plant, productionOrder: order, occurredAt: '2026-11-25T10:00:00+01:00', correctsEventId: `${order}-${id}`, reason: 'read from the label', replacement });
     expect((await bridge.post(`/v1/orders/${plant}/${order}/postings/${byMaterial('RESIN').sequence}/skip`, { reason: 'replaced by the corrected event' })).status).toBe(200);
-    expect(
-      (await bridge.postEvent({ eventId: `${order}-r3-fix`, type: 'EventCorrected', source: 'test-mes', plant, productionOrder: order, occurredAt: '2026-11-25T10:00:00+01:00', correctsEventId: `${order}-r3`, reason: 'batch was on the label', replacement: { batch: 'R-101' } })).status,
-    ).toBe(202);
+    await postAll([correction('r3', { batch: 'R-101' }), correction('s1', { serialNumbers: ['SN-1', 'SN-3'] })]);
     const settled = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync');
     expect(settled.erpSyncStatus).toBe('InSync');
     const after = await bridge.ledger();
@@ -173,6 +172,11 @@ describe('material consumption, output and by-products reach Exact as stock tran
       ['R-101', 1],
       ['R-101', 2],
     ]);
+    // One issue of the two sensors, with their serial numbers reserved once each (type 150) under its draft id.
+    const sensors = after.filter((e) => e.entity === 'manufacturing/MaterialIssues' && e.record.ShopOrderNumber === 5102 && e.record.ItemCode === 'SENSOR').map((e) => e.record);
+    expect(sensors.map((s) => [s.Quantity, s.IsSerial])).toEqual([[2, 1]]);
+    const serials = after.filter((e) => e.entity === 'inventory/StockSerialNumbers' && e.record.DraftStockTransactionID === sensors[0]!.DraftStockTransactionID);
+    expect(serials.map((e) => [e.record.SerialNumber, e.record.StockTransactionType]).sort()).toEqual([['SN-1', 150], ['SN-3', 150]]);
   });
 
   it('receives a batch item into the batch the release names, once; a release without one waits for it', async () => {

@@ -4,7 +4,7 @@
  * follow ISA-95 where it has one (material consumed actual, production performance).
  */
 import { z } from 'zod';
-import { Decimal, NonNegativeDecimal } from './quantity';
+import { DECIMAL_PATTERN, Decimal, NonNegativeDecimal, equals } from './quantity';
 
 /** Plant and order references become part of workflow ids, so they are kept to safe characters. */
 export const Reference = z
@@ -98,10 +98,24 @@ const MaterialQuantity = {
   operation: Operation.optional(),
 };
 
+/** The serial numbers of serialized units: one per unit, none twice. */
+const SerialNumbers = z
+  .array(text(40))
+  .min(1, 'must name at least one serial number, or be left out')
+  .max(1000, 'must name at most 1000 serial numbers')
+  .refine((serials) => new Set(serials).size === serials.length, 'must not name a serial number twice');
+
 /** Material actually consumed for the order (ISA-95 material consumed actual), not the BOM's theory. */
 export const MaterialConsumed = Envelope.extend({
   type: z.literal('MaterialConsumed'),
   ...MaterialQuantity,
+  /** Serialized components: the serial number of each unit consumed (quantity = their number). */
+  serialNumbers: SerialNumbers.optional(),
+}).superRefine((event, ctx) => {
+  if (event.serialNumbers && !DECIMAL_PATTERN.test(event.quantity)) return;
+  if (event.serialNumbers && !equals(event.quantity, String(event.serialNumbers.length))) {
+    ctx.addIssue({ code: 'custom', path: ['serialNumbers'], message: `names ${event.serialNumbers.length} serial numbers for a quantity of ${event.quantity}: one per unit` });
+  }
 });
 export type MaterialConsumed = z.infer<typeof MaterialConsumed>;
 
@@ -198,6 +212,7 @@ export const CorrectionReplacement = z
     material: MaterialCode.optional(),
     batch: text(40).optional(),
     storageLocation: text(40).optional(),
+    serialNumbers: SerialNumbers.optional(),
     fromWarehouse: text(40).optional(),
     fromStorageLocation: text(40).optional(),
     toWarehouse: text(40).optional(),

@@ -11,6 +11,7 @@ import { AMOUNT_DECIMALS, type BomComponent, backflushModeOf, derivedConsumption
 import {
   type Amounts,
   type DocumentPosting,
+  type MaterialIssue,
   type Posting,
   type PostingContent,
   amountsOf,
@@ -86,6 +87,7 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
         unit: converted.unit,
         ...(consumed.batch ? { batch: consumed.batch } : {}),
         ...(consumed.storageLocation ? { storageLocation: consumed.storageLocation } : {}),
+        ...(consumed.serialNumbers ? { serialNumbers: consumed.serialNumbers } : {}),
         basis: 'actual',
         transactionDate: consumed.lastDate,
       },
@@ -294,12 +296,16 @@ export function planPostings(state: ProductionOrderState): ProductionOrderState 
   return lineTargets(state).targets.reduce(planLine, state);
 }
 
-function planLine(state: ProductionOrderState, target: LineTarget): ProductionOrderState {
+function planLine(before: ProductionOrderState, target: LineTarget): ProductionOrderState {
+  const state = serialsForStoppedPostings(before, target);
   const line = state.postings.filter((p) => p.lineKey === target.key);
   // A line plans its next posting only once its last one has landed: while the ERP is slow
   // (a rate limit, a retry), new events gather into that next posting instead of queueing up.
   if (state.planRevision >= 3 && line.some((p) => p.status === 'Pending')) return state;
   const net = netAmounts(line, state.archivedLines[target.key]);
+  // Serial numbers go with units: a posting carries those the ERP does not hold yet, a reversal those it should no longer.
+  const serialsHeld = carriedSerials(line);
+  const serialsWanted = serialsOf(target.document);
   let delta = differences(target.amounts, net);
   let next = state;
   const firstOfRound = { sourcesTaken: false };
@@ -310,14 +316,20 @@ function planLine(state: ProductionOrderState, target: LineTarget): ProductionOr
   if (Object.values(delta).some((d) => isNegative(d!))) {
     // A posting still on its way may be the one to reverse: wait until it lands.
     if (line.some((p) => p.status === 'Pending')) return next;
-    for (const original of reversibleDocuments(line)) {
+    // Serialized units are taken back from the documents that issued them.
+    const surplus = (p: Posting) => serialsOf(p.content).some((s) => serialsHeld.has(s) && !serialsWanted.includes(s));
+    const documents = reversibleDocuments(line);
+    for (const original of [...documents.filter((d) => surplus(d.posting)), ...documents.filter((d) => !surplus(d.posting))]) {
       if (!Object.values(delta).some((d) => isNegative(d!))) break;
       const amounts = target.partialReversal ? partOf(original.remaining, delta) : original.remaining;
       const reversal: PostingContent = {
         kind: 'Reversal',
         ...pick(original.posting.content),
         transactionDate: (state.lastEventAt ?? target.document.transactionDate).slice(0, 10),
-        of: withAmounts(original.posting.content as DocumentPosting, amounts),
+        of: withSerials(
+          withAmounts(original.posting.content as DocumentPosting, amounts),
+          serialsOf(original.posting.content).filter((s) => serialsHeld.has(s) && !serialsWanted.includes(s)),
+        ),
         originalDocumentId: original.posting.erpDocumentId ?? '',
       };
       // A skipped original never reached the ERP through us: taking it back is the operator's too.
@@ -332,9 +344,50 @@ function planLine(state: ProductionOrderState, target: LineTarget): ProductionOr
   }
   if (Object.values(delta).some((d) => isNegative(d!))) return next;
   if (Object.values(delta).some((d) => isPositive(d!)) || target.dueWithoutAmounts?.(line)) {
-    post(withAmounts(target.document, delta), { transformation: `${target.derivation}; already carried ${describeAmounts(differences(target.amounts, delta))}: posts ${describeAmounts(delta)}` });
+    post(withSerials(withAmounts(target.document, delta), serialsWanted.filter((s) => !serialsHeld.has(s))), { transformation: `${target.derivation}; already carried ${describeAmounts(differences(target.amounts, delta))}: posts ${describeAmounts(delta)}` });
   }
   return next;
+}
+
+/**
+ * An issue stopped because it carried fewer serial numbers than units takes those the floor
+ * has named since (a correction of the event), and is sent again.
+ */
+function serialsForStoppedPostings(state: ProductionOrderState, target: LineTarget): ProductionOrderState {
+  const wanted = serialsOf(target.document);
+  if (wanted.length === 0) return state;
+  const line = state.postings.filter((p) => p.lineKey === target.key);
+  const stopped = line.filter((p) => p.status === 'NeedsAttention' && p.content.kind === 'MaterialIssue' && compare(String(serialsOf(p.content).length), p.content.quantity) < 0);
+  if (stopped.length === 0) return state;
+  const taken = carriedSerials(line.filter((p) => !stopped.includes(p)));
+  const free = wanted.filter((s) => !taken.has(s));
+  const refreshed = new Map<number, Posting>();
+  for (const posting of stopped) {
+    const units = Number((posting.content as MaterialIssue).quantity);
+    const serials = [...serialsOf(posting.content), ...free.splice(0, units - serialsOf(posting.content).length)];
+    if (serials.length === units) refreshed.set(posting.sequence, { ...posting, content: withSerials(posting.content as MaterialIssue, serials), status: 'Pending', error: undefined });
+  }
+  return refreshed.size === 0 ? state : { ...state, postings: state.postings.map((p) => refreshed.get(p.sequence) ?? p) };
+}
+
+function serialsOf(content: PostingContent): string[] {
+  return content.kind === 'MaterialIssue' ? (content.serialNumbers ?? []) : [];
+}
+
+/** The serial numbers the line's postings put in the ERP: those issued, less those reversed. */
+function carriedSerials(line: readonly Posting[]): Set<string> {
+  const held = new Set<string>();
+  for (const p of line) {
+    if (p.content.kind === 'Reversal') for (const s of serialsOf(p.content.of)) held.delete(s);
+    else for (const s of serialsOf(p.content)) held.add(s);
+  }
+  return held;
+}
+
+function withSerials<T extends DocumentPosting>(content: T, serials: string[]): T {
+  if (content.kind !== 'MaterialIssue' || (content.serialNumbers === undefined && serials.length === 0)) return content;
+  const { serialNumbers: _all, ...rest } = content;
+  return (serials.length > 0 ? { ...rest, serialNumbers: serials } : rest) as T;
 }
 
 function describeAmounts(amounts: Amounts): string {

@@ -31,6 +31,8 @@ interface StockMovement extends PostingBase {
 /** Material issued to the order: what the floor consumed, or what its output implies. */
 export interface MaterialIssue extends StockMovement {
   kind: 'MaterialIssue';
+  /** Serialized components: the serial numbers this issue (or the part of it reversed) carries. */
+  serialNumbers?: string[];
   /** actual: the floor's reported consumption; derived: implied by output through the bill of materials. */
   basis: 'actual' | 'derived';
 }

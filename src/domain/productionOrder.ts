@@ -76,6 +76,8 @@ export interface MaterialLine {
   batch?: string;
   storageLocation?: string;
   quantity: Decimal;
+  /** The serial numbers of the units (serialized components), sorted. */
+  serialNumbers?: string[];
   lastDate: string;
 }
 
@@ -350,9 +352,9 @@ function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, s
   const date = dateOf(event.occurredAt);
   switch (event.type) {
     case 'MaterialConsumed':
-      return { ...state, startedProduction: true, consumption: countMaterial(state.consumption, event, signed(event.quantity), date) };
+      return { ...state, startedProduction: true, consumption: countMaterial(state.consumption, event, sign, date) };
     case 'ByProductReported':
-      return { ...state, startedProduction: true, byProducts: countMaterial(state.byProducts ?? {}, event, signed(event.quantity), date) };
+      return { ...state, startedProduction: true, byProducts: countMaterial(state.byProducts ?? {}, event, sign, date) };
     case 'StockTransferred': {
       const key = transferKey(event);
       const before = state.transfers?.[key];
@@ -547,21 +549,27 @@ export function materialLineKey(c: { material: string; unit: string; batch?: str
   return [c.material, c.unit, c.batch ?? '', c.storageLocation ?? ''].join('|');
 }
 
-/** Adds a signed quantity of a material to its line (per unit, batch and location). */
+/** Adds (sign 1) or takes away (sign -1) a quantity of a material, and its serial numbers, on its line (per unit, batch and location). */
 function countMaterial(
   lines: Record<string, MaterialLine>,
-  event: { material: string; unit: string; batch?: string | undefined; storageLocation?: string | undefined },
-  quantity: Decimal,
+  event: { material: string; unit: string; quantity: Decimal; batch?: string | undefined; storageLocation?: string | undefined; serialNumbers?: string[] | undefined },
+  sign: 1 | -1,
   date: string,
 ): Record<string, MaterialLine> {
   const key = materialLineKey(event);
   const before = lines[key];
+  const serials = new Set(before?.serialNumbers);
+  for (const serial of event.serialNumbers ?? []) {
+    if (sign === 1) serials.add(serial);
+    else serials.delete(serial);
+  }
   const counted: MaterialLine = {
     material: event.material,
     unit: event.unit,
     ...(event.batch ? { batch: event.batch } : {}),
     ...(event.storageLocation ? { storageLocation: event.storageLocation } : {}),
-    quantity: add(before?.quantity ?? ZERO, quantity),
+    quantity: add(before?.quantity ?? ZERO, sign === 1 ? event.quantity : negate(event.quantity)),
+    ...(serials.size > 0 ? { serialNumbers: [...serials].sort() } : {}),
     lastDate: later(before?.lastDate, date),
   };
   return { ...lines, [key]: counted };

@@ -262,17 +262,13 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     key: string,
   ): Promise<{ fields: StockFields; notes: string[] }> {
     const item = await itemFor(itemId);
-    if (item.IsSerialItem === 1) {
-      throw new ErpError(
-        `Exact Online manages item ${item.Code} by serial number; the floor reports no serial numbers for ${stock.material}, so the transaction is booked by hand in Exact`,
-        'needsPerson',
-        'SerialNumbersNotSupported',
-      );
-    }
     if (!shopOrder.Warehouse) throw new ErpError(`Exact Online shop order ${shopOrder.ShopOrderNumber} has no warehouse`, 'needsPerson', 'WarehouseMissing');
     const fields: StockFields = stock.storageLocation ? { StorageLocation: await storageLocationFor(stock.storageLocation, shopOrder.Warehouse) } : {};
+    const serials = stock.kind === 'MaterialIssue' ? (stock.serialNumbers ?? []) : [];
+    if (item.IsSerialItem === 1) return { fields: await reserveSerials(stock, item, serials, shopOrder.Warehouse, fields, type, key), notes: [] };
+    const notes = serials.length > 0 ? [`Exact Online does not manage item ${item.Code} by serial number: serial numbers ${serials.join(', ')} stay in the floor record`] : [];
     if (item.IsBatchItem !== 1) {
-      return { fields, notes: stock.batch ? [`Exact Online does not manage item ${item.Code} by batch: batch ${stock.batch} stays in the floor record`] : [] };
+      return { fields, notes: [...notes, ...(stock.batch ? [`Exact Online does not manage item ${item.Code} by batch: batch ${stock.batch} stays in the floor record`] : [])] };
     }
     if (!stock.batch) {
       const fix =
@@ -296,7 +292,46 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
         ...(fields.StorageLocation ? { StorageLocation: fields.StorageLocation } : {}),
       });
     }
-    return { fields: { ...fields, DraftStockTransactionID: draft }, notes: [] };
+    return { fields: { ...fields, DraftStockTransactionID: draft }, notes };
+  }
+
+  /**
+   * A serial item's serial numbers, each reserved (inventory/StockSerialNumbers) under the
+   * draft id derived from the posting key; a retry reserves only those not yet reserved.
+   * Only consumption names serial numbers: serialized output and by-products are booked by hand.
+   */
+  async function reserveSerials(
+    stock: MaterialIssue | FinishedGoodsReceipt | ByProductReceipt,
+    item: ItemRow,
+    serials: readonly string[],
+    warehouseId: string,
+    fields: StockFields,
+    type: number,
+    key: string,
+  ): Promise<StockFields> {
+    if (stock.kind !== 'MaterialIssue') {
+      throw new ErpError(`Exact Online manages item ${item.Code} by serial number; the floor reports none for its ${stock.kind === 'ByProductReceipt' ? 'by-products' : 'output'}, so book it in Exact by hand and skip the posting`, 'needsPerson', 'SerialNumbersNotSupported');
+    }
+    if (!equals(String(serials.length), stock.quantity)) {
+      throw new ErpError(
+        `Exact Online manages item ${item.Code} by serial number; the floor reported ${stock.quantity} ${stock.unit} ${stock.material} with ${serials.length} serial numbers (correct the event with serialNumbers, one per unit)`,
+        'needsPerson',
+        'SerialNumbersRequired',
+      );
+    }
+    const draft = draftStockTransactionId(key);
+    const reserved = await transport.list<{ SerialNumber: string }>('inventory/StockSerialNumbers', { filter: `DraftStockTransactionID eq guid'${draft}'`, select: ['SerialNumber'] });
+    for (const serial of serials.filter((s) => !reserved.some((r) => r.SerialNumber === s))) {
+      await transport.create('inventory/StockSerialNumbers', {
+        SerialNumber: serial,
+        DraftStockTransactionID: draft,
+        Item: item.ID,
+        StockTransactionType: type,
+        Warehouse: warehouseId,
+        ...(fields.StorageLocation ? { StorageLocation: fields.StorageLocation } : {}),
+      });
+    }
+    return { ...fields, DraftStockTransactionID: draft };
   }
 
   /** The shop order's routing step for a floor operation: by operation code, or by line number. */
@@ -391,6 +426,13 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     const original = reversal.originalDocumentId;
     switch (reversal.of.kind) {
       case 'MaterialIssue':
+        if (reversal.of.serialNumbers?.length) {
+          throw new ErpError(
+            `taking serial numbers ${reversal.of.serialNumbers.join(', ')} of ${reversal.of.erpMaterial} back is done in Exact Online by hand (the bridge reverses no serial numbers); then skip the posting`,
+            'needsPerson',
+            'SerialReversalByHand',
+          );
+        }
         return created(await transport.create<CreatedRow>('manufacturing/MaterialReversals', materialReversalBody(original, reversal.of, reversal.transactionDate, key)));
       case 'FinishedGoodsReceipt':
         return created(await transport.create<CreatedRow>('manufacturing/ShopOrderReversals', wholeReversalBody(original, reversal.transactionDate, key)));

@@ -45,6 +45,7 @@ export const exactEntityPaths = [
   'manufacturing/TimeTransactions',
   'logistics/Items',
   'inventory/StockBatchNumbers',
+  'inventory/StockSerialNumbers',
   'inventory/StorageLocations',
   'inventory/Warehouses',
   'inventory/WarehouseTransfers',

@@ -99,8 +99,8 @@ export const ShopOrderSeed = z.object({
         backflush: z.boolean().default(false),
         /** The item is managed by batch in Exact, with these batches in stock. */
         batchNumbers: z.array(z.string().min(1)).optional(),
-        /** The item is managed by serial number in Exact. */
-        serialNumbers: z.boolean().default(false),
+        /** The item is managed by serial number in Exact, with these serial numbers in stock. */
+        serialNumbers: z.array(z.string().min(1)).optional(),
         /** A by-product the order yields (plan Type 2), received rather than issued. */
         byProduct: z.boolean().default(false),
       }),
@@ -159,6 +159,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     'manufacturing/TimeTransactions': [],
     'logistics/Items': [],
     'inventory/StockBatchNumbers': [],
+    'inventory/StockSerialNumbers': [],
     'inventory/StorageLocations': [],
     'inventory/Warehouses': [],
     'inventory/WarehouseTransfers': [],
@@ -173,8 +174,9 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   /** The division's main warehouse, where shop orders take and put their stock. */
   const mainWarehouse: Row = { ID: randomUUID(), Division: options.division, Code: '1', Description: 'Hoofdmagazijn', Main: 1, UseStorageLocations: 1 };
   tables['inventory/Warehouses'].push(mainWarehouse);
-  /** Per item id, the batch numbers Exact holds stock of. */
+  /** Per item id, the batch numbers Exact holds stock of, and the serial numbers in stock. */
   const batchesInStock = new Map<string, Set<string>>();
+  const serialsInStock = new Map<string, Set<string>>();
   /** DraftStockTransactionIDs a transaction has used: their reservations are spent. */
   const usedDrafts = new Set<string>();
   /** Employee ids Exact knows (its payroll employees); time transactions must name one. */
@@ -260,7 +262,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   }
 
   /** The item with this code, created on first use; batch numbers make it a batch item with those batches in stock. */
-  function seedItem(code: string, unit: string, flags: { batchNumbers?: readonly string[] | undefined; serialNumbers?: boolean } = {}): Row {
+  function seedItem(code: string, unit: string, flags: { batchNumbers?: readonly string[] | undefined; serialNumbers?: readonly string[] | undefined } = {}): Row {
     let item = tables['logistics/Items'].find((i) => i.Code === code);
     if (!item) {
       item = { ID: randomUUID(), Division: options.division, Code: code, Description: `Item ${code}`, Unit: unit, IsStockItem: 1, IsBatchItem: 0, IsSerialItem: 0 };
@@ -272,7 +274,12 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       for (const batch of flags.batchNumbers) batches.add(batch);
       batchesInStock.set(String(item.ID), batches);
     }
-    if (flags.serialNumbers) item.IsSerialItem = 1;
+    if (flags.serialNumbers) {
+      item.IsSerialItem = 1;
+      const serials = serialsInStock.get(String(item.ID)) ?? new Set<string>();
+      for (const serial of flags.serialNumbers) serials.add(serial);
+      serialsInStock.set(String(item.ID), serials);
+    }
     return item;
   }
 
@@ -381,13 +388,13 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
 
   /**
    * A stock transaction of a shop order (receipt, issue, by-product receipt) as Exact records
-   * it, once its storage location and reserved batches pass (see takeReservedBatches).
+   * it, once its storage location and reserved batches pass (see takeReservations).
    * `moved` is what moves: the shop order (its product) or a plan line (its material), by Item, ItemCode and Unit.
    */
   function stockTransaction(shopOrder: Row, moved: Row, body: Row, quantity: number, type: number): Row {
     const item = tables['logistics/Items'].find((i) => sameId(i.ID, moved.Item))!;
     const warehouse = tables['inventory/Warehouses'].find((w) => sameId(w.ID, shopOrder.Warehouse))!;
-    const batches = takeReservedBatches(item, warehouse, body, quantity, type);
+    const taken = takeReservations(item, warehouse, body, quantity, type);
     return {
       StockTransactionId: randomUUID(),
       Division: options.division,
@@ -402,7 +409,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       DraftStockTransactionID: body.DraftStockTransactionID ?? null,
       Warehouse: warehouse.ID,
       WarehouseCode: warehouse.Code,
-      IsBatch: batches.length > 0 ? 1 : 0,
+      IsBatch: item.IsBatchItem === 1 && taken.length > 0 ? 1 : 0,
+      IsSerial: item.IsSerialItem === 1 ? 1 : 0,
       HasReversibleQuantity: true,
       CreatedDate: toExactDate(new Date()),
     };
@@ -417,29 +425,33 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     return record;
   }
 
-  /** Batch numbers reserved ahead of a stock transaction (StockTransactionType says which kind). */
-  function createStockBatchNumber(body: Row): Row {
-    const warehouse = tables['inventory/Warehouses'].find((w) => sameId(w.ID, body.Warehouse));
-    if (!warehouse) throw new ExactFailure(500, 'Ongeldige referentie: Magazijn');
-    if (!(Object.values(StockTransactionType) as unknown[]).includes(body.StockTransactionType)) throw new ExactFailure(500, 'Ongeldig: StockTransactionType');
-    if (!((body.Quantity as number) > 0)) throw new ExactFailure(500, 'Ongeldig: Aantal');
-    if (usedDrafts.has(String(body.DraftStockTransactionID).toLowerCase())) throw new ExactFailure(500, 'Ongeldig: DraftStockTransactionID is al verwerkt');
-    const item = body.Item ? tables['logistics/Items'].find((i) => sameId(i.ID, body.Item)) : undefined;
-    if (body.Item && !item) throw new ExactFailure(500, 'Ongeldige referentie: Artikel');
-    checkStorageLocation(body.StorageLocation, warehouse);
-    return {
-      ID: randomUUID(),
-      Division: options.division,
-      BatchNumber: body.BatchNumber,
-      DraftStockTransactionID: body.DraftStockTransactionID,
-      Item: item?.ID ?? null,
-      ItemCode: item?.Code ?? null,
-      Quantity: body.Quantity,
-      StockTransactionType: body.StockTransactionType,
-      StorageLocation: body.StorageLocation ?? null,
-      Warehouse: warehouse.ID,
-      WarehouseCode: warehouse.Code,
-      IsBlocked: 0,
+  /**
+   * Batch numbers (with a quantity) or serial numbers (one unit each) reserved ahead of a
+   * stock transaction, under its DraftStockTransactionID; StockTransactionType says which kind.
+   */
+  function createReservation(kind: 'batch' | 'serial') {
+    return (body: Row): Row => {
+      const warehouse = tables['inventory/Warehouses'].find((w) => sameId(w.ID, body.Warehouse));
+      if (!warehouse) throw new ExactFailure(500, 'Ongeldige referentie: Magazijn');
+      if (!(Object.values(StockTransactionType) as unknown[]).includes(body.StockTransactionType)) throw new ExactFailure(500, 'Ongeldig: StockTransactionType');
+      if (kind === 'batch' && !((body.Quantity as number) > 0)) throw new ExactFailure(500, 'Ongeldig: Aantal');
+      if (usedDrafts.has(String(body.DraftStockTransactionID).toLowerCase())) throw new ExactFailure(500, 'Ongeldig: DraftStockTransactionID is al verwerkt');
+      const item = body.Item ? tables['logistics/Items'].find((i) => sameId(i.ID, body.Item)) : undefined;
+      if (body.Item && !item) throw new ExactFailure(500, 'Ongeldige referentie: Artikel');
+      checkStorageLocation(body.StorageLocation, warehouse);
+      return {
+        ID: randomUUID(),
+        Division: options.division,
+        ...(kind === 'batch' ? { BatchNumber: body.BatchNumber, Quantity: body.Quantity } : { SerialNumber: body.SerialNumber }),
+        DraftStockTransactionID: body.DraftStockTransactionID,
+        Item: item?.ID ?? null,
+        ItemCode: item?.Code ?? null,
+        StockTransactionType: body.StockTransactionType,
+        StorageLocation: body.StorageLocation ?? null,
+        Warehouse: warehouse.ID,
+        WarehouseCode: warehouse.Code,
+        IsBlocked: 0,
+      };
     };
   }
 
@@ -454,12 +466,14 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
    * (or serial) numbers reserved for it under its DraftStockTransactionID, which it spends.
    * Returns the batch numbers, for the transaction's record.
    */
-  function takeReservedBatches(item: Row, warehouse: Row, body: Row, quantity: number, type: number): string[] {
+  function takeReservations(item: Row, warehouse: Row, body: Row, quantity: number, type: number): string[] {
     checkStorageLocation(body.StorageLocation, warehouse);
     const draft = body.DraftStockTransactionID === undefined || body.DraftStockTransactionID === null ? undefined : String(body.DraftStockTransactionID).toLowerCase();
     if (draft && usedDrafts.has(draft)) throw new ExactFailure(500, 'Ongeldig: DraftStockTransactionID is al verwerkt');
-    const reserved = draft ? tables['inventory/StockBatchNumbers'].filter((b) => String(b.DraftStockTransactionID).toLowerCase() === draft) : [];
-    if (item.IsSerialItem === 1) throw new ExactFailure(500, `Verplicht: Serienummers (artikel ${String(item.Code)})`);
+    const underDraft = (table: 'inventory/StockBatchNumbers' | 'inventory/StockSerialNumbers') =>
+      draft ? tables[table].filter((r) => String(r.DraftStockTransactionID).toLowerCase() === draft) : [];
+    if (item.IsSerialItem === 1) return takeReservedSerials(item, underDraft('inventory/StockSerialNumbers'), draft, quantity, type);
+    const reserved = underDraft('inventory/StockBatchNumbers');
     if (item.IsBatchItem !== 1) {
       if (reserved.length > 0) throw new ExactFailure(500, `Ongeldig: Batchnummer (artikel ${String(item.Code)} wordt niet per batch beheerd)`);
       return [];
@@ -482,6 +496,22 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       batchesInStock.set(String(item.ID), inStock);
     }
     return reserved.map((batch) => String(batch.BatchNumber));
+  }
+
+  /** A serial item's transaction takes one reserved serial number per unit, each in stock for an issue. */
+  function takeReservedSerials(item: Row, reserved: Row[], draft: string | undefined, quantity: number, type: number): string[] {
+    if (reserved.length === 0) throw new ExactFailure(500, `Verplicht: Serienummers (artikel ${String(item.Code)})`);
+    if (reserved.length !== quantity) throw new ExactFailure(500, `Ongeldig: Aantal (serienummers ${reserved.length}, transactie ${quantity})`);
+    const inStock = serialsInStock.get(String(item.ID)) ?? new Set<string>();
+    for (const serial of reserved) {
+      if (serial.StockTransactionType !== type) throw new ExactFailure(500, `Ongeldig: StockTransactionType ${String(serial.StockTransactionType)} bij deze transactie (${type})`);
+      if (type === StockTransactionType.RequirementIssue && !inStock.has(String(serial.SerialNumber))) {
+        throw new ExactFailure(500, `Ongeldig: Serienummer ${String(serial.SerialNumber)} is niet op voorraad voor artikel ${String(item.Code)}`);
+      }
+    }
+    usedDrafts.add(draft!);
+    for (const serial of reserved) inStock.delete(String(serial.SerialNumber));
+    return reserved.map((serial) => String(serial.SerialNumber));
   }
 
   /** A material issue, or a by-product receipt: a stock transaction against a plan line of the order. */
@@ -621,6 +651,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     const original = tables['manufacturing/MaterialIssues'].find((row) => row.StockTransactionId === body.OriginalStockTransactionId);
     if (!original) throw new ExactFailure(500, 'Ongeldige referentie: Oorspronkelijke voorraadtransactie');
     const reversible = new Big(String(original.Quantity)).minus(reversedOf('manufacturing/MaterialReversals', original.StockTransactionId));
+    // Serial numbers go back with their units: a reversal of a serial item names them.
+    if (original.IsSerial === 1 && !(Array.isArray(body.SerialNumbers) && body.SerialNumbers.length > 0)) throw new ExactFailure(500, 'Verplicht: SerialNumbers');
     // Exact reverses the whole remaining quantity when none is given.
     const quantity = body.Quantity === undefined || body.Quantity === null ? reversible : new Big(String(body.Quantity));
     if (!reversible.gt(0)) throw new ExactFailure(500, 'Deze transactie heeft geen terug te boeken aantal.');
@@ -711,7 +743,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     'manufacturing/ShopOrderReversals': createWholeReversal('manufacturing/ShopOrderReceipts'),
     'manufacturing/ByProductReceipts': createPlanTransaction('byProduct'),
     'manufacturing/ByProductReversals': createWholeReversal('manufacturing/ByProductReceipts'),
-    'inventory/StockBatchNumbers': createStockBatchNumber,
+    'inventory/StockBatchNumbers': createReservation('batch'),
+    'inventory/StockSerialNumbers': createReservation('serial'),
     'inventory/WarehouseTransfers': createWarehouseTransfer,
     'generaljournalentry/GeneralJournalEntries': createJournalEntry,
   };
