@@ -13,7 +13,8 @@ const total = (rows: { record: Record<string, unknown> }[]) => rows.reduce((t, r
 describe('material consumption, output and by-products reach Exact as stock transactions', () => {
   let bridge: Bridge;
   beforeAll(async () => {
-    bridge = await startBridge();
+    // The tests of this bridge together make more calls in a minute than Exact's 60; the rate limit has a test of its own.
+    bridge = await startBridge({}, { rateLimit: { perWindow: 1000, windowMs: 60_000, perDay: 100_000 } });
   });
   afterAll(async () => {
     await bridge?.teardown();
