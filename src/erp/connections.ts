@@ -9,6 +9,7 @@ import type { ErpSystem } from '../domain/erpSystem';
 import type { ErpAdapter } from './adapter';
 import { createExactAdapter } from './exact/adapter';
 import { type ExactConnectionState, type ExactOAuth, createExactOAuth, fixedExactToken } from './exact/oauth';
+import { postgresErrorBudget } from './exact/errorBudget';
 import { createExactTransport } from './exact/transport';
 
 export interface ErpConnectionState extends Partial<ExactConnectionState> {
@@ -44,7 +45,9 @@ export async function openErpConnections(config: Config, pool: Pool, exactBaseUr
       if (oauth.initialRefreshToken) await exactOAuth.seed(oauth.initialRefreshToken);
     }
     const tokens = exactOAuth ?? fixedExactToken(config.exact.accessToken);
-    adapters.exact = createExactAdapter(createExactTransport({ baseUrl: exactBaseUrl, division, tokens, timeoutMs }), { defaultEmployeeId: config.exact.defaultEmployeeId });
+    // 8 of Exact's 10 an hour, for all workers of the division together: room for whatever else uses the key.
+    const errorBudget = postgresErrorBudget(pool, division, 8);
+    adapters.exact = createExactAdapter(createExactTransport({ baseUrl: exactBaseUrl, division, tokens, timeoutMs, errorBudget }), { defaultEmployeeId: config.exact.defaultEmployeeId });
   }
   return {
     adapters,

@@ -7,6 +7,7 @@ import { ErpError } from '../adapter';
 import { logExchange } from '../exchangeLog';
 import { retryAfterMs } from '../http';
 import { type ExactEntityPath, exactBodyProblem, exactContract } from './contract';
+import { type ClientErrorBudget, inMemoryErrorBudget } from './errorBudget';
 
 /** Where the transport gets its bearer tokens (see oauth.ts). */
 export interface ExactTokenSource {
@@ -30,10 +31,10 @@ export interface ExactConnection {
   tokens: ExactTokenSource;
   timeoutMs: number;
   /**
-   * Client errors (400, 404) one process may cause per endpoint per hour before it pauses
-   * that endpoint: Exact blocks a key after 10. Default 5, so two workers stay within it.
+   * Client errors (400, 404) allowed per endpoint per hour before the endpoint pauses:
+   * Exact blocks a key after 10. Default: 5 in this process (see errorBudget.ts).
    */
-  errorBudgetPerHour?: number;
+  errorBudget?: ClientErrorBudget;
 }
 
 export interface ExactListQuery {
@@ -58,13 +59,15 @@ export function odataString(value: string): string {
 
 export function createExactTransport(connection: ExactConnection): ExactTransport {
   const apiRoot = `${connection.baseUrl.replace(/\/$/, '')}/api/v1/${connection.division}/`;
-  const pacer = createPacer(connection.errorBudgetPerHour ?? 5);
+  const pacer = createPacer();
+  const errorBudget = connection.errorBudget ?? inMemoryErrorBudget(5);
 
   async function send(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<unknown> {
     const { pathname, search } = new URL(url);
     const endpoint = `${method} ${pathname.replace(/\(guid'[^']*'\)$/, '')}`;
     // Nothing is sent into a spent budget, nor without a token (a dead chain): no request, so none is logged.
-    pacer.beforeRequest(endpoint);
+    pacer.beforeRequest();
+    await errorBudget.check(endpoint);
     const token = await connection.tokens.accessToken();
     const startedAt = Date.now();
     const exchange = { method, path: decodeURIComponent(pathname + search), request: body };
@@ -96,7 +99,8 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
       throw new ErpError(`Exact Online did not answer ${method} ${url}: ${describeCause(cause)}`, 'retryable', 'NetworkError');
     }
     const text = await response.text().catch(() => '');
-    pacer.afterResponse(`${method} ${new URL(url).pathname.replace(/\(guid'[^']*'\)$/, '')}`, response);
+    pacer.afterResponse(response);
+    if (response.status === 400 || response.status === 404) await errorBudget.record(`${method} ${new URL(url).pathname.replace(/\(guid'[^']*'\)$/, '')}`);
     if (response.status === 401) {
       await connection.tokens.expired(token);
       if (connection.tokens.renewable) {
@@ -156,33 +160,21 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
 }
 
 /**
- * What Exact's X-RateLimit-* headers last said of the division's budget, and the client
- * errors this process caused per endpoint in the last hour. A request into a window Exact
- * said is spent, or to an endpoint whose error budget is spent, waits instead of being sent.
+ * What Exact's X-RateLimit-* headers last said of the division's budget. A request into a
+ * window Exact said is spent waits instead of being sent.
  */
-function createPacer(errorBudgetPerHour: number) {
+function createPacer() {
   const windows = { minutely: { remaining: Number.POSITIVE_INFINITY, reset: 0 }, daily: { remaining: Number.POSITIVE_INFINITY, reset: 0 } };
-  const clientErrors = new Map<string, number[]>();
-  const recentErrors = (endpoint: string, now: number) => (clientErrors.get(endpoint) ?? []).filter((at) => at > now - 3_600_000);
   return {
-    beforeRequest(endpoint: string): void {
+    beforeRequest(): void {
       const now = Date.now();
       for (const [name, window] of Object.entries(windows)) {
         if (window.remaining <= 0 && window.reset > now) {
           throw new ErpError(`Exact Online's ${name} call budget is spent until ${new Date(window.reset).toISOString()}; waiting`, 'retryable', 'RateLimited', { retryAfterMs: window.reset - now });
         }
       }
-      const errors = recentErrors(endpoint, now);
-      if (errors.length >= errorBudgetPerHour) {
-        throw new ErpError(
-          `${errors.length} client errors on ${endpoint} in the last hour; pausing it so that Exact Online does not block the key`,
-          'retryable',
-          'ErrorBudgetSpent',
-          { retryAfterMs: errors[0]! + 3_600_000 - now },
-        );
-      }
     },
-    afterResponse(endpoint: string, response: Response): void {
+    afterResponse(response: Response): void {
       const read = (name: string) => {
         const value = response.headers.get(name);
         return value === null || value === '' ? undefined : Number(value);
@@ -192,7 +184,6 @@ function createPacer(errorBudgetPerHour: number) {
         const reset = read(`${prefix}Reset`);
         if (remaining !== undefined && reset !== undefined) Object.assign(window, { remaining, reset });
       }
-      if (response.status === 400 || response.status === 404) clientErrors.set(endpoint, [...recentErrors(endpoint, Date.now()), Date.now()]);
     },
   };
 }
