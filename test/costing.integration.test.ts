@@ -43,7 +43,8 @@ describe('overhead absorbed by work centre hours, as Exact journal entries', () 
     // 1.333 h more: 2.666 h × 85.50 = 227.943, so 227.94 in all; the first 113.97 (of 113.9715) leaves a cent's remainder that the total carries.
     expect((await bridge.postEvent(at('m2', { activity: 'machine', hours: '1.333' }))).status).toBe(202);
     await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync' && v.postings.filter((p) => p.content.kind === 'OverheadAllocation').length === 3);
-    // The second machine booking was 0.333 h too much.
+    // The second machine booking was 0.333 h too much; the counter-entry's answer is lost.
+    bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'generaljournalentry/GeneralJournalEntries', times: 1 });
     const fix = { ...at('m2-fix', {}), type: 'EventCorrected', correctsEventId: `${order}-m2`, reason: 'machine idled', replacement: { hours: '1' } };
     expect((await bridge.postEvent(fix)).status).toBe(202);
     const settled = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync' && v.postings.some((p) => p.content.kind === 'Reversal' && p.content.of.kind === 'OverheadAllocation'));
@@ -68,5 +69,6 @@ describe('overhead absorbed by work centre hours, as Exact journal entries', () 
     expect(keys.every((k) => String(k).startsWith(`production-order/${plant}/${order}#`))).toBe(true);
     const attempts = await bridge.audit.attemptsFor(plant, order);
     expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'OverheadAllocation')).toBe(true);
+    expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'Reversal' && a.posting.of.kind === 'OverheadAllocation')).toBe(true);
   });
 });

@@ -231,7 +231,8 @@ describe('material consumption, output and by-products reach Exact as stock tran
     ]);
     const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
     expect((await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync')).erpSyncStatus).toBe('InSync');
-    // The scale was off: the first swarf weighing was 1 kg.
+    // The scale was off: the first swarf weighing was 1 kg. The reversal's answer is lost too.
+    bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'manufacturing/ByProductReversals', times: 1 });
     const correction = { ...base, eventId: `${order}-b1-fix`, type: 'EventCorrected', correctsEventId: `${order}-b1`, reason: 'scale recalibrated', replacement: { quantity: '1' } };
     expect((await bridge.postEvent(correction)).status).toBe(202);
     const settled = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync' && v.postings.some((p) => p.content.kind === 'Reversal'));
@@ -249,6 +250,7 @@ describe('material consumption, output and by-products reach Exact as stock tran
     expect(ledger.filter((e) => e.entity === 'inventory/StockBatchNumbers' && e.record.DraftStockTransactionID === regrind.DraftStockTransactionID).map((e) => [e.record.BatchNumber, e.record.Quantity, e.record.StockTransactionType])).toEqual([['RG-1', 2, 147]]);
     const attempts = await bridge.audit.attemptsFor(plant, order);
     expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'ByProductReceipt')).toBe(true);
+    expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'Reversal' && a.posting.of.kind === 'ByProductReceipt')).toBe(true);
   });
 
   it('moves stock for the order between warehouses and locations, once through a lost answer, and back when a correction lowers it', async () => {
@@ -275,7 +277,8 @@ describe('material consumption, output and by-products reach Exact as stock tran
     const stuck = await settledNeedingAttention(handle, 2);
     expect(stuck.postings.filter((p) => p.status === 'NeedsAttention').map((p) => p.error?.type).sort()).toEqual(['StorageLocationRequired', 'TransferOfBatchItemNotSupported']);
 
-    // Five panels were never taken to the line: the staging is corrected, and five go back.
+    // Five panels were never taken to the line: the staging is corrected, and five go back (that answer lost too).
+    bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'inventory/WarehouseTransfers', times: 1 });
     await postAll([{ ...move('t1-fix', 'PANEL', '0', 'pc', {}), type: 'EventCorrected', correctsEventId: `${order}-t1`, reason: 'recounted at the line', replacement: { quantity: '15' } }]);
     const settled = await eventually(() => handle.query(statusQuery), (v) => v.postings.some((p) => p.content.kind === 'Reversal' && p.status === 'Posted'));
     expect(settled.transfers.map((t) => [t.toStorageLocation, t.quantity]).sort()).toEqual([['L1-A', '1.5'], ['L1-A', '15'], ['R-02', '1'], ['R-02', '2']]);
@@ -293,6 +296,7 @@ describe('material consumption, output and by-products reach Exact as stock tran
     expect(new Set(transfers.map((t) => t.Remarks)).size).toBe(3);
     const attempts = await bridge.audit.attemptsFor(plant, order);
     expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'StockTransfer')).toBe(true);
+    expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'Reversal' && a.posting.of.kind === 'StockTransfer')).toBe(true);
   });
 });
 
