@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, OverheadAllocation, PostingContent, Reversal, StockTransfer, TimePosting } from '../../domain/postings';
 import { equals } from '../../domain/quantity';
 import { type ErpAdapter, ErpError, type PostingRequest, type PostingResult } from '../adapter';
-import { MaterialPlanType, StockTransactionType, isGuid, parseEdmDateTime } from './contract';
+import { type ExactEntityPath, MaterialPlanType, StockTransactionType, isGuid, parseEdmDateTime } from './contract';
 import {
   type TimeTransactionReferences,
   confirmationBody,
@@ -395,17 +395,17 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
       case 'FinishedGoodsReceipt': {
         const shopOrder = await shopOrderFor(content.erpOrderReference);
         const stock = await stockFields(content, shopOrder.Item, shopOrder, StockTransactionType.ShopOrderReceipt, key);
-        return { ...created(await transport.create<CreatedRow>('manufacturing/ShopOrderReceipts', { ...shopOrderReceiptBody(shopOrder.ID, content), ...stock.fields })), notes: stock.notes };
+        return postStock('manufacturing/ShopOrderReceipts', shopOrderReceiptBody(shopOrder.ID, content), stock);
       }
       case 'MaterialIssue': {
         const plan = await materialPlanFor(content);
         const stock = await stockFields(content, plan.Item, await shopOrderFor(content.erpOrderReference), StockTransactionType.RequirementIssue, key);
-        return { ...created(await transport.create<CreatedRow>('manufacturing/MaterialIssues', { ...materialIssueBody(plan.ID, content, key), ...stock.fields })), notes: stock.notes };
+        return postStock('manufacturing/MaterialIssues', materialIssueBody(plan.ID, content, key), stock);
       }
       case 'ByProductReceipt': {
         const plan = await materialPlanFor(content);
         const stock = await stockFields(content, plan.Item, await shopOrderFor(content.erpOrderReference), StockTransactionType.ByProductReceipt, key);
-        return { ...created(await transport.create<CreatedRow>('manufacturing/ByProductReceipts', { ...byProductReceiptBody(plan.ID, content), ...stock.fields })), notes: stock.notes };
+        return postStock('manufacturing/ByProductReceipts', byProductReceiptBody(plan.ID, content), stock);
       }
       case 'StockTransfer':
         return postTransfer(content, false, content.transactionDate, key);
@@ -420,6 +420,11 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
       case 'Reversal':
         return postReversal(content, key);
     }
+  }
+
+  /** A stock transaction with its location and reserved batch or serial numbers; the notes say what Exact does not keep. */
+  async function postStock(path: ExactEntityPath, body: Record<string, unknown>, stock: { fields: StockFields; notes: string[] }): Promise<PostingResult> {
+    return { ...created(await transport.create<CreatedRow>(path, { ...body, ...stock.fields })), notes: stock.notes };
   }
 
   async function postReversal(reversal: Reversal, key: string): Promise<PostingResult> {
