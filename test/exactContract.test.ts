@@ -76,11 +76,21 @@ describe('Exact simulator refuses what Exact refuses', () => {
   it('pages lists at 60 with __next', async () => {
     for (let i = 0; i < 65; i++) simulator.seedShopOrder({ shopOrderNumber: 1000 + i, itemCode: 'P', plannedQuantity: 1, unit: 'pc' });
     const get = (u: string) => fetch(u, { headers: { Authorization: 'Bearer good-token' } }).then((r) => r.json() as Promise<any>);
-    const first = await get(`${url}/api/v1/42/manufacturing/ShopOrders?$select=ID,ShopOrderNumber`);
+    const first = await get(`${url}/api/v1/42/manufacturing/ShopOrders?$filter=ItemCode eq 'P'&$select=ID,ShopOrderNumber`);
     expect(first.d.results).toHaveLength(60);
     const second = await get(first.d.__next);
-    expect(second.d.results).toHaveLength(6);
+    expect(second.d.results).toHaveLength(5);
     expect(second.d.__next).toBeUndefined();
+  });
+
+  it('refuses to list an endpoint that has a sync twin without $filter, and a sync endpoint without a Timestamp', async () => {
+    const get = (path: string) => fetch(`${url}/api/v1/42/${path}`, { headers: { Authorization: 'Bearer good-token' } });
+    expect((await get('manufacturing/ShopOrders?$select=ID')).status).toBe(400);
+    expect((await get('manufacturing/Workcenters?$select=ID')).status).toBe(200);
+    expect((await get('sync/Manufacturing/ShopOrders?$select=ID')).status).toBe(400);
+    const synced = (await (await get('sync/Manufacturing/ShopOrders?$filter=Timestamp gt 1L&$select=Timestamp,ShopOrderNumber')).json()) as { d: { results: { Timestamp: number }[] } };
+    const stamps = synced.d.results.map((r) => r.Timestamp);
+    expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
   });
 });
 
@@ -123,7 +133,7 @@ describe('Exact simulator rate limit', () => {
       const statuses: number[] = [];
       let last: Response | undefined;
       for (let i = 0; i < 4; i++) {
-        last = await fetch(`${url}/api/v1/1/manufacturing/ShopOrders`, { headers: { Authorization: 'Bearer t' } });
+        last = await fetch(`${url}/api/v1/1/manufacturing/Workcenters`, { headers: { Authorization: 'Bearer t' } });
         statuses.push(last.status);
       }
       expect(statuses).toEqual([200, 200, 200, 429]);

@@ -63,7 +63,7 @@ describe('an order, from release to its last correction, in Exact Online', () =>
     ]);
 
     const transactions = (await bridge.ledger()).filter((l) => l.entity === 'manufacturing/TimeTransactions' && l.record.ShopOrder === shopOrder.ID);
-    const steps = new Map((await fetch(`${bridge.simulatorUrl}/api/v1/123456/manufacturing/ShopOrderRoutingStepPlans?$select=ID,OperationCode`, { headers: { Authorization: 'Bearer simulator-access-token' } }).then((r) => r.json() as Promise<any>)).d.results.map((r: any) => [r.ID, r.OperationCode]));
+    const steps = new Map((await fetch(`${bridge.simulatorUrl}/api/v1/123456/manufacturing/ShopOrderRoutingStepPlans?$filter=ShopOrder eq guid'${String(shopOrder.ID)}'&$select=ID,OperationCode`, { headers: { Authorization: 'Bearer simulator-access-token' } }).then((r) => r.json() as Promise<any>)).d.results.map((r: any) => [r.ID, r.OperationCode]));
     const of = (operation: string, match: (r: Record<string, unknown>) => boolean) => transactions.filter((t) => steps.get(t.record.RoutingStepPlan) === operation && match(t.record));
     const isConfirmation = (r: Record<string, unknown>) => r.Hours === 0 && r.LaborHours === 0;
     for (const operation of ['0010', '0020']) {

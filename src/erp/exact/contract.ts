@@ -27,6 +27,8 @@ export interface ExactEndpoint {
   key: string;
   /** Exact's OData type name, used in its error messages. */
   typeName: string;
+  /** A sync endpoint reads the same records: Exact then refuses a GET of this one without $filter. */
+  hasSyncTwin: boolean;
   fields: Readonly<Record<string, ExactField>>;
 }
 
@@ -85,7 +87,8 @@ export function exactContract(): Record<ExactEntityPath, ExactEndpoint> {
       }),
     );
     const typeName = `Exact.Web.Api.Models.${service[0]!.toUpperCase()}${service.slice(1)}.${name.replace(/s$/, '')}`;
-    loaded[entity] = { methods: source.methods, key: source.key, typeName, fields };
+    const hasSyncTwin = published.some((e) => e.path === `sync/${service[0]!.toUpperCase()}${service.slice(1)}/${name}`);
+    loaded[entity] = { methods: source.methods, key: source.key, typeName, fields, hasSyncTwin };
   }
   contract = loaded;
   return contract;

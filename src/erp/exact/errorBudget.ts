@@ -1,5 +1,5 @@
 /**
- * Exact Online blocks an app key that causes more than 10 client errors (400, 404) on one
+ * Exact Online blocks an app key that causes more than 10 client errors (400, 401, 403, 404) on one
  * endpoint within an hour. The bridge checks every body against Exact's contract first, so
  * its own bad requests are rare; this budget makes sure that, whatever slips through, an
  * endpoint pauses before Exact blocks the key. Kept in PostgreSQL, it is one budget for all

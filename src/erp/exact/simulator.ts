@@ -838,6 +838,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     for (const field of select ?? []) {
       if (!(field in endpoint.fields)) throw new ExactFailure(400, `Bad Request - Error in query syntax. Unknown property '${field}'.`);
     }
+    if (endpoint.hasSyncTwin && !query.$filter) throw new ExactFailure(400, 'Bad Request - A $filter is mandatory on this endpoint; read all records from its sync endpoint.');
     const synced = syncedTables[path];
     // A sync set is read by row version: `Timestamp gt n` is the cursor, rows come in Timestamp order.
     if (synced && !/\bTimestamp gt \d+L?\b/.test(query.$filter ?? '')) throw new ExactFailure(400, "Bad Request - a sync endpoint needs $filter=Timestamp gt <n>L.");

@@ -31,7 +31,7 @@ export interface ExactConnection {
   tokens: ExactTokenSource;
   timeoutMs: number;
   /**
-   * Client errors (400, 404) allowed per endpoint per hour before the endpoint pauses:
+   * Client errors (400, 401, 403, 404) allowed per endpoint per hour before the endpoint pauses:
    * Exact blocks a key after 10. Default: 5 in this process (see errorBudget.ts).
    */
   errorBudget?: ClientErrorBudget;
@@ -100,7 +100,8 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
     }
     const text = await response.text().catch(() => '');
     pacer.afterResponse(response);
-    if (response.status === 400 || response.status === 404) await errorBudget.record(`${method} ${new URL(url).pathname.replace(/\(guid'[^']*'\)$/, '')}`);
+    // Exact counts 400, 401, 403 and 404 against the key.
+    if ([400, 401, 403, 404].includes(response.status)) await errorBudget.record(`${method} ${new URL(url).pathname.replace(/\(guid'[^']*'\)$/, '')}`);
     if (response.status === 401) {
       await connection.tokens.expired(token);
       if (connection.tokens.renewable) {
