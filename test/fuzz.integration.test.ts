@@ -11,21 +11,14 @@ import { parseSourcesConfig } from '../src/sources/config';
 import { encodeSparkplug } from '../src/sources/mqtt/sparkplug';
 import { type MqttSource, startMqttSource } from '../src/sources/mqtt/source';
 import { machineStatusQuery, machineWorkflowId } from '../src/workflows/machine/workflow';
-import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
+import { type Bridge, eventually, floorEvents, newPlant, seededRandom, startBridge } from './harness';
 
 const BROKER = process.env.TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
 
-/** mulberry32, seeded: every run is replayable. */
+/** Seeded: every run is replayable. */
 function fuzzer(s: number) {
-  let a = s >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(s);
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(items: readonly T[]) => items[int(items.length)]!;
   const strange = () =>

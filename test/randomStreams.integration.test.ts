@@ -8,18 +8,11 @@
 import Big from 'big.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
-import { type Bridge, eventually, newPlant, startBridge } from './harness';
+import { type Bridge, eventually, newPlant, seededRandom, startBridge } from './harness';
 
-/** mulberry32: a small seeded generator, so a failing stream can be replayed. */
+/** Seeded, so a failing stream can be replayed. */
 function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
   /** A decimal with up to three fraction digits, as text. */
   const decimal = (max: number) => new Big(int(1, max * 1000)).div(1000).toString();
