@@ -276,6 +276,12 @@ describe('corrections', () => {
     state = postAll(run(state, [correction('x', 'c1', { quantity: '1', serialNumbers: ['S1'] })]));
     expect(state.postings.slice(2).map((p) => [kinds([p])[0], serials(p), p.reverses])).toEqual([['Reversal of MaterialIssue {"quantity":"1"}', ['S2'], 1]]);
     expect(() => FloorEvent.parse(consume('c3', 'SENSOR', '2', 'pc', { serialNumbers: ['S4'] }))).toThrow('names 1 serial numbers for a quantity of 2');
+    // A label read wrong: the same quantity, another serial number. S3 comes back, S9 is issued.
+    state = postAll(run(state, [correction('z', 'c2', { serialNumbers: ['S9'] })]));
+    expect(state.postings.slice(3).map((p) => [kinds([p])[0], serials(p), p.reverses ?? null])).toEqual([
+      ['Reversal of MaterialIssue {"quantity":"1"}', ['S3'], 2],
+      ['MaterialIssue {"quantity":"1"}', ['S9'], null],
+    ]);
 
     // Consumed without serial numbers, the ERP stops the issue; the corrected event sends it again, with them.
     state = run(state, [consume('c4', 'SENSOR', '2', 'pc')]);

@@ -180,6 +180,60 @@ describe('material consumption, output and by-products reach Exact as stock tran
     expect(serials.map((e) => [e.record.SerialNumber, e.record.StockTransactionType]).sort()).toEqual([['SN-1', 150], ['SN-3', 150]]);
   });
 
+  it('takes batch and serial items back the Exact way: what is left without a quantity, a part with its numbers named', async () => {
+    const plant = newPlant();
+    const order = '5106';
+    bridge.simulator.seedShopOrder({
+      shopOrderNumber: 5106, itemCode: 'PUMP', plannedQuantity: 3, unit: 'pc',
+      materials: [
+        { itemCode: 'GASKET', plannedQuantity: 6, unit: 'kg', batchNumbers: ['G-1', 'G-2'] },
+        { itemCode: 'MOTOR', plannedQuantity: 3, unit: 'pc', serialNumbers: ['M-1', 'M-2', 'M-3', 'M-4'] },
+      ],
+    });
+    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
+    const inSync = () => eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync' && !v.postings.some((p) => p.status === 'Pending'));
+    const events = floorEvents(plant, order);
+    const motors = (id: string, serialNumbers: string[]) => ({ ...consumed(plant, order, id, 'MOTOR', String(serialNumbers.length), 'pc'), serialNumbers });
+    await postAll([
+      events.released('3'),
+      { ...consumed(plant, order, 'g1', 'GASKET', '5', 'kg'), batch: 'G-1' },
+      { ...consumed(plant, order, 'g2', 'GASKET', '2', 'kg'), batch: 'G-2' },
+      motors('m1', ['M-1', 'M-2', 'M-3']),
+    ]);
+    await inSync();
+    await postAll([motors('m2', ['M-4'])]);
+    await inSync();
+
+    // Recounted: 3.5 kg of G-1, no G-2 at all, motor M-2 went back to the shelf and M-4 was never fitted. A reversal's answer is lost.
+    bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'manufacturing/MaterialReversals', times: 1 });
+    const correction = (id: string, replacement?: object) => ({
+      eventId: `${order}-${id}-fix`, type: 'EventCorrected', source: 'test-mes', plant, productionOrder: order, occurredAt: '2026-11-25T10:00:00+01:00',
+      correctsEventId: `${order}-${id}`, reason: 'recounted', ...(replacement ? { replacement } : {}),
+    });
+    await postAll([correction('g1', { quantity: '3.5' }), correction('g2'), correction('m1', { quantity: '2', serialNumbers: ['M-1', 'M-3'] }), correction('m2')]);
+    await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync' && v.postings.filter((p) => p.content.kind === 'Reversal' && p.status === 'Posted').length === 4);
+
+    const ledger = await bridge.ledger();
+    const reversals = ledger.filter((e) => e.entity === 'manufacturing/MaterialReversals' && e.record.ShopOrderNumber === 5106).map((e) => e.record);
+    const numbers = (rows: unknown, field: string) => (rows as Record<string, unknown>[]).map((r) => (field === 'BatchNumber' ? `${String(r.BatchNumber)} ${String(r.Quantity)}` : r.SerialNumber));
+    expect(reversals.map((r) => [r.ItemCode, r.Quantity, ...numbers(r.BatchNumbers, 'BatchNumber'), ...numbers(r.SerialNumbers, 'SerialNumber')]).sort()).toEqual([
+      ['GASKET', 1.5, 'G-1 1.5'],
+      ['GASKET', 2, 'G-2 2'],
+      ['MOTOR', 1, 'M-2'],
+      ['MOTOR', 1, 'M-4'],
+    ]);
+    const issued = (item: string) => total(ledger.filter((e) => e.entity === 'manufacturing/MaterialIssues' && e.record.ShopOrderNumber === 5106 && e.record.ItemCode === item));
+    expect([issued('GASKET'), total(reversals.filter((r) => r.ItemCode === 'GASKET').map((record) => ({ record })))]).toEqual(['7', '3.5']);
+    expect(new Set(reversals.map((r) => r.Note)).size).toBe(4);
+
+    // What was left of an issue went back without a quantity; a part went back naming its batch or serial numbers as type 151.
+    const sent = bridge.simulator.requestLog().filter((r) => r.method === 'POST' && r.path.endsWith('manufacturing/MaterialReversals')).map((r) => r.body as Record<string, unknown>);
+    const shapes = sent.map((b) => [b.Quantity ?? 'rest', ((b.BatchNumbers ?? b.SerialNumbers ?? []) as Record<string, unknown>[]).map((n) => `${String(n.BatchNumber ?? n.SerialNumber)}/${String(n.StockTransactionType)}`).join()].join(' '));
+    expect(shapes.sort()).toEqual(['1 M-2/151', '1.5 G-1/151', 'rest ', 'rest ']);
+    const attempts = await bridge.audit.attemptsFor(plant, order);
+    expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'Reversal' && a.posting.of.kind === 'MaterialIssue')).toBe(true);
+  });
+
   it('receives a batch item into the batch the release names, once; a release without one waits for it', async () => {
     const plant = newPlant();
     const order = '5103';

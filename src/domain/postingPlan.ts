@@ -313,23 +313,25 @@ function planLine(before: ProductionOrderState, target: LineTarget): ProductionO
     next = addPosting(next, target, content, extra, firstOfRound);
   };
 
-  if (Object.values(delta).some((d) => isNegative(d!))) {
+  // Serialized units come back by their serial numbers: a document gives back those no longer wanted, even where the quantity stays (a swapped label).
+  const surplusSerials = (p: Posting) => serialsOf(p.content).filter((s) => serialsHeld.has(s) && !serialsWanted.includes(s));
+  const documents = reversibleDocuments(line);
+  const withSurplus = documents.filter((d) => surplusSerials(d.posting).length > 0);
+  const heldAfter = new Set(serialsHeld);
+  if (withSurplus.length > 0 || Object.values(delta).some((d) => isNegative(d!))) {
     // A posting still on its way may be the one to reverse: wait until it lands.
     if (line.some((p) => p.status === 'Pending')) return next;
-    // Serialized units are taken back from the documents that issued them.
-    const surplus = (p: Posting) => serialsOf(p.content).some((s) => serialsHeld.has(s) && !serialsWanted.includes(s));
-    const documents = reversibleDocuments(line);
-    for (const original of [...documents.filter((d) => surplus(d.posting)), ...documents.filter((d) => !surplus(d.posting))]) {
-      if (!Object.values(delta).some((d) => isNegative(d!))) break;
-      const amounts = target.partialReversal ? partOf(original.remaining, delta) : original.remaining;
+    for (const original of [...withSurplus, ...documents.filter((d) => !withSurplus.includes(d))]) {
+      const surplus = surplusSerials(original.posting);
+      if (surplus.length === 0 && !Object.values(delta).some((d) => isNegative(d!))) break;
+      // Reversed whole, a document gives back every serial number it still holds.
+      const amounts = !target.partialReversal ? original.remaining : surplus.length > 0 ? unitsOf(original.remaining, surplus.length) : partOf(original.remaining, delta);
+      const serials = target.partialReversal ? surplus : serialsOf(original.posting.content).filter((s) => heldAfter.has(s));
       const reversal: PostingContent = {
         kind: 'Reversal',
         ...pick(original.posting.content),
         transactionDate: (state.lastEventAt ?? target.document.transactionDate).slice(0, 10),
-        of: withSerials(
-          withAmounts(original.posting.content as DocumentPosting, amounts),
-          serialsOf(original.posting.content).filter((s) => serialsHeld.has(s) && !serialsWanted.includes(s)),
-        ),
+        of: withSerials(withAmounts(original.posting.content as DocumentPosting, amounts), serials),
         originalDocumentId: original.posting.erpDocumentId ?? '',
       };
       // A skipped original never reached the ERP through us: taking it back is the operator's too.
@@ -339,12 +341,13 @@ function planLine(before: ProductionOrderState, target: LineTarget): ProductionO
         transformation: `${target.derivation}; the ERP held ${describeAmounts(net)}: reverses ${describeAmounts(amounts)} of posting ${original.posting.sequence}`,
         ...(skipped ? { status: 'Skipped', skipReason: `takes back posting ${original.posting.sequence}, which was skipped` } : {}),
       });
+      for (const s of serials) heldAfter.delete(s);
       delta = sumAmounts(delta, amounts);
     }
   }
   if (Object.values(delta).some((d) => isNegative(d!))) return next;
   if (Object.values(delta).some((d) => isPositive(d!)) || target.dueWithoutAmounts?.(line)) {
-    post(withSerials(withAmounts(target.document, delta), serialsWanted.filter((s) => !serialsHeld.has(s))), { transformation: `${target.derivation}; already carried ${describeAmounts(differences(target.amounts, delta))}: posts ${describeAmounts(delta)}` });
+    post(withSerials(withAmounts(target.document, delta), serialsWanted.filter((s) => !heldAfter.has(s))), { transformation: `${target.derivation}; already carried ${describeAmounts(differences(target.amounts, delta))}: posts ${describeAmounts(delta)}` });
   }
   return next;
 }
@@ -484,6 +487,11 @@ function negateAmounts(a: Amounts): Amounts {
 /** target − posted, for every amount the target names. */
 function differences(target: Amounts, posted: Amounts): Amounts {
   return Object.fromEntries(Object.entries(target).map(([name, value]) => [name, subtract(value!, posted[name as keyof Amounts] ?? ZERO)])) as Amounts;
+}
+
+/** `units` serialized units of what a document still holds (at most all of it). */
+function unitsOf(available: Amounts, units: number): Amounts {
+  return { ...available, quantity: min(available.quantity ?? ZERO, String(units)) };
 }
 
 /** The part of `available` that covers the shortfall in `delta` (partial reversal). */

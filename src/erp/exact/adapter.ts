@@ -9,7 +9,7 @@
  * | material issue | the posting key in Note, among the material plan's issues |
  * | confirmation, time | the posting key in Notes, among the shop order's time transactions |
  * | batch reservation | its DraftStockTransactionID, derived from the posting key (so a retry reserves nothing twice) |
- * | issue reversal | the posting key in Note, among the original's reversals |
+ * | issue reversal | the posting key in Note, among the original's reversals (a partial one's batch or serial numbers: under the draft id derived from the key) |
  * | receipt or by-product reversal | any reversal of the original (reversed whole, once) |
  * | overhead, and its counter-entry | the posting key in the lines' Notes, among that day's lines on the debit account |
  * | transfer, and its reversal (a transfer back) | the posting key in Remarks, among the transfers of that date between the same warehouses |
@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, OverheadAllocation, PostingContent, Reversal, StockTransfer, TimePosting } from '../../domain/postings';
-import { equals } from '../../domain/quantity';
+import { equals, subtract } from '../../domain/quantity';
 import { type ErpAdapter, ErpError, type PostingRequest, type PostingResult } from '../adapter';
 import { type ExactEntityPath, MaterialPlanType, StockTransactionType, isGuid, parseEdmDateTime } from './contract';
 import {
@@ -28,6 +28,7 @@ import {
   byProductReceiptBody,
   materialIssueBody,
   materialReversalBody,
+  type ReversedNumbers,
   shopOrderReceiptBody,
   wholeReversalBody,
   timePostingBody,
@@ -99,6 +100,16 @@ interface KeyedRow {
   ID?: string;
   Note?: string | null;
   Notes?: string | null;
+}
+
+interface IssuedRow {
+  StockTransactionId: string;
+  Quantity: number;
+  IsBatch: number;
+  IsSerial: number;
+  Item: string;
+  Warehouse: string;
+  StorageLocation: string | null;
 }
 
 interface StockReceiptRow {
@@ -431,14 +442,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     const original = reversal.originalDocumentId;
     switch (reversal.of.kind) {
       case 'MaterialIssue':
-        if (reversal.of.serialNumbers?.length) {
-          throw new ErpError(
-            `taking serial numbers ${reversal.of.serialNumbers.join(', ')} of ${reversal.of.erpMaterial} back is done in Exact Online by hand (the bridge reverses no serial numbers); then skip the posting`,
-            'needsPerson',
-            'SerialReversalByHand',
-          );
-        }
-        return created(await transport.create<CreatedRow>('manufacturing/MaterialReversals', materialReversalBody(original, reversal.of, reversal.transactionDate, key)));
+        return created(await transport.create<CreatedRow>('manufacturing/MaterialReversals', await issueReversalBody(original, reversal.of, reversal.transactionDate, key)));
       case 'FinishedGoodsReceipt':
         return created(await transport.create<CreatedRow>('manufacturing/ShopOrderReversals', wholeReversalBody(original, reversal.transactionDate, key)));
       case 'ByProductReceipt':
@@ -452,6 +456,42 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
         await transport.remove('manufacturing/TimeTransactions', original);
         return { erpDocumentId: original, foundExisting: false };
     }
+  }
+
+  /**
+   * All that is left of an issue goes back without a quantity, and Exact returns its batch and
+   * serial numbers itself; a part goes back with its quantity and, for a batch or serial
+   * item, the batch or serial numbers named, as Exact requires of a partial reversal.
+   */
+  async function issueReversalBody(originalId: string, issue: MaterialIssue, transactionDate: string, key: string) {
+    const [issued] = await transport.list<IssuedRow>('manufacturing/MaterialIssues', {
+      filter: `StockTransactionId eq guid'${originalId}'`,
+      select: ['StockTransactionId', 'Quantity', 'IsBatch', 'IsSerial', 'Item', 'Warehouse', 'StorageLocation'],
+    });
+    if (!issued) throw new ErpError(`Exact Online has no material issue ${originalId} to reverse`, 'needsPerson', 'UnknownDocument');
+    const reversals = await transport.list<{ Quantity: number }>('manufacturing/MaterialReversals', { filter: `OriginalStockTransactionId eq guid'${originalId}'`, select: ['Quantity'] });
+    const remaining = reversals.reduce((left, r) => subtract(left, String(r.Quantity)), String(issued.Quantity));
+    if (equals(remaining, issue.quantity)) return materialReversalBody(originalId, transactionDate, key);
+    if (issued.IsSerial !== 1 && issued.IsBatch !== 1) return materialReversalBody(originalId, transactionDate, key, { issue });
+    const serials = issue.serialNumbers ?? [];
+    if (issued.IsSerial === 1 && !equals(String(serials.length), issue.quantity)) {
+      throw new ErpError(
+        `Exact Online takes ${issue.quantity} ${issue.unit} of serial item ${issue.erpMaterial} back only with their serial numbers; the correction names ${serials.length} (correct the event with the serial numbers still consumed)`,
+        'needsPerson',
+        'SerialNumbersRequired',
+      );
+    }
+    if (issued.IsBatch === 1 && !issue.batch) {
+      throw new ErpError(`Exact Online takes batch item ${issue.erpMaterial} back only with its batch; the issue names none`, 'needsPerson', 'BatchNumberRequired');
+    }
+    const numbers: ReversedNumbers = {
+      draftStockTransactionId: draftStockTransactionId(key),
+      itemId: issued.Item,
+      warehouseId: issued.Warehouse,
+      ...(issued.StorageLocation ? { storageLocationId: issued.StorageLocation } : {}),
+      ...(issued.IsSerial === 1 ? { serialNumbers: serials } : { batch: issue.batch! }),
+    };
+    return materialReversalBody(originalId, transactionDate, key, { issue, numbers });
   }
 
   async function findPosted({ content, idempotencyKey: key, knownDocumentIds }: PostingRequest): Promise<PostingResult | undefined> {

@@ -11,7 +11,7 @@
  * | OverheadAllocation | generaljournalentry/GeneralJournalEntries | two lines, debit and credit; posting key in the lines' Notes |
  * | OperationConfirmation | manufacturing/TimeTransactions | Activity 20 (run), Hours 0, Quantity = yield; key in Notes. Exact keeps no scrap or rework there |
  * | TimePosting | manufacturing/TimeTransactions | setup: Activity 10, Hours; machine: Activity 20, Hours; labour: Activity 20, LaborHours |
- * | Reversal of an issue | manufacturing/MaterialReversals | in part; key in Note |
+ * | Reversal of an issue | manufacturing/MaterialReversals | all that is left (Exact returns its batch and serial numbers), or in part naming them (type 151); key in Note |
  * | Reversal of a receipt | manufacturing/ShopOrderReversals | whole; key in Note |
  * | Reversal of a by-product receipt | manufacturing/ByProductReversals | whole; key in Note |
  * | Reversal of a transfer | inventory/WarehouseTransfers | the same way back, in part; key in Remarks |
@@ -22,7 +22,7 @@ import Big from 'big.js';
 import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, OverheadAllocation, StockTransfer, TimePosting } from '../../domain/postings';
 import { equals } from '../../domain/quantity';
 import { ErpError } from '../adapter';
-import { TimeActivityCode, TimeTransactionStatus, WarehouseTransferStatus } from './contract';
+import { StockTransactionType, TimeActivityCode, TimeTransactionStatus, WarehouseTransferStatus } from './contract';
 
 /** Exact types dates as Edm.DateTime; the bridge posts the floor's date at midnight. */
 export function exactDate(date: string): string {
@@ -83,8 +83,40 @@ export function journalEntryBody(allocation: OverheadAllocation, sign: 1 | -1, t
   return { JournalCode: allocation.journal, GeneralJournalEntryLines: [line(allocation.debitAccount, amount), line(allocation.creditAccount, -amount)] };
 }
 
-export function materialReversalBody(originalId: string, issue: MaterialIssue, transactionDate: string, key: string) {
-  return { OriginalStockTransactionId: originalId, Quantity: toEdmDouble(issue.quantity), TransactionDate: exactDate(transactionDate), Note: key };
+/**
+ * The batch or serial numbers a partial reversal of an issue takes back, as the StockBatchNumbers
+ * and StockSerialNumbers records Exact nests in it (type 151), grouped under one draft id.
+ */
+export interface ReversedNumbers {
+  draftStockTransactionId: string;
+  itemId: string;
+  warehouseId: string;
+  storageLocationId?: string;
+  batch?: string;
+  serialNumbers?: readonly string[];
+}
+
+/**
+ * A material reversal. Without `part` it takes back all that is left of the issue, and Exact
+ * returns its batch and serial numbers itself; with `part` it takes back that quantity, whose
+ * batch or serial numbers Exact then needs named.
+ */
+export function materialReversalBody(originalId: string, transactionDate: string, key: string, part?: { issue: MaterialIssue; numbers?: ReversedNumbers }) {
+  const body: Record<string, unknown> = { OriginalStockTransactionId: originalId, TransactionDate: exactDate(transactionDate), Note: key };
+  if (!part) return body;
+  body.Quantity = toEdmDouble(part.issue.quantity);
+  const numbers = part.numbers;
+  if (!numbers) return body;
+  const reservation = {
+    DraftStockTransactionID: numbers.draftStockTransactionId,
+    Item: numbers.itemId,
+    StockTransactionType: StockTransactionType.RequirementReversal,
+    Warehouse: numbers.warehouseId,
+    ...(numbers.storageLocationId ? { StorageLocation: numbers.storageLocationId } : {}),
+  };
+  if (numbers.serialNumbers) body.SerialNumbers = numbers.serialNumbers.map((serial) => ({ ...reservation, SerialNumber: serial }));
+  else if (numbers.batch) body.BatchNumbers = [{ ...reservation, BatchNumber: numbers.batch, Quantity: toEdmDouble(part.issue.quantity) }];
+  return body;
 }
 
 /** ShopOrderReversals and ByProductReversals: the original is reversed whole. */

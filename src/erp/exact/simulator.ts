@@ -177,6 +177,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   /** Per item id, the batch numbers Exact holds stock of, and the serial numbers in stock. */
   const batchesInStock = new Map<string, Set<string>>();
   const serialsInStock = new Map<string, Set<string>>();
+  /** Per stock transaction id, the batch quantities and serial numbers it moved that no reversal has taken back yet. */
+  const numbersMoved = new Map<string, { batches: Map<string, Big>; serials: Set<string> }>();
   /** DraftStockTransactionIDs a transaction has used: their reservations are spent. */
   const usedDrafts = new Set<string>();
   /** Employee ids Exact knows (its payroll employees); time transactions must name one. */
@@ -395,8 +397,12 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     const item = tables['logistics/Items'].find((i) => sameId(i.ID, moved.Item))!;
     const warehouse = tables['inventory/Warehouses'].find((w) => sameId(w.ID, shopOrder.Warehouse))!;
     const taken = takeReservations(item, warehouse, body, quantity, type);
+    const id = randomUUID();
+    const batches = new Map<string, Big>();
+    for (const batch of taken.filter((r) => r.BatchNumber !== undefined)) batches.set(String(batch.BatchNumber), (batches.get(String(batch.BatchNumber)) ?? new Big(0)).plus(String(batch.Quantity)));
+    numbersMoved.set(id, { batches, serials: new Set(taken.filter((r) => r.SerialNumber !== undefined).map((r) => String(r.SerialNumber))) });
     return {
-      StockTransactionId: randomUUID(),
+      StockTransactionId: id,
       Division: options.division,
       ShopOrder: shopOrder.ID,
       ShopOrderNumber: shopOrder.ShopOrderNumber,
@@ -464,9 +470,9 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   /**
    * What Exact checks of a stock transaction of an item: its storage location, and the batch
    * (or serial) numbers reserved for it under its DraftStockTransactionID, which it spends.
-   * Returns the batch numbers, for the transaction's record.
+   * Returns the reservations it spent.
    */
-  function takeReservations(item: Row, warehouse: Row, body: Row, quantity: number, type: number): string[] {
+  function takeReservations(item: Row, warehouse: Row, body: Row, quantity: number, type: number): Row[] {
     checkStorageLocation(body.StorageLocation, warehouse);
     const draft = body.DraftStockTransactionID === undefined || body.DraftStockTransactionID === null ? undefined : String(body.DraftStockTransactionID).toLowerCase();
     if (draft && usedDrafts.has(draft)) throw new ExactFailure(500, 'Ongeldig: DraftStockTransactionID is al verwerkt');
@@ -495,11 +501,11 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       for (const batch of reserved) inStock.add(String(batch.BatchNumber));
       batchesInStock.set(String(item.ID), inStock);
     }
-    return reserved.map((batch) => String(batch.BatchNumber));
+    return reserved;
   }
 
   /** A serial item's transaction takes one reserved serial number per unit, each in stock for an issue. */
-  function takeReservedSerials(item: Row, reserved: Row[], draft: string | undefined, quantity: number, type: number): string[] {
+  function takeReservedSerials(item: Row, reserved: Row[], draft: string | undefined, quantity: number, type: number): Row[] {
     if (reserved.length === 0) throw new ExactFailure(500, `Verplicht: Serienummers (artikel ${String(item.Code)})`);
     if (reserved.length !== quantity) throw new ExactFailure(500, `Ongeldig: Aantal (serienummers ${reserved.length}, transactie ${quantity})`);
     const inStock = serialsInStock.get(String(item.ID)) ?? new Set<string>();
@@ -511,7 +517,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     }
     usedDrafts.add(draft!);
     for (const serial of reserved) inStock.delete(String(serial.SerialNumber));
-    return reserved.map((serial) => String(serial.SerialNumber));
+    return reserved;
   }
 
   /** A material issue, or a by-product receipt: a stock transaction against a plan line of the order. */
@@ -647,16 +653,27 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     return tables[path].filter((r) => r.OriginalStockTransactionId === originalId).reduce((t, r) => t.plus(String(r.Quantity)), new Big(0));
   }
 
+  /**
+   * A material reversal takes back all that is left of the issue (no Quantity: its batch and
+   * serial numbers go back with it) or a part, whose batch or serial numbers it must name.
+   */
   function createMaterialReversal(body: Row): Row {
     const original = tables['manufacturing/MaterialIssues'].find((row) => row.StockTransactionId === body.OriginalStockTransactionId);
     if (!original) throw new ExactFailure(500, 'Ongeldige referentie: Oorspronkelijke voorraadtransactie');
     const reversible = new Big(String(original.Quantity)).minus(reversedOf('manufacturing/MaterialReversals', original.StockTransactionId));
-    // Serial numbers go back with their units: a reversal of a serial item names them.
-    if (original.IsSerial === 1 && !(Array.isArray(body.SerialNumbers) && body.SerialNumbers.length > 0)) throw new ExactFailure(500, 'Verplicht: SerialNumbers');
-    // Exact reverses the whole remaining quantity when none is given.
-    const quantity = body.Quantity === undefined || body.Quantity === null ? reversible : new Big(String(body.Quantity));
+    const partial = body.Quantity !== undefined && body.Quantity !== null;
+    const quantity = partial ? new Big(String(body.Quantity)) : reversible;
     if (!reversible.gt(0)) throw new ExactFailure(500, 'Deze transactie heeft geen terug te boeken aantal.');
     if (!quantity.gt(0) || quantity.gt(reversible)) throw new ExactFailure(500, `Ongeldig: Aantal (maximaal ${reversible.toString()} terug te boeken)`);
+    const moved = numbersMoved.get(String(original.StockTransactionId))!;
+    const returned = partial ? namedNumbers(original, moved, body, quantity) : { batches: new Map(moved.batches), serials: [...moved.serials] };
+    for (const [batch, batchQuantity] of returned.batches) moved.batches.set(batch, moved.batches.get(batch)!.minus(batchQuantity));
+    const inStock = serialsInStock.get(String(original.Item)) ?? new Set<string>();
+    for (const serial of returned.serials) {
+      moved.serials.delete(serial);
+      inStock.add(serial);
+    }
+    serialsInStock.set(String(original.Item), inStock);
     original.HasReversibleQuantity = reversible.gt(quantity);
     return {
       ReversalStockTransactionId: randomUUID(),
@@ -664,14 +681,49 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       ShopOrder: original.ShopOrder,
       ShopOrderNumber: original.ShopOrderNumber,
       ShopOrderMaterialPlan: original.ShopOrderMaterialPlan,
+      Item: original.Item,
       ItemCode: original.ItemCode,
+      IsBatch: original.IsBatch,
+      IsSerial: original.IsSerial,
       Quantity: quantity.toNumber(),
       Unit: original.Unit,
       TransactionDate: toExactDate(parseEdmDateTime(body.TransactionDate)),
       StorageLocation: body.StorageLocation ?? original.StorageLocation,
+      Warehouse: original.Warehouse,
       Note: body.Note ?? null,
       IsBackflush: false,
+      BatchNumbers: [...returned.batches].map(([BatchNumber, q]) => ({ BatchNumber, Quantity: q.toNumber() })),
+      SerialNumbers: returned.serials.map((SerialNumber) => ({ SerialNumber })),
     };
+  }
+
+  /** The batch or serial numbers a partial reversal names: those the issue moved, as many as it takes back. */
+  function namedNumbers(original: Row, moved: { batches: Map<string, Big>; serials: Set<string> }, body: Row, quantity: Big): { batches: Map<string, Big>; serials: string[] } {
+    const named = (field: 'BatchNumbers' | 'SerialNumbers') => (Array.isArray(body[field]) ? (body[field] as Row[]) : []);
+    for (const row of [...named('BatchNumbers'), ...named('SerialNumbers')]) {
+      if (row.StockTransactionType !== StockTransactionType.RequirementReversal) throw new ExactFailure(500, `Ongeldig: StockTransactionType ${String(row.StockTransactionType)} bij deze transactie (${StockTransactionType.RequirementReversal})`);
+    }
+    if (original.IsSerial === 1) {
+      const serials = named('SerialNumbers').map((row) => String(row.SerialNumber));
+      if (serials.length === 0) throw new ExactFailure(500, 'Verplicht: SerialNumbers');
+      if (!quantity.eq(serials.length)) throw new ExactFailure(500, `Ongeldig: Aantal (serienummers ${serials.length}, terugboeking ${quantity.toString()})`);
+      const foreign = serials.find((serial) => !moved.serials.has(serial));
+      if (foreign !== undefined) throw new ExactFailure(500, `Ongeldig: Serienummer ${foreign} is niet uitgegeven met de oorspronkelijke transactie`);
+      return { batches: new Map(), serials };
+    }
+    if (original.IsBatch === 1) {
+      const batches = new Map<string, Big>();
+      for (const row of named('BatchNumbers')) batches.set(String(row.BatchNumber), (batches.get(String(row.BatchNumber)) ?? new Big(0)).plus(String(row.Quantity)));
+      if (batches.size === 0) throw new ExactFailure(500, 'Verplicht: BatchNumbers');
+      const total = [...batches.values()].reduce((t, q) => t.plus(q), new Big(0));
+      if (!total.eq(quantity)) throw new ExactFailure(500, `Ongeldig: Aantal (batchnummers ${total.toString()}, terugboeking ${quantity.toString()})`);
+      for (const [batch, batchQuantity] of batches) {
+        if (!(moved.batches.get(batch) ?? new Big(0)).gte(batchQuantity)) throw new ExactFailure(500, `Ongeldig: Batchnummer ${batch} is niet uitgegeven met de oorspronkelijke transactie`);
+      }
+      return { batches, serials: [] };
+    }
+    if (named('BatchNumbers').length > 0 || named('SerialNumbers').length > 0) throw new ExactFailure(500, `Ongeldig: artikel ${String(original.ItemCode)} heeft geen batch- of serienummers`);
+    return { batches: new Map(), serials: [] };
   }
 
   /** Receipts and by-product receipts are reversed whole: their reversals take no quantity. */
