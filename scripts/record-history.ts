@@ -1,7 +1,7 @@
 /**
  * `npm run record-history -- <name>`: runs one production order through everything the
  * workflow does (routing, master data lookups, conversions, derived consumption, a
- * by-product, stock staged to the line, a machine's counts, hours and overhead, an
+ * by-product, stock staged to the line, serialized components, a machine's counts, hours and overhead, an
  * inspection, a lost acknowledgement, a correction that reverses, completion, close) and
  * saves its history, the machine's and the planning sync's, as
  * test/histories/productionOrder-<name>.json, machine-<name>.json and
@@ -50,6 +50,7 @@ async function main() {
       { itemCode: 'STEEL', plannedQuantity: 10, unit: 'kg' },
       { itemCode: 'SHEET', plannedQuantity: 8, unit: 'kg' },
       { itemCode: 'SWARF', plannedQuantity: 0, unit: 'kg', byProduct: true },
+      { itemCode: 'SENSOR', plannedQuantity: 2, unit: 'pc', serialNumbers: ['S-1', 'S-2', 'S-3'] },
     ],
     routing: [{ operation: '0010', workCentre: 'SAW-01' }, { operation: '0020', workCentre: 'WELD-01' }],
   });
@@ -61,6 +62,7 @@ async function main() {
     { plant, material: 'STEEL', baseUnit: 'kg', conversions: { g: '0.001' }, decimals: 3, backflush: 'actual' },
     { plant, material: 'SHEET', baseUnit: 'kg', conversions: {}, decimals: 2, backflush: 'derived' },
     { plant, material: 'SWARF', baseUnit: 'kg', conversions: {}, decimals: 2, backflush: 'actual' },
+    { plant, material: 'SENSOR', baseUnit: 'pc', conversions: {}, decimals: 0, backflush: 'actual' },
   ]);
   await bridge.masterData.upsertWorkCentreCosts([
     { plant, workCentre: 'SAW-01', activity: 'machine', ratePerHour: '85.50', journal: '90', debitAccount: simulator.seedGlAccount('3100'), creditAccount: simulator.seedGlAccount('4990') },
@@ -75,7 +77,8 @@ async function main() {
   };
   const handle = client.workflow.getHandle(productionOrderWorkflowId(plant, order));
   const inSync = async () => {
-    for (let i = 0; i < 200; i++) {
+    // Exact's 60 calls a minute may hold the postings back for up to a minute.
+    for (let i = 0; i < 1200; i++) {
       if ((await handle.query(statusQuery)).erpSyncStatus === 'InSync') return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -87,6 +90,7 @@ async function main() {
     e('start', 7, { type: 'OperationStarted', operation: '0010', machine: 'SAW-01' }),
     e('steel', 7, { type: 'MaterialConsumed', material: 'STEEL', quantity: '2500.4', unit: 'g' }),
     e('swarf', 7, { type: 'ByProductReported', material: 'SWARF', quantity: '0.35', unit: 'kg' }),
+    e('sensors', 7, { type: 'MaterialConsumed', material: 'SENSOR', quantity: '2', unit: 'pc', serialNumbers: ['S-1', 'S-2'] }),
     e('stage', 7, { type: 'StockTransferred', material: 'STEEL', quantity: '3', unit: 'kg', fromStorageLocation: 'RACK-1', toStorageLocation: 'LINE-SIDE' }),
   ]);
   // The saw's PLC: 25 good and 1 scrap in 1.75 running hours, a resent reading and a refused one.
@@ -105,7 +109,11 @@ async function main() {
     e('qc', 12, { type: 'QualityResult', inspection: 'LOT-1', result: 'rejected', quantity: '1', unit: 'pc', operation: '0020', disposition: 'scrap' }),
   ]);
   await inSync();
-  await send([e('fix', 13, { type: 'EventCorrected', correctsEventId: `${order}-steel`, reason: 'scale recalibrated', replacement: { quantity: '2200' } }), e('done20', 14, { type: 'OperationCompleted', operation: '0020' }), e('done', 15, { type: 'OrderCompleted' })]);
+  await send([
+    e('fix', 13, { type: 'EventCorrected', correctsEventId: `${order}-steel`, reason: 'scale recalibrated', replacement: { quantity: '2200' } }),
+    e('fix-sensors', 13, { type: 'EventCorrected', correctsEventId: `${order}-sensors`, reason: 'S-2 went back to the shelf', replacement: { quantity: '1', serialNumbers: ['S-1'] } }),
+    e('done20', 14, { type: 'OperationCompleted', operation: '0020' }), e('done', 15, { type: 'OrderCompleted' }),
+  ]);
   await handle.result();
 
   const machine = client.workflow.getHandle(machineWorkflowId(plant, 'SAW-01'));

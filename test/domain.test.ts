@@ -292,6 +292,38 @@ describe('corrections', () => {
     expect(state.postings.filter((p) => p.sequence > stopped)).toEqual([]);
   });
 
+  it('receives serialized output and by-products with their serial numbers; a receipt reversed whole gives back all it held', () => {
+    const byProduct = (id: string, serialNumbers: string[]) => ({ ...envelope(id), type: 'ByProductReported', material: 'CORE', quantity: String(serialNumbers.length), unit: 'pc', serialNumbers });
+    let state = postAll(run(start(), [
+      events.released(),
+      report('q1', { good: '2', scrap: '1', serialNumbers: ['P-1', 'P-2'] }),
+      report('q2', { good: '1', serialNumbers: ['P-3'] }),
+      byProduct('b1', ['C-1', 'C-2']),
+      events.completed(),
+    ]));
+    const serials = (p: Posting) => {
+      const document = p.content.kind === 'Reversal' ? p.content.of : p.content;
+      return 'serialNumbers' in document ? document.serialNumbers : undefined;
+    };
+    const of = (kind: string) => state.postings.filter((p) => (p.content.kind === 'Reversal' ? p.content.of.kind : p.content.kind) === kind).map((p) => [kinds([p])[0], serials(p)]);
+    expect(of('FinishedGoodsReceipt')).toEqual([['FinishedGoodsReceipt {"quantity":"3"}', ['P-1', 'P-2', 'P-3']]]);
+    expect(of('ByProductReceipt')).toEqual([['ByProductReceipt {"quantity":"2"}', ['C-1', 'C-2']]]);
+    expect(() => FloorEvent.parse(report('q3', { good: '2', scrap: '1', serialNumbers: ['P-9'] }))).toThrow('names 1 serial numbers for a good quantity of 2');
+
+    // P-2 was misread (it is P-4), and C-2 was never made: receipts go back whole, and what stays is received again.
+    state = postAll(run(state, [correction('x', 'q1', { serialNumbers: ['P-1', 'P-4'] }), correction('y', 'b1', { quantity: '1', serialNumbers: ['C-1'] })]));
+    expect(of('FinishedGoodsReceipt')).toEqual([
+      ['FinishedGoodsReceipt {"quantity":"3"}', ['P-1', 'P-2', 'P-3']],
+      ['Reversal of FinishedGoodsReceipt {"quantity":"3"}', ['P-1', 'P-2', 'P-3']],
+      ['FinishedGoodsReceipt {"quantity":"3"}', ['P-1', 'P-3', 'P-4']],
+    ]);
+    expect(of('ByProductReceipt')).toEqual([
+      ['ByProductReceipt {"quantity":"2"}', ['C-1', 'C-2']],
+      ['Reversal of ByProductReceipt {"quantity":"2"}', ['C-1', 'C-2']],
+      ['ByProductReceipt {"quantity":"1"}', ['C-1']],
+    ]);
+  });
+
   it('cancels an event without a replacement, and waits for the reversal until its original is posted', () => {
     let state = run(start(), [events.released(), consume('c1', 'STEEL', '5'), correction('x', 'c1')]);
     expect(state.consumption['STEEL|kg||']!.quantity).toBe('0');

@@ -307,6 +307,46 @@ describe('material consumption, output and by-products reach Exact as stock tran
     expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'Reversal' && a.posting.of.kind === 'ByProductReceipt')).toBe(true);
   });
 
+  it('receives serialized output and by-products with their serial numbers, once through lost answers; a correction takes a receipt back whole', async () => {
+    const plant = newPlant();
+    const order = '5107';
+    bridge.simulator.seedShopOrder({
+      shopOrderNumber: 5107, itemCode: 'GEARBOX', plannedQuantity: 3, unit: 'pc', serialItem: true,
+      materials: [{ itemCode: 'CORE', plannedQuantity: 0, unit: 'pc', byProduct: true, serialNumbers: [] }],
+    });
+    bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'inventory/StockSerialNumbers', times: 1 });
+    bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'manufacturing/ShopOrderReceipts', times: 1 });
+    const events = floorEvents(plant, order);
+    const good = (id: string, serialNumbers: string[]) => ({ ...events.quantity(id, String(serialNumbers.length)), serialNumbers });
+    const cores = { eventId: `${order}-b1`, type: 'ByProductReported', source: 'test-mes', plant, productionOrder: order, occurredAt: '2026-11-25T11:00:00+01:00', material: 'CORE', quantity: '2', unit: 'pc', serialNumbers: ['C-1', 'C-2'] };
+    await postAll([events.released('3'), good('q1', ['G-1', 'G-2']), good('q2', ['G-3']), cores, events.completed()]);
+    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
+    expect((await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync' && v.postings.length === 2)).erpSyncStatus).toBe('InSync');
+
+    // G-2 was a misread label (it is G-4), and C-2 was never cast. Receipts go back whole, and what stays is received again.
+    const correction = (id: string, replacement: object) => ({
+      eventId: `${order}-${id}-fix`, type: 'EventCorrected', source: 'test-mes', plant, productionOrder: order, occurredAt: '2026-11-25T17:00:00+01:00', correctsEventId: `${order}-${id}`, reason: 'label re-read', replacement,
+    });
+    await postAll([correction('q1', { serialNumbers: ['G-1', 'G-4'] }), correction('b1', { quantity: '1', serialNumbers: ['C-1'] })]);
+    await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync' && v.postings.filter((p) => p.status === 'Posted').length === 6);
+
+    const ledger = await bridge.ledger();
+    const reserved = (draft: unknown) =>
+      ledger.filter((e) => e.entity === 'inventory/StockSerialNumbers' && e.record.DraftStockTransactionID === draft).map((e) => `${String(e.record.SerialNumber)}/${String(e.record.StockTransactionType)}`).sort();
+    const stock = (entity: string) => ledger.filter((e) => e.entity === entity && e.record.ShopOrderNumber === 5107).map((e) => [e.record.Quantity, ...reserved(e.record.DraftStockTransactionID)]);
+    expect(stock('manufacturing/ShopOrderReceipts')).toEqual([
+      [3, 'G-1/140', 'G-2/140', 'G-3/140'],
+      [3, 'G-1/140', 'G-3/140', 'G-4/140'],
+    ]);
+    expect(stock('manufacturing/ByProductReceipts')).toEqual([
+      [2, 'C-1/147', 'C-2/147'],
+      [1, 'C-1/147'],
+    ]);
+    expect(ledger.filter((e) => ['manufacturing/ShopOrderReversals', 'manufacturing/ByProductReversals'].includes(e.entity) && e.record.ShopOrderNumber === 5107).map((e) => e.record.Quantity).sort()).toEqual([2, 3]);
+    const attempts = await bridge.audit.attemptsFor(plant, order);
+    expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'FinishedGoodsReceipt')).toBe(true);
+  });
+
   it('moves stock for the order between warehouses and locations, once through a lost answer, and back when a correction lowers it', async () => {
     const plant = newPlant();
     const order = '5105';

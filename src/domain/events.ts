@@ -74,6 +74,24 @@ export const OperationCompleted = Envelope.extend({
 });
 export type OperationCompleted = z.infer<typeof OperationCompleted>;
 
+/** The serial numbers of serialized units: one per unit, none twice. */
+const SerialNumbers = z
+  .array(text(40))
+  .min(1, 'must name at least one serial number, or be left out')
+  .max(1000, 'must name at most 1000 serial numbers')
+  .refine((serials) => new Set(serials).size === serials.length, 'must not name a serial number twice');
+
+/** Serial numbers, where given, name every unit of `units`. */
+function oneSerialPerUnit(units: 'quantity' | 'good') {
+  return (event: { serialNumbers?: string[] | undefined; quantity?: string; good?: string }, ctx: z.RefinementCtx) => {
+    const count = event[units];
+    if (!event.serialNumbers || count === undefined || !DECIMAL_PATTERN.test(count)) return;
+    if (!equals(count, String(event.serialNumbers.length))) {
+      ctx.addIssue({ code: 'custom', path: ['serialNumbers'], message: `names ${event.serialNumbers.length} serial numbers for a ${units === 'good' ? 'good quantity' : 'quantity'} of ${count}: one per unit` });
+    }
+  };
+}
+
 /** Production performance: conforming (good), non-conforming (scrap) and rework quantities. */
 export const QuantityReported = Envelope.extend({
   type: z.literal('QuantityReported'),
@@ -85,7 +103,9 @@ export const QuantityReported = Envelope.extend({
   workCentre: WorkCentre.optional(),
   /** Why units were scrapped or sent to rework. */
   reasonCode: ReasonCode.optional(),
-});
+  /** Serialized products: the serial number of each good unit (good = their number); they go into stock with the order's output. */
+  serialNumbers: SerialNumbers.optional(),
+}).superRefine(oneSerialPerUnit('good'));
 export type QuantityReported = z.infer<typeof QuantityReported>;
 
 /** A quantity of a material, from or into a batch and storage location. */
@@ -98,25 +118,13 @@ const MaterialQuantity = {
   operation: Operation.optional(),
 };
 
-/** The serial numbers of serialized units: one per unit, none twice. */
-const SerialNumbers = z
-  .array(text(40))
-  .min(1, 'must name at least one serial number, or be left out')
-  .max(1000, 'must name at most 1000 serial numbers')
-  .refine((serials) => new Set(serials).size === serials.length, 'must not name a serial number twice');
-
 /** Material actually consumed for the order (ISA-95 material consumed actual), not the BOM's theory. */
 export const MaterialConsumed = Envelope.extend({
   type: z.literal('MaterialConsumed'),
   ...MaterialQuantity,
   /** Serialized components: the serial number of each unit consumed (quantity = their number). */
   serialNumbers: SerialNumbers.optional(),
-}).superRefine((event, ctx) => {
-  if (event.serialNumbers && !DECIMAL_PATTERN.test(event.quantity)) return;
-  if (event.serialNumbers && !equals(event.quantity, String(event.serialNumbers.length))) {
-    ctx.addIssue({ code: 'custom', path: ['serialNumbers'], message: `names ${event.serialNumbers.length} serial numbers for a quantity of ${event.quantity}: one per unit` });
-  }
-});
+}).superRefine(oneSerialPerUnit('quantity'));
 export type MaterialConsumed = z.infer<typeof MaterialConsumed>;
 
 /**
@@ -126,7 +134,9 @@ export type MaterialConsumed = z.infer<typeof MaterialConsumed>;
 export const ByProductReported = Envelope.extend({
   type: z.literal('ByProductReported'),
   ...MaterialQuantity,
-});
+  /** Serialized by-products: the serial number of each unit (quantity = their number). */
+  serialNumbers: SerialNumbers.optional(),
+}).superRefine(oneSerialPerUnit('quantity'));
 export type ByProductReported = z.infer<typeof ByProductReported>;
 
 /**

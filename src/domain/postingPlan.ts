@@ -10,7 +10,9 @@
 import { AMOUNT_DECIMALS, type BomComponent, backflushModeOf, derivedConsumption, erpDecimals, erpQuantity, toErpPrecision, toErpUnit } from './masterData';
 import {
   type Amounts,
+  type ByProductReceipt,
   type DocumentPosting,
+  type FinishedGoodsReceipt,
   type MaterialIssue,
   type Posting,
   type PostingContent,
@@ -120,6 +122,7 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
         unit: converted.unit,
         ...(yielded.batch ? { batch: yielded.batch } : {}),
         ...(yielded.storageLocation ? { storageLocation: yielded.storageLocation } : {}),
+        ...(yielded.serialNumbers ? { serialNumbers: yielded.serialNumbers } : {}),
         transactionDate: yielded.lastDate,
       },
     });
@@ -176,6 +179,7 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
         unit: toBase.unit,
         ...(released.outputBatch ? { batch: released.outputBatch } : {}),
         ...(released.outputStorageLocation ? { storageLocation: released.outputStorageLocation } : {}),
+        ...(state.output.serialNumbers ? { serialNumbers: state.output.serialNumbers } : {}),
         transactionDate: state.completedOn > outputDate ? state.completedOn : outputDate,
       },
     });
@@ -360,21 +364,27 @@ function serialsForStoppedPostings(state: ProductionOrderState, target: LineTarg
   const wanted = serialsOf(target.document);
   if (wanted.length === 0) return state;
   const line = state.postings.filter((p) => p.lineKey === target.key);
-  const stopped = line.filter((p) => p.status === 'NeedsAttention' && p.content.kind === 'MaterialIssue' && compare(String(serialsOf(p.content).length), p.content.quantity) < 0);
+  const stopped = line.filter((p) => p.status === 'NeedsAttention' && isSerializable(p.content) && compare(String(serialsOf(p.content).length), (p.content as SerializedPosting).quantity) < 0);
   if (stopped.length === 0) return state;
   const taken = carriedSerials(line.filter((p) => !stopped.includes(p)));
   const free = wanted.filter((s) => !taken.has(s));
   const refreshed = new Map<number, Posting>();
   for (const posting of stopped) {
-    const units = Number((posting.content as MaterialIssue).quantity);
+    const units = Number((posting.content as SerializedPosting).quantity);
     const serials = [...serialsOf(posting.content), ...free.splice(0, units - serialsOf(posting.content).length)];
-    if (serials.length === units) refreshed.set(posting.sequence, { ...posting, content: withSerials(posting.content as MaterialIssue, serials), status: 'Pending', error: undefined });
+    if (serials.length === units) refreshed.set(posting.sequence, { ...posting, content: withSerials(posting.content as SerializedPosting, serials), status: 'Pending', error: undefined });
   }
   return refreshed.size === 0 ? state : { ...state, postings: state.postings.map((p) => refreshed.get(p.sequence) ?? p) };
 }
 
+type SerializedPosting = MaterialIssue | FinishedGoodsReceipt | ByProductReceipt;
+
+function isSerializable(content: PostingContent): content is SerializedPosting {
+  return content.kind === 'MaterialIssue' || content.kind === 'FinishedGoodsReceipt' || content.kind === 'ByProductReceipt';
+}
+
 function serialsOf(content: PostingContent): string[] {
-  return content.kind === 'MaterialIssue' ? (content.serialNumbers ?? []) : [];
+  return isSerializable(content) ? (content.serialNumbers ?? []) : [];
 }
 
 /** The serial numbers the line's postings put in the ERP: those issued, less those reversed. */
@@ -388,8 +398,8 @@ function carriedSerials(line: readonly Posting[]): Set<string> {
 }
 
 function withSerials<T extends DocumentPosting>(content: T, serials: string[]): T {
-  if (content.kind !== 'MaterialIssue' || (content.serialNumbers === undefined && serials.length === 0)) return content;
-  const { serialNumbers: _all, ...rest } = content;
+  if (!isSerializable(content) || (content.serialNumbers === undefined && serials.length === 0)) return content;
+  const { serialNumbers: _all, ...rest } = content as SerializedPosting;
   return (serials.length > 0 ? { ...rest, serialNumbers: serials } : rest) as T;
 }
 

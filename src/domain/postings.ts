@@ -26,13 +26,13 @@ interface StockMovement extends PostingBase {
   /** The batch taken from or put into, and the storage location. */
   batch?: string;
   storageLocation?: string;
+  /** Serialized items: the serial numbers of the units this posting (or the part of it reversed) carries. */
+  serialNumbers?: string[];
 }
 
 /** Material issued to the order: what the floor consumed, or what its output implies. */
 export interface MaterialIssue extends StockMovement {
   kind: 'MaterialIssue';
-  /** Serialized components: the serial numbers this issue (or the part of it reversed) carries. */
-  serialNumbers?: string[];
   /** actual: the floor's reported consumption; derived: implied by output through the bill of materials. */
   basis: 'actual' | 'derived';
 }

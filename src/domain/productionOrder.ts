@@ -146,7 +146,7 @@ export interface ProductionOrderState {
   completedOn?: string;
   startedProduction: boolean;
   /** The order's output, in the order's unit: conforming (good) and non-conforming quantities. */
-  output: Quantities & { lastDate?: string };
+  output: Quantities & { lastDate?: string; /** Of the good units of a serialized product, sorted. */ serialNumbers?: string[] };
   operations: Record<string, OperationProgress>;
   /** Keyed by materialLineKey(material, unit, batch, storageLocation). */
   consumption: Record<string, MaterialLine>;
@@ -383,7 +383,10 @@ function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, s
       if ('problem' in factor) return factor.problem;
       const inOrderUnit = (q: Decimal) => signed(multiply(q, factor.factor));
       const delta: Quantities = { good: inOrderUnit(event.good), scrap: inOrderUnit(event.scrap), rework: inOrderUnit(event.rework) };
-      return addOutput({ ...state, startedProduction: true }, delta, event.operation, date, event.reasonCode);
+      const counted = addOutput({ ...state, startedProduction: true }, delta, event.operation, date, event.reasonCode);
+      if (!event.serialNumbers || !isOrderOutput(state, event.operation)) return counted;
+      const { serialNumbers: before, ...output } = counted.output;
+      return { ...counted, output: { ...output, ...withSerialNumbers(before, event.serialNumbers, sign) } };
     }
     case 'QualityResult': {
       if (sign === 1) state = { ...state, quality: { ...state.quality, inspections: state.quality.inspections + 1 } };
@@ -425,7 +428,7 @@ function addOutput(state: ProductionOrderState, delta: Quantities, operation: st
   const plus = (a: Quantities, b: Quantities): Quantities => ({ good: add(a.good, b.good), scrap: add(a.scrap, b.scrap), rework: add(a.rework, b.rework) });
   let next = state;
   if (isOrderOutput(state, operation)) {
-    next = { ...next, output: { ...plus(next.output, delta), lastDate: later(next.output.lastDate, date) } };
+    next = { ...next, output: { ...next.output, ...plus(next.output, delta), lastDate: later(next.output.lastDate, date) } };
   }
   if (operation) {
     const progress = operationProgress(next, operation, date);
@@ -558,21 +561,26 @@ function countMaterial(
 ): Record<string, MaterialLine> {
   const key = materialLineKey(event);
   const before = lines[key];
-  const serials = new Set(before?.serialNumbers);
-  for (const serial of event.serialNumbers ?? []) {
-    if (sign === 1) serials.add(serial);
-    else serials.delete(serial);
-  }
   const counted: MaterialLine = {
     material: event.material,
     unit: event.unit,
     ...(event.batch ? { batch: event.batch } : {}),
     ...(event.storageLocation ? { storageLocation: event.storageLocation } : {}),
     quantity: add(before?.quantity ?? ZERO, sign === 1 ? event.quantity : negate(event.quantity)),
-    ...(serials.size > 0 ? { serialNumbers: [...serials].sort() } : {}),
+    ...withSerialNumbers(before?.serialNumbers, event.serialNumbers, sign),
     lastDate: later(before?.lastDate, date),
   };
   return { ...lines, [key]: counted };
+}
+
+/** Serial numbers counted in (sign 1) or out (sign -1): `{ serialNumbers }` sorted, or nothing when none are left. */
+function withSerialNumbers(before: readonly string[] | undefined, event: readonly string[] | undefined, sign: 1 | -1): { serialNumbers?: string[] } {
+  const serials = new Set(before);
+  for (const serial of event ?? []) {
+    if (sign === 1) serials.add(serial);
+    else serials.delete(serial);
+  }
+  return serials.size > 0 ? { serialNumbers: [...serials].sort() } : {};
 }
 
 export function transferKey(t: { material: string; unit: string; batch?: string; fromWarehouse?: string; fromStorageLocation?: string; toWarehouse?: string; toStorageLocation?: string }): string {

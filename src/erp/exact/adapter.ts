@@ -5,7 +5,7 @@
  *
  * | posting | recognised by |
  * |---|---|
- * | receipt, by-product receipt | of a batch: its DraftStockTransactionID; else shop order (by-product plan), quantity and date, among receipts the order does not already account for (no free-text field) |
+ * | receipt, by-product receipt | of a batch or serial numbers: its DraftStockTransactionID; else shop order (by-product plan), quantity and date, among receipts the order does not already account for (no free-text field) |
  * | material issue | the posting key in Note, among the material plan's issues |
  * | confirmation, time | the posting key in Notes, among the shop order's time transactions |
  * | batch reservation | its DraftStockTransactionID, derived from the posting key (so a retry reserves nothing twice) |
@@ -275,8 +275,8 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     const item = await itemFor(itemId);
     if (!shopOrder.Warehouse) throw new ErpError(`Exact Online shop order ${shopOrder.ShopOrderNumber} has no warehouse`, 'needsPerson', 'WarehouseMissing');
     const fields: StockFields = stock.storageLocation ? { StorageLocation: await storageLocationFor(stock.storageLocation, shopOrder.Warehouse) } : {};
-    const serials = stock.kind === 'MaterialIssue' ? (stock.serialNumbers ?? []) : [];
-    if (item.IsSerialItem === 1) return { fields: await reserveSerials(stock, item, serials, shopOrder.Warehouse, fields, type, key), notes: [] };
+    const serials = stock.serialNumbers ?? [];
+    if (item.IsSerialItem === 1) return { fields: await reserveSerials(stock, item, shopOrder.Warehouse, fields, type, key), notes: [] };
     const notes = serials.length > 0 ? [`Exact Online does not manage item ${item.Code} by serial number: serial numbers ${serials.join(', ')} stay in the floor record`] : [];
     if (item.IsBatchItem !== 1) {
       return { fields, notes: [...notes, ...(stock.batch ? [`Exact Online does not manage item ${item.Code} by batch: batch ${stock.batch} stays in the floor record`] : [])] };
@@ -309,23 +309,26 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   /**
    * A serial item's serial numbers, each reserved (inventory/StockSerialNumbers) under the
    * draft id derived from the posting key; a retry reserves only those not yet reserved.
-   * Only consumption names serial numbers: serialized output and by-products are booked by hand.
    */
   async function reserveSerials(
     stock: MaterialIssue | FinishedGoodsReceipt | ByProductReceipt,
     item: ItemRow,
-    serials: readonly string[],
     warehouseId: string,
     fields: StockFields,
     type: number,
     key: string,
   ): Promise<StockFields> {
-    if (stock.kind !== 'MaterialIssue') {
-      throw new ErpError(`Exact Online manages item ${item.Code} by serial number; the floor reports none for its ${stock.kind === 'ByProductReceipt' ? 'by-products' : 'output'}, so book it in Exact by hand and skip the posting`, 'needsPerson', 'SerialNumbersNotSupported');
-    }
+    const serials = stock.serialNumbers ?? [];
     if (!equals(String(serials.length), stock.quantity)) {
+      const reported =
+        stock.kind === 'MaterialIssue'
+          ? `${stock.material} consumed`
+          : stock.kind === 'ByProductReceipt'
+            ? `by-product ${stock.material}`
+            : `good output of ${stock.material}`;
+      const event = stock.kind === 'FinishedGoodsReceipt' ? 'its QuantityReported events' : 'the event';
       throw new ErpError(
-        `Exact Online manages item ${item.Code} by serial number; the floor reported ${stock.quantity} ${stock.unit} ${stock.material} with ${serials.length} serial numbers (correct the event with serialNumbers, one per unit)`,
+        `Exact Online manages item ${item.Code} by serial number; the floor reported ${stock.quantity} ${stock.unit} ${reported} with ${serials.length} serial numbers (correct ${event} with serialNumbers, one per unit)`,
         'needsPerson',
         'SerialNumbersRequired',
       );
@@ -558,7 +561,8 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   async function findReceipt(receipt: FinishedGoodsReceipt | ByProductReceipt, key: string, known: readonly string[]): Promise<PostingResult | undefined> {
     const path = receipt.kind === 'ByProductReceipt' ? 'manufacturing/ByProductReceipts' : 'manufacturing/ShopOrderReceipts';
     const select = ['StockTransactionId', 'Quantity', 'TransactionDate'];
-    if (receipt.batch) {
+    // A receipt of batch or serial numbers carries the draft id they were reserved under.
+    if (receipt.batch || receipt.serialNumbers?.length) {
       const [drafted] = await transport.list<StockReceiptRow>(path, { filter: `DraftStockTransactionID eq guid'${draftStockTransactionId(key)}'`, select });
       if (drafted) return { erpDocumentId: drafted.StockTransactionId, foundExisting: true };
     }

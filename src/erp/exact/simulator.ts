@@ -88,6 +88,8 @@ export const ShopOrderSeed = z.object({
   plannedDate: z.string().optional(),
   /** Exact manages the produced item by batch: a receipt needs its batch reserved (type 140). */
   batchItem: z.boolean().default(false),
+  /** Exact manages the produced item by serial number: a receipt needs one serial number reserved per unit (type 140). */
+  serialItem: z.boolean().default(false),
   /** The order's material plans (its bill of materials as Exact plans it). */
   materials: z
     .array(
@@ -203,7 +205,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       Division: options.division,
       ShopOrderNumber: seed.shopOrderNumber,
       Description: seed.description ?? `Shop order ${seed.shopOrderNumber}`,
-      Item: seedItem(seed.itemCode, seed.unit, seed.batchItem ? { batchNumbers: [] } : {}).ID,
+      Item: seedItem(seed.itemCode, seed.unit, { ...(seed.batchItem ? { batchNumbers: [] } : {}), ...(seed.serialItem ? { serialNumbers: [] } : {}) }).ID,
       ItemCode: seed.itemCode,
       PlannedQuantity: seed.plannedQuantity,
       ProducedQuantity: 0,
@@ -504,19 +506,28 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     return reserved;
   }
 
-  /** A serial item's transaction takes one reserved serial number per unit, each in stock for an issue. */
+  /**
+   * A serial item's transaction takes one reserved serial number per unit: an issue takes
+   * serial numbers in stock out of it, a receipt puts new ones in (a serial number is unique per item).
+   */
   function takeReservedSerials(item: Row, reserved: Row[], draft: string | undefined, quantity: number, type: number): Row[] {
     if (reserved.length === 0) throw new ExactFailure(500, `Verplicht: Serienummers (artikel ${String(item.Code)})`);
     if (reserved.length !== quantity) throw new ExactFailure(500, `Ongeldig: Aantal (serienummers ${reserved.length}, transactie ${quantity})`);
     const inStock = serialsInStock.get(String(item.ID)) ?? new Set<string>();
+    const issue = type === StockTransactionType.RequirementIssue;
     for (const serial of reserved) {
       if (serial.StockTransactionType !== type) throw new ExactFailure(500, `Ongeldig: StockTransactionType ${String(serial.StockTransactionType)} bij deze transactie (${type})`);
-      if (type === StockTransactionType.RequirementIssue && !inStock.has(String(serial.SerialNumber))) {
+      if (issue && !inStock.has(String(serial.SerialNumber))) {
         throw new ExactFailure(500, `Ongeldig: Serienummer ${String(serial.SerialNumber)} is niet op voorraad voor artikel ${String(item.Code)}`);
       }
+      if (!issue && inStock.has(String(serial.SerialNumber))) throw new ExactFailure(500, `Ongeldig: Serienummer ${String(serial.SerialNumber)} bestaat al voor artikel ${String(item.Code)}`);
     }
     usedDrafts.add(draft!);
-    for (const serial of reserved) inStock.delete(String(serial.SerialNumber));
+    for (const serial of reserved) {
+      if (issue) inStock.delete(String(serial.SerialNumber));
+      else inStock.add(String(serial.SerialNumber));
+    }
+    serialsInStock.set(String(item.ID), inStock);
     return reserved;
   }
 
@@ -732,6 +743,13 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       const original = tables[receipts].find((row) => row.StockTransactionId === body.OriginalStockTransactionId);
       if (!original) throw new ExactFailure(500, 'Ongeldige referentie: Oorspronkelijke voorraadtransactie');
       if (original.HasReversibleQuantity !== true) throw new ExactFailure(500, 'Deze transactie heeft geen terug te boeken aantal.');
+      // Its serial numbers leave stock with it: each must still be there.
+      const moved = numbersMoved.get(String(original.StockTransactionId))!;
+      const inStock = serialsInStock.get(String(original.Item)) ?? new Set<string>();
+      const gone = [...moved.serials].find((serial) => !inStock.has(serial));
+      if (gone !== undefined) throw new ExactFailure(500, `Ongeldig: Serienummer ${gone} is niet op voorraad voor artikel ${String(original.ItemCode)}`);
+      for (const serial of moved.serials) inStock.delete(serial);
+      moved.serials.clear();
       original.HasReversibleQuantity = false;
       if (receipts === 'manufacturing/ShopOrderReceipts') {
         const shopOrder = tables['manufacturing/ShopOrders'].find((row) => row.ID === original.ShopOrder)!;
