@@ -3,7 +3,7 @@
  * and the simulator's refusals checked over HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ExactEntityPath, exactContract, exactEntityPaths } from '../src/erp/exact/contract';
+import { type ExactEntityPath, exactContract, exactEntityPaths, exactRowProblem } from '../src/erp/exact/contract';
 import { type ExactSimulator, createExactSimulator, exactErrorBody } from '../src/erp/exact/simulator';
 import { classifyExactFailure } from '../src/erp/exact/transport';
 import { publishedEndpoints } from './exactFacts';
@@ -18,6 +18,17 @@ describe("Exact's fact table is the contract", () => {
     }
     expect(methods('manufacturing/TimeTransactions')).toContain('DELETE');
     expect(exactContract()['manufacturing/MaterialIssues']).toMatchObject({ key: 'StockTransactionId', typeName: 'Exact.Web.Api.Models.Manufacturing.MaterialIssue' });
+  });
+
+  it('types the rows Exact serves: the simulator serves none the fact table would not', () => {
+    const items = exactContract()['logistics/Items'];
+    // IsSerialItem is an Edm.Boolean where IsBatchItem is an Edm.Byte: an adapter testing `=== 1` on both never sees a serial item.
+    expect(exactRowProblem(items, { IsSerialItem: true, IsBatchItem: 1, Modified: '/Date(1764150000000)/', Unit: null })).toBeUndefined();
+    expect(exactRowProblem(items, { IsSerialItem: 1 })).toBe('Exact.Web.Api.Models.Logistics.Item.IsSerialItem is served as 1, not as Edm.Boolean');
+    expect(exactRowProblem(items, { Modified: '2026-11-26T10:00:00' })).toContain('not as Edm.DateTime');
+    expect(exactRowProblem(items, { Colour: 'red' })).toBe("Exact.Web.Api.Models.Logistics.Item has no property 'Colour'");
+    const reversal = exactContract()['manufacturing/MaterialReversals'];
+    expect(exactRowProblem(reversal, { SerialNumbers: [{ SerialNumber: 7 }] })).toContain('SerialNumber is served as 7');
   });
 });
 

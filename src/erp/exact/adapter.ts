@@ -69,7 +69,8 @@ interface ItemRow {
   ID: string;
   Code: string;
   IsBatchItem: number;
-  IsSerialItem: number;
+  /** Edm.Boolean, where IsBatchItem is an Edm.Byte (0/1): as Exact types them. */
+  IsSerialItem: boolean;
 }
 
 /** Where a stock transaction takes or puts its stock, as Exact's fields on the issue or receipt. */
@@ -201,7 +202,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   /** Posts a transfer (or the way back) of a normal item: Exact processes no batch or serial items through the API. */
   async function postTransfer(transfer: StockTransfer, back: boolean, transactionDate: string, key: string): Promise<PostingResult> {
     const item = await itemWithCode(transfer.erpMaterial);
-    if (item.IsBatchItem === 1 || item.IsSerialItem === 1) {
+    if (item.IsBatchItem === 1 || item.IsSerialItem) {
       throw new ErpError(
         `Exact Online processes transfers of items without batch or serial numbers only; move ${item.Code} in Exact by hand and skip the posting`,
         'needsPerson',
@@ -276,7 +277,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     if (!shopOrder.Warehouse) throw new ErpError(`Exact Online shop order ${shopOrder.ShopOrderNumber} has no warehouse`, 'needsPerson', 'WarehouseMissing');
     const fields: StockFields = stock.storageLocation ? { StorageLocation: await storageLocationFor(stock.storageLocation, shopOrder.Warehouse) } : {};
     const serials = stock.serialNumbers ?? [];
-    if (item.IsSerialItem === 1) return { fields: await reserveSerials(stock, item, shopOrder.Warehouse, fields, type, key), notes: [] };
+    if (item.IsSerialItem) return { fields: await reserveSerials(stock, item, shopOrder.Warehouse, fields, type, key), notes: [] };
     const notes = serials.length > 0 ? [`Exact Online does not manage item ${item.Code} by serial number: serial numbers ${serials.join(', ')} stay in the floor record`] : [];
     if (item.IsBatchItem !== 1) {
       return { fields, notes: [...notes, ...(stock.batch ? [`Exact Online does not manage item ${item.Code} by batch: batch ${stock.batch} stays in the floor record`] : [])] };

@@ -79,7 +79,9 @@ export function exactContract(): Record<ExactEntityPath, ExactEndpoint> {
     const source = published.find((e) => e.path === entity);
     if (!source) throw new Error(`${file} does not describe ${entity}, which the bridge uses`);
     const [service, name] = entity.replace(/^sync\//, '').split('/') as [string, string];
-    const elementsOf = (name: string | undefined) => exactEntityPaths.find((p) => p === `${entity.split('/')[0]}/${name}`);
+    // A collection names its elements' entity without its service (MaterialReversals.SerialNumbers: inventory/StockSerialNumbers).
+    const elementsOf = (name: string | undefined) =>
+      name === undefined ? undefined : (exactEntityPaths.find((p) => p === `${entity.split('/')[0]}/${name}`) ?? exactEntityPaths.find((p) => !p.startsWith('sync/') && p.endsWith(`/${name}`)));
     const fields = Object.fromEntries(
       Object.entries(source.fields).map(([field, f]) => {
         const collectionOf = elementsOf(f.collectionOf);
@@ -141,6 +143,29 @@ export function exactBodyProblem(endpoint: ExactEndpoint, body: unknown, assigne
     .filter(([name, field]) => name !== endpoint.key && !assigned.includes(name) && field.required && field.writable.includes('POST') && (row[name] === undefined || row[name] === null))
     .map(([name]) => `Verplicht: ${name}`);
   return missing.length > 0 ? { status: 500, message: missing.join('\r\n') } : undefined;
+}
+
+/**
+ * Where a row Exact would serve differs from the fact table: a property the type does not
+ * have, or a value not of the property's EDM type (null is always allowed). The simulator
+ * checks every row it serves, so the adapter is never tested against shapes Exact does not send.
+ */
+export function exactRowProblem(endpoint: ExactEndpoint, row: Record<string, unknown>): string | undefined {
+  for (const [name, value] of Object.entries(row)) {
+    const field = endpoint.fields[name];
+    if (!field) return `${endpoint.typeName} has no property '${name}'`;
+    if (value === null) continue;
+    if (field.edm === 'Edm.DateTime' ? !(typeof value === 'string' && /^\/Date\(-?\d+\)\/$/.test(value)) : !matchesEdm(field.edm, value)) {
+      return `${endpoint.typeName}.${name} is served as ${JSON.stringify(value)}, not as ${field.edm ?? 'a complex type'}`;
+    }
+    if (field.collectionOf && Array.isArray(value)) {
+      for (const element of value) {
+        const problem = exactRowProblem(exactContract()[field.collectionOf], element as Record<string, unknown>);
+        if (problem) return problem;
+      }
+    }
+  }
+  return undefined;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -21,6 +21,7 @@ import {
   TimeActivityCode,
   TimeTransactionStatus,
   exactContract,
+  exactRowProblem,
 } from './contract';
 import { type OAuthAuthorityOptions, createOAuthAuthority } from './simulatorOAuth';
 
@@ -146,6 +147,13 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     row.Timestamp = rowVersion;
     return row;
   };
+  /** Items and work centres carry Modified instead (they have no sync set): later on every change, to the millisecond. */
+  let lastModified = 0;
+  const modified = (row: Row) => {
+    lastModified = Math.max(Date.now(), lastModified + 1);
+    row.Modified = toExactDate(new Date(lastModified));
+    return row;
+  };
   const rateLimit = options.rateLimit ?? { perWindow: 60, windowMs: 60_000, perDay: 5000 };
   const tables: Record<TablePath, Row[]> = {
     'manufacturing/ShopOrders': [],
@@ -269,7 +277,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   function seedItem(code: string, unit: string, flags: { batchNumbers?: readonly string[] | undefined; serialNumbers?: readonly string[] | undefined } = {}): Row {
     let item = tables['logistics/Items'].find((i) => i.Code === code);
     if (!item) {
-      item = { ID: randomUUID(), Division: options.division, Code: code, Description: `Item ${code}`, Unit: unit, IsStockItem: 1, IsBatchItem: 0, IsSerialItem: 0 };
+      item = modified({ ID: randomUUID(), Division: options.division, Code: code, Description: `Item ${code}`, Unit: unit, IsStockItem: true, IsBatchItem: 0, IsSerialItem: false, IsFractionAllowedItem: true });
       tables['logistics/Items'].push(item);
     }
     if (flags.batchNumbers) {
@@ -279,12 +287,22 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       batchesInStock.set(String(item.ID), batches);
     }
     if (flags.serialNumbers) {
-      item.IsSerialItem = 1;
+      item.IsSerialItem = true;
       const serials = serialsInStock.get(String(item.ID)) ?? new Set<string>();
       for (const serial of flags.serialNumbers) serials.add(serial);
       serialsInStock.set(String(item.ID), serials);
     }
     return item;
+  }
+
+  /** A change made to an item in Exact (its unit, whether it takes fractions), as a person would make it. */
+  function updateItem(code: string, change: { unit?: string; fractionAllowed?: boolean; description?: string }): Row {
+    const item = tables['logistics/Items'].find((i) => i.Code === code);
+    if (!item) throw new Error(`the simulator has no item ${code}`);
+    if (change.unit !== undefined) item.Unit = change.unit;
+    if (change.fractionAllowed !== undefined) item.IsFractionAllowedItem = change.fractionAllowed;
+    if (change.description !== undefined) item.Description = change.description;
+    return modified(item);
   }
 
   /** A general ledger account by code; its ID is what journal entry lines name. */
@@ -323,11 +341,11 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     return row;
   }
 
-  /** The work centre with this code, created on first use. */
-  function seedWorkCentre(code: string): Row {
+  /** The work centre with this code, created on first use; rates given set its cost rates per hour. */
+  function seedWorkCentre(code: string, rates: { SetupLaborRate?: number; RunLaborRate?: number; MachineBurdenRate?: number; GeneralBurdenRate?: number; Costcenter?: string } = {}): Row {
     const existing = tables['manufacturing/Workcenters'].find((w) => w.Code === code);
-    if (existing) return existing;
-    const row: Row = { ID: randomUUID(), Division: options.division, Code: code, Description: `Work centre ${code}`, Status: 1, Type: 1 };
+    if (existing) return Object.keys(rates).length > 0 ? modified(Object.assign(existing, rates)) : existing;
+    const row: Row = modified({ ID: randomUUID(), Division: options.division, Code: code, Description: `Work centre ${code}`, Status: 1, Type: 1, ...rates });
     tables['manufacturing/Workcenters'].push(row);
     return row;
   }
@@ -405,7 +423,6 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     numbersMoved.set(id, { batches, serials: new Set(taken.filter((r) => r.SerialNumber !== undefined).map((r) => String(r.SerialNumber))) });
     return {
       StockTransactionId: id,
-      Division: options.division,
       ShopOrder: shopOrder.ID,
       ShopOrderNumber: shopOrder.ShopOrderNumber,
       Item: moved.Item,
@@ -418,7 +435,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       Warehouse: warehouse.ID,
       WarehouseCode: warehouse.Code,
       IsBatch: item.IsBatchItem === 1 && taken.length > 0 ? 1 : 0,
-      IsSerial: item.IsSerialItem === 1 ? 1 : 0,
+      IsSerial: item.IsSerialItem === true ? 1 : 0,
       HasReversibleQuantity: true,
       CreatedDate: toExactDate(new Date()),
     };
@@ -426,7 +443,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
 
   function createReceipt(body: Row): Row {
     const { shopOrder, quantity } = openShopOrder(body.ShopOrder, body);
-    const record = stockTransaction(shopOrder, shopOrder, body, quantity, StockTransactionType.ShopOrderReceipt);
+    // Of the stock transactions, only a receipt names its division.
+    const record = { ...stockTransaction(shopOrder, shopOrder, body, quantity, StockTransactionType.ShopOrderReceipt), Division: options.division };
     shopOrder.ProducedQuantity = new Big(String(shopOrder.ProducedQuantity)).plus(String(quantity)).toNumber();
     shopOrder.Status = ShopOrderStatus.InProcess;
     touch(shopOrder);
@@ -480,7 +498,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     if (draft && usedDrafts.has(draft)) throw new ExactFailure(500, 'Ongeldig: DraftStockTransactionID is al verwerkt');
     const underDraft = (table: 'inventory/StockBatchNumbers' | 'inventory/StockSerialNumbers') =>
       draft ? tables[table].filter((r) => String(r.DraftStockTransactionID).toLowerCase() === draft) : [];
-    if (item.IsSerialItem === 1) return takeReservedSerials(item, underDraft('inventory/StockSerialNumbers'), draft, quantity, type);
+    if (item.IsSerialItem === true) return takeReservedSerials(item, underDraft('inventory/StockSerialNumbers'), draft, quantity, type);
     const reserved = underDraft('inventory/StockBatchNumbers');
     if (item.IsBatchItem !== 1) {
       if (reserved.length > 0) throw new ExactFailure(500, `Ongeldig: Batchnummer (artikel ${String(item.Code)} wordt niet per batch beheerd)`);
@@ -543,8 +561,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       return {
         ...stockTransaction(shopOrder, plan, body, quantity, stockType),
         ShopOrderMaterialPlan: plan.ID,
-        ...(kind === 'issue' ? { Note: body.Note ?? null } : {}),
-        IsBackflush: 0,
+        // Exact types IsBackflush as a byte on issues and a boolean on by-product receipts.
+        ...(kind === 'issue' ? { Note: body.Note ?? null, IsBackflush: 0 } : { IsBackflush: false }),
       };
     };
   }
@@ -566,7 +584,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       const item = tables['logistics/Items'].find((i) => sameId(i.ID, line.Item));
       if (!item) throw new ExactFailure(500, 'Ongeldige referentie: Artikel');
       if (!((line.Quantity as number) > 0)) throw new ExactFailure(500, 'Ongeldig: Aantal');
-      if (status === WarehouseTransferStatus.Complete && (item.IsBatchItem === 1 || item.IsSerialItem === 1)) {
+      if (status === WarehouseTransferStatus.Complete && (item.IsBatchItem === 1 || item.IsSerialItem === true)) {
         throw new ExactFailure(500, `Ongeldig: artikel ${String(item.Code)} heeft batch- of serienummers; deze overboeking kan niet direct worden verwerkt`);
       }
       checkStorageLocation(line.StorageLocationFrom, from);
@@ -898,7 +916,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       return reply.hijack();
     }
     if (fault?.kind === 'delayResponse') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
-    return reply.status(201).send({ d: record });
+    return reply.status(201).send({ d: project(record, undefined, endpoint) });
   }
 
   function listPage(request: FastifyRequest, path: ExactEntityPath, endpoint: ExactEndpoint) {
@@ -916,7 +934,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     const rows = synced ? [...tables[synced]].sort((a, b) => Number(a.Timestamp) - Number(b.Timestamp)) : tables[path as TablePath];
     const skip = Number(query.$skiptoken ?? 0);
     const matching = rows.filter(predicate);
-    const page = matching.slice(skip, skip + size).map((row) => project(row, select));
+    const page = matching.slice(skip, skip + size).map((row) => project(row, select, endpoint));
     const next =
       skip + size < matching.length
         ? `${request.protocol}://${request.host}${request.url.split('?')[0]}?${new URLSearchParams({
@@ -967,6 +985,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     oauth: authority,
     seedWorkCentre,
     seedItem,
+    updateItem,
     seedGlAccount,
     seedJournal,
     seedCostCentre,
@@ -1012,17 +1031,28 @@ function toExactDate(date: Date): string {
   return `/Date(${date.getTime()})/`;
 }
 
-function project(row: Row, select: readonly string[] | undefined): Row {
-  return select ? Object.fromEntries(select.map((field) => [field, row[field] ?? null])) : row;
+/** A row as served, `$select`ed; a row the fact table would not type so is the simulator's own bug. */
+function project(row: Row, select: readonly string[] | undefined, endpoint: ExactEndpoint): Row {
+  const served = select ? Object.fromEntries(select.map((field) => [field, row[field] ?? null])) : row;
+  const problem = exactRowProblem(endpoint, served);
+  if (problem) {
+    console.error(`Exact simulator: it serves a row Exact would not: ${problem}`);
+    throw new Error(`the simulator serves a row Exact would not: ${problem}`);
+  }
+  return served;
 }
 
-/** The OData subset the bridge uses: `Field eq value` clauses (guid, datetime, string, number), and `Timestamp gt 123L`, joined by `and`. */
+/** The OData subset the bridge uses: `Field eq value` clauses (guid, datetime, string, number), `Timestamp gt 123L` and `Modified gt datetime'…'`, joined by `and`. */
 function compileFilter(filter: string | undefined, endpoint: ExactEndpoint): (row: Row) => boolean {
   if (!filter) return () => true;
   const clauses = filter.split(/\s+and\s+/i).map((clause) => {
     const match = /^\s*(\w+)\s+(eq|gt)\s+(guid'[^']*'|datetime'[^']*'|'(?:[^']|'')*'|-?\d+(?:\.\d+)?L?)\s*$/.exec(clause);
     if (!match || !(match[1]! in endpoint.fields)) throw new ExactFailure(400, 'Bad Request - Error in query syntax.');
     const [, field, operator, literal] = match as unknown as [string, string, 'eq' | 'gt', string];
+    if (operator === 'gt' && literal.startsWith('datetime') && endpoint.fields[field]!.edm === 'Edm.DateTime') {
+      const after = parseEdmDateTime(literal.slice(9, -1)).getTime();
+      return (row: Row) => row[field] !== undefined && row[field] !== null && parseEdmDateTime(row[field]).getTime() > after;
+    }
     if (operator === 'gt') {
       // Edm.Int64 literals carry an L: compared as integers.
       if (!/^-?\d+L$/.test(literal)) throw new ExactFailure(400, 'Bad Request - Error in query syntax.');
