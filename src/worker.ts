@@ -52,7 +52,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData }), ...createDeliveryActivities({ delivery: options.delivery }) },
   });
-  const erpCalls = { ...erpPostings, ...createPlanningActivities({ adapters: options.adapters, store: options.planning }) };
+  const erpCalls = { ...erpPostings, ...createPlanningActivities({ adapters: options.adapters, store: options.planning, masterData: options.masterData }) };
   const postingWorkers = await Promise.all(
     options.postingQueues.map(({ taskQueue, maxPerSecond }) =>
       Worker.create({ connection: options.connection, namespace: options.namespace, taskQueue, activities: erpCalls, maxTaskQueueActivitiesPerSecond: maxPerSecond }),

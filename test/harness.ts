@@ -48,7 +48,7 @@ export interface Bridge {
 
 export async function startBridge(
   env: Record<string, string> = {},
-  options: { worker?: boolean; rateLimit?: ExactSimulatorOptions['rateLimit']; syncPageSize?: number; oauth?: Omit<OAuthAuthorityOptions, 'clientId' | 'clientSecret'> } = {},
+  options: { worker?: boolean; rateLimit?: ExactSimulatorOptions['rateLimit']; pageSize?: number; syncPageSize?: number; oauth?: Omit<OAuthAuthorityOptions, 'clientId' | 'clientSecret'> } = {},
 ): Promise<Bridge> {
   if (!runtimeInstalled) {
     // Retries are asserted through the audit trail; their warnings would only flood the output.
@@ -79,6 +79,7 @@ export async function startBridge(
     ...(config.exact.oauth ? { oauth: { ...options.oauth, clientId: config.exact.oauth.clientId, clientSecret: config.exact.oauth.clientSecret } } : { accessTokens: [config.exact.accessToken] }),
     employees: [SIMULATOR_EMPLOYEE_ID],
     rateLimit: options.rateLimit,
+    ...(options.pageSize ? { pageSize: options.pageSize } : {}),
     ...(options.syncPageSize ? { syncPageSize: options.syncPageSize } : {}),
   });
   const simulatorUrl = await simulator.listen(0);

@@ -13,8 +13,8 @@ describe('planning from Exact for the floor', () => {
   let bridge: Bridge;
   const plant = newPlant();
   beforeAll(async () => {
-    // Reads happen when asked (syncNow); the sync pages hold 2 rows so that paging is met.
-    bridge = await startBridge({ EXACT_PLANNING_PLANT: plant, PLANNING_SYNC_EVERY: '1 hour' }, { syncPageSize: 2 });
+    // Reads happen when asked (syncNow); pages hold 2 rows (3 on sync sets) so that paging is met.
+    bridge = await startBridge({ EXACT_PLANNING_PLANT: plant, PLANNING_SYNC_EVERY: '1 hour', EXACT_MASTER_DATA_READ_EVERY_MS: '0' }, { syncPageSize: 2, pageSize: 3 });
   });
   afterAll(async () => {
     await bridge?.env.client.workflow.getHandle(erpPlanningWorkflowId('exact', plant)).terminate('test done').catch(() => undefined);
@@ -69,7 +69,7 @@ describe('planning from Exact for the floor', () => {
     const after = await eventually(() => planned('&status=released'), (o) => o.length === 3);
     expect(after.find((o) => o.erpOrder === '7001')?.plannedQuantity).toBe('12.5');
     const status = await eventually(() => workflow.query(planningStatusQuery), (s) => s.changesRead.orders === 5);
-    expect(status.changesRead).toEqual({ orders: 5, components: 3, operations: 2 });
+    expect(status.changesRead).toMatchObject({ orders: 5, components: 3, operations: 2 });
     expect(status.lastError).toBeUndefined();
 
     // Operators read it from the CLI.
@@ -82,6 +82,39 @@ describe('planning from Exact for the floor', () => {
     expect(printed).toContain('  uses   20.5 kg STEEL');
     expect(printed).toContain('  yields 0.4 kg SWARF');
     expect(printed).toContain('  op 10 on SAW, 2 h run');
+  });
+
+  it("keeps Exact's items and work centres as master data: units and precision as Exact has them, the operator's conversions while the unit stays", async () => {
+    const material = async (code: string) => (await fetch(`${bridge.starterUrl}/v1/master-data/materials/${plant}/${code}`)).json() as Promise<Record<string, unknown>>;
+    const workflow = bridge.env.client.workflow.getHandle(erpPlanningWorkflowId('exact', plant));
+    // The first test's reads brought the five items of its orders, over pages of 3.
+    expect((await workflow.query(planningStatusQuery)).changesRead.items).toBe(5);
+    expect(await material('STEEL')).toMatchObject({ material: 'STEEL', baseUnit: 'kg', conversions: {}, backflush: 'actual' });
+    expect(await material('STEEL')).not.toHaveProperty('decimals');
+
+    // The operator adds what Exact does not keep: a conversion from grams, and a backflush mode.
+    expect((await bridge.put('/v1/master-data/materials', { plant, material: 'STEEL', baseUnit: 'kg', conversions: { g: '0.001' }, backflush: 'derived' })).status).toBe(200);
+    // In Exact: STEEL gets a new description, BRACKET is made a whole-units item, SAW gets its rates.
+    bridge.simulator.updateItem('STEEL', { description: 'Steel S235' });
+    bridge.simulator.updateItem('BRACKET', { fractionAllowed: false });
+    bridge.simulator.seedWorkCentre('SAW', { RunLaborRate: 42.5, MachineBurdenRate: 18.25, Costcenter: 'CC-SAW' });
+    await syncNow();
+    await eventually(() => workflow.query(planningStatusQuery), (s) => s.changesRead.items === 7);
+    expect(await material('STEEL')).toMatchObject({ baseUnit: 'kg', conversions: { g: '0.001' }, backflush: 'derived' });
+    expect(await material('BRACKET')).toMatchObject({ baseUnit: 'pc', decimals: 0 });
+    const centres = await (await fetch(`${bridge.starterUrl}/v1/master-data/work-centres/${plant}`)).json() as { workCentres: Record<string, unknown>[] };
+    expect(centres.workCentres.map(({ code, runLabourRate, machineBurdenRate, costCentre }) => [code, runLabourRate, machineBurdenRate, costCentre])).toEqual([
+      ['SAW', '42.5', '18.25', 'CC-SAW'],
+      ['WELD', undefined, undefined, undefined],
+    ]);
+
+    // Exact now keeps STEEL in tonnes: the gram conversion was a factor to kilograms, so it goes.
+    bridge.simulator.updateItem('STEEL', { unit: 't' });
+    await syncNow();
+    await eventually(() => workflow.query(planningStatusQuery), (s) => s.changesRead.items === 8);
+    expect(await material('STEEL')).toMatchObject({ baseUnit: 't', conversions: {}, backflush: 'derived' });
+    // Only what changed was read again: one item, and the work centres untouched since.
+    expect((await workflow.query(planningStatusQuery)).changesRead.workCentres).toBe(3);
   });
 
   it('names the field a planning query lacks, and knows no order it has not read', async () => {

@@ -1,11 +1,13 @@
 /**
- * Reads the ERP's planning changes and keeps them for the floor. The changes go straight
- * to PostgreSQL; only a summary returns to the workflow, so its history stays small
- * however large the ERP's planning is.
+ * Reads the ERP's planning changes, and the items and work centres they rest on, and keeps
+ * them for the floor. The changes go straight to PostgreSQL (planning to its tables, items
+ * and work centres to the master data cache); only a summary returns to the workflow, so
+ * its history stays small however large the ERP's planning is.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { ErpSystem } from '../domain/erpSystem';
 import type { ErpAdapter } from '../erp/adapter';
+import type { MasterDataStore } from '../masterData/store';
 import type { PlanningStore } from '../planning/store';
 import { toActivityFailure } from './erpPostings';
 
@@ -23,11 +25,13 @@ export interface SyncPlanningResult {
   orders: number;
   components: number;
   operations: number;
+  items?: number;
+  workCentres?: number;
   /** Orders now released for production (up to 20), for the workflow's details. */
   released: string[];
 }
 
-export function createPlanningActivities({ adapters, store }: { adapters: Partial<Record<ErpSystem, ErpAdapter>>; store: PlanningStore }) {
+export function createPlanningActivities({ adapters, store, masterData }: { adapters: Partial<Record<ErpSystem, ErpAdapter>>; store: PlanningStore; masterData: MasterDataStore }) {
   return {
     async syncErpPlanning({ erpSystem, plant, cursor }: SyncPlanningInput): Promise<SyncPlanningResult> {
       const reader = adapters[erpSystem]?.planning;
@@ -40,12 +44,16 @@ export function createPlanningActivities({ adapters, store }: { adapters: Partia
       }
       // Applying a change twice leaves the same rows: a retry after a failed write is harmless.
       await store.apply(erpSystem, plant, result);
+      await masterData.applyErpItems(plant, result.items ?? []);
+      await masterData.upsertErpWorkCentres(plant, erpSystem, result.workCentres ?? []);
       return {
         cursor: result.cursor,
         more: result.more,
         orders: result.orders.length,
         components: result.components.length,
         operations: result.operations.length,
+        ...(result.items ? { items: result.items.length } : {}),
+        ...(result.workCentres ? { workCentres: result.workCentres.length } : {}),
         released: result.orders.filter((o) => o.status === 'released').map((o) => o.erpOrder).slice(0, 20),
       };
     },

@@ -51,11 +51,40 @@ export interface PlannedOperation {
   backflush: boolean;
 }
 
-/** What changed in the ERP's planning since a cursor, and the cursor to read on from. */
+/** An item as the ERP keeps it: the unit and precision every posting of it must be in. */
+export interface ErpItem {
+  erpId: string;
+  /** The ERP's item code (the floor's material code unless mapped). */
+  code: string;
+  description?: string;
+  unit: string;
+  /** The ERP takes fractions of it (otherwise whole units only). */
+  fractionAllowed: boolean;
+  batch: boolean;
+  serial: boolean;
+  stock: boolean;
+}
+
+/** A work centre as the ERP keeps it, with its cost rates per hour. */
+export interface ErpWorkCentre {
+  erpId: string;
+  code: string;
+  description?: string;
+  costCentre?: string;
+  setupLabourRate?: Decimal;
+  runLabourRate?: Decimal;
+  machineBurdenRate?: Decimal;
+  generalBurdenRate?: Decimal;
+}
+
+/** What changed in the ERP's planning (and the master data it rests on) since a cursor, and the cursor to read on from. */
 export interface PlanningChanges {
   orders: PlannedOrder[];
   components: PlannedComponent[];
   operations: PlannedOperation[];
+  /** Items and work centres changed, where the ERP's reader reads master data. */
+  items?: ErpItem[];
+  workCentres?: ErpWorkCentre[];
   /** Opaque to everyone but the adapter that made it. */
   cursor: string;
 }

@@ -47,7 +47,10 @@ export async function openErpConnections(config: Config, pool: Pool, exactBaseUr
     const tokens = exactOAuth ?? fixedExactToken(config.exact.accessToken);
     // 8 of Exact's 10 an hour, for all workers of the division together: room for whatever else uses the key.
     const errorBudget = postgresErrorBudget(pool, division, 8);
-    adapters.exact = createExactAdapter(createExactTransport({ baseUrl: exactBaseUrl, division, tokens, timeoutMs, errorBudget }), { defaultEmployeeId: config.exact.defaultEmployeeId });
+    adapters.exact = createExactAdapter(createExactTransport({ baseUrl: exactBaseUrl, division, tokens, timeoutMs, errorBudget }), {
+      defaultEmployeeId: config.exact.defaultEmployeeId,
+      masterDataReadEveryMs: config.exact.masterDataReadEveryMs,
+    });
   }
   return {
     adapters,

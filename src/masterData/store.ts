@@ -1,17 +1,28 @@
 /**
  * The master data cache in PostgreSQL: materials (units, conversions, precision,
  * backflush mode), bills of materials and work centre costs, maintained over the starter
- * API (or a master data sync) and read by the workflow's lookup activity.
+ * API and by the ERP's master data read (items, work centres), and read by the workflow's
+ * lookup activity.
  */
 import type { Pool } from 'pg';
 import { inTransaction } from '../database/database';
+import type { ErpSystem } from '../domain/erpSystem';
 import { BomComponent, type MasterDataLookup, MaterialMaster, WorkCentreCost } from '../domain/masterData';
+import type { ErpItem, ErpWorkCentre } from '../domain/planning';
 
 export interface MasterDataStore {
   upsertMaterials(materials: readonly MaterialMaster[]): Promise<void>;
   /** Replaces the parent's bill of materials with these components. */
   replaceBom(plant: string, parentMaterial: string, components: readonly BomComponent[]): Promise<void>;
   upsertWorkCentreCosts(costs: readonly WorkCentreCost[]): Promise<void>;
+  /**
+   * Items as the ERP keeps them: their unit and precision (whole units where the ERP takes no
+   * fractions) for the materials they are, or a new material master for a stock item. The
+   * operator's conversions stay while the unit does, and the backflush mode always.
+   */
+  applyErpItems(plant: string, items: readonly ErpItem[]): Promise<void>;
+  upsertErpWorkCentres(plant: string, erpSystem: ErpSystem, workCentres: readonly ErpWorkCentre[]): Promise<void>;
+  erpWorkCentres(plant: string): Promise<(ErpWorkCentre & { plant: string; erpSystem: string; syncedAt: string })[]>;
   /** The materials asked for, and with `bomOf` that material's BOM and its components' masters too; the plant's work centre costs always. */
   lookup(plant: string, materials: readonly string[], bomOf?: string): Promise<MasterDataLookup>;
 }
@@ -35,6 +46,20 @@ interface CostRow {
   debit_account: string;
   credit_account: string;
   cost_centre: string | null;
+}
+
+interface ErpWorkCentreRow {
+  plant: string;
+  work_centre: string;
+  erp_system: string;
+  erp_id: string;
+  description: string | null;
+  cost_centre: string | null;
+  setup_labour_rate: string | null;
+  run_labour_rate: string | null;
+  machine_burden_rate: string | null;
+  general_burden_rate: string | null;
+  synced_at: Date;
 }
 
 interface BomRow {
@@ -70,6 +95,62 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
           [c.plant, c.workCentre, c.activity, c.ratePerHour, c.journal, c.debitAccount, c.creditAccount, c.costCentre ?? null],
         );
       }
+    },
+
+    async applyErpItems(plant, items) {
+      for (const item of items) {
+        // The material the item is: mapped to it by erp_material, or of the same code.
+        const updated = await pool.query(
+          `UPDATE material_master SET
+             conversions = CASE WHEN base_unit = $3 THEN conversions ELSE '{}'::jsonb END,
+             base_unit = $3,
+             decimals = CASE WHEN $4 THEN decimals ELSE 0 END,
+             erp_synced_at = now(), updated_at = now()
+           WHERE plant = $1 AND (erp_material = $2 OR (erp_material IS NULL AND material = $2))`,
+          [plant, item.code, item.unit, item.fractionAllowed],
+        );
+        if (updated.rowCount === 0 && item.stock && item.unit) {
+          await pool.query(
+            `INSERT INTO material_master (plant, material, base_unit, decimals, erp_synced_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT (plant, material) DO NOTHING`,
+            [plant, item.code, item.unit, item.fractionAllowed ? null : 0],
+          );
+        }
+      }
+    },
+
+    async upsertErpWorkCentres(plant, erpSystem, workCentres) {
+      for (const w of workCentres) {
+        await pool.query(
+          `INSERT INTO erp_work_centres (plant, work_centre, erp_system, erp_id, description, cost_centre, setup_labour_rate, run_labour_rate, machine_burden_rate, general_burden_rate, synced_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
+           ON CONFLICT (plant, work_centre) DO UPDATE SET erp_system = EXCLUDED.erp_system, erp_id = EXCLUDED.erp_id, description = EXCLUDED.description,
+             cost_centre = EXCLUDED.cost_centre, setup_labour_rate = EXCLUDED.setup_labour_rate, run_labour_rate = EXCLUDED.run_labour_rate,
+             machine_burden_rate = EXCLUDED.machine_burden_rate, general_burden_rate = EXCLUDED.general_burden_rate, synced_at = now()`,
+          [plant, w.code, erpSystem, w.erpId, w.description ?? null, w.costCentre ?? null, w.setupLabourRate ?? null, w.runLabourRate ?? null, w.machineBurdenRate ?? null, w.generalBurdenRate ?? null],
+        );
+      }
+    },
+
+    async erpWorkCentres(plant) {
+      const { rows } = await pool.query<ErpWorkCentreRow>('SELECT * FROM erp_work_centres WHERE plant = $1 ORDER BY work_centre', [plant]);
+      return rows.map((r) => {
+        const optional = {
+          description: r.description,
+          costCentre: r.cost_centre,
+          setupLabourRate: r.setup_labour_rate,
+          runLabourRate: r.run_labour_rate,
+          machineBurdenRate: r.machine_burden_rate,
+          generalBurdenRate: r.general_burden_rate,
+        };
+        return {
+          plant: r.plant,
+          code: r.work_centre,
+          erpSystem: r.erp_system,
+          erpId: r.erp_id,
+          ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== null)),
+          syncedAt: r.synced_at.toISOString(),
+        };
+      });
     },
 
     async replaceBom(plant, parentMaterial, components) {

@@ -306,6 +306,12 @@ export function createStarterApi(deps: StarterDependencies) {
     return found ?? problem(reply, 404, 'Unknown material', `no master data for material ${material} in plant ${plant}`);
   });
 
+  /** The plant's work centres as the ERP keeps them (description, cost centre, rates per hour), read by the planning sync. */
+  app.get('/v1/master-data/work-centres/:plant', reader, async (request) => {
+    const { plant } = request.params as { plant: string };
+    return { workCentres: await deps.masterData.erpWorkCentres(plant) };
+  });
+
   app.put('/v1/master-data/boms/:plant/:material', operator, async (request, reply) => {
     const { plant, material } = request.params as { plant: string; material: string };
     const plantOk = Reference.safeParse(plant);

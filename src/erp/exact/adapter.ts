@@ -46,6 +46,8 @@ export interface ExactAdapterOptions {
   defaultEmployeeId?: string;
   /** How long Exact's ids for an order's references are reused before they are read again (default 5 minutes). */
   referenceTtlMs?: number;
+  /** How often the planning read also reads the items and work centres changed (default an hour). */
+  masterDataReadEveryMs?: number;
 }
 
 interface ShopOrderRow {
@@ -589,7 +591,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     }),
     post,
     findPosted,
-    planning: createExactPlanningReader(transport),
+    planning: createExactPlanningReader(transport, { masterDataReadEveryMs: options.masterDataReadEveryMs ?? 3_600_000 }),
   };
 }
 

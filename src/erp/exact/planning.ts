@@ -4,12 +4,17 @@
  * every insert or change). The cursor holds the highest Timestamp read of each set; a set
  * read is one page (`$select`ed, ordered by Timestamp), and the next read goes on from there.
  * Exact has no sync set for deletions of these in the fact table: a deleted plan line stays.
+ *
+ * Items and work centres have no sync set: they are read by `Modified gt` the highest
+ * Modified of the last complete read, one page of 60 a turn, following `__next` (kept in the
+ * cursor) until the read is complete. A row changed while a read pages through is read again
+ * by the next one, so none is missed.
  */
-import type { PlannedComponent, PlannedOperation, PlannedOrder, PlannedOrderStatus, PlanningChanges } from '../../domain/planning';
+import type { ErpItem, ErpWorkCentre, PlannedComponent, PlannedOperation, PlannedOrder, PlannedOrderStatus, PlanningChanges } from '../../domain/planning';
 import type { ErpPlanningReader } from '../adapter';
 import { MaterialPlanType, ShopOrderStatus, parseEdmDateTime } from './contract';
 import { fromEdmDouble } from './mapping';
-import type { ExactTransport } from './transport';
+import type { ExactPage, ExactTransport } from './transport';
 
 const syncSets = {
   orders: 'sync/Manufacturing/ShopOrders',
@@ -18,8 +23,46 @@ const syncSets = {
 } as const;
 type SyncSet = keyof typeof syncSets;
 
-/** The highest Timestamp read of each sync set, as decimal strings (Edm.Int64 may exceed a double). */
-type ExactPlanningCursor = Record<SyncSet, string>;
+const modifiedSets = {
+  items: 'logistics/Items',
+  workCentres: 'manufacturing/Workcenters',
+} as const;
+type ModifiedSet = keyof typeof modifiedSets;
+
+/** A read by Modified: rows modified after `after`; `max` is the highest Modified seen in the read under way, `next` its next page; `readAt` when the last read completed. */
+interface ModifiedCursor {
+  after: number;
+  max: number;
+  next?: string;
+  readAt?: number;
+}
+
+/** The highest Timestamp read of each sync set, as decimal strings (Edm.Int64 may exceed a double); where the reads by Modified stand. */
+type ExactPlanningCursor = Record<SyncSet, string> & Record<ModifiedSet, ModifiedCursor>;
+
+interface ItemRow {
+  ID: string;
+  Code: string;
+  Description: string | null;
+  Unit: string | null;
+  IsFractionAllowedItem: boolean | null;
+  IsBatchItem: number | null;
+  IsSerialItem: boolean | null;
+  IsStockItem: boolean | null;
+  Modified: string;
+}
+
+interface WorkcenterRow {
+  ID: string;
+  Code: string;
+  Description: string | null;
+  Costcenter: string | null;
+  SetupLaborRate: number | null;
+  RunLaborRate: number | null;
+  MachineBurdenRate: number | null;
+  GeneralBurdenRate: number | null;
+  Modified: string;
+}
 
 interface Timestamped {
   Timestamp: number | string;
@@ -68,41 +111,85 @@ const select: Record<SyncSet, string[]> = {
   operations: ['Timestamp', 'ID', 'ShopOrder', 'LineNumber', 'OperationCode', 'Description', 'WorkcenterCode', 'PlannedSetupHours', 'PlannedRunHours', 'Backflush'],
 };
 
-export function createExactPlanningReader(transport: ExactTransport): ErpPlanningReader {
+const selectModified: Record<ModifiedSet, string[]> = {
+  items: ['ID', 'Code', 'Description', 'Unit', 'IsFractionAllowedItem', 'IsBatchItem', 'IsSerialItem', 'IsStockItem', 'Modified'],
+  workCentres: ['ID', 'Code', 'Description', 'Costcenter', 'SetupLaborRate', 'RunLaborRate', 'MachineBurdenRate', 'GeneralBurdenRate', 'Modified'],
+};
+
+export function createExactPlanningReader(transport: ExactTransport, options: { masterDataReadEveryMs: number }): ErpPlanningReader {
   /** One page of a sync set after the cursor's Timestamp (Exact starts at `gt 1`). */
   async function readSet<T extends Timestamped>(set: SyncSet, after: string) {
     return transport.firstPage<T>(syncSets[set], { filter: `Timestamp gt ${after}L`, select: select[set] });
   }
 
+  /**
+   * One page of a set read by Modified: the next page of a read under way, or the first of a
+   * new one once `masterDataReadEveryMs` has passed since the last (master data changes
+   * seldom, and every call spends the division's budget).
+   */
+  async function readModified<T extends { Modified: string }>(set: ModifiedSet, at: ModifiedCursor): Promise<{ page: ExactPage<T>; cursor: ModifiedCursor }> {
+    if (at.next === undefined && at.readAt !== undefined && Date.now() - at.readAt < options.masterDataReadEveryMs) return { page: { rows: [], more: false }, cursor: at };
+    const page = at.next
+      ? await transport.nextPage<T>(at.next)
+      : await transport.firstPage<T>(modifiedSets[set], { filter: `Modified gt datetime'${edmDateTimeLiteral(at.after)}'`, select: selectModified[set] });
+    const max = page.rows.reduce((m, row) => Math.max(m, parseEdmDateTime(row.Modified).getTime()), at.max);
+    return { page, cursor: page.next ? { after: at.after, max, next: page.next } : { after: max, max, readAt: Date.now() } };
+  }
+
   return {
     async changesSince(cursorText) {
       const cursor = parseCursor(cursorText);
-      const [orders, components, operations] = await Promise.all([
-        readSet<SyncShopOrder>('orders', cursor.orders),
-        readSet<SyncMaterialPlan>('components', cursor.components),
-        readSet<SyncRoutingStep>('operations', cursor.operations),
+      // While a read by Modified pages through, a turn reads only its next pages: every call spends the division's budget.
+      const paging = cursor.items.next !== undefined || cursor.workCentres.next !== undefined;
+      const skipped = { rows: [], more: false };
+      const [orders, components, operations, items, workCentres] = await Promise.all([
+        paging ? skipped : readSet<SyncShopOrder>('orders', cursor.orders),
+        paging ? skipped : readSet<SyncMaterialPlan>('components', cursor.components),
+        paging ? skipped : readSet<SyncRoutingStep>('operations', cursor.operations),
+        paging && !cursor.items.next ? { page: skipped, cursor: cursor.items } : readModified<ItemRow>('items', cursor.items),
+        paging && !cursor.workCentres.next ? { page: skipped, cursor: cursor.workCentres } : readModified<WorkcenterRow>('workCentres', cursor.workCentres),
       ]);
       const next: ExactPlanningCursor = {
         orders: highest(cursor.orders, orders.rows),
         components: highest(cursor.components, components.rows),
         operations: highest(cursor.operations, operations.rows),
+        items: items.cursor,
+        workCentres: workCentres.cursor,
       };
       const changes: PlanningChanges = {
         orders: orders.rows.map(plannedOrder),
         components: components.rows.map(plannedComponent),
         operations: operations.rows.map(plannedOperation),
+        items: items.page.rows.map(erpItem),
+        workCentres: workCentres.page.rows.map(erpWorkCentre),
         cursor: JSON.stringify(next),
       };
-      return { ...changes, more: orders.more || components.more || operations.more };
+      // A turn that only paged on reads the sync sets again at once: they may have more too.
+      return { ...changes, more: paging || orders.more || components.more || operations.more || items.page.more || workCentres.page.more };
     },
   };
 }
 
+/** Exact's datetimes carry no zone: the literal is the same wall-clock time its /Date(ms)/ values give. */
+function edmDateTimeLiteral(ms: number): string {
+  return new Date(ms).toISOString().replace(/Z$/, '');
+}
+
+/** A cursor from before items and work centres were read starts their reads from the beginning. */
 function parseCursor(text: string | undefined): ExactPlanningCursor {
-  if (!text) return { orders: '1', components: '1', operations: '1' };
-  const parsed = JSON.parse(text) as Partial<ExactPlanningCursor>;
+  const parsed = (text ? JSON.parse(text) : {}) as Partial<Record<keyof ExactPlanningCursor, unknown>>;
   const valid = (value: unknown) => (typeof value === 'string' && /^\d+$/.test(value) ? value : '1');
-  return { orders: valid(parsed.orders), components: valid(parsed.components), operations: valid(parsed.operations) };
+  const modified = (value: unknown): ModifiedCursor => {
+    const at = (value ?? {}) as Partial<ModifiedCursor>;
+    const after = typeof at.after === 'number' ? at.after : 0;
+    return {
+      after,
+      max: typeof at.max === 'number' ? at.max : after,
+      ...(typeof at.next === 'string' ? { next: at.next } : {}),
+      ...(typeof at.readAt === 'number' ? { readAt: at.readAt } : {}),
+    };
+  };
+  return { orders: valid(parsed.orders), components: valid(parsed.components), operations: valid(parsed.operations), items: modified(parsed.items), workCentres: modified(parsed.workCentres) };
 }
 
 /** The highest of the cursor's Timestamp and the rows' (compared as integers, not doubles). */
@@ -152,6 +239,31 @@ function plannedComponent(row: SyncMaterialPlan): PlannedComponent {
     unit: row.Unit,
     backflush: row.Backflush === 1,
     byProduct: row.Type === MaterialPlanType.ByProduct,
+  };
+}
+
+function erpItem(row: ItemRow): ErpItem {
+  return {
+    erpId: row.ID,
+    code: row.Code,
+    ...(row.Description ? { description: row.Description } : {}),
+    unit: row.Unit ?? '',
+    fractionAllowed: row.IsFractionAllowedItem === true,
+    batch: row.IsBatchItem === 1,
+    serial: row.IsSerialItem === true,
+    stock: row.IsStockItem === true,
+  };
+}
+
+function erpWorkCentre(row: WorkcenterRow): ErpWorkCentre {
+  const rate = (value: number | null) => (value === null ? undefined : fromEdmDouble(value));
+  const rates = { setupLabourRate: rate(row.SetupLaborRate), runLabourRate: rate(row.RunLaborRate), machineBurdenRate: rate(row.MachineBurdenRate), generalBurdenRate: rate(row.GeneralBurdenRate) };
+  return {
+    erpId: row.ID,
+    code: row.Code,
+    ...(row.Description ? { description: row.Description } : {}),
+    ...(row.Costcenter ? { costCentre: row.Costcenter } : {}),
+    ...Object.fromEntries(Object.entries(rates).filter(([, v]) => v !== undefined)),
   };
 }
 

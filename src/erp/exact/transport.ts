@@ -42,14 +42,27 @@ export interface ExactListQuery {
   select?: readonly string[];
 }
 
+export interface ExactPage<T> {
+  rows: T[];
+  more: boolean;
+  next?: string;
+}
+
 export interface ExactTransport {
   /** Every row, following `__next`. */
   list<T>(path: ExactEntityPath, query: ExactListQuery): Promise<T[]>;
-  /** The first page only, and whether Exact has more (a sync set is read on from its highest Timestamp instead). */
-  firstPage<T>(path: ExactEntityPath, query: ExactListQuery): Promise<{ rows: T[]; more: boolean }>;
+  /** The first page only, and whether Exact has more: `next` is its `__next` link (a sync set is read on from its highest Timestamp instead). */
+  firstPage<T>(path: ExactEntityPath, query: ExactListQuery): Promise<ExactPage<T>>;
+  /** The page a `__next` link of this connection names. */
+  nextPage<T>(next: string): Promise<ExactPage<T>>;
   create<T>(path: ExactEntityPath, body: Record<string, unknown>): Promise<T>;
   /** DELETE path(guid'id'). */
   remove(path: ExactEntityPath, id: string): Promise<void>;
+}
+
+function pageOf<T>(answer: unknown): ExactPage<T> {
+  const page = answer as { results: T[]; __next?: string };
+  return page.__next === undefined ? { rows: page.results, more: false } : { rows: page.results, more: true, next: page.__next };
 }
 
 /** An OData string literal: quoted, with quotes doubled. */
@@ -142,9 +155,13 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
       }
       return rows;
     },
-    async firstPage<T>(path: ExactEntityPath, query: ExactListQuery): Promise<{ rows: T[]; more: boolean }> {
-      const page = (await send('GET', listUrl(path, query))) as { results: T[]; __next?: string };
-      return { rows: page.results, more: page.__next !== undefined };
+    async firstPage<T>(path: ExactEntityPath, query: ExactListQuery): Promise<ExactPage<T>> {
+      return pageOf<T>(await send('GET', listUrl(path, query)));
+    },
+    async nextPage<T>(next: string): Promise<ExactPage<T>> {
+      // A link kept in a cursor is followed only to this connection's own division.
+      if (!next.startsWith(apiRoot)) throw new ErpError(`a __next link outside ${apiRoot} is not followed: ${next}`, 'needsPerson', 'InvalidCursor');
+      return pageOf<T>(await send('GET', next));
     },
     async create<T>(path: ExactEntityPath, body: Record<string, unknown>): Promise<T> {
       // The bridge's own bad request never reaches Exact: checked against Exact's contract first.

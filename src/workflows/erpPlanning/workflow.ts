@@ -1,6 +1,7 @@
 /**
  * The ERP's planning, kept for the floor: one workflow per ERP connection and plant reads
- * what changed in the ERP's planning (orders released, their material plans and routing)
+ * what changed in the ERP's planning (orders released, their material plans and routing,
+ * and the items and work centres they rest on)
  * every `every`, from where its last read stopped, and keeps it in PostgreSQL, where the
  * MES reads it from the starter API. The cursor lives in this workflow's state, so a
  * worker restart neither loses nor re-reads changes; a failed read is shown, and tried
@@ -28,7 +29,7 @@ export interface ErpPlanningStatus {
   reads: number;
   lastReadAt?: string;
   /** Changes read since the workflow first started. */
-  changesRead: { orders: number; components: number; operations: number };
+  changesRead: { orders: number; components: number; operations: number; items?: number; workCentres?: number };
   lastReleased: string[];
   lastError?: { type: string; message: string; at: string };
 }
@@ -62,6 +63,7 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
     setCurrentDetails(
       `${status.lastError ? `**read failed**: ${status.lastError.type}: ${status.lastError.message}\n\n` : ''}` +
         `last read ${status.lastReadAt ?? 'not yet'} · ${status.changesRead.orders} order changes read` +
+        (status.changesRead.items ? ` · ${status.changesRead.items} item changes` : '') +
         (status.lastReleased.length > 0 ? `\n\nreleased: ${status.lastReleased.join(', ')}` : ''),
     );
 
@@ -84,6 +86,8 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
         orders: status.changesRead.orders + result.orders,
         components: status.changesRead.components + result.components,
         operations: status.changesRead.operations + result.operations,
+        items: (status.changesRead.items ?? 0) + (result.items ?? 0),
+        workCentres: (status.changesRead.workCentres ?? 0) + (result.workCentres ?? 0),
       };
       if (result.released.length > 0) status.lastReleased = result.released;
       delete status.lastError;
