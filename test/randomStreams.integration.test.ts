@@ -34,7 +34,7 @@ const MATERIALS = [
 describe('random event streams end as exact ledger totals', () => {
   let bridge: Bridge;
   beforeAll(async () => {
-    // Exact's per-minute budget shrunk to one second, so 429 bursts happen within the test.
+    // Exact's per-minute budget shrunk to one second, so 429 bursts happen within the test (and a storm is injected too).
     // Orders stay open long enough for the latest shuffled event of any order to arrive.
     bridge = await startBridge({ POSTING_RETRY_INITIAL_INTERVAL: '100ms', ORDER_CLOSE_AFTER: '30s' }, { rateLimit: { perWindow: 25, windowMs: 1000, perDay: 100_000 } });
   });
@@ -109,6 +109,8 @@ describe('random event streams end as exact ledger totals', () => {
     }
     bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'manufacturing/MaterialReversals' });
     bridge.simulator.injectFault({ kind: 'status', status: 503, method: 'POST', path: 'manufacturing/MaterialIssues', times: 3 });
+    // A 429 storm, whatever the pace of this machine: the natural limit alone is hit only under load.
+    bridge.simulator.injectFault({ kind: 'status', status: 429, method: 'POST', path: 'manufacturing/MaterialIssues', times: 4 });
     bridge.simulator.injectFault({ kind: 'status', status: 500, method: 'GET', path: 'manufacturing/ShopOrders', times: 2 });
 
     const send = async (events: Record<string, unknown>[]) => {

@@ -63,7 +63,7 @@ export const ExactFault = z.object({
   /**
    * 'dropResponse': commit, then cut the connection before answering (a lost acknowledgement).
    * 'delayResponse': commit, then answer only after delayMs (a slow ERP; a client may give up first).
-   * 'status': answer with `status` without committing.
+   * 'status': answer with `status` without committing (a 429 as Exact sends it: empty, with its minutely reset a second away at most).
    */
   kind: z.enum(['dropResponse', 'delayResponse', 'status']),
   delayMs: z.number().int().positive().max(600_000).default(5000),
@@ -881,6 +881,13 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     if (fault?.kind === 'status') {
       if (fault.retryAfterSeconds) reply.header('Retry-After', fault.retryAfterSeconds);
       const status = fault.status ?? 503;
+      // A 429 as Exact sends it: an empty body, the minutely window spent until its reset.
+      if (status === 429) {
+        reply.header('X-RateLimit-Minutely-Limit', rateLimit.perWindow);
+        reply.header('X-RateLimit-Minutely-Remaining', 0);
+        reply.header('X-RateLimit-Minutely-Reset', Date.now() + Math.min(rateLimit.windowMs, 1000));
+        return reply.status(429).send('');
+      }
       return reply.status(status).type('application/json').send(exactErrorBody(status === 403 ? 'Forbidden' : status === 503 ? 'Service Unavailable' : `HTTP ${status}`));
     }
 
