@@ -8,6 +8,11 @@ const consumed = (plant: string, order: string, id: string, material: string, qu
   eventId: `${order}-${id}`, type: 'MaterialConsumed', source: 'test-mes', plant, productionOrder: order,
   occurredAt: '2026-11-25T09:00:00+01:00', material, quantity, unit,
 });
+/** The MES correcting event `id` of the order (its replacement fields, or none to cancel it), later that day. */
+const corrected = (plant: string, order: string, id: string, reason: string, replacement?: object) => ({
+  eventId: `${order}-${id}-fix`, type: 'EventCorrected', source: 'test-mes', plant, productionOrder: order,
+  occurredAt: '2026-11-25T17:00:00+01:00', correctsEventId: `${order}-${id}`, reason, ...(replacement ? { replacement } : {}),
+});
 const total = (rows: { record: Record<string, unknown> }[]) => rows.reduce((t, r) => t.plus(String(r.record.Quantity)), new Big(0)).toString();
 
 describe('material consumption, output and by-products reach Exact as stock transactions', () => {
@@ -161,7 +166,7 @@ describe('material consumption, output and by-products reach Exact as stock tran
     expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'MaterialIssue' && a.posting.material === 'RESIN')).toBe(true);
 
     // The MES corrects the sensors with their serial numbers (the stopped issue goes again, with them) and the batchless resin.
-    const correction = (id: string, replacement: object) => ({ eventId: `${order}-${id}-fix`, type: 'EventCorrected', source: 'test-mes', plant, productionOrder: order, occurredAt: '2026-11-25T10:00:00+01:00', correctsEventId: `${order}-${id}`, reason: 'read from the label', replacement });
+    const correction = (id: string, replacement: object) => corrected(plant, order, id, 'read from the label', replacement);
     expect((await bridge.post(`/v1/orders/${plant}/${order}/postings/${byMaterial('RESIN').sequence}/skip`, { reason: 'replaced by the corrected event' })).status).toBe(200);
     await postAll([correction('r3', { batch: 'R-101' }), correction('s1', { serialNumbers: ['SN-1', 'SN-3'] })]);
     const settled = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync');
@@ -206,10 +211,7 @@ describe('material consumption, output and by-products reach Exact as stock tran
 
     // Recounted: 3.5 kg of G-1, no G-2 at all, motor M-2 went back to the shelf and M-4 was never fitted. A reversal's answer is lost.
     bridge.simulator.injectFault({ kind: 'dropResponse', method: 'POST', path: 'manufacturing/MaterialReversals', times: 1 });
-    const correction = (id: string, replacement?: object) => ({
-      eventId: `${order}-${id}-fix`, type: 'EventCorrected', source: 'test-mes', plant, productionOrder: order, occurredAt: '2026-11-25T10:00:00+01:00',
-      correctsEventId: `${order}-${id}`, reason: 'recounted', ...(replacement ? { replacement } : {}),
-    });
+    const correction = (id: string, replacement?: object) => corrected(plant, order, id, 'recounted', replacement);
     await postAll([correction('g1', { quantity: '3.5' }), correction('g2'), correction('m1', { quantity: '2', serialNumbers: ['M-1', 'M-3'] }), correction('m2')]);
     await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync' && v.postings.filter((p) => p.content.kind === 'Reversal' && p.status === 'Posted').length === 4);
 
@@ -324,9 +326,7 @@ describe('material consumption, output and by-products reach Exact as stock tran
     expect((await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync' && v.postings.length === 2)).erpSyncStatus).toBe('InSync');
 
     // G-2 was a misread label (it is G-4), and C-2 was never cast. Receipts go back whole, and what stays is received again.
-    const correction = (id: string, replacement: object) => ({
-      eventId: `${order}-${id}-fix`, type: 'EventCorrected', source: 'test-mes', plant, productionOrder: order, occurredAt: '2026-11-25T17:00:00+01:00', correctsEventId: `${order}-${id}`, reason: 'label re-read', replacement,
-    });
+    const correction = (id: string, replacement: object) => corrected(plant, order, id, 'label re-read', replacement);
     await postAll([correction('q1', { serialNumbers: ['G-1', 'G-4'] }), correction('b1', { quantity: '1', serialNumbers: ['C-1'] })]);
     await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync' && v.postings.filter((p) => p.status === 'Posted').length === 6);
 
