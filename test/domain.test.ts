@@ -322,6 +322,17 @@ describe('corrections', () => {
       ['Reversal of ByProductReceipt {"quantity":"2"}', ['C-1', 'C-2']],
       ['ByProductReceipt {"quantity":"1"}', ['C-1']],
     ]);
+
+    // Inspection rejects P-3: it leaves the good output by its serial number; the rejection withdrawn, it is received again.
+    const inspection = { ...envelope('qc'), type: 'QualityResult', inspection: 'LOT-1', result: 'rejected', quantity: '1', unit: 'pc', serialNumbers: ['P-3'] };
+    state = postAll(run(state, [inspection]));
+    expect(of('FinishedGoodsReceipt').slice(3)).toEqual([
+      ['Reversal of FinishedGoodsReceipt {"quantity":"3"}', ['P-1', 'P-3', 'P-4']],
+      ['FinishedGoodsReceipt {"quantity":"2"}', ['P-1', 'P-4']],
+    ]);
+    state = postAll(run(state, [correction('w', 'qc')]));
+    expect(of('FinishedGoodsReceipt').slice(5)).toEqual([['FinishedGoodsReceipt {"quantity":"1"}', ['P-3']]]);
+    expect(() => FloorEvent.parse({ ...inspection, serialNumbers: ['P-1', 'P-4'] })).toThrow('names 2 serial numbers for a quantity of 1');
   });
 
   it('cancels an event without a replacement, and waits for the reversal until its original is posted', () => {

@@ -197,11 +197,18 @@ export const QualityResult = Envelope.extend({
   characteristic: text(40).optional(),
   measuredValue: Decimal.optional(),
   reasonCode: ReasonCode.optional(),
+  /** Serialized products: the serial numbers of the rejected units (quantity = their number); they leave the good output. */
+  serialNumbers: SerialNumbers.optional(),
 }).superRefine((event, ctx) => {
   if (event.quantity !== undefined && !event.unit) ctx.addIssue({ code: 'custom', path: ['unit'], message: 'is required with a quantity' });
   if (event.result === 'accepted' && event.disposition) {
     ctx.addIssue({ code: 'custom', path: ['disposition'], message: 'applies to rejected units only' });
   }
+  if (event.result === 'accepted' && event.serialNumbers) {
+    ctx.addIssue({ code: 'custom', path: ['serialNumbers'], message: 'names rejected units only' });
+  }
+  if (event.serialNumbers && event.quantity === undefined) ctx.addIssue({ code: 'custom', path: ['quantity'], message: 'is required with serialNumbers' });
+  oneSerialPerUnit('quantity')(event, ctx);
 });
 export type QualityResult = z.infer<typeof QualityResult>;
 

@@ -384,9 +384,7 @@ function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, s
       const inOrderUnit = (q: Decimal) => signed(multiply(q, factor.factor));
       const delta: Quantities = { good: inOrderUnit(event.good), scrap: inOrderUnit(event.scrap), rework: inOrderUnit(event.rework) };
       const counted = addOutput({ ...state, startedProduction: true }, delta, event.operation, date, event.reasonCode);
-      if (!event.serialNumbers || !isOrderOutput(state, event.operation)) return counted;
-      const { serialNumbers: before, ...output } = counted.output;
-      return { ...counted, output: { ...output, ...withSerialNumbers(before, event.serialNumbers, sign) } };
+      return event.serialNumbers && isOrderOutput(state, event.operation) ? countOutputSerials(counted, event.serialNumbers, sign) : counted;
     }
     case 'QualityResult': {
       if (sign === 1) state = { ...state, quality: { ...state.quality, inspections: state.quality.inspections + 1 } };
@@ -402,7 +400,9 @@ function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, s
       }
       const moved = signed(rejected);
       const delta: Quantities = { ...noQuantities(), good: negate(moved), [event.disposition ?? 'scrap']: moved };
-      const withOutput = addOutput(state, delta, event.operation, date, event.reasonCode);
+      const counted = addOutput(state, delta, event.operation, date, event.reasonCode);
+      // Rejected serialized units leave the good output by their serial numbers (and come back when the rejection is withdrawn).
+      const withOutput = event.serialNumbers && isOrderOutput(state, event.operation) ? countOutputSerials(counted, event.serialNumbers, sign === 1 ? -1 : 1) : counted;
       return { ...withOutput, quality: { ...withOutput.quality, rejected: add(withOutput.quality.rejected, moved) } };
     }
   }
@@ -571,6 +571,12 @@ function countMaterial(
     lastDate: later(before?.lastDate, date),
   };
   return { ...lines, [key]: counted };
+}
+
+/** The serial numbers of good output counted in (sign 1) or out (sign -1). */
+function countOutputSerials(state: ProductionOrderState, serials: readonly string[], sign: 1 | -1): ProductionOrderState {
+  const { serialNumbers: before, ...output } = state.output;
+  return { ...state, output: { ...output, ...withSerialNumbers(before, serials, sign) } };
 }
 
 /** Serial numbers counted in (sign 1) or out (sign -1): `{ serialNumbers }` sorted, or nothing when none are left. */
