@@ -418,9 +418,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     const warehouse = tables['inventory/Warehouses'].find((w) => sameId(w.ID, shopOrder.Warehouse))!;
     const taken = takeReservations(item, warehouse, body, quantity, type);
     const id = randomUUID();
-    const batches = new Map<string, Big>();
-    for (const batch of taken.filter((r) => r.BatchNumber !== undefined)) batches.set(String(batch.BatchNumber), (batches.get(String(batch.BatchNumber)) ?? new Big(0)).plus(String(batch.Quantity)));
-    numbersMoved.set(id, { batches, serials: new Set(taken.filter((r) => r.SerialNumber !== undefined).map((r) => String(r.SerialNumber))) });
+    numbersMoved.set(id, { batches: batchQuantities(taken.filter((r) => r.BatchNumber !== undefined)), serials: new Set(taken.filter((r) => r.SerialNumber !== undefined).map((r) => String(r.SerialNumber))) });
     return {
       StockTransactionId: id,
       ShopOrder: shopOrder.ID,
@@ -741,8 +739,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       return { batches: new Map(), serials };
     }
     if (original.IsBatch === 1) {
-      const batches = new Map<string, Big>();
-      for (const row of named('BatchNumbers')) batches.set(String(row.BatchNumber), (batches.get(String(row.BatchNumber)) ?? new Big(0)).plus(String(row.Quantity)));
+      const batches = batchQuantities(named('BatchNumbers'));
       if (batches.size === 0) throw new ExactFailure(500, 'Verplicht: BatchNumbers');
       const total = [...batches.values()].reduce((t, q) => t.plus(q), new Big(0));
       if (!total.eq(quantity)) throw new ExactFailure(500, `Ongeldig: Aantal (batchnummers ${total.toString()}, terugboeking ${quantity.toString()})`);
@@ -1036,6 +1033,13 @@ function sameId(a: unknown, b: unknown): boolean {
 
 function toExactDate(date: Date): string {
   return `/Date(${date.getTime()})/`;
+}
+
+/** Batch records (StockBatchNumbers) as quantity per batch number. */
+function batchQuantities(rows: readonly Row[]): Map<string, Big> {
+  const batches = new Map<string, Big>();
+  for (const row of rows) batches.set(String(row.BatchNumber), (batches.get(String(row.BatchNumber)) ?? new Big(0)).plus(String(row.Quantity)));
+  return batches;
 }
 
 /** A row as served, `$select`ed; a row the fact table would not type so is the simulator's own bug. */
