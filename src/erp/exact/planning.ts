@@ -127,8 +127,9 @@ export function createExactPlanningReader(transport: ExactTransport, options: { 
    * new one once `masterDataReadEveryMs` has passed since the last (master data changes
    * seldom, and every call spends the division's budget).
    */
-  async function readModified<T extends { Modified: string }>(set: ModifiedSet, at: ModifiedCursor): Promise<{ page: ExactPage<T>; cursor: ModifiedCursor }> {
-    if (at.next === undefined && at.readAt !== undefined && Date.now() - at.readAt < options.masterDataReadEveryMs) return { page: { rows: [], more: false }, cursor: at };
+  async function readModified<T extends { Modified: string }>(set: ModifiedSet, at: ModifiedCursor, onlyPaging: boolean): Promise<{ page: ExactPage<T>; cursor: ModifiedCursor }> {
+    const notDue = at.readAt !== undefined && Date.now() - at.readAt < options.masterDataReadEveryMs;
+    if (at.next === undefined && (onlyPaging || notDue)) return { page: { rows: [], more: false }, cursor: at };
     const page = at.next
       ? await transport.nextPage<T>(at.next)
       : await transport.firstPage<T>(modifiedSets[set], { filter: `Modified gt datetime'${edmDateTimeLiteral(at.after)}'`, select: selectModified[set] });
@@ -146,8 +147,8 @@ export function createExactPlanningReader(transport: ExactTransport, options: { 
         paging ? skipped : readSet<SyncShopOrder>('orders', cursor.orders),
         paging ? skipped : readSet<SyncMaterialPlan>('components', cursor.components),
         paging ? skipped : readSet<SyncRoutingStep>('operations', cursor.operations),
-        paging && !cursor.items.next ? { page: skipped, cursor: cursor.items } : readModified<ItemRow>('items', cursor.items),
-        paging && !cursor.workCentres.next ? { page: skipped, cursor: cursor.workCentres } : readModified<WorkcenterRow>('workCentres', cursor.workCentres),
+        readModified<ItemRow>('items', cursor.items, paging),
+        readModified<WorkcenterRow>('workCentres', cursor.workCentres, paging),
       ]);
       const next: ExactPlanningCursor = {
         orders: highest(cursor.orders, orders.rows),
