@@ -110,9 +110,12 @@ describe('planning from Exact for the floor', () => {
 
     // Exact now keeps STEEL in tonnes: the gram conversion was a factor to kilograms, so it goes.
     bridge.simulator.updateItem('STEEL', { unit: 't' });
+    // An item that loses its unit in Exact leaves the material master's unit as it was.
+    bridge.simulator.updateItem('BRACKET', { unit: '' });
     await syncNow();
-    await eventually(() => workflow.query(planningStatusQuery), (s) => s.changesRead.items === 8);
+    await eventually(() => workflow.query(planningStatusQuery), (s) => s.changesRead.items === 9);
     expect(await material('STEEL')).toMatchObject({ baseUnit: 't', conversions: {}, backflush: 'derived' });
+    expect(await material('BRACKET')).toMatchObject({ baseUnit: 'pc', decimals: 0 });
     // Only what changed was read again: one item, and the work centres untouched since.
     expect((await workflow.query(planningStatusQuery)).changesRead.workCentres).toBe(3);
   });

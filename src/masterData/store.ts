@@ -98,7 +98,8 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
     },
 
     async applyErpItems(plant, items) {
-      for (const item of items) {
+      // An item without a unit (Exact allows it on non-stock items) says nothing a posting could be converted to.
+      for (const item of items.filter((i) => i.unit !== '')) {
         // The material the item is: mapped to it by erp_material, or of the same code.
         const updated = await pool.query(
           `UPDATE material_master SET
@@ -109,7 +110,7 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
            WHERE plant = $1 AND (erp_material = $2 OR (erp_material IS NULL AND material = $2))`,
           [plant, item.code, item.unit, item.fractionAllowed],
         );
-        if (updated.rowCount === 0 && item.stock && item.unit) {
+        if (updated.rowCount === 0 && item.stock) {
           await pool.query(
             `INSERT INTO material_master (plant, material, base_unit, decimals, erp_synced_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT (plant, material) DO NOTHING`,
             [plant, item.code, item.unit, item.fractionAllowed ? null : 0],
