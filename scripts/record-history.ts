@@ -117,11 +117,18 @@ async function main() {
   await handle.result();
 
   const machine = client.workflow.getHandle(machineWorkflowId(plant, 'SAW-01'));
-  // The planning sync has read at start; a planner's change and a syncNow make it read again.
+  // The planning sync has read at start; a planner's change and a syncNow make it read again, and an operator asks for a full read.
   const planning = client.workflow.getHandle(erpPlanningWorkflowId('exact', plant));
   simulator.updateShopOrder(Number(order), { plannedQuantity: 30 });
   await planning.signal(syncNowSignal);
   for (let i = 0; i < 100 && (await planning.query(planningStatusQuery)).reads < 2; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+  const firstFullRead = (await planning.query(planningStatusQuery)).fullRead?.id;
+  await planning.signal(syncNowSignal, { fullRead: true });
+  const fullReadEnded = async () => {
+    const { fullRead } = await planning.query(planningStatusQuery);
+    return fullRead !== undefined && fullRead.id !== firstFullRead && fullRead.endedAt !== undefined;
+  };
+  for (let i = 0; i < 100 && !(await fullReadEnded()); i++) await new Promise((resolve) => setTimeout(resolve, 100));
   for (const [workflow, recorded] of [['productionOrder', handle], ['machine', machine], ['erpPlanning', planning]] as const) {
     const file = path.join(projectRoot, 'test', 'histories', `${workflow}-${name}.json`);
     writeFileSync(file, historyToJSON(await recorded.fetchHistory()));

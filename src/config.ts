@@ -58,6 +58,7 @@ const Env = z.object({
   EXACT_DEFAULT_EMPLOYEE_ID: z.uuid('must be the ID (a GUID) of an Exact Online employee').optional(),
   EXACT_PLANNING_PLANT: z.string().min(1).max(40).optional(),
   EXACT_MASTER_DATA_READ_EVERY_MS: z.coerce.number().int().min(0).default(3_600_000),
+  EXACT_PLANNING_FULL_READ_EVERY_MS: z.coerce.number().int().positive().default(86_400_000),
   EXACT_SIMULATOR_HOST: z.string().default('127.0.0.1'),
   EXACT_SIMULATOR_PORT: port.default(8090),
   DEMO_ORDERS: z.coerce.number().int().min(0).max(100).default(3),
@@ -137,6 +138,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       planningPlant: e.EXACT_PLANNING_PLANT,
       /** How often the planning sync also reads the items and work centres changed (two calls a read). */
       masterDataReadEveryMs: e.EXACT_MASTER_DATA_READ_EVERY_MS,
+      /** How often the planning sync reads everything again to see what Exact deleted (a call per 1000 rows, and per 60 work centres). */
+      planningFullReadEveryMs: e.EXACT_PLANNING_FULL_READ_EVERY_MS,
       simulator: { host: e.EXACT_SIMULATOR_HOST, port: e.EXACT_SIMULATOR_PORT },
     },
     planning: {

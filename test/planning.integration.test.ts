@@ -120,10 +120,59 @@ describe('planning from Exact for the floor', () => {
     expect((await workflow.query(planningStatusQuery)).changesRead.workCentres).toBe(3);
   });
 
+  it('removes what a planner deleted in Exact once a full read has read everything again', async () => {
+    const workflow = bridge.env.client.workflow.getHandle(erpPlanningWorkflowId('exact', plant));
+    const centres = async () => ((await (await fetch(`${bridge.starterUrl}/v1/master-data/work-centres/${plant}`)).json()) as { workCentres: { code: string }[] }).workCentres.map((w) => w.code);
+    bridge.simulator.seedShopOrder({
+      shopOrderNumber: 7101, itemCode: 'GATE', plannedQuantity: 4, unit: 'pc',
+      materials: [{ itemCode: 'STEEL', plannedQuantity: 8, unit: 'kg' }, { itemCode: 'HINGE', plannedQuantity: 8, unit: 'pc' }],
+      routing: [{ operation: '10', workCentre: 'SAW', runHours: 1 }, { operation: '20', workCentre: 'PAINTSHOP', runHours: 2 }],
+    });
+    bridge.simulator.seedShopOrder({ shopOrderNumber: 7102, itemCode: 'GATE', plannedQuantity: 2, unit: 'pc', materials: [{ itemCode: 'HINGE', plannedQuantity: 4, unit: 'pc' }] });
+    await syncNow();
+    await eventually(() => planned(), (o) => o.find((x) => x.erpOrder === '7101')?.operations.length === 2 && o.some((x) => x.erpOrder === '7102'));
+    await eventually(centres, (codes) => codes.includes('PAINTSHOP'));
+
+    // The planner drops the hinges and the painting from 7101, deletes 7102, and the paint shop with it.
+    bridge.simulator.deleteFromPlanning({ shopOrderNumber: 7101, itemCode: 'HINGE', operation: '20' });
+    bridge.simulator.deleteFromPlanning({ shopOrderNumber: 7102 });
+    bridge.simulator.deleteFromPlanning({ workCentre: 'PAINTSHOP' });
+    bridge.simulator.updateShopOrder(7101, { plannedQuantity: 5 });
+    // Reading on from the cursor brings the change, and cannot see the deletions.
+    await syncNow();
+    await eventually(() => planned(), (o) => o.find((x) => x.erpOrder === '7101')?.plannedQuantity === '5');
+    expect((await planned()).find((o) => o.erpOrder === '7101')!.components).toHaveLength(2);
+    expect((await planned()).map((o) => o.erpOrder)).toContain('7102');
+
+    // A full read, asked for by an operator, reads every set again over several pages and removes what it did not meet.
+    const first = (await workflow.query(planningStatusQuery)).fullRead;
+    expect(first?.endedAt).toBeDefined(); // the first read of all was a full one
+    expect((await bridge.post(`/v1/planning/exact/${plant}/sync`, { fullRead: true })).status).toBe(202);
+    const status = await eventually(() => workflow.query(planningStatusQuery), (s) => s.fullRead?.id !== first!.id && s.fullRead?.endedAt !== undefined);
+    expect(status.fullRead!.removed).toEqual({ orders: 1, components: 2, operations: 1, workCentres: 1 });
+    const orders = await planned();
+    expect(orders.map((o) => o.erpOrder).sort()).toEqual(['7001', '7002', '7003', '7101']);
+    const gate = orders.find((o) => o.erpOrder === '7101')!;
+    expect(gate.components.map((c) => c.material)).toEqual(['STEEL']);
+    expect(gate.operations.map((s) => s.operation)).toEqual(['10']);
+    // What was not deleted is as it was: 7001's plan and routing, the other work centres.
+    expect(orders.find((o) => o.erpOrder === '7001')!.components).toHaveLength(3);
+    expect(await centres()).toEqual(['SAW', 'WELD']);
+    expect(status.lastError).toBeUndefined();
+
+    // Another read removes nothing more.
+    await syncNow();
+    await eventually(() => workflow.query(planningStatusQuery), (s) => s.reads > status.reads);
+    expect((await planned()).map((o) => o.erpOrder).sort()).toEqual(['7001', '7002', '7003', '7101']);
+  });
+
   it('names the field a planning query lacks, and knows no order it has not read', async () => {
     const missing = await fetch(`${bridge.starterUrl}/v1/planning/orders`);
     expect(missing.status).toBe(400);
     expect(((await missing.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toContain('plant');
     expect((await fetch(`${bridge.starterUrl}/v1/planning/orders/${plant}/9999`)).status).toBe(404);
+    const badSync = await bridge.post(`/v1/planning/exact/${plant}/sync`, { fullRead: 'yes' });
+    expect(badSync.status).toBe(400);
+    expect(badSync.body.errors).toEqual([{ field: 'fullRead', message: expect.stringContaining('boolean') }]);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { ErpSystem } from '../domain/erpSystem';
+import type { PlanningRemovals } from '../domain/planning';
 import type { ErpAdapter } from '../erp/adapter';
 import type { MasterDataStore } from '../masterData/store';
 import type { PlanningStore } from '../planning/store';
@@ -16,6 +17,8 @@ export interface SyncPlanningInput {
   plant: string;
   /** Where the last read stopped; undefined reads everything. */
   cursor?: string;
+  /** Start a full read now (an operator asked): what the ERP deleted is removed when it ends. */
+  fullRead?: boolean;
 }
 
 export interface SyncPlanningResult {
@@ -29,23 +32,25 @@ export interface SyncPlanningResult {
   workCentres?: number;
   /** Orders now released for production (up to 20), for the workflow's details. */
   released: string[];
+  /** While a full read runs: its id, whether this read ended it, and the rows it found gone from the ERP. */
+  fullRead?: { id: string; ended: boolean; removed: PlanningRemovals };
 }
 
 export function createPlanningActivities({ adapters, store, masterData }: { adapters: Partial<Record<ErpSystem, ErpAdapter>>; store: PlanningStore; masterData: MasterDataStore }) {
   return {
-    async syncErpPlanning({ erpSystem, plant, cursor }: SyncPlanningInput): Promise<SyncPlanningResult> {
+    async syncErpPlanning({ erpSystem, plant, cursor, fullRead }: SyncPlanningInput): Promise<SyncPlanningResult> {
       const reader = adapters[erpSystem]?.planning;
       if (!reader) throw ApplicationFailure.nonRetryable(`no ${erpSystem} connection on this worker reads planning`, 'PlanningNotSupported');
       let result;
       try {
-        result = await reader.changesSince(cursor);
+        result = await reader.changesSince(cursor, { fullRead: fullRead === true });
       } catch (error) {
         throw toActivityFailure(error);
       }
       // Applying a change twice leaves the same rows: a retry after a failed write is harmless.
-      await store.apply(erpSystem, plant, result);
+      const removed = await store.apply(erpSystem, plant, result);
       await masterData.applyErpItems(plant, result.items ?? []);
-      await masterData.upsertErpWorkCentres(plant, erpSystem, result.workCentres ?? []);
+      const workCentresRemoved = await masterData.upsertErpWorkCentres(plant, erpSystem, result.workCentres ?? [], result.fullRead);
       return {
         cursor: result.cursor,
         more: result.more,
@@ -55,6 +60,7 @@ export function createPlanningActivities({ adapters, store, masterData }: { adap
         ...(result.items ? { items: result.items.length } : {}),
         ...(result.workCentres ? { workCentres: result.workCentres.length } : {}),
         released: result.orders.filter((o) => o.status === 'released').map((o) => o.erpOrder).slice(0, 20),
+        ...(result.fullRead ? { fullRead: { id: result.fullRead.id, ended: result.fullRead.ended, removed: { ...removed, workCentres: workCentresRemoved } } } : {}),
       };
     },
   };

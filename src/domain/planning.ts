@@ -77,6 +77,21 @@ export interface ErpWorkCentre {
   generalBurdenRate?: Decimal;
 }
 
+/** The sets a planning read keeps, each read on from its own place in the ERP's change feed. */
+export type PlanningSet = 'orders' | 'components' | 'operations' | 'workCentres';
+
+/**
+ * A full read: the ERP's change feeds tell no deletions, so now and then every set is read
+ * again from its beginning. Rows read while it runs are marked with its id; a set it has
+ * read to the end (`complete`) loses the rows it did not read: the ERP no longer holds them.
+ */
+export interface FullRead {
+  id: string;
+  complete: PlanningSet[];
+  /** Every set is read to the end: the full read is over. */
+  ended: boolean;
+}
+
 /** What changed in the ERP's planning (and the master data it rests on) since a cursor, and the cursor to read on from. */
 export interface PlanningChanges {
   orders: PlannedOrder[];
@@ -85,9 +100,14 @@ export interface PlanningChanges {
   /** Items and work centres changed, where the ERP's reader reads master data. */
   items?: ErpItem[];
   workCentres?: ErpWorkCentre[];
+  /** Present while a full read runs. */
+  fullRead?: FullRead;
   /** Opaque to everyone but the adapter that made it. */
   cursor: string;
 }
+
+/** Rows a full read found gone from the ERP, per set. */
+export type PlanningRemovals = Record<PlanningSet, number>;
 
 /** An order with its components and routing, as the MES reads it. */
 export interface PlannedOrderDetail extends PlannedOrder {

@@ -43,9 +43,10 @@ export interface ErpAdapter {
 export interface ErpPlanningReader {
   /**
    * Orders, components and routing steps changed since the cursor (undefined: all of them),
-   * one page of each; `more` when the ERP holds more changes after these.
+   * one page of each; `more` when the ERP holds more changes after these. `fullRead` starts
+   * a full read now (one also starts by itself when the reader's interval has passed).
    */
-  changesSince(cursor: string | undefined): Promise<PlanningChanges & { more: boolean }>;
+  changesSince(cursor: string | undefined, options?: { fullRead?: boolean }): Promise<PlanningChanges & { more: boolean }>;
 }
 
 /**

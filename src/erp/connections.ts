@@ -50,6 +50,7 @@ export async function openErpConnections(config: Config, pool: Pool, exactBaseUr
     adapters.exact = createExactAdapter(createExactTransport({ baseUrl: exactBaseUrl, division, tokens, timeoutMs, errorBudget }), {
       defaultEmployeeId: config.exact.defaultEmployeeId,
       masterDataReadEveryMs: config.exact.masterDataReadEveryMs,
+      fullReadEveryMs: config.exact.planningFullReadEveryMs,
     });
   }
   return {

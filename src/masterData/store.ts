@@ -8,7 +8,7 @@ import type { Pool } from 'pg';
 import { inTransaction } from '../database/database';
 import type { ErpSystem } from '../domain/erpSystem';
 import { BomComponent, type MasterDataLookup, MaterialMaster, WorkCentreCost } from '../domain/masterData';
-import type { ErpItem, ErpWorkCentre } from '../domain/planning';
+import type { ErpItem, ErpWorkCentre, FullRead } from '../domain/planning';
 
 export interface MasterDataStore {
   upsertMaterials(materials: readonly MaterialMaster[]): Promise<void>;
@@ -21,7 +21,8 @@ export interface MasterDataStore {
    * operator's conversions stay while the unit does, and the backflush mode always.
    */
   applyErpItems(plant: string, items: readonly ErpItem[]): Promise<void>;
-  upsertErpWorkCentres(plant: string, erpSystem: ErpSystem, workCentres: readonly ErpWorkCentre[]): Promise<void>;
+  /** Work centres as the ERP keeps them; a full read that read them all removes those it did not read, and says how many. */
+  upsertErpWorkCentres(plant: string, erpSystem: ErpSystem, workCentres: readonly ErpWorkCentre[], fullRead?: FullRead): Promise<number>;
   erpWorkCentres(plant: string): Promise<(ErpWorkCentre & { plant: string; erpSystem: string; syncedAt: string })[]>;
   /** The materials asked for, and with `bomOf` that material's BOM and its components' masters too; the plant's work centre costs always. */
   lookup(plant: string, materials: readonly string[], bomOf?: string): Promise<MasterDataLookup>;
@@ -119,17 +120,23 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
       }
     },
 
-    async upsertErpWorkCentres(plant, erpSystem, workCentres) {
-      for (const w of workCentres) {
-        await pool.query(
-          `INSERT INTO erp_work_centres (plant, work_centre, erp_system, erp_id, description, cost_centre, setup_labour_rate, run_labour_rate, machine_burden_rate, general_burden_rate, synced_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
-           ON CONFLICT (plant, work_centre) DO UPDATE SET erp_system = EXCLUDED.erp_system, erp_id = EXCLUDED.erp_id, description = EXCLUDED.description,
-             cost_centre = EXCLUDED.cost_centre, setup_labour_rate = EXCLUDED.setup_labour_rate, run_labour_rate = EXCLUDED.run_labour_rate,
-             machine_burden_rate = EXCLUDED.machine_burden_rate, general_burden_rate = EXCLUDED.general_burden_rate, synced_at = now()`,
-          [plant, w.code, erpSystem, w.erpId, w.description ?? null, w.costCentre ?? null, w.setupLabourRate ?? null, w.runLabourRate ?? null, w.machineBurdenRate ?? null, w.generalBurdenRate ?? null],
-        );
-      }
+    async upsertErpWorkCentres(plant, erpSystem, workCentres, fullRead) {
+      return inTransaction(pool, async (client) => {
+        for (const w of workCentres) {
+          await client.query(
+            `INSERT INTO erp_work_centres (plant, work_centre, erp_system, erp_id, description, cost_centre, setup_labour_rate, run_labour_rate, machine_burden_rate, general_burden_rate, full_read, synced_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+             ON CONFLICT (plant, work_centre) DO UPDATE SET erp_system = EXCLUDED.erp_system, erp_id = EXCLUDED.erp_id, description = EXCLUDED.description,
+               cost_centre = EXCLUDED.cost_centre, setup_labour_rate = EXCLUDED.setup_labour_rate, run_labour_rate = EXCLUDED.run_labour_rate,
+               machine_burden_rate = EXCLUDED.machine_burden_rate, general_burden_rate = EXCLUDED.general_burden_rate,
+               full_read = COALESCE(EXCLUDED.full_read, erp_work_centres.full_read), synced_at = now()`,
+            [plant, w.code, erpSystem, w.erpId, w.description ?? null, w.costCentre ?? null, w.setupLabourRate ?? null, w.runLabourRate ?? null, w.machineBurdenRate ?? null, w.generalBurdenRate ?? null, fullRead?.id ?? null],
+          );
+        }
+        if (!fullRead?.complete.includes('workCentres')) return 0;
+        const removed = await client.query('DELETE FROM erp_work_centres WHERE plant = $1 AND erp_system = $2 AND full_read IS DISTINCT FROM $3', [plant, erpSystem, fullRead.id]);
+        return removed.rowCount ?? 0;
+      });
     },
 
     async erpWorkCentres(plant) {

@@ -1,16 +1,17 @@
 /**
  * The ERP's planning as the floor reads it, in PostgreSQL: written by the planning sync
  * (an activity applying the ERP's changes, idempotently: applying a change twice leaves
- * the same rows), read by the starter API for the MES.
+ * the same rows), read by the starter API for the MES. During a full read every row read is
+ * marked with its id; a set it read to the end loses the plant's rows it did not mark.
  */
 import type { Pool } from 'pg';
 import { inTransaction } from '../database/database';
 import type { ErpSystem } from '../domain/erpSystem';
-import type { PlannedOrderDetail, PlannedOrderStatus, PlanningChanges } from '../domain/planning';
+import type { PlannedOrderDetail, PlannedOrderStatus, PlanningChanges, PlanningRemovals } from '../domain/planning';
 
 export interface PlanningStore {
-  /** Upserts what changed; the plant is the one the ERP connection plans for. */
-  apply(system: ErpSystem, plant: string, changes: PlanningChanges): Promise<void>;
+  /** Upserts what changed, and removes what a full read found gone; the plant is the one the ERP connection plans for. */
+  apply(system: ErpSystem, plant: string, changes: PlanningChanges): Promise<Omit<PlanningRemovals, 'workCentres'>>;
   orders(plant: string, filter?: { status?: PlannedOrderStatus }): Promise<PlannedOrderDetail[]>;
   order(plant: string, erpOrder: string): Promise<PlannedOrderDetail | undefined>;
 }
@@ -55,6 +56,8 @@ interface OperationRow {
   planned_run_hours: string | null;
   backflush: boolean;
 }
+
+const tableOf = { orders: 'planned_orders', components: 'planned_components', operations: 'planned_operations' } as const;
 
 export function createPostgresPlanningStore(pool: Pool): PlanningStore {
   async function details(orders: OrderRow[]): Promise<PlannedOrderDetail[]> {
@@ -106,36 +109,48 @@ export function createPostgresPlanningStore(pool: Pool): PlanningStore {
 
   return {
     async apply(system, plant, changes) {
-      await inTransaction(pool, async (client) => {
+      // A row read outside a full read keeps the mark of the last one that read it.
+      const fullRead = changes.fullRead?.id ?? null;
+      return inTransaction(pool, async (client) => {
         for (const o of changes.orders) {
           await client.query(
-            `INSERT INTO planned_orders (erp_system, erp_id, plant, erp_order, material, description, planned_quantity, produced_quantity, unit, status, planned_start, planned_finish, synced_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
+            `INSERT INTO planned_orders (erp_system, erp_id, plant, erp_order, material, description, planned_quantity, produced_quantity, unit, status, planned_start, planned_finish, full_read, synced_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
              ON CONFLICT (erp_system, erp_id) DO UPDATE SET plant = EXCLUDED.plant, erp_order = EXCLUDED.erp_order, material = EXCLUDED.material,
                description = EXCLUDED.description, planned_quantity = EXCLUDED.planned_quantity, produced_quantity = EXCLUDED.produced_quantity,
-               unit = EXCLUDED.unit, status = EXCLUDED.status, planned_start = EXCLUDED.planned_start, planned_finish = EXCLUDED.planned_finish, synced_at = now()`,
-            [system, o.erpId, plant, o.erpOrder, o.material, o.description ?? null, o.plannedQuantity, o.producedQuantity, o.unit, o.status, o.plannedStart ?? null, o.plannedFinish ?? null],
+               unit = EXCLUDED.unit, status = EXCLUDED.status, planned_start = EXCLUDED.planned_start, planned_finish = EXCLUDED.planned_finish,
+               full_read = COALESCE(EXCLUDED.full_read, planned_orders.full_read), synced_at = now()`,
+            [system, o.erpId, plant, o.erpOrder, o.material, o.description ?? null, o.plannedQuantity, o.producedQuantity, o.unit, o.status, o.plannedStart ?? null, o.plannedFinish ?? null, fullRead],
           );
         }
         for (const c of changes.components) {
           await client.query(
-            `INSERT INTO planned_components (erp_system, erp_id, erp_order_id, line, material, planned_quantity, unit, backflush, by_product, synced_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
-             ON CONFLICT (erp_system, erp_id) DO UPDATE SET erp_order_id = EXCLUDED.erp_order_id, line = EXCLUDED.line, material = EXCLUDED.material,
-               planned_quantity = EXCLUDED.planned_quantity, unit = EXCLUDED.unit, backflush = EXCLUDED.backflush, by_product = EXCLUDED.by_product, synced_at = now()`,
-            [system, c.erpId, c.erpOrderId, c.line ?? null, c.material, c.plannedQuantity, c.unit, c.backflush, c.byProduct],
+            `INSERT INTO planned_components (erp_system, erp_id, plant, erp_order_id, line, material, planned_quantity, unit, backflush, by_product, full_read, synced_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+             ON CONFLICT (erp_system, erp_id) DO UPDATE SET plant = EXCLUDED.plant, erp_order_id = EXCLUDED.erp_order_id, line = EXCLUDED.line, material = EXCLUDED.material,
+               planned_quantity = EXCLUDED.planned_quantity, unit = EXCLUDED.unit, backflush = EXCLUDED.backflush, by_product = EXCLUDED.by_product,
+               full_read = COALESCE(EXCLUDED.full_read, planned_components.full_read), synced_at = now()`,
+            [system, c.erpId, plant, c.erpOrderId, c.line ?? null, c.material, c.plannedQuantity, c.unit, c.backflush, c.byProduct, fullRead],
           );
         }
         for (const s of changes.operations) {
           await client.query(
-            `INSERT INTO planned_operations (erp_system, erp_id, erp_order_id, sequence, operation, description, work_centre, planned_setup_hours, planned_run_hours, backflush, synced_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
-             ON CONFLICT (erp_system, erp_id) DO UPDATE SET erp_order_id = EXCLUDED.erp_order_id, sequence = EXCLUDED.sequence, operation = EXCLUDED.operation,
+            `INSERT INTO planned_operations (erp_system, erp_id, plant, erp_order_id, sequence, operation, description, work_centre, planned_setup_hours, planned_run_hours, backflush, full_read, synced_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, now())
+             ON CONFLICT (erp_system, erp_id) DO UPDATE SET plant = EXCLUDED.plant, erp_order_id = EXCLUDED.erp_order_id, sequence = EXCLUDED.sequence, operation = EXCLUDED.operation,
                description = EXCLUDED.description, work_centre = EXCLUDED.work_centre, planned_setup_hours = EXCLUDED.planned_setup_hours,
-               planned_run_hours = EXCLUDED.planned_run_hours, backflush = EXCLUDED.backflush, synced_at = now()`,
-            [system, s.erpId, s.erpOrderId, s.sequence, s.operation, s.description ?? null, s.workCentre ?? null, s.plannedSetupHours ?? null, s.plannedRunHours ?? null, s.backflush],
+               planned_run_hours = EXCLUDED.planned_run_hours, backflush = EXCLUDED.backflush,
+               full_read = COALESCE(EXCLUDED.full_read, planned_operations.full_read), synced_at = now()`,
+            [system, s.erpId, plant, s.erpOrderId, s.sequence, s.operation, s.description ?? null, s.workCentre ?? null, s.plannedSetupHours ?? null, s.plannedRunHours ?? null, s.backflush, fullRead],
           );
         }
+        const removed = { orders: 0, components: 0, operations: 0 };
+        for (const set of changes.fullRead?.complete ?? []) {
+          if (set === 'workCentres') continue;
+          const result = await client.query(`DELETE FROM ${tableOf[set]} WHERE erp_system = $1 AND plant = $2 AND full_read IS DISTINCT FROM $3`, [system, plant, fullRead]);
+          removed[set] = result.rowCount ?? 0;
+        }
+        return removed;
       });
     },
 

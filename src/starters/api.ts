@@ -78,6 +78,7 @@ const PlanningQuery = z.strictObject({
   plant: Reference,
   status: z.enum(['planned', 'released', 'inProcess', 'finished', 'completed']).optional(),
 });
+const SyncBody = z.strictObject({ fullRead: z.boolean().optional() }).optional();
 const OrdersQuery = z.strictObject({
   plant: Reference.optional(),
   erpSyncStatus: z.enum(['InSync', 'Pending', 'NeedsAttention']).optional(),
@@ -271,13 +272,18 @@ export function createStarterApi(deps: StarterDependencies) {
     return (await deps.planning.order(plant, order)) ?? problem(reply, 404, 'Unknown order', `the ERP's planning read so far has no order ${order} for plant ${plant}`);
   });
 
-  /** Reads the ERP's planning now instead of at the next turn (e.g. a planner just released orders). */
+  /**
+   * Reads the ERP's planning now instead of at the next turn (e.g. a planner just released
+   * orders); `{"fullRead": true}` reads everything again, removing what the ERP deleted.
+   */
   app.post('/v1/planning/:erpSystem/:plant/sync', operator, async (request, reply) => {
     const { erpSystem, plant } = request.params as { erpSystem: string; plant: string };
     const system = ErpSystem.safeParse(erpSystem);
     if (!system.success) return problem(reply, 400, 'Invalid request', 'Nothing was read.', [{ field: 'erpSystem', message: system.error.issues[0]!.message }]);
+    const body = SyncBody.safeParse(request.body);
+    if (!body.success) return problem(reply, 400, 'Invalid request', 'Nothing was read.', zodProblems(body.error));
     try {
-      await deps.client.workflow.getHandle(erpPlanningWorkflowId(system.data, plant)).signal(syncNowSignal);
+      await deps.client.workflow.getHandle(erpPlanningWorkflowId(system.data, plant)).signal(syncNowSignal, body.data ?? {});
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return problem(reply, 404, 'No planning sync', `no planning is read from ${erpSystem} for plant ${plant}`);
       throw error;

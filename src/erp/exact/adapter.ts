@@ -48,6 +48,8 @@ export interface ExactAdapterOptions {
   referenceTtlMs?: number;
   /** How often the planning read also reads the items and work centres changed (default an hour). */
   masterDataReadEveryMs?: number;
+  /** How often the planning read reads everything again, to see what Exact deleted (default a day). */
+  fullReadEveryMs?: number;
 }
 
 interface ShopOrderRow {
@@ -591,7 +593,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     }),
     post,
     findPosted,
-    planning: createExactPlanningReader(transport, { masterDataReadEveryMs: options.masterDataReadEveryMs ?? 3_600_000 }),
+    planning: createExactPlanningReader(transport, { masterDataReadEveryMs: options.masterDataReadEveryMs ?? 3_600_000, fullReadEveryMs: options.fullReadEveryMs ?? 86_400_000 }),
   };
 }
 

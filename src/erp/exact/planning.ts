@@ -3,14 +3,20 @@
  * plans and routing step plans changed since a Timestamp (Exact's row version, higher on
  * every insert or change). The cursor holds the highest Timestamp read of each set; a set
  * read is one page (`$select`ed, ordered by Timestamp), and the next read goes on from there.
- * Exact has no sync set for deletions of these in the fact table: a deleted plan line stays.
  *
  * Items and work centres have no sync set: they are read by `Modified gt` the highest
  * Modified of the last complete read, one page of 60 a turn, following `__next` (kept in the
  * cursor) until the read is complete. A row changed while a read pages through is read again
  * by the next one, so none is missed.
+ *
+ * Exact's fact table has no sync set for deletions (`sync/Deleted`), so every
+ * `fullReadEveryMs`, or when asked, a full read reads the sets again from their beginning
+ * (Timestamp 1, Modified 1970). A row changed or added while it runs has a higher Timestamp
+ * than any read so far, so it is still read before the set's read ends; what a set's read
+ * to the end did not see is gone from Exact. Items are not read in full: a material master
+ * is the operator's as much as Exact's, and is never removed because Exact lost an item.
  */
-import type { ErpItem, ErpWorkCentre, PlannedComponent, PlannedOperation, PlannedOrder, PlannedOrderStatus, PlanningChanges } from '../../domain/planning';
+import type { ErpItem, ErpWorkCentre, PlannedComponent, PlannedOperation, PlannedOrder, PlannedOrderStatus, PlanningChanges, PlanningSet } from '../../domain/planning';
 import type { ErpPlanningReader } from '../adapter';
 import { MaterialPlanType, ShopOrderStatus, parseEdmDateTime } from './contract';
 import { fromEdmDouble } from './mapping';
@@ -37,8 +43,19 @@ interface ModifiedCursor {
   readAt?: number;
 }
 
-/** The highest Timestamp read of each sync set, as decimal strings (Edm.Int64 may exceed a double); where the reads by Modified stand. */
-type ExactPlanningCursor = Record<SyncSet, string> & Record<ModifiedSet, ModifiedCursor>;
+/** A full read under way: its id, and the sets it has not yet read to the end. */
+interface FullReadCursor {
+  id: string;
+  pending: PlanningSet[];
+}
+
+/**
+ * The highest Timestamp read of each sync set, as decimal strings (Edm.Int64 may exceed a
+ * double); where the reads by Modified stand; the full read under way, or when the last ended.
+ */
+type ExactPlanningCursor = Record<SyncSet, string> & Record<ModifiedSet, ModifiedCursor> & { fullRead?: FullReadCursor; fullReadAt?: number };
+
+const fullReadSets: PlanningSet[] = ['orders', 'components', 'operations', 'workCentres'];
 
 interface ItemRow {
   ID: string;
@@ -116,7 +133,7 @@ const selectModified: Record<ModifiedSet, string[]> = {
   workCentres: ['ID', 'Code', 'Description', 'Costcenter', 'SetupLaborRate', 'RunLaborRate', 'MachineBurdenRate', 'GeneralBurdenRate', 'Modified'],
 };
 
-export function createExactPlanningReader(transport: ExactTransport, options: { masterDataReadEveryMs: number }): ErpPlanningReader {
+export function createExactPlanningReader(transport: ExactTransport, options: { masterDataReadEveryMs: number; fullReadEveryMs: number }): ErpPlanningReader {
   /** One page of a sync set after the cursor's Timestamp (Exact starts at `gt 1`). */
   async function readSet<T extends Timestamped>(set: SyncSet, after: string) {
     return transport.firstPage<T>(syncSets[set], { filter: `Timestamp gt ${after}L`, select: select[set] });
@@ -127,19 +144,33 @@ export function createExactPlanningReader(transport: ExactTransport, options: { 
    * new one once `masterDataReadEveryMs` has passed since the last (master data changes
    * seldom, and every call spends the division's budget).
    */
-  async function readModified<T extends { Modified: string }>(set: ModifiedSet, at: ModifiedCursor, onlyPaging: boolean): Promise<{ page: ExactPage<T>; cursor: ModifiedCursor }> {
+  async function readModified<T extends { Modified: string }>(set: ModifiedSet, at: ModifiedCursor, onlyPaging: boolean): Promise<{ page: ExactPage<T>; cursor: ModifiedCursor; complete: boolean }> {
     const notDue = at.readAt !== undefined && Date.now() - at.readAt < options.masterDataReadEveryMs;
-    if (at.next === undefined && (onlyPaging || notDue)) return { page: { rows: [], more: false }, cursor: at };
+    if (at.next === undefined && (onlyPaging || notDue)) return { page: { rows: [], more: false }, cursor: at, complete: false };
     const page = at.next
       ? await transport.nextPage<T>(at.next)
       : await transport.firstPage<T>(modifiedSets[set], { filter: `Modified gt datetime'${edmDateTimeLiteral(at.after)}'`, select: selectModified[set] });
     const max = page.rows.reduce((m, row) => Math.max(m, parseEdmDateTime(row.Modified).getTime()), at.max);
-    return { page, cursor: page.next ? { after: at.after, max, next: page.next } : { after: max, max, readAt: Date.now() } };
+    return page.next ? { page, cursor: { after: at.after, max, next: page.next }, complete: false } : { page, cursor: { after: max, max, readAt: Date.now() }, complete: true };
+  }
+
+  /** A full read starts every `fullReadEveryMs` (and the first read is one), or when asked, unless one runs. */
+  function withFullRead(cursor: ExactPlanningCursor, asked: boolean): ExactPlanningCursor {
+    const due = cursor.fullReadAt === undefined || Date.now() - cursor.fullReadAt >= options.fullReadEveryMs;
+    if (cursor.fullRead || !(asked || due)) return cursor;
+    return {
+      ...cursor,
+      orders: '1',
+      components: '1',
+      operations: '1',
+      workCentres: { after: 0, max: 0 },
+      fullRead: { id: String(Date.now()), pending: [...fullReadSets] },
+    };
   }
 
   return {
-    async changesSince(cursorText) {
-      const cursor = parseCursor(cursorText);
+    async changesSince(cursorText, { fullRead: asked = false } = {}) {
+      const cursor = withFullRead(parseCursor(cursorText), asked);
       // While a read by Modified pages through, a turn reads only its next pages: every call spends the division's budget.
       const paging = cursor.items.next !== undefined || cursor.workCentres.next !== undefined;
       const skipped = { rows: [], more: false };
@@ -150,12 +181,24 @@ export function createExactPlanningReader(transport: ExactTransport, options: { 
         readModified<ItemRow>('items', cursor.items, paging),
         readModified<WorkcenterRow>('workCentres', cursor.workCentres, paging),
       ]);
+      // A set is read to its end when a turn read it and Exact held nothing after the page.
+      const readToTheEnd: Record<PlanningSet, boolean> = {
+        orders: !paging && !orders.more,
+        components: !paging && !components.more,
+        operations: !paging && !operations.more,
+        workCentres: workCentres.complete,
+      };
+      const running = cursor.fullRead;
+      const complete = running ? running.pending.filter((set) => readToTheEnd[set]) : [];
+      const pending = running ? running.pending.filter((set) => !readToTheEnd[set]) : [];
       const next: ExactPlanningCursor = {
         orders: highest(cursor.orders, orders.rows),
         components: highest(cursor.components, components.rows),
         operations: highest(cursor.operations, operations.rows),
         items: items.cursor,
         workCentres: workCentres.cursor,
+        ...(running && pending.length > 0 ? { fullRead: { id: running.id, pending } } : {}),
+        ...(running && pending.length === 0 ? { fullReadAt: Date.now() } : cursor.fullReadAt !== undefined ? { fullReadAt: cursor.fullReadAt } : {}),
       };
       const changes: PlanningChanges = {
         orders: orders.rows.map(plannedOrder),
@@ -163,6 +206,7 @@ export function createExactPlanningReader(transport: ExactTransport, options: { 
         operations: operations.rows.map(plannedOperation),
         items: items.page.rows.map(erpItem),
         workCentres: workCentres.page.rows.map(erpWorkCentre),
+        ...(running ? { fullRead: { id: running.id, complete, ended: pending.length === 0 } } : {}),
         cursor: JSON.stringify(next),
       };
       // A turn that only paged on reads the sync sets again at once: they may have more too.
@@ -176,7 +220,7 @@ function edmDateTimeLiteral(ms: number): string {
   return new Date(ms).toISOString().replace(/Z$/, '');
 }
 
-/** A cursor from before items and work centres were read starts their reads from the beginning. */
+/** A cursor from before items and work centres were read starts their reads from the beginning; one from before full reads starts one. */
 function parseCursor(text: string | undefined): ExactPlanningCursor {
   const parsed = (text ? JSON.parse(text) : {}) as Partial<Record<keyof ExactPlanningCursor, unknown>>;
   const valid = (value: unknown) => (typeof value === 'string' && /^\d+$/.test(value) ? value : '1');
@@ -190,7 +234,16 @@ function parseCursor(text: string | undefined): ExactPlanningCursor {
       ...(typeof at.readAt === 'number' ? { readAt: at.readAt } : {}),
     };
   };
-  return { orders: valid(parsed.orders), components: valid(parsed.components), operations: valid(parsed.operations), items: modified(parsed.items), workCentres: modified(parsed.workCentres) };
+  const fullRead = parsed.fullRead as FullReadCursor | undefined;
+  return {
+    orders: valid(parsed.orders),
+    components: valid(parsed.components),
+    operations: valid(parsed.operations),
+    items: modified(parsed.items),
+    workCentres: modified(parsed.workCentres),
+    ...(fullRead && typeof fullRead.id === 'string' && Array.isArray(fullRead.pending) ? { fullRead: { id: fullRead.id, pending: fullRead.pending.filter((set) => fullReadSets.includes(set)) } } : {}),
+    ...(typeof parsed.fullReadAt === 'number' ? { fullReadAt: parsed.fullReadAt } : {}),
+  };
 }
 
 /** The highest of the cursor's Timestamp and the rows' (compared as integers, not doubles). */

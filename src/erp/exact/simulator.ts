@@ -273,6 +273,39 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     return touch(row);
   }
 
+  /**
+   * A planner deletes in Exact: a shop order (with its material and routing plans, as Exact
+   * does), one line of its material plan (by item) or routing (by operation), or a work
+   * centre. Exact's sync sets show no deletions: the rows are simply gone.
+   */
+  function deleteFromPlanning(what: { shopOrderNumber: number; itemCode?: string; operation?: string } | { workCentre: string }): void {
+    const remove = (path: TablePath, matches: (row: Row) => boolean) => {
+      const before = tables[path].length;
+      tables[path] = tables[path].filter((row) => !matches(row));
+      return before - tables[path].length;
+    };
+    if ('workCentre' in what) {
+      if (remove('manufacturing/Workcenters', (w) => w.Code === what.workCentre) === 0) throw new Error(`the simulator has no work centre ${what.workCentre}`);
+      return;
+    }
+    const order = tables['manufacturing/ShopOrders'].find((o) => o.ShopOrderNumber === what.shopOrderNumber);
+    if (!order) throw new Error(`the simulator has no shop order ${what.shopOrderNumber}`);
+    const ofOrder = (row: Row) => row.ShopOrder === order.ID;
+    if (what.itemCode !== undefined || what.operation !== undefined) {
+      const removed =
+        (what.itemCode !== undefined ? remove('manufacturing/ShopOrderMaterialPlans', (p) => ofOrder(p) && p.ItemCode === what.itemCode) : 0) +
+        (what.operation !== undefined ? remove('manufacturing/ShopOrderRoutingStepPlans', (s) => ofOrder(s) && s.OperationCode === what.operation) : 0);
+      if (removed === 0) throw new Error(`shop order ${what.shopOrderNumber} has no such plan line`);
+      return;
+    }
+    if (tables['manufacturing/MaterialIssues'].some(ofOrder) || tables['manufacturing/ShopOrderReceipts'].some(ofOrder)) {
+      throw new Error(`shop order ${what.shopOrderNumber} has transactions: Exact deletes no such order`);
+    }
+    remove('manufacturing/ShopOrders', (o) => o === order);
+    remove('manufacturing/ShopOrderMaterialPlans', ofOrder);
+    remove('manufacturing/ShopOrderRoutingStepPlans', ofOrder);
+  }
+
   /** The item with this code, created on first use; batch numbers make it a batch item with those batches in stock. */
   function seedItem(code: string, unit: string, flags: { batchNumbers?: readonly string[] | undefined; serialNumbers?: readonly string[] | undefined } = {}): Row {
     let item = tables['logistics/Items'].find((i) => i.Code === code);
@@ -984,6 +1017,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     app,
     seedShopOrder,
     updateShopOrder,
+    deleteFromPlanning,
     seedEmployee,
     /** Present when the simulator runs OAuth2. */
     oauth: authority,

@@ -5,12 +5,14 @@
  * every `every`, from where its last read stopped, and keeps it in PostgreSQL, where the
  * MES reads it from the starter API. The cursor lives in this workflow's state, so a
  * worker restart neither loses nor re-reads changes; a failed read is shown, and tried
- * again at the next turn. `syncNow` reads at once (e.g. a planner just released orders).
+ * again at the next turn. `syncNow` reads at once (e.g. a planner just released orders);
+ * `syncNow` with `fullRead` starts a full read, which removes what the ERP deleted.
  */
 import { ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { PlanningActivities, SyncPlanningResult } from '../../activities/planning';
 import type { ErpSystem } from '../../domain/erpSystem';
+import type { PlanningRemovals } from '../../domain/planning';
 import { ErpSystemKey, PlantKey } from '../searchAttributes';
 
 export interface ErpPlanningInput {
@@ -32,9 +34,16 @@ export interface ErpPlanningStatus {
   changesRead: { orders: number; components: number; operations: number; items?: number; workCentres?: number };
   lastReleased: string[];
   lastError?: { type: string; message: string; at: string };
+  /** The full read under way or the last one: when it started and ended, and the rows it found gone from the ERP. */
+  fullRead?: { id: string; startedAt: string; endedAt?: string; removed: PlanningRemovals };
 }
 
-export const syncNowSignal = defineSignal('syncNow');
+export interface SyncNowRequest {
+  /** Read everything again, so that what the ERP deleted is removed here too. */
+  fullRead?: boolean;
+}
+
+export const syncNowSignal = defineSignal<[SyncNowRequest?]>('syncNow');
 export const planningStatusQuery = defineQuery<ErpPlanningStatus>('status');
 
 export function erpPlanningWorkflowId(erpSystem: ErpSystem, plant: string): string {
@@ -50,8 +59,10 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
   });
   const status: ErpPlanningStatus = input.carried ?? { reads: 0, changesRead: { orders: 0, components: 0, operations: 0 }, lastReleased: [] };
   let readRequested = false;
-  setHandler(syncNowSignal, () => {
+  let fullReadRequested = false;
+  setHandler(syncNowSignal, (request) => {
     readRequested = true;
+    if (request?.fullRead) fullReadRequested = true;
   });
   setHandler(planningStatusQuery, () => status);
   upsertSearchAttributes([
@@ -64,19 +75,24 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
       `${status.lastError ? `**read failed**: ${status.lastError.type}: ${status.lastError.message}\n\n` : ''}` +
         `last read ${status.lastReadAt ?? 'not yet'} · ${status.changesRead.orders} order changes read` +
         (status.changesRead.items ? ` · ${status.changesRead.items} item changes` : '') +
+        (status.fullRead ? `\n\nfull read ${status.fullRead.endedAt ? `ended ${status.fullRead.endedAt}` : `since ${status.fullRead.startedAt}`}: ${describeRemovals(status.fullRead.removed)}` : '') +
         (status.lastReleased.length > 0 ? `\n\nreleased: ${status.lastReleased.join(', ')}` : ''),
     );
 
   for (let turn = 0; ; turn++) {
     // A syncNow arriving while this read runs asks for another one.
     readRequested = false;
+    const fullRead: boolean = fullReadRequested;
+    fullReadRequested = false;
     let result: SyncPlanningResult | undefined;
     try {
-      result = await syncErpPlanning({ erpSystem: input.erpSystem, plant: input.plant, ...(status.cursor ? { cursor: status.cursor } : {}) });
+      result = await syncErpPlanning({ erpSystem: input.erpSystem, plant: input.plant, ...(status.cursor ? { cursor: status.cursor } : {}), ...(fullRead ? { fullRead } : {}) });
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
       const cause = error.cause instanceof ApplicationFailure ? error.cause : undefined;
       status.lastError = { type: cause?.type ?? 'ReadFailed', message: cause?.message ?? error.message, at: new Date().toISOString() };
+      // The full read asked for starts with the next read that succeeds.
+      fullReadRequested ||= fullRead;
     }
     if (result) {
       status.cursor = result.cursor;
@@ -90,6 +106,7 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
         workCentres: (status.changesRead.workCentres ?? 0) + (result.workCentres ?? 0),
       };
       if (result.released.length > 0) status.lastReleased = result.released;
+      if (result.fullRead) status.fullRead = withFullRead(status.fullRead, result.fullRead);
       delete status.lastError;
     }
     publish();
@@ -98,4 +115,18 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
       return continueAsNew<typeof erpPlanning>({ ...input, carried: status });
     }
   }
+}
+
+/** The full read's progress: removals add up over its reads; a read with a new id starts a new one. */
+function withFullRead(current: ErpPlanningStatus['fullRead'], read: NonNullable<SyncPlanningResult['fullRead']>): NonNullable<ErpPlanningStatus['fullRead']> {
+  const now = new Date().toISOString();
+  const base = current?.id === read.id ? current : { id: read.id, startedAt: now, removed: { orders: 0, components: 0, operations: 0, workCentres: 0 } };
+  const removed = Object.fromEntries(Object.entries(base.removed).map(([set, n]) => [set, n + read.removed[set as keyof PlanningRemovals]])) as PlanningRemovals;
+  return { ...base, removed, ...(read.ended ? { endedAt: now } : {}) };
+}
+
+function describeRemovals(removed: PlanningRemovals): string {
+  const named = { orders: 'orders', components: 'plan lines', operations: 'routing steps', workCentres: 'work centres' } as const;
+  const parts = (Object.keys(named) as (keyof PlanningRemovals)[]).filter((set) => removed[set] > 0).map((set) => `${removed[set]} ${named[set]}`);
+  return parts.length > 0 ? `removed ${parts.join(', ')} deleted in the ERP` : 'nothing deleted in the ERP';
 }
