@@ -136,7 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxPostingsPerSecond: e.EXACT_MAX_POSTINGS_PER_SECOND,
       /** The plant whose planning the division holds; unset: the bridge reads no planning from Exact. */
       planningPlant: e.EXACT_PLANNING_PLANT,
-      /** How often the planning sync also reads the items and work centres changed (two calls a read). */
+      /** How often the planning sync also reads the items, work centres and bills of materials changed (four calls a read). */
       masterDataReadEveryMs: e.EXACT_MASTER_DATA_READ_EVERY_MS,
       /** How often the planning sync reads everything again to see what Exact deleted (a call per 1000 rows, and per 60 work centres). */
       planningFullReadEveryMs: e.EXACT_PLANNING_FULL_READ_EVERY_MS,

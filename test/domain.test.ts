@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FloorEvent } from '../src/domain/events';
-import type { MasterDataLookup } from '../src/domain/masterData';
+import { type MasterDataLookup, bomFromErpLines, derivedConsumption } from '../src/domain/masterData';
 import { erpSyncStatus, orderStatus, planningProblems } from '../src/domain/orderView';
 import { compactPostings, planPostings } from '../src/domain/postingPlan';
 import { type Posting, amountsOf } from '../src/domain/postings';
@@ -445,5 +445,25 @@ describe('long orders', () => {
     expect(compacted.archivedLines['issue|STEEL|kg||']).toEqual({ quantity: '20' });
     const next = postAll(run(compacted, [consume('last', 'STEEL', '1')]));
     expect(next.postings.at(-1)).toMatchObject({ sequence: 521, content: { quantity: '1' } });
+  });
+});
+
+describe("a bill of materials from the ERP's BOM lines", () => {
+  it('joins the lines of one part, folds differing waste into the quantity, and leaves out lines without a quantity', () => {
+    const bom = bomFromErpLines('P1', 'CABINET', [
+      { material: 'SHEET', quantityPer: '4.2', scrapAllowance: '0.05' },
+      { material: 'SCREW', quantityPer: '8', scrapAllowance: '0' },
+      { material: 'SHEET', quantityPer: '0.8', scrapAllowance: '0.05' },
+      { material: 'GLUE', quantityPer: '0.1', scrapAllowance: '0.1' },
+      { material: 'GLUE', quantityPer: '0.2', scrapAllowance: '0' },
+      { material: 'NOTE', quantityPer: '0', scrapAllowance: '0' },
+    ]);
+    expect(bom.map((c) => [c.component, c.quantityPer, c.scrapAllowance, c.yieldFactor])).toEqual([
+      ['SHEET', '5', '0.05', '1'],
+      ['SCREW', '8', '0', '1'],
+      ['GLUE', '0.31', '0', '1'],
+    ]);
+    // What ten cabinets consume of sheet: 10 × 5 × 1.05.
+    expect(derivedConsumption('10', bom[0]!)).toBe('52.5');
   });
 });

@@ -109,7 +109,8 @@ describe('Exact simulator refuses every body the fact table refuses', () => {
   let simulator: ExactSimulator;
   let url: string;
   beforeAll(async () => {
-    simulator = createExactSimulator({ division: 7, accessTokens: ['t'] });
+    // Three or four posts per endpoint: more than Exact's 60 a minute.
+    simulator = createExactSimulator({ division: 7, accessTokens: ['t'], rateLimit: { perWindow: 1000, windowMs: 60_000, perDay: 100_000 } });
     url = await simulator.listen(0);
   });
   afterAll(() => simulator.close());

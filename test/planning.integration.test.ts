@@ -14,7 +14,11 @@ describe('planning from Exact for the floor', () => {
   const plant = newPlant();
   beforeAll(async () => {
     // Reads happen when asked (syncNow); pages hold 2 rows (3 on sync sets) so that paging is met.
-    bridge = await startBridge({ EXACT_PLANNING_PLANT: plant, PLANNING_SYNC_EVERY: '1 hour', EXACT_MASTER_DATA_READ_EVERY_MS: '0' }, { syncPageSize: 2, pageSize: 3 });
+    // Every read reads master data too (seven calls): Exact's 60 calls come back every 5 s, not every minute.
+    bridge = await startBridge(
+      { EXACT_PLANNING_PLANT: plant, PLANNING_SYNC_EVERY: '1 hour', EXACT_MASTER_DATA_READ_EVERY_MS: '0' },
+      { syncPageSize: 2, pageSize: 3, rateLimit: { perWindow: 60, windowMs: 5000, perDay: 100_000 } },
+    );
   });
   afterAll(async () => {
     await bridge?.env.client.workflow.getHandle(erpPlanningWorkflowId('exact', plant)).terminate('test done').catch(() => undefined);
@@ -149,7 +153,7 @@ describe('planning from Exact for the floor', () => {
     expect(first?.endedAt).toBeDefined(); // the first read of all was a full one
     expect((await bridge.post(`/v1/planning/exact/${plant}/sync`, { fullRead: true })).status).toBe(202);
     const status = await eventually(() => workflow.query(planningStatusQuery), (s) => s.fullRead?.id !== first!.id && s.fullRead?.endedAt !== undefined);
-    expect(status.fullRead!.removed).toEqual({ orders: 1, components: 2, operations: 1, workCentres: 1 });
+    expect(status.fullRead!.removed).toEqual({ orders: 1, components: 2, operations: 1, workCentres: 1, bomLines: 0 });
     const orders = await planned();
     expect(orders.map((o) => o.erpOrder).sort()).toEqual(['7001', '7002', '7003', '7101']);
     const gate = orders.find((o) => o.erpOrder === '7101')!;
@@ -164,6 +168,53 @@ describe('planning from Exact for the floor', () => {
     await syncNow();
     await eventually(() => workflow.query(planningStatusQuery), (s) => s.reads > status.reads);
     expect((await planned()).map((o) => o.erpOrder).sort()).toEqual(['7001', '7002', '7003', '7101']);
+  });
+
+  it("takes the default BOM version of Exact's make items as the materials' bill of materials, and follows its changes", async () => {
+    const bom = async (material: string) => {
+      const response = await fetch(`${bridge.starterUrl}/v1/master-data/boms/${plant}/${material}`);
+      return response.status === 200 ? ((await response.json()) as { components: { component: string; quantityPer: string; scrapAllowance: string }[] }).components.map((c) => [c.component, c.quantityPer, c.scrapAllowance]) : response.status;
+    };
+    // The floor calls the paint RAL9005; Exact's item is PAINT.
+    expect((await bridge.put('/v1/master-data/materials', { plant, material: 'RAL9005', erpMaterial: 'PAINT', baseUnit: 'l' })).status).toBe(200);
+    expect(await bom('CABINET')).toBe(404);
+    bridge.simulator.seedBom('CABINET', 'pc', [
+      { itemCode: 'SHEET', unit: 'kg', quantity: 4.2, wastePercentage: 5 },
+      { itemCode: 'PAINT', unit: 'l', quantity: 0.25 },
+      { itemCode: 'SHEET', unit: 'kg', quantity: 0.8, wastePercentage: 5 },
+      { itemCode: 'OFFCUT', unit: 'kg', quantity: 0.3, byProduct: true },
+    ]);
+    // An engineer's draft version is not the default: new orders do not take it.
+    bridge.simulator.seedBom('CABINET', 'pc', [{ itemCode: 'SHEET', unit: 'kg', quantity: 9 }], { isDefault: false });
+    await syncNow();
+    await eventually(() => bom('CABINET'), (b) => Array.isArray(b));
+    expect(await bom('CABINET')).toEqual([
+      ['RAL9005', '0.25', '0'],
+      ['SHEET', '5', '0.05'],
+    ]);
+
+    // A line changed in Exact moves only the line's sysmodified, not its version's Modified.
+    bridge.simulator.updateBomLine('CABINET', 'PAINT', { quantity: 0.3 });
+    await syncNow();
+    await eventually(() => bom('CABINET'), (b) => Array.isArray(b) && b.some(([component, quantity]) => component === 'RAL9005' && quantity === '0.3'));
+
+    // A new default version replaces the bill of materials whole.
+    bridge.simulator.seedBom('CABINET', 'pc', [{ itemCode: 'SHEET', unit: 'kg', quantity: 4.5, wastePercentage: 10 }]);
+    await syncNow();
+    await eventually(() => bom('CABINET'), (b) => Array.isArray(b) && b.length === 1);
+    expect(await bom('CABINET')).toEqual([['SHEET', '4.5', '0.1']]);
+
+    // A line deleted from the default version goes with the next full read.
+    bridge.simulator.seedBom('CABINET', 'pc', [{ itemCode: 'SHEET', unit: 'kg', quantity: 4.5 }, { itemCode: 'HINGE', unit: 'pc', quantity: 2 }]);
+    await syncNow();
+    await eventually(() => bom('CABINET'), (b) => Array.isArray(b) && b.length === 2);
+    bridge.simulator.deleteFromPlanning({ bomOf: 'CABINET', part: 'HINGE' });
+    const workflow = bridge.env.client.workflow.getHandle(erpPlanningWorkflowId('exact', plant));
+    const before = (await workflow.query(planningStatusQuery)).fullRead!.id;
+    expect((await bridge.post(`/v1/planning/exact/${plant}/sync`, { fullRead: true })).status).toBe(202);
+    const status = await eventually(() => workflow.query(planningStatusQuery), (s) => s.fullRead?.id !== before && s.fullRead?.endedAt !== undefined);
+    expect(status.fullRead!.removed.bomLines).toBe(1);
+    expect(await bom('CABINET')).toEqual([['SHEET', '4.5', '0']]);
   });
 
   it('names the field a planning query lacks, and knows no order it has not read', async () => {

@@ -1,8 +1,8 @@
 /**
- * Reads the ERP's planning changes, and the items and work centres they rest on, and keeps
- * them for the floor. The changes go straight to PostgreSQL (planning to its tables, items
- * and work centres to the master data cache); only a summary returns to the workflow, so
- * its history stays small however large the ERP's planning is.
+ * Reads the ERP's planning changes, and the items, work centres and bills of materials
+ * they rest on, and keeps them for the floor. The changes go straight to PostgreSQL
+ * (planning to its tables, the rest to the master data cache); only a summary returns to
+ * the workflow, so its history stays small however large the ERP's planning is.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { ErpSystem } from '../domain/erpSystem';
@@ -30,6 +30,8 @@ export interface SyncPlanningResult {
   operations: number;
   items?: number;
   workCentres?: number;
+  /** Bills of materials replaced by the ERP's default version. */
+  boms?: number;
   /** Orders now released for production (up to 20), for the workflow's details. */
   released: string[];
   /** While a full read runs: its id, whether this read ended it, and the rows it found gone from the ERP. */
@@ -49,7 +51,8 @@ export function createPlanningActivities({ adapters, store, masterData }: { adap
       }
       // Applying a change twice leaves the same rows: a retry after a failed write is harmless.
       const removed = await store.apply(erpSystem, plant, result);
-      await masterData.applyErpItems(plant, result.items ?? []);
+      await masterData.applyErpItems(plant, erpSystem, result.items ?? []);
+      const boms = await masterData.applyErpBoms(plant, erpSystem, { versions: result.bomVersions ?? [], lines: result.bomLines ?? [], items: result.items ?? [], fullRead: result.fullRead });
       const workCentresRemoved = await masterData.upsertErpWorkCentres(plant, erpSystem, result.workCentres ?? [], result.fullRead);
       return {
         cursor: result.cursor,
@@ -59,8 +62,9 @@ export function createPlanningActivities({ adapters, store, masterData }: { adap
         operations: result.operations.length,
         ...(result.items ? { items: result.items.length } : {}),
         ...(result.workCentres ? { workCentres: result.workCentres.length } : {}),
+        ...(boms.replaced.length > 0 ? { boms: boms.replaced.length } : {}),
         released: result.orders.filter((o) => o.status === 'released').map((o) => o.erpOrder).slice(0, 20),
-        ...(result.fullRead ? { fullRead: { id: result.fullRead.id, ended: result.fullRead.ended, removed: { ...removed, workCentres: workCentresRemoved } } } : {}),
+        ...(result.fullRead ? { fullRead: { id: result.fullRead.id, ended: result.fullRead.ended, removed: { ...removed, workCentres: workCentresRemoved, bomLines: boms.linesRemoved } } } : {}),
       };
     },
   };

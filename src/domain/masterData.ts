@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { type ErpSystem, erpQuantityDecimals } from './erpSystem';
 import { MaterialCode, Reference, TimeActivity, UnitOfMeasure } from './events';
-import { type Decimal, NonNegativeDecimal, PositiveDecimal, add, compare, divide, multiply, round } from './quantity';
+import { type Decimal, NonNegativeDecimal, PositiveDecimal, add, compare, divide, isPositive, multiply, round, sum } from './quantity';
 
 /**
  * How a material's consumption reaches the ERP, so it is never counted twice:
@@ -137,4 +137,22 @@ export function derivedConsumption(producedInParentBaseUnit: Decimal, component:
 
 export function backflushModeOf(master: MaterialMaster | null | undefined): BackflushMode {
   return master?.backflush ?? 'actual';
+}
+
+/**
+ * The BOM of a parent from the lines of the ERP's default version (by-products left out,
+ * part codes already mapped to floor materials). A part on several lines becomes one
+ * component: the quantities add up, and where their waste differs it is folded into the
+ * quantity. Lines without a quantity (text and phantom lines) carry nothing to consume.
+ */
+export function bomFromErpLines(plant: string, parentMaterial: string, lines: readonly { material: string; quantityPer: Decimal; scrapAllowance: Decimal }[]): BomComponent[] {
+  const byMaterial = new Map<string, { quantityPer: Decimal; scrapAllowance: Decimal }[]>();
+  for (const line of lines.filter((l) => isPositive(l.quantityPer))) byMaterial.set(line.material, [...(byMaterial.get(line.material) ?? []), line]);
+  return [...byMaterial].map(([component, parts]) => {
+    const sameWaste = parts.every((p) => compare(p.scrapAllowance, parts[0]!.scrapAllowance) === 0);
+    const { quantityPer, scrapAllowance } = sameWaste
+      ? { quantityPer: sum(parts.map((p) => p.quantityPer)), scrapAllowance: parts[0]!.scrapAllowance }
+      : { quantityPer: sum(parts.map((p) => multiply(p.quantityPer, add('1', p.scrapAllowance)))), scrapAllowance: '0' };
+    return BomComponent.parse({ plant, parentMaterial, component, quantityPer, scrapAllowance });
+  });
 }

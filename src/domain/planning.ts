@@ -77,8 +77,28 @@ export interface ErpWorkCentre {
   generalBurdenRate?: Decimal;
 }
 
+/** A version of a make item's bill of materials; the default one is what new orders take. */
+export interface ErpBomVersion {
+  erpId: string;
+  /** The ERP's id of the item it makes. */
+  itemErpId: string;
+  isDefault: boolean;
+}
+
+/** A line of a bill of materials version: the part's quantity per one unit of the parent, in the part's unit. */
+export interface ErpBomLine {
+  erpId: string;
+  versionErpId: string;
+  /** The ERP's item code of the part. */
+  partCode: string;
+  quantityPer: Decimal;
+  /** Waste on top of the quantity: 0.05 for 5 %. */
+  scrapAllowance: Decimal;
+  byProduct: boolean;
+}
+
 /** The sets a planning read keeps, each read on from its own place in the ERP's change feed. */
-export type PlanningSet = 'orders' | 'components' | 'operations' | 'workCentres';
+export type PlanningSet = 'orders' | 'components' | 'operations' | 'workCentres' | 'bomLines';
 
 /**
  * A full read: the ERP's change feeds tell no deletions, so now and then every set is read
@@ -100,6 +120,9 @@ export interface PlanningChanges {
   /** Items and work centres changed, where the ERP's reader reads master data. */
   items?: ErpItem[];
   workCentres?: ErpWorkCentre[];
+  /** Bill of materials versions and lines changed. */
+  bomVersions?: ErpBomVersion[];
+  bomLines?: ErpBomLine[];
   /** Present while a full read runs. */
   fullRead?: FullRead;
   /** Opaque to everyone but the adapter that made it. */

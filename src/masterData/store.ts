@@ -4,11 +4,11 @@
  * API and by the ERP's master data read (items, work centres), and read by the workflow's
  * lookup activity.
  */
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../database/database';
 import type { ErpSystem } from '../domain/erpSystem';
-import { BomComponent, type MasterDataLookup, MaterialMaster, WorkCentreCost } from '../domain/masterData';
-import type { ErpItem, ErpWorkCentre, FullRead } from '../domain/planning';
+import { BomComponent, type MasterDataLookup, MaterialMaster, WorkCentreCost, bomFromErpLines } from '../domain/masterData';
+import type { ErpBomLine, ErpBomVersion, ErpItem, ErpWorkCentre, FullRead } from '../domain/planning';
 
 export interface MasterDataStore {
   upsertMaterials(materials: readonly MaterialMaster[]): Promise<void>;
@@ -20,7 +20,19 @@ export interface MasterDataStore {
    * fractions) for the materials they are, or a new material master for a stock item. The
    * operator's conversions stay while the unit does, and the backflush mode always.
    */
-  applyErpItems(plant: string, items: readonly ErpItem[]): Promise<void>;
+  applyErpItems(plant: string, erpSystem: ErpSystem, items: readonly ErpItem[]): Promise<void>;
+  /**
+   * Bills of materials as the ERP keeps them, kept as read. Every default version these
+   * versions, lines or items touch becomes the BOM of the material its item is (mapped by
+   * erpMaterial, or the same code), replacing the one kept. A full read that read every
+   * line removes the lines it did not read. Returns the materials whose BOM was replaced, and
+   * how many lines were removed.
+   */
+  applyErpBoms(
+    plant: string,
+    erpSystem: ErpSystem,
+    read: { versions: readonly ErpBomVersion[]; lines: readonly ErpBomLine[]; items: readonly ErpItem[]; fullRead?: FullRead | undefined },
+  ): Promise<{ replaced: string[]; linesRemoved: number }>;
   /** Work centres as the ERP keeps them; a full read that read them all removes those it did not read, and says how many. */
   upsertErpWorkCentres(plant: string, erpSystem: ErpSystem, workCentres: readonly ErpWorkCentre[], fullRead?: FullRead): Promise<number>;
   erpWorkCentres(plant: string): Promise<(ErpWorkCentre & { plant: string; erpSystem: string; syncedAt: string })[]>;
@@ -72,6 +84,26 @@ interface BomRow {
   scrap_allowance: string;
 }
 
+async function writeBom(client: PoolClient, plant: string, parentMaterial: string, components: readonly BomComponent[]): Promise<void> {
+  await client.query('DELETE FROM bom_components WHERE plant = $1 AND parent_material = $2', [plant, parentMaterial]);
+  for (const c of components) {
+    await client.query(
+      `INSERT INTO bom_components (plant, parent_material, component, quantity_per, yield_factor, scrap_allowance) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [plant, parentMaterial, c.component, c.quantityPer, c.yieldFactor, c.scrapAllowance],
+    );
+  }
+}
+
+/** The floor's material for each ERP item code: the one mapped to it by erp_material, else the one of the same code, else the code itself. */
+async function floorMaterials(client: PoolClient, plant: string, codes: readonly string[]): Promise<(code: string) => string> {
+  const { rows } = await client.query<{ material: string; erp_material: string | null }>(
+    'SELECT material, erp_material FROM material_master WHERE plant = $1 AND (erp_material = ANY($2) OR (erp_material IS NULL AND material = ANY($2)))',
+    [plant, codes],
+  );
+  const mapped = new Map(rows.filter((r) => r.erp_material !== null).map((r) => [r.erp_material!, r.material]));
+  return (code) => mapped.get(code) ?? code;
+}
+
 export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
   return {
     async upsertMaterials(materials) {
@@ -98,7 +130,15 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
       }
     },
 
-    async applyErpItems(plant, items) {
+    async applyErpItems(plant, erpSystem, items) {
+      // Every item's id and code: bills of materials name their item by id.
+      for (const item of items) {
+        await pool.query(
+          `INSERT INTO erp_items (plant, erp_system, erp_id, code, synced_at) VALUES ($1, $2, $3, $4, now())
+           ON CONFLICT (plant, erp_system, erp_id) DO UPDATE SET code = EXCLUDED.code, synced_at = now()`,
+          [plant, erpSystem, item.erpId, item.code],
+        );
+      }
       // An item without a unit (Exact allows it on non-stock items) says nothing a posting could be converted to.
       for (const item of items.filter((i) => i.unit !== '')) {
         // The material the item is: mapped to it by erp_material, or of the same code.
@@ -118,6 +158,51 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
           );
         }
       }
+    },
+
+    async applyErpBoms(plant, erpSystem, { versions, lines, items, fullRead }) {
+      return inTransaction(pool, async (client) => {
+        for (const v of versions) {
+          await client.query(
+            `INSERT INTO erp_bom_versions (plant, erp_system, erp_id, item_erp_id, is_default, synced_at) VALUES ($1, $2, $3, $4, $5, now())
+             ON CONFLICT (plant, erp_system, erp_id) DO UPDATE SET item_erp_id = EXCLUDED.item_erp_id, is_default = EXCLUDED.is_default, synced_at = now()`,
+            [plant, erpSystem, v.erpId, v.itemErpId, v.isDefault],
+          );
+        }
+        for (const l of lines) {
+          await client.query(
+            `INSERT INTO erp_bom_lines (plant, erp_system, erp_id, version_erp_id, part_code, quantity_per, scrap_allowance, by_product, full_read, synced_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+             ON CONFLICT (plant, erp_system, erp_id) DO UPDATE SET version_erp_id = EXCLUDED.version_erp_id, part_code = EXCLUDED.part_code,
+               quantity_per = EXCLUDED.quantity_per, scrap_allowance = EXCLUDED.scrap_allowance, by_product = EXCLUDED.by_product,
+               full_read = COALESCE(EXCLUDED.full_read, erp_bom_lines.full_read), synced_at = now()`,
+            [plant, erpSystem, l.erpId, l.versionErpId, l.partCode, l.quantityPer, l.scrapAllowance, l.byProduct, fullRead?.id ?? null],
+          );
+        }
+        // Lines a full read did not meet are gone from the ERP: their versions' BOMs are written again without them.
+        const removed = fullRead?.complete.includes('bomLines')
+          ? await client.query<{ version_erp_id: string }>('DELETE FROM erp_bom_lines WHERE plant = $1 AND erp_system = $2 AND full_read IS DISTINCT FROM $3 RETURNING version_erp_id', [plant, erpSystem, fullRead.id])
+          : { rows: [] };
+        // The default versions touched, with their item's code (a version whose item is not read yet waits for it).
+        const touched = await client.query<{ erp_id: string; code: string }>(
+          `SELECT v.erp_id, i.code FROM erp_bom_versions v
+             JOIN erp_items i ON i.plant = v.plant AND i.erp_system = v.erp_system AND i.erp_id = v.item_erp_id
+           WHERE v.plant = $1 AND v.erp_system = $2 AND v.is_default AND (v.erp_id = ANY($3) OR v.item_erp_id = ANY($4))`,
+          [plant, erpSystem, [...versions.map((v) => v.erpId), ...lines.map((l) => l.versionErpId), ...removed.rows.map((r) => r.version_erp_id)], items.map((i) => i.erpId)],
+        );
+        const replaced: string[] = [];
+        for (const version of touched.rows) {
+          const bomLines = await client.query<{ part_code: string; quantity_per: string; scrap_allowance: string }>(
+            'SELECT part_code, quantity_per, scrap_allowance FROM erp_bom_lines WHERE plant = $1 AND erp_system = $2 AND version_erp_id = $3 AND NOT by_product ORDER BY erp_id',
+            [plant, erpSystem, version.erp_id],
+          );
+          const materialOf = await floorMaterials(client, plant, [version.code, ...bomLines.rows.map((l) => l.part_code)]);
+          const parent = materialOf(version.code);
+          const components = bomFromErpLines(plant, parent, bomLines.rows.map((l) => ({ material: materialOf(l.part_code), quantityPer: l.quantity_per, scrapAllowance: l.scrap_allowance })));
+          await writeBom(client, plant, parent, components);
+          replaced.push(parent);
+        }
+        return { replaced, linesRemoved: removed.rows.length };
+      });
     },
 
     async upsertErpWorkCentres(plant, erpSystem, workCentres, fullRead) {
@@ -162,15 +247,7 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
     },
 
     async replaceBom(plant, parentMaterial, components) {
-      await inTransaction(pool, async (client) => {
-        await client.query('DELETE FROM bom_components WHERE plant = $1 AND parent_material = $2', [plant, parentMaterial]);
-        for (const c of components) {
-          await client.query(
-            `INSERT INTO bom_components (plant, parent_material, component, quantity_per, yield_factor, scrap_allowance) VALUES ($1, $2, $3, $4, $5, $6)`,
-            [plant, parentMaterial, c.component, c.quantityPer, c.yieldFactor, c.scrapAllowance],
-          );
-        }
-      });
+      await inTransaction(pool, (client) => writeBom(client, plant, parentMaterial, components));
     },
 
     async lookup(plant, materials, bomOf) {

@@ -11,7 +11,7 @@ import type { PlannedOrderDetail, PlannedOrderStatus, PlanningChanges, PlanningR
 
 export interface PlanningStore {
   /** Upserts what changed, and removes what a full read found gone; the plant is the one the ERP connection plans for. */
-  apply(system: ErpSystem, plant: string, changes: PlanningChanges): Promise<Omit<PlanningRemovals, 'workCentres'>>;
+  apply(system: ErpSystem, plant: string, changes: PlanningChanges): Promise<Pick<PlanningRemovals, PlannedSet>>;
   orders(plant: string, filter?: { status?: PlannedOrderStatus }): Promise<PlannedOrderDetail[]>;
   order(plant: string, erpOrder: string): Promise<PlannedOrderDetail | undefined>;
 }
@@ -58,6 +58,7 @@ interface OperationRow {
 }
 
 const tableOf = { orders: 'planned_orders', components: 'planned_components', operations: 'planned_operations' } as const;
+type PlannedSet = keyof typeof tableOf;
 
 export function createPostgresPlanningStore(pool: Pool): PlanningStore {
   async function details(orders: OrderRow[]): Promise<PlannedOrderDetail[]> {
@@ -145,8 +146,7 @@ export function createPostgresPlanningStore(pool: Pool): PlanningStore {
           );
         }
         const removed = { orders: 0, components: 0, operations: 0 };
-        for (const set of changes.fullRead?.complete ?? []) {
-          if (set === 'workCentres') continue;
+        for (const set of (changes.fullRead?.complete ?? []).filter((s): s is PlannedSet => s in tableOf)) {
           const result = await client.query(`DELETE FROM ${tableOf[set]} WHERE erp_system = $1 AND plant = $2 AND full_read IS DISTINCT FROM $3`, [system, plant, fullRead]);
           removed[set] = result.rowCount ?? 0;
         }

@@ -318,6 +318,14 @@ export function createStarterApi(deps: StarterDependencies) {
     return { workCentres: await deps.masterData.erpWorkCentres(plant) };
   });
 
+  /** A material's bill of materials as kept: the operator's, or the ERP's default version read since. */
+  app.get('/v1/master-data/boms/:plant/:material', reader, async (request, reply) => {
+    const { plant, material } = request.params as { plant: string; material: string };
+    const bom = (await deps.masterData.lookup(plant, [], material)).bom ?? [];
+    if (bom.length === 0) return problem(reply, 404, 'No bill of materials', `no bill of materials for material ${material} in plant ${plant}`);
+    return { parentMaterial: material, components: bom.map(({ component, quantityPer, yieldFactor, scrapAllowance }) => ({ component, quantityPer, yieldFactor, scrapAllowance })) };
+  });
+
   app.put('/v1/master-data/boms/:plant/:material', operator, async (request, reply) => {
     const { plant, material } = request.params as { plant: string; material: string };
     const plantOk = Reference.safeParse(plant);

@@ -46,7 +46,7 @@ export interface ExactAdapterOptions {
   defaultEmployeeId?: string;
   /** How long Exact's ids for an order's references are reused before they are read again (default 5 minutes). */
   referenceTtlMs?: number;
-  /** How often the planning read also reads the items and work centres changed (default an hour). */
+  /** How often the planning read also reads the items, work centres and bills of materials changed (default an hour). */
   masterDataReadEveryMs?: number;
   /** How often the planning read reads everything again, to see what Exact deleted (default a day). */
   fullReadEveryMs?: number;

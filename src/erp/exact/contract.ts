@@ -45,6 +45,8 @@ export const exactEntityPaths = [
   'manufacturing/ShopOrderRoutingStepPlans',
   'manufacturing/Workcenters',
   'manufacturing/TimeTransactions',
+  'manufacturing/BillOfMaterialVersions',
+  'manufacturing/BillOfMaterialMaterials',
   'logistics/Items',
   'inventory/StockBatchNumbers',
   'inventory/StockSerialNumbers',

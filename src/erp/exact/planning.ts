@@ -4,21 +4,24 @@
  * every insert or change). The cursor holds the highest Timestamp read of each set; a set
  * read is one page (`$select`ed, ordered by Timestamp), and the next read goes on from there.
  *
- * Items and work centres have no sync set: they are read by `Modified gt` the highest
- * Modified of the last complete read, one page of 60 a turn, following `__next` (kept in the
- * cursor) until the read is complete. A row changed while a read pages through is read again
- * by the next one, so none is missed.
+ * Items, work centres and bills of materials (versions, and their lines by `sysmodified`)
+ * have no sync set: they are read by `Modified gt` the highest Modified of the last complete
+ * read, one page of 60 a turn, following `__next` (kept in the cursor) until the read is
+ * complete. A row changed while a read pages through is read again by the next one, so none
+ * is missed.
  *
  * Exact's fact table has no sync set for deletions (`sync/Deleted`), so every
  * `fullReadEveryMs`, or when asked, a full read reads the sets again from their beginning
  * (Timestamp 1, Modified 1970). A row changed or added while it runs has a higher Timestamp
  * than any read so far, so it is still read before the set's read ends; what a set's read
- * to the end did not see is gone from Exact. Items are not read in full: a material master
- * is the operator's as much as Exact's, and is never removed because Exact lost an item.
+ * to the end did not see is gone from Exact. Work centres and BOM lines are read in full
+ * too. Items are not: a material master is the operator's as much as Exact's, and is never
+ * removed because Exact lost an item.
  */
-import type { ErpItem, ErpWorkCentre, PlannedComponent, PlannedOperation, PlannedOrder, PlannedOrderStatus, PlanningChanges, PlanningSet } from '../../domain/planning';
+import type { ErpBomLine, ErpBomVersion, ErpItem, ErpWorkCentre, PlannedComponent, PlannedOperation, PlannedOrder, PlannedOrderStatus, PlanningChanges, PlanningSet } from '../../domain/planning';
 import type { ErpPlanningReader } from '../adapter';
 import { MaterialPlanType, ShopOrderStatus, parseEdmDateTime } from './contract';
+import { divide } from '../../domain/quantity';
 import { fromEdmDouble } from './mapping';
 import type { ExactPage, ExactTransport } from './transport';
 
@@ -29,11 +32,15 @@ const syncSets = {
 } as const;
 type SyncSet = keyof typeof syncSets;
 
+/** The sets read by the time they were last modified, and the field that holds it. */
 const modifiedSets = {
-  items: 'logistics/Items',
-  workCentres: 'manufacturing/Workcenters',
+  items: { path: 'logistics/Items', field: 'Modified' },
+  workCentres: { path: 'manufacturing/Workcenters', field: 'Modified' },
+  bomVersions: { path: 'manufacturing/BillOfMaterialVersions', field: 'Modified' },
+  bomLines: { path: 'manufacturing/BillOfMaterialMaterials', field: 'sysmodified' },
 } as const;
 type ModifiedSet = keyof typeof modifiedSets;
+const modifiedSetNames = Object.keys(modifiedSets) as ModifiedSet[];
 
 /** A read by Modified: rows modified after `after`; `max` is the highest Modified seen in the read under way, `next` its next page; `readAt` when the last read completed. */
 interface ModifiedCursor {
@@ -55,7 +62,7 @@ interface FullReadCursor {
  */
 type ExactPlanningCursor = Record<SyncSet, string> & Record<ModifiedSet, ModifiedCursor> & { fullRead?: FullReadCursor; fullReadAt?: number };
 
-const fullReadSets: PlanningSet[] = ['orders', 'components', 'operations', 'workCentres'];
+const fullReadSets: PlanningSet[] = ['orders', 'components', 'operations', 'workCentres', 'bomLines'];
 
 interface ItemRow {
   ID: string;
@@ -79,6 +86,23 @@ interface WorkcenterRow {
   MachineBurdenRate: number | null;
   GeneralBurdenRate: number | null;
   Modified: string;
+}
+
+interface BomVersionRow {
+  ID: string;
+  Item: string;
+  IsDefault: number | null;
+  Modified: string;
+}
+
+interface BomLineRow {
+  ID: string;
+  ItemVersion: string;
+  PartItemCode: string;
+  Quantity: number | null;
+  WastePercentage: number | null;
+  Type: number | null;
+  sysmodified: string;
 }
 
 interface Timestamped {
@@ -131,6 +155,8 @@ const select: Record<SyncSet, string[]> = {
 const selectModified: Record<ModifiedSet, string[]> = {
   items: ['ID', 'Code', 'Description', 'Unit', 'IsFractionAllowedItem', 'IsBatchItem', 'IsSerialItem', 'IsStockItem', 'Modified'],
   workCentres: ['ID', 'Code', 'Description', 'Costcenter', 'SetupLaborRate', 'RunLaborRate', 'MachineBurdenRate', 'GeneralBurdenRate', 'Modified'],
+  bomVersions: ['ID', 'Item', 'IsDefault', 'Modified'],
+  bomLines: ['ID', 'ItemVersion', 'PartItemCode', 'Quantity', 'WastePercentage', 'Type', 'sysmodified'],
 };
 
 export function createExactPlanningReader(transport: ExactTransport, options: { masterDataReadEveryMs: number; fullReadEveryMs: number }): ErpPlanningReader {
@@ -144,13 +170,14 @@ export function createExactPlanningReader(transport: ExactTransport, options: { 
    * new one once `masterDataReadEveryMs` has passed since the last (master data changes
    * seldom, and every call spends the division's budget).
    */
-  async function readModified<T extends { Modified: string }>(set: ModifiedSet, at: ModifiedCursor, onlyPaging: boolean): Promise<{ page: ExactPage<T>; cursor: ModifiedCursor; complete: boolean }> {
+  async function readModified<T>(set: ModifiedSet, at: ModifiedCursor, onlyPaging: boolean): Promise<{ page: ExactPage<T>; cursor: ModifiedCursor; complete: boolean }> {
     const notDue = at.readAt !== undefined && Date.now() - at.readAt < options.masterDataReadEveryMs;
     if (at.next === undefined && (onlyPaging || notDue)) return { page: { rows: [], more: false }, cursor: at, complete: false };
+    const { path, field } = modifiedSets[set];
     const page = at.next
       ? await transport.nextPage<T>(at.next)
-      : await transport.firstPage<T>(modifiedSets[set], { filter: `Modified gt datetime'${edmDateTimeLiteral(at.after)}'`, select: selectModified[set] });
-    const max = page.rows.reduce((m, row) => Math.max(m, parseEdmDateTime(row.Modified).getTime()), at.max);
+      : await transport.firstPage<T>(path, { filter: `${field} gt datetime'${edmDateTimeLiteral(at.after)}'`, select: selectModified[set] });
+    const max = page.rows.reduce((m, row) => Math.max(m, parseEdmDateTime((row as Record<string, string>)[field]!).getTime()), at.max);
     return page.next ? { page, cursor: { after: at.after, max, next: page.next }, complete: false } : { page, cursor: { after: max, max, readAt: Date.now() }, complete: true };
   }
 
@@ -164,6 +191,7 @@ export function createExactPlanningReader(transport: ExactTransport, options: { 
       components: '1',
       operations: '1',
       workCentres: { after: 0, max: 0 },
+      bomLines: { after: 0, max: 0 },
       fullRead: { id: String(Date.now()), pending: [...fullReadSets] },
     };
   }
@@ -172,14 +200,16 @@ export function createExactPlanningReader(transport: ExactTransport, options: { 
     async changesSince(cursorText, { fullRead: asked = false } = {}) {
       const cursor = withFullRead(parseCursor(cursorText), asked);
       // While a read by Modified pages through, a turn reads only its next pages: every call spends the division's budget.
-      const paging = cursor.items.next !== undefined || cursor.workCentres.next !== undefined;
+      const paging = modifiedSetNames.some((set) => cursor[set].next !== undefined);
       const skipped = { rows: [], more: false };
-      const [orders, components, operations, items, workCentres] = await Promise.all([
+      const [orders, components, operations, items, workCentres, bomVersions, bomLines] = await Promise.all([
         paging ? skipped : readSet<SyncShopOrder>('orders', cursor.orders),
         paging ? skipped : readSet<SyncMaterialPlan>('components', cursor.components),
         paging ? skipped : readSet<SyncRoutingStep>('operations', cursor.operations),
         readModified<ItemRow>('items', cursor.items, paging),
         readModified<WorkcenterRow>('workCentres', cursor.workCentres, paging),
+        readModified<BomVersionRow>('bomVersions', cursor.bomVersions, paging),
+        readModified<BomLineRow>('bomLines', cursor.bomLines, paging),
       ]);
       // A set is read to its end when a turn read it and Exact held nothing after the page.
       const readToTheEnd: Record<PlanningSet, boolean> = {
@@ -187,6 +217,7 @@ export function createExactPlanningReader(transport: ExactTransport, options: { 
         components: !paging && !components.more,
         operations: !paging && !operations.more,
         workCentres: workCentres.complete,
+        bomLines: bomLines.complete,
       };
       const running = cursor.fullRead;
       const complete = running ? running.pending.filter((set) => readToTheEnd[set]) : [];
@@ -197,6 +228,8 @@ export function createExactPlanningReader(transport: ExactTransport, options: { 
         operations: highest(cursor.operations, operations.rows),
         items: items.cursor,
         workCentres: workCentres.cursor,
+        bomVersions: bomVersions.cursor,
+        bomLines: bomLines.cursor,
         ...(running && pending.length > 0 ? { fullRead: { id: running.id, pending } } : {}),
         ...(running && pending.length === 0 ? { fullReadAt: Date.now() } : cursor.fullReadAt !== undefined ? { fullReadAt: cursor.fullReadAt } : {}),
       };
@@ -206,11 +239,13 @@ export function createExactPlanningReader(transport: ExactTransport, options: { 
         operations: operations.rows.map(plannedOperation),
         items: items.page.rows.map(erpItem),
         workCentres: workCentres.page.rows.map(erpWorkCentre),
+        bomVersions: bomVersions.page.rows.map(erpBomVersion),
+        bomLines: bomLines.page.rows.map(erpBomLine),
         ...(running ? { fullRead: { id: running.id, complete, ended: pending.length === 0 } } : {}),
         cursor: JSON.stringify(next),
       };
       // A turn that only paged on reads the sync sets again at once: they may have more too.
-      return { ...changes, more: paging || orders.more || components.more || operations.more || items.page.more || workCentres.page.more };
+      return { ...changes, more: paging || orders.more || components.more || operations.more || [items, workCentres, bomVersions, bomLines].some((read) => read.page.more) };
     },
   };
 }
@@ -241,6 +276,8 @@ function parseCursor(text: string | undefined): ExactPlanningCursor {
     operations: valid(parsed.operations),
     items: modified(parsed.items),
     workCentres: modified(parsed.workCentres),
+    bomVersions: modified(parsed.bomVersions),
+    bomLines: modified(parsed.bomLines),
     ...(fullRead && typeof fullRead.id === 'string' && Array.isArray(fullRead.pending) ? { fullRead: { id: fullRead.id, pending: fullRead.pending.filter((set) => fullReadSets.includes(set)) } } : {}),
     ...(typeof parsed.fullReadAt === 'number' ? { fullReadAt: parsed.fullReadAt } : {}),
   };
@@ -318,6 +355,22 @@ function erpWorkCentre(row: WorkcenterRow): ErpWorkCentre {
     ...(row.Description ? { description: row.Description } : {}),
     ...(row.Costcenter ? { costCentre: row.Costcenter } : {}),
     ...Object.fromEntries(Object.entries(rates).filter(([, v]) => v !== undefined)),
+  };
+}
+
+function erpBomVersion(row: BomVersionRow): ErpBomVersion {
+  return { erpId: row.ID, itemErpId: row.Item, isDefault: row.IsDefault === 1 };
+}
+
+/** Exact's waste is a whole percentage (1 to 9999) on top of the quantity. */
+function erpBomLine(row: BomLineRow): ErpBomLine {
+  return {
+    erpId: row.ID,
+    versionErpId: row.ItemVersion,
+    partCode: row.PartItemCode,
+    quantityPer: fromEdmDouble(row.Quantity ?? 0),
+    scrapAllowance: divide(fromEdmDouble(row.WastePercentage ?? 0), '100'),
+    byProduct: row.Type === MaterialPlanType.ByProduct,
   };
 }
 

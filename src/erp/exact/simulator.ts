@@ -147,11 +147,14 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     row.Timestamp = rowVersion;
     return row;
   };
-  /** Items and work centres carry Modified instead (they have no sync set): later on every change, to the millisecond. */
+  /**
+   * Items, work centres and bills of materials carry Modified instead (they have no sync
+   * set; BOM lines call it sysmodified): later on every change, to the millisecond.
+   */
   let lastModified = 0;
-  const modified = (row: Row) => {
+  const modified = (row: Row, field: 'Modified' | 'sysmodified' = 'Modified') => {
     lastModified = Math.max(Date.now(), lastModified + 1);
-    row.Modified = toExactDate(new Date(lastModified));
+    row[field] = toExactDate(new Date(lastModified));
     return row;
   };
   const rateLimit = options.rateLimit ?? { perWindow: 60, windowMs: 60_000, perDay: 5000 };
@@ -167,6 +170,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     'manufacturing/ShopOrderRoutingStepPlans': [],
     'manufacturing/Workcenters': [],
     'manufacturing/TimeTransactions': [],
+    'manufacturing/BillOfMaterialVersions': [],
+    'manufacturing/BillOfMaterialMaterials': [],
     'logistics/Items': [],
     'inventory/StockBatchNumbers': [],
     'inventory/StockSerialNumbers': [],
@@ -275,15 +280,22 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
 
   /**
    * A planner deletes in Exact: a shop order (with its material and routing plans, as Exact
-   * does), one line of its material plan (by item) or routing (by operation), or a work
-   * centre. Exact's sync sets show no deletions: the rows are simply gone.
+   * does), one line of its material plan (by item) or routing (by operation), a work
+   * centre, or a part's line of an item's default BOM. Exact's sync sets and Modified reads
+   * show no deletions: the rows are simply gone.
    */
-  function deleteFromPlanning(what: { shopOrderNumber: number; itemCode?: string; operation?: string } | { workCentre: string }): void {
+  function deleteFromPlanning(what: { shopOrderNumber: number; itemCode?: string; operation?: string } | { workCentre: string } | { bomOf: string; part: string }): void {
     const remove = (path: TablePath, matches: (row: Row) => boolean) => {
       const before = tables[path].length;
       tables[path] = tables[path].filter((row) => !matches(row));
       return before - tables[path].length;
     };
+    if ('bomOf' in what) {
+      const item = tables['logistics/Items'].find((i) => i.Code === what.bomOf);
+      const version = tables['manufacturing/BillOfMaterialVersions'].find((v) => v.Item === item?.ID && v.IsDefault === 1);
+      if (remove('manufacturing/BillOfMaterialMaterials', (l) => l.ItemVersion === version?.ID && l.PartItemCode === what.part) === 0) throw new Error(`the default BOM of ${what.bomOf} has no line of ${what.part}`);
+      return;
+    }
     if ('workCentre' in what) {
       if (remove('manufacturing/Workcenters', (w) => w.Code === what.workCentre) === 0) throw new Error(`the simulator has no work centre ${what.workCentre}`);
       return;
@@ -336,6 +348,49 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     if (change.fractionAllowed !== undefined) item.IsFractionAllowedItem = change.fractionAllowed;
     if (change.description !== undefined) item.Description = change.description;
     return modified(item);
+  }
+
+  /**
+   * A bill of materials version of a make item, as an engineer enters it: its lines with
+   * their quantity per unit of the item (and waste %, by-products as Type 2). A default
+   * version (the one new shop orders take) makes the item's other versions non-default.
+   */
+  function seedBom(parentCode: string, unit: string, lines: { itemCode: string; unit: string; quantity: number; wastePercentage?: number; byProduct?: boolean }[], { isDefault = true } = {}): Row {
+    const item = seedItem(parentCode, unit);
+    const versions = tables['manufacturing/BillOfMaterialVersions'].filter((v) => v.Item === item.ID);
+    if (isDefault) for (const other of versions.filter((v) => v.IsDefault === 1)) modified(Object.assign(other, { IsDefault: 0 }));
+    const version = modified({ ID: randomUUID(), Division: options.division, Item: item.ID, ItemDescription: item.Description, VersionNumber: versions.length + 1, IsDefault: isDefault ? 1 : 0, BatchQuantity: 1, Status: 30, Type: 20 });
+    tables['manufacturing/BillOfMaterialVersions'].push(version);
+    lines.forEach((line, index) => {
+      const part = seedItem(line.itemCode, line.unit);
+      tables['manufacturing/BillOfMaterialMaterials'].push(modified({
+        ID: randomUUID(),
+        Division: options.division,
+        ItemVersion: version.ID,
+        LineNumber: index + 1,
+        PartItem: part.ID,
+        PartItemCode: part.Code,
+        PartItemDescription: part.Description,
+        Quantity: line.quantity,
+        QuantityBatch: line.quantity * (1 + (line.wastePercentage ?? 0) / 100),
+        WastePercentage: line.wastePercentage ?? null,
+        Type: line.byProduct ? MaterialPlanType.ByProduct : MaterialPlanType.Material,
+        Backflush: 0,
+      }, 'sysmodified'));
+    });
+    return version;
+  }
+
+  /** An engineer changes a line of an item's default BOM version: only the line's sysmodified moves. */
+  function updateBomLine(parentCode: string, partCode: string, change: { quantity?: number; wastePercentage?: number }): Row {
+    const item = tables['logistics/Items'].find((i) => i.Code === parentCode);
+    const version = tables['manufacturing/BillOfMaterialVersions'].find((v) => v.Item === item?.ID && v.IsDefault === 1);
+    const line = tables['manufacturing/BillOfMaterialMaterials'].find((l) => l.ItemVersion === version?.ID && l.PartItemCode === partCode);
+    if (!line) throw new Error(`the simulator has no default BOM of ${parentCode} with ${partCode}`);
+    if (change.quantity !== undefined) line.Quantity = change.quantity;
+    if (change.wastePercentage !== undefined) line.WastePercentage = change.wastePercentage;
+    line.QuantityBatch = Number(line.Quantity) * (1 + Number(line.WastePercentage ?? 0) / 100);
+    return modified(line, 'sysmodified');
   }
 
   /** A general ledger account by code; its ID is what journal entry lines name. */
@@ -1024,6 +1079,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     seedWorkCentre,
     seedItem,
     updateItem,
+    seedBom,
+    updateBomLine,
     seedGlAccount,
     seedJournal,
     seedCostCentre,

@@ -1,7 +1,7 @@
 /**
  * The ERP's planning, kept for the floor: one workflow per ERP connection and plant reads
  * what changed in the ERP's planning (orders released, their material plans and routing,
- * and the items and work centres they rest on)
+ * and the items, work centres and bills of materials they rest on)
  * every `every`, from where its last read stopped, and keeps it in PostgreSQL, where the
  * MES reads it from the starter API. The cursor lives in this workflow's state, so a
  * worker restart neither loses nor re-reads changes; a failed read is shown, and tried
@@ -30,8 +30,8 @@ export interface ErpPlanningStatus {
   cursor?: string;
   reads: number;
   lastReadAt?: string;
-  /** Changes read since the workflow first started. */
-  changesRead: { orders: number; components: number; operations: number; items?: number; workCentres?: number };
+  /** Changes read since the workflow first started; boms counts bills of materials written from the ERP's. */
+  changesRead: { orders: number; components: number; operations: number; items?: number; workCentres?: number; boms?: number };
   lastReleased: string[];
   lastError?: { type: string; message: string; at: string };
   /** The full read under way or the last one: when it started and ended, and the rows it found gone from the ERP. */
@@ -104,6 +104,7 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
         operations: status.changesRead.operations + result.operations,
         items: (status.changesRead.items ?? 0) + (result.items ?? 0),
         workCentres: (status.changesRead.workCentres ?? 0) + (result.workCentres ?? 0),
+        boms: (status.changesRead.boms ?? 0) + (result.boms ?? 0),
       };
       if (result.released.length > 0) status.lastReleased = result.released;
       if (result.fullRead) status.fullRead = withFullRead(status.fullRead, result.fullRead);
@@ -120,13 +121,14 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
 /** The full read's progress: removals add up over its reads; a read with a new id starts a new one. */
 function withFullRead(current: ErpPlanningStatus['fullRead'], read: NonNullable<SyncPlanningResult['fullRead']>): NonNullable<ErpPlanningStatus['fullRead']> {
   const now = new Date().toISOString();
-  const base = current?.id === read.id ? current : { id: read.id, startedAt: now, removed: { orders: 0, components: 0, operations: 0, workCentres: 0 } };
-  const removed = Object.fromEntries(Object.entries(base.removed).map(([set, n]) => [set, n + read.removed[set as keyof PlanningRemovals]])) as PlanningRemovals;
+  const base = current?.id === read.id ? current : { id: read.id, startedAt: now, removed: { orders: 0, components: 0, operations: 0, workCentres: 0, bomLines: 0 } };
+  // A status carried from before BOM lines were read in full lacks their count.
+  const removed = Object.fromEntries(Object.entries(read.removed).map(([set, n]) => [set, n + (base.removed[set as keyof PlanningRemovals] ?? 0)])) as PlanningRemovals;
   return { ...base, removed, ...(read.ended ? { endedAt: now } : {}) };
 }
 
 function describeRemovals(removed: PlanningRemovals): string {
-  const named = { orders: 'orders', components: 'plan lines', operations: 'routing steps', workCentres: 'work centres' } as const;
+  const named = { orders: 'orders', components: 'plan lines', operations: 'routing steps', workCentres: 'work centres', bomLines: 'BOM lines' } as const;
   const parts = (Object.keys(named) as (keyof PlanningRemovals)[]).filter((set) => removed[set] > 0).map((set) => `${removed[set]} ${named[set]}`);
   return parts.length > 0 ? `removed ${parts.join(', ')} deleted in the ERP` : 'nothing deleted in the ERP';
 }
