@@ -2,7 +2,8 @@
  * `npm run record-history -- <name>`: runs one production order through everything the
  * workflow does (routing, master data lookups, conversions, derived consumption, a
  * by-product, stock staged to the line, serialized components, a machine's counts, hours and overhead, an
- * inspection, a lost acknowledgement, a correction that reverses, completion, close) and
+ * inspection, a lost acknowledgement, a posting Exact refuses (its alert, an operator's skip),
+ * a correction that reverses, completion, close) and
  * saves its history, the machine's and the planning sync's, as
  * test/histories/productionOrder-<name>.json, machine-<name>.json and
  * erpPlanning-<name>.json. The replay test then holds every later change of the workflows
@@ -22,7 +23,7 @@ import { SIMULATOR_EMPLOYEE_ID } from '../src/erp/exact/simulator';
 import { projectRoot } from '../src/projectRoot';
 import { erpPlanningWorkflowId, planningStatusQuery, syncNowSignal } from '../src/workflows/erpPlanning/workflow';
 import { machineWorkflowId } from '../src/workflows/machine/workflow';
-import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
+import { productionOrderWorkflowId, skipPostingUpdate, statusQuery } from '../src/workflows/productionOrder/workflow';
 
 async function main() {
   const name = process.argv[2];
@@ -108,6 +109,16 @@ async function main() {
     e('s20', 11, { type: 'TimeBooked', activity: 'setup', hours: '0.5', operation: '0020', workCentre: 'WELD-01' }),
     e('qc', 12, { type: 'QualityResult', inspection: 'LOT-1', result: 'rejected', quantity: '1', unit: 'pc', operation: '0020', disposition: 'scrap' }),
   ]);
+  await inSync();
+  // Glue Exact does not plan on the order: the posting stops, an alert goes out, and an operator skips it.
+  await send([e('glue', 12, { type: 'MaterialConsumed', material: 'GLUE', quantity: '0.2', unit: 'kg' })]);
+  let stopped: number | undefined;
+  for (let i = 0; i < 600 && stopped === undefined; i++) {
+    stopped = (await handle.query(statusQuery)).postings.find((p) => p.status === 'NeedsAttention')?.sequence;
+    if (stopped === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (stopped === undefined) throw new Error('the glue posting never stopped');
+  await handle.executeUpdate(skipPostingUpdate, { args: [{ sequence: stopped, reason: 'booked by hand in Exact' }] });
   await inSync();
   await send([
     e('fix', 13, { type: 'EventCorrected', correctsEventId: `${order}-steel`, reason: 'scale recalibrated', replacement: { quantity: '2200' } }),

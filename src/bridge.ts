@@ -7,11 +7,13 @@
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
+import { alertChannels } from './alerts/channels';
 import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
 import type { Config } from './config';
 import { type ErpConnections, openErpConnections } from './erp/connections';
 import { type MasterDataStore, createPostgresMasterDataStore } from './masterData/store';
 import { createPostgresPlanningStore } from './planning/store';
+import { alertRaiser } from './starters/alerts';
 import { startErpPlanning } from './starters/planning';
 import { type RejectedInputs, createPostgresRejectedInputs } from './audit/rejectedInputs';
 import { createStarterApi } from './starters/api';
@@ -50,7 +52,7 @@ export async function runBridge(options: {
   const audit = createPostgresAuditTrail(options.pool);
   const masterData = createPostgresMasterDataStore(options.pool);
   const planning = createPostgresPlanningStore(options.pool);
-  const connections = await openErpConnections(config, options.pool, options.exactBaseUrl ?? config.exact.baseUrl);
+  const connections = await openErpConnections(config, options.pool, options.exactBaseUrl ?? config.exact.baseUrl, alertRaiser(options.client, config.temporal.taskQueue));
   const rejectedInputs = createPostgresRejectedInputs(options.pool);
   const delivery = createOrderDelivery({ client: options.client, taskQueue: config.temporal.taskQueue, orders: config.orders, machines: config.machines });
   const workers = options.worker === false ? [] : await createBridgeWorkers({
@@ -63,6 +65,7 @@ export async function runBridge(options: {
     audit,
     masterData,
     planning,
+    alerts: alertChannels(config.alerts),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
   });
   const runs = workers.map((w) => w.run());

@@ -65,6 +65,15 @@ const Env = z.object({
   SOURCES_FILE: z.string().min(1).optional(),
   STARTER_URL: z.url().optional(),
   SHOPFLOOR_TOKEN: z.string().min(1).optional(),
+  ALERT_SLACK_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of a Slack incoming webhook' }).optional(),
+  ALERT_SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.com:587' }).optional(),
+  ALERT_MAIL_FROM: z.email('must be an e-mail address').default('shopfloor-bridge@localhost'),
+  ALERT_MAIL_TO: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((a) => a.trim()).filter(Boolean))
+    .pipe(z.array(z.email('each must be an e-mail address'))),
+  ALERT_WEB_UI_URL: z.url('must be the URL of the Temporal Web UI').optional(),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -78,6 +87,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   if (e.EXACT_CLIENT_ID && !e.EXACT_CLIENT_SECRET) throw new Error('Invalid configuration:\n  EXACT_CLIENT_SECRET: is required with EXACT_CLIENT_ID');
+  if (e.ALERT_SMTP_URL && e.ALERT_MAIL_TO.length === 0) throw new Error('Invalid configuration:\n  ALERT_MAIL_TO: is required with ALERT_SMTP_URL (who gets the alerts)');
   return {
     temporal: {
       /** Unset: the embedded dev server is started. */
@@ -145,6 +155,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     planning: {
       /** How often the ERP's planning changes are read (each read costs three calls per connection). */
       every: e.PLANNING_SYNC_EVERY,
+    },
+    /** Where alerts go (a posting that waits for a person, an ERP connection to authorize again); none set: nowhere but the logs. */
+    alerts: {
+      slackWebhookUrl: e.ALERT_SLACK_WEBHOOK_URL,
+      mail: e.ALERT_SMTP_URL ? { smtpUrl: e.ALERT_SMTP_URL, from: e.ALERT_MAIL_FROM, to: e.ALERT_MAIL_TO } : undefined,
+      /** Links in alerts open the workflow here. */
+      webUiUrl: e.ALERT_WEB_UI_URL ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,
+      namespace: e.TEMPORAL_NAMESPACE,
     },
     demo: { orders: e.DEMO_ORDERS },
     /** The CLI: which starter API it talks to, with whose token. */

@@ -5,7 +5,9 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createAlertActivities } from './activities/alerts';
 import { createDeliveryActivities } from './activities/delivery';
+import { type AlertChannel, alertChannels } from './alerts/channels';
 import { createErpPostingActivities } from './activities/erpPostings';
 import { createMasterDataActivities } from './activities/masterData';
 import { createPlanningActivities } from './activities/planning';
@@ -17,6 +19,7 @@ import type { ErpAdapter } from './erp/adapter';
 import { openErpConnections } from './erp/connections';
 import { type MasterDataStore, createPostgresMasterDataStore } from './masterData/store';
 import { type PlanningStore, createPostgresPlanningStore } from './planning/store';
+import { alertRaiser } from './starters/alerts';
 import { startErpPlanning } from './starters/planning';
 import { type OrderDelivery, createOrderDelivery } from './starters/delivery';
 
@@ -31,6 +34,8 @@ export interface BridgeWorkerOptions {
   planning: PlanningStore;
   /** Hands floor events to orders (the machine workflows' activity). */
   delivery: OrderDelivery;
+  /** Where alerts go (none: the logs only). */
+  alerts: readonly AlertChannel[];
   /** The ERP connections' posting queues, with the rate Temporal holds each to. */
   postingQueues: { taskQueue: string; maxPerSecond: number }[];
   /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
@@ -50,7 +55,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData }), ...createDeliveryActivities({ delivery: options.delivery }) },
+    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData }), ...createDeliveryActivities({ delivery: options.delivery }), ...createAlertActivities(options.alerts) },
   });
   const erpCalls = { ...erpPostings, ...createPlanningActivities({ adapters: options.adapters, store: options.planning, masterData: options.masterData }) };
   const postingWorkers = await Promise.all(
@@ -75,7 +80,7 @@ async function main() {
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-  const { adapters } = await openErpConnections(config, database.pool);
+  const { adapters } = await openErpConnections(config, database.pool, config.exact.baseUrl, alertRaiser(client, config.temporal.taskQueue));
   const workers = await createBridgeWorkers({
     connection,
     delivery: createOrderDelivery({ client, taskQueue: config.temporal.taskQueue, orders: config.orders, machines: config.machines }),
@@ -86,6 +91,7 @@ async function main() {
     audit: createPostgresAuditTrail(database.pool),
     masterData: createPostgresMasterDataStore(database.pool),
     planning: createPostgresPlanningStore(database.pool),
+    alerts: alertChannels(config.alerts),
   });
   await startErpPlanning(client, config, adapters);
   console.log(`Worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);

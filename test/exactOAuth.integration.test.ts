@@ -7,6 +7,7 @@ import { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExactOAuth } from '../src/erp/exact/oauth';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
+import { type SlackSink, startSlackSink } from './alertSinks';
 import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
 
 const seconds = { accessTokenLifetimeMs: 3000, refreshAllowedAfterMs: 2000 };
@@ -15,13 +16,16 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('Exact Online OAuth2', () => {
   let bridge: Bridge;
   let pool: Pool;
+  let slack: SlackSink;
   beforeAll(async () => {
-    bridge = await startBridge({ EXACT_CLIENT_ID: 'bridge-test', EXACT_CLIENT_SECRET: 'secret', EXACT_REAUTHORIZATION_CHECK_MS: '1000' }, { oauth: seconds });
+    slack = await startSlackSink();
+    bridge = await startBridge({ EXACT_CLIENT_ID: 'bridge-test', EXACT_CLIENT_SECRET: 'secret', EXACT_REAUTHORIZATION_CHECK_MS: '1000', ALERT_SLACK_WEBHOOK_URL: slack.url }, { oauth: seconds });
     pool = new Pool({ connectionString: bridge.workerEnv.DATABASE_URL, max: 4 });
   });
   afterAll(async () => {
     await pool?.end();
     await bridge?.teardown();
+    await slack?.close();
   });
 
   /** Another worker of the same division: its own token client over the same PostgreSQL. */
@@ -81,6 +85,9 @@ describe('Exact Online OAuth2', () => {
     expect(waiting.length).toBeGreaterThanOrEqual(1);
     expect(waiting.every((a) => a.errorType === 'ReauthorizationRequired' && a.outcome === 'retryable-error')).toBe(true);
     expect(waiting.flatMap((a) => a.exchanges).filter((x) => x.path.startsWith('/api/v1/'))).toEqual([]); // nothing was sent to Exact's API
+    // People were told once, on Slack, what to do; the order itself raised nothing (its posting only waits).
+    expect(slack.delivered.map((m) => m.text)).toEqual(['Exact Online division 123456 needs authorizing again']);
+    expect(JSON.stringify(slack.delivered[0]!.blocks)).toContain('Old refresh token used.');
 
     // A user consents again in Exact; the operator hands the bridge the code from Exact's redirect.
     const refused = await bridge.put('/v1/erp/exact/authorization', {});
@@ -116,5 +123,6 @@ describe('Exact Online OAuth2', () => {
     expect((await bridge.put('/v1/erp/exact/authorization', { code, redirectUri: 'https://bridge.example/callback' })).status).toBe(204);
     const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '7201'));
     expect((await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync', 20_000)).erpSyncStatus).toBe('InSync');
+    expect(slack.delivered.map((m) => m.text)).toEqual(['Exact Online division 123456 needs authorizing again', 'Exact Online division 123456 needs authorizing again']);
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { Pool } from 'pg';
 import type { Config } from '../config';
+import { type Alert, connectionNeedsAuthorizationAlert } from '../domain/alerts';
 import type { ErpSystem } from '../domain/erpSystem';
 import type { ErpAdapter } from './adapter';
 import { createExactAdapter } from './exact/adapter';
@@ -26,7 +27,13 @@ export interface ErpConnections {
   describe(): Promise<ErpConnectionState[]>;
 }
 
-export async function openErpConnections(config: Config, pool: Pool, exactBaseUrl: string | undefined = config.exact.baseUrl): Promise<ErpConnections> {
+/** `raiseAlert` tells people when a connection needs them (its authorization gone); without it, the log does. */
+export async function openErpConnections(
+  config: Config,
+  pool: Pool,
+  exactBaseUrl: string | undefined = config.exact.baseUrl,
+  raiseAlert?: (alert: Alert) => Promise<void>,
+): Promise<ErpConnections> {
   const adapters: Partial<Record<ErpSystem, ErpAdapter>> = {};
   let exactOAuth: ExactOAuth | undefined;
   if (exactBaseUrl) {
@@ -40,7 +47,11 @@ export async function openErpConnections(config: Config, pool: Pool, exactBaseUr
         clientSecret: oauth.clientSecret,
         timeoutMs,
         deadChainRetryMs: oauth.reauthorizationCheckMs,
-        onChainDead: (reason) => console.error(`Exact Online division ${division} needs authorizing again: ${reason} (PUT /v1/erp/exact/authorization)`),
+        onChainDead: (reason) => {
+          console.error(`Exact Online division ${division} needs authorizing again: ${reason} (PUT /v1/erp/exact/authorization)`);
+          const alert = connectionNeedsAuthorizationAlert({ erpSystem: 'exact', division, since: new Date().toISOString() }, reason);
+          raiseAlert?.(alert).catch((error: unknown) => console.error(`the alert "${alert.title}" could not be raised: ${String(error)}`));
+        },
       });
       if (oauth.initialRefreshToken) await exactOAuth.seed(oauth.initialRefreshToken);
     }

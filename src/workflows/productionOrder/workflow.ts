@@ -21,7 +21,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
+import type { AlertActivities } from '../../activities/alerts';
 import type { ErpPostingActivities } from '../../activities/erpPostings';
+import { postingNeedsAttentionAlert } from '../../domain/alerts';
 import type { MasterDataActivities } from '../../activities/masterData';
 import type { ErpSystem } from '../../domain/erpSystem';
 import type { FloorEvent } from '../../domain/events';
@@ -48,6 +50,7 @@ import {
   retryPosting,
   skipPosting,
 } from '../../domain/productionOrder';
+import { alertDeliveryOptions } from '../alert/workflow';
 import { ErpSyncStatusKey, ErpSystemKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../searchAttributes';
 
 export interface ProductionOrderTiming {
@@ -114,6 +117,8 @@ export function productionOrderWorkflowId(plant: string, productionOrder: string
 /** Each order plans by the rules of its start (see PlanRevision); orders started earlier keep theirs. */
 const PLAN_REVISION_2 = 'plan-revision-2';
 const PLAN_REVISION_3 = 'plan-revision-3';
+/** Orders started before alerts existed never send one (their histories hold no such activity). */
+const ALERTS = 'alerts-1';
 
 export async function productionOrder(input: ProductionOrderInput): Promise<ProductionOrderClosing> {
   const retry = { initialInterval: input.timing.postingRetryInitialInterval, backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
@@ -123,6 +128,9 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     ...(input.postingTaskQueue ? { taskQueue: input.postingTaskQueue } : {}),
   });
   const { loadMasterData } = proxyActivities<MasterDataActivities>({ startToCloseTimeout: '30 seconds', retry });
+  const { sendAlert } = proxyActivities<AlertActivities>(alertDeliveryOptions);
+  /** Alerts on their way: the order goes on meanwhile, and waits for them only before it closes or continues as new. */
+  const alertsSent: Promise<unknown>[] = [];
 
   let state: ProductionOrderState =
     input.state ??
@@ -230,11 +238,18 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
         state = recordPosted(state, posting.sequence, result.erpDocumentId);
       } catch (error) {
         if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)) throw error;
-        state = recordNeedsAttention(state, posting.sequence, { type: error.cause.type ?? 'Error', message: error.cause.message });
+        const postingError = { type: error.cause.type ?? 'Error', message: error.cause.message };
+        state = recordNeedsAttention(state, posting.sequence, postingError);
+        if (patched(ALERTS)) {
+          const alert = postingNeedsAttentionAlert(state, posting, postingError, workflowInfo().historyLength);
+          // An alert that cannot be delivered within its day is in the logs; the posting waits visibly all the same.
+          alertsSent.push(sendAlert(alert).catch(() => undefined));
+        }
       }
       continue;
     }
     if (shouldContinueAsNew(input.timing)) {
+      await Promise.all(alertsSent);
       await condition(allHandlersFinished);
       return continueAsNew<typeof productionOrder>({ ...input, state: compactPostings(state) });
     }
@@ -247,6 +262,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     }
   }
 
+  await Promise.all(alertsSent);
   await condition(allHandlersFinished);
   return { summary: describe(viewOf(state)), state: compactPostings(state) };
 }

@@ -1,0 +1,54 @@
+/**
+ * What the bridge tells people when something waits for them: a posting the ERP refused
+ * and no retry will cure, an ERP connection that needs authorizing again. An alert names
+ * what stopped, why (the ERP's own words), and what a person does about it. Pure: the
+ * channels (Slack, mail) only format and send what is here.
+ */
+import { type ErpSystem, erpSystemNames } from './erpSystem';
+import { type Posting, type PostingError, describePosting } from './postings';
+
+export interface Alert {
+  /** The same for every resend of one occurrence: a channel or a reader can tell repeats. */
+  key: string;
+  /** One line: what waits for a person. */
+  title: string;
+  /** What happened and what to do, one point per line. */
+  lines: string[];
+  plant?: string;
+  productionOrder?: string;
+  /** The workflow to open in the Temporal Web UI. */
+  workflowId?: string;
+}
+
+/** A posting the ERP refused for a reason no retry cures: the order's other postings go on, this one waits. */
+/** `occurrence` tells this refusal from an earlier one of the same posting (the order passes its history length). */
+export function postingNeedsAttentionAlert(order: { workflowId: string; plant: string; productionOrder: string; erpSystem: ErpSystem }, posting: Posting, error: PostingError, occurrence: number): Alert {
+  const erp = erpSystemNames[order.erpSystem];
+  return {
+    key: `${order.workflowId}#${posting.sequence}/${occurrence}`,
+    title: `Order ${order.plant}/${order.productionOrder}: ${erp} refused posting ${posting.sequence} (${error.type})`,
+    lines: [
+      `Posting ${posting.sequence}: ${describePosting(posting.content)}.`,
+      `${erp} said: ${error.message}`,
+      'The order\'s other postings go on; this one waits until a person acts.',
+      `Fix the cause, then retry: npm run cli -- retry ${order.plant} ${order.productionOrder} ${posting.sequence}`,
+      `Or, if the ERP shall not get it: npm run cli -- skip ${order.plant} ${order.productionOrder} ${posting.sequence} <reason>`,
+    ],
+    plant: order.plant,
+    productionOrder: order.productionOrder,
+    workflowId: order.workflowId,
+  };
+}
+
+/** An ERP connection whose authorization is gone: every posting to it waits until a person authorizes again. */
+export function connectionNeedsAuthorizationAlert(connection: { erpSystem: ErpSystem; division: number | string; since: string }, reason: string): Alert {
+  return {
+    key: `erp-connection/${connection.erpSystem}/${connection.division}/${connection.since}`,
+    title: `${erpSystemNames[connection.erpSystem]} division ${connection.division} needs authorizing again`,
+    lines: [
+      `The bridge can no longer sign in: ${reason}`,
+      'Postings to this division wait (nothing is lost) until a person authorizes the app again.',
+      `Authorize in the ERP, then hand the bridge the new refresh token: PUT /v1/erp/${connection.erpSystem}/authorization`,
+    ],
+  };
+}

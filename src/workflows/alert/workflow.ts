@@ -1,0 +1,26 @@
+/**
+ * Alerts reach people durably: sending one is an activity Temporal retries (with back-off,
+ * for up to a day) until every configured channel has it. Orders send their own alerts
+ * with these options; whatever is not a workflow (a worker that finds an ERP connection's
+ * authorization gone) starts `deliverAlert`, whose id, `alert/<key>`, makes an alert raised
+ * twice one delivery.
+ */
+import { type ActivityOptions, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
+import type { AlertActivities } from '../../activities/alerts';
+import type { Alert } from '../../domain/alerts';
+
+export const alertDeliveryOptions = {
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '1 day',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+} satisfies ActivityOptions;
+
+export function alertWorkflowId(alert: Alert): string {
+  return `alert/${alert.key}`;
+}
+
+export async function deliverAlert(alert: Alert): Promise<{ delivered: string[] }> {
+  const { sendAlert } = proxyActivities<AlertActivities>(alertDeliveryOptions);
+  setCurrentDetails(`${alert.title}\n\n${alert.lines.join('\n\n')}`);
+  return sendAlert(alert);
+}

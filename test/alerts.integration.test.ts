@@ -1,0 +1,66 @@
+/**
+ * Alerts: a posting Exact refuses for good reaches people on Slack and by mail, once per
+ * refusal, with what to do; a channel that is down gets it when it is back, and the one
+ * that already had it does not get it twice.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
+import { type MailSink, type SlackSink, startMailSink, startSlackSink } from './alertSinks';
+import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
+
+describe('alerts', () => {
+  let bridge: Bridge;
+  let slack: SlackSink;
+  let mail: MailSink;
+  beforeAll(async () => {
+    // Slack is down for the first alert's first attempt.
+    [slack, mail] = await Promise.all([startSlackSink({ refuseFirst: 1 }), startMailSink()]);
+    bridge = await startBridge({
+      ALERT_SLACK_WEBHOOK_URL: slack.url,
+      ALERT_SMTP_URL: mail.url,
+      ALERT_MAIL_FROM: 'bridge@factory.example',
+      ALERT_MAIL_TO: 'production@factory.example, erp-team@factory.example',
+      ALERT_WEB_UI_URL: 'http://temporal.factory.example:8233',
+    });
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+    await Promise.all([slack?.close(), mail?.close()]);
+  });
+
+  it('tells Slack and mail once when Exact refuses a posting for good, and again only when it refuses again', async () => {
+    const plant = newPlant();
+    const events = floorEvents(plant, '5106'); // Exact knows no shop order 5106
+    for (const event of [events.released('5'), events.quantity('q1', '5'), events.completed()]) expect((await bridge.postEvent(event)).status).toBe(202);
+    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '5106'));
+    await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'NeedsAttention');
+
+    // Mail went at once; Slack refused, and got it on the activity's retry (5 s later), mail not again.
+    await eventually(async () => slack.delivered.length, (n) => n === 1, 20_000);
+    expect(slack.refused).toBe(1);
+    expect(mail.mails).toHaveLength(1);
+    const [message] = slack.delivered;
+    expect(message!.text).toBe(`Order ${plant}/5106: Exact Online refused posting 1 (UnknownShopOrder)`);
+    const text = JSON.stringify(message!.blocks);
+    expect(text).toContain(`npm run cli -- retry ${plant} 5106 1`);
+    expect(text).toContain(`http://temporal.factory.example:8233/namespaces/default/workflows/${encodeURIComponent(`production-order/${plant}/5106`)}`);
+    const [letter] = mail.mails;
+    expect(letter!.to).toEqual(['production@factory.example', 'erp-team@factory.example']);
+    expect(letter!.headers.subject).toBe(`[shopfloor-bridge] Order ${plant}/5106: Exact Online refused posting 1 (UnknownShopOrder)`);
+    expect(letter!.headers['x-shopfloor-alert']).toMatch(new RegExp(`^production-order/${plant}/5106#1/\\d+$`));
+
+    // An operator retries without fixing the cause: Exact refuses again, and that is a new alert.
+    expect((await bridge.post(`/v1/orders/${plant}/5106/postings/1/retry`)).status).toBe(200);
+    await eventually(async () => mail.mails.length, (n) => n === 2);
+    await eventually(async () => slack.delivered.length, (n) => n === 2);
+    const keys = mail.mails.map((m) => m.headers['x-shopfloor-alert']);
+    expect(new Set(keys).size).toBe(2);
+
+    // Fixed, it posts; nothing more is sent.
+    bridge.simulator.seedShopOrder({ shopOrderNumber: 5106, itemCode: 'BRACKET', plannedQuantity: 5, unit: 'pc' });
+    expect((await bridge.post(`/v1/orders/${plant}/5106/postings/1/retry`)).status).toBe(200);
+    await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync');
+    expect(mail.mails).toHaveLength(2);
+    expect(slack.delivered).toHaveLength(2);
+  });
+});
