@@ -4,6 +4,9 @@
  * the node and its devices), and on a gap, or data before any birth, asks the node to be
  * born again (NCMD "Node Control/Rebirth"). The counters it reads are absolute, so the
  * rebirth's values make good whatever was lost. Metric names come from the births' aliases.
+ * A node's death (NDEATH, its last will) counts only when its `bdSeq` is the one of the
+ * node's current birth: the broker may deliver an old session's will after the node was
+ * born again, and that death is over.
  */
 import { createRequire } from 'node:module';
 import type { SparkplugDevice } from '../config';
@@ -39,7 +42,7 @@ export interface SparkplugOutcome {
 const asNumber = (v: { toNumber(): number } | number | undefined) => (v === undefined ? undefined : typeof v === 'number' ? v : v.toNumber());
 
 export function createSparkplugTracker(devices: readonly SparkplugDevice[], now: () => number = Date.now) {
-  const nodes = new Map<string, { lastSeq?: number; aliases: Map<string, string>; lastRebirthAt?: number }>();
+  const nodes = new Map<string, { lastSeq?: number; bdSeq?: number; aliases: Map<string, string>; lastRebirthAt?: number }>();
   const node = (key: string) => {
     let entry = nodes.get(key);
     if (!entry) nodes.set(key, (entry = { aliases: new Map() }));
@@ -64,8 +67,10 @@ export function createSparkplugTracker(devices: readonly SparkplugDevice[], now:
       const state = node(key);
       const aliasKey = (alias: SparkplugMetric['alias']) => `${device ?? ''}#${String(alias)}`;
       const metrics = payload.metrics ?? [];
+      const bdSeq = asNumber(metrics.find((m) => m.name === 'bdSeq')?.value as { toNumber(): number } | number | undefined);
       if (type === 'NDEATH') {
-        state.lastSeq = undefined;
+        // Dead: data until the next birth asks for one. A will from before the current birth changes nothing.
+        if (state.bdSeq === undefined || bdSeq === undefined || bdSeq === state.bdSeq) state.lastSeq = undefined;
         return { readings: [] };
       }
       let gap: string | undefined;
@@ -73,6 +78,7 @@ export function createSparkplugTracker(devices: readonly SparkplugDevice[], now:
       if (type === 'NBIRTH') {
         state.aliases.clear();
         state.lastSeq = seq ?? 0;
+        state.bdSeq = bdSeq;
       } else if (seq === undefined) {
         gap = `${type} without seq`;
       } else if (state.lastSeq === undefined) {
