@@ -68,4 +68,38 @@ describe('a machine feeding the order running on it', () => {
     // Taken off the machine: what it counts next is no longer this order's.
     await eventually(() => machine.query(machineStatusQuery), (m) => m.order === undefined);
   });
+
+  it("gives an order the machine's running time up to when it left, though the machine reported nothing since", async () => {
+    const plant = newPlant();
+    const at = (hour: number, minutes: number) => new Date(Date.UTC(2026, 10, 25, hour, minutes)).toISOString();
+    const reading = (hour: number, minutes: number, fields: object) => bridge.delivery.deliverReading(plant, 'PRESS-5', { at: at(hour, minutes), source: 'test-plc', ...fields });
+    const hoursBooked = async (shopOrderId: unknown) =>
+      (await bridge.ledger()).filter((l) => l.entity === 'manufacturing/TimeTransactions' && l.record.ShopOrder === shopOrderId).reduce((t, r) => t.plus(String(r.record.Hours)), new Big(0)).toString();
+    const run = async (order: string, started: [number, number], completed: [number, number], readings: () => Promise<void>) => {
+      const shopOrder = bridge.simulator.seedShopOrder({ shopOrderNumber: Number(order), itemCode: 'CAP', plannedQuantity: 20, unit: 'pc', routing: [{ operation: '0010', workCentre: 'PRESS-01' }] });
+      const e = (id: string, occurredAt: string, fields: object) => ({ eventId: `${order}-${id}`, source: 'test-mes', plant, productionOrder: order, occurredAt, ...fields });
+      for (const event of [
+        { ...floorEvents(plant, order).released('20'), operations: [{ operation: '0010', workCentre: 'PRESS-01' }] },
+        e('start', at(...started), { type: 'OperationStarted', operation: '0010', workCentre: 'PRESS-01', machine: 'PRESS-5' }),
+      ]) expect((await bridge.postEvent(event)).status).toBe(202);
+      await readings();
+      for (const event of [e('done-op', at(...completed), { type: 'OperationCompleted', operation: '0010', machine: 'PRESS-5' }), e('done', at(...completed), { type: 'OrderCompleted' })]) {
+        expect((await bridge.postEvent(event)).status).toBe(202);
+      }
+      await eventually(() => bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order)).query(statusQuery), (v) => v.orderStatus === 'Completed' && v.erpSyncStatus === 'InSync');
+      return shopOrder.ID;
+    };
+
+    // 6611 runs from 9:00; the press reports its count at 9:10 and then nothing until the order leaves at 9:30.
+    const first = await run('6611', [9, 0], [9, 30], async () => {
+      await reading(9, 0, { good: 0, scrap: 0, state: 'running' });
+      await reading(9, 10, { good: 10 });
+    });
+    expect(await hoursBooked(first)).toBe('0.5');
+    // 6612 starts at 9:30, and the press stops at 9:45: its quarter of an hour, not the twenty minutes before it too.
+    const second = await run('6612', [9, 30], [9, 50], async () => {
+      await reading(9, 45, { good: 25, state: 'idle' });
+    });
+    expect(await hoursBooked(second)).toBe('0.25');
+  });
 });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { FloorEvent } from '../src/domain/events';
-import { MachineReading, type MachineState, applyReading, assignOrder, eventsToForward, initialMachineState, machineView } from '../src/domain/machine';
+import { MachineReading, type MachineState, applyReading, assignOrder, eventsToForward, handOverMoment, initialMachineState, machineView } from '../src/domain/machine';
 
 const start = (counterMax?: string) => initialMachineState({ workflowId: 'machine/P1/PRESS-3', plant: 'P1', machine: 'PRESS-3', ...(counterMax ? { counterMax } : {}) });
 const at = (seconds: number) => new Date(Date.UTC(2026, 10, 25, 8, 0, seconds)).toISOString();
@@ -58,5 +58,18 @@ describe('a machine handing over to its order', () => {
     handed = eventsToForward(read(state, reading(720, { good: 8 })), at(720));
     expect(handed.events.map((e) => e.type === 'QuantityReported' && e.good)).toEqual(['3', false]);
     expect(machineView(handed.state).unassigned).toEqual({ good: '5', scrap: '0', runHours: '0.1' });
+  });
+
+  it('hands over at an order change later than the last reading, and never counts that time again', () => {
+    const running = assignOrder(read(start(), reading(0, { good: 0, state: 'running' }), reading(600, { good: 10 })), order);
+    // The order leaves at 30 minutes; the machine said nothing since 10.
+    const moment = handOverMoment(running, { at: at(1800) });
+    expect(moment).toBe(at(1800));
+    expect(handOverMoment(running, { at: at(300) })).toBe(at(600));
+    const handed = eventsToForward(running, moment!);
+    expect(handed.events.find((e) => e.type === 'TimeBooked')).toMatchObject({ hours: '0.5' });
+    // A late reading from before the hand-over, and one after: only the time after 30 minutes is new (idle from then).
+    const after = read(assignOrder(handed.state, undefined), reading(1500, { state: 'idle' }), reading(2400, { good: 10 }));
+    expect(machineView(after).hours).toEqual({ running: '0.5', idle: '0.1667', down: '0' });
   });
 });

@@ -130,16 +130,27 @@ function count(state: MachineState, which: 'good' | 'scrap', value: string): Mac
   return { ...state, resets, wraps, [which]: { ...track, last: value, total: add(track.total, delta) } };
 }
 
-/** Time in the current state runs up to `at`. */
+/** Time in the current state runs up to `at`; time accrued up to a later moment (a hand-over) is not counted again. */
 function accrue(state: MachineState, at: string): MachineState {
-  if (!state.state) return state;
-  const elapsed = Math.max(0, Date.parse(at) - Date.parse(state.state.since));
+  if (!state.state || Date.parse(at) <= Date.parse(state.state.since)) return state;
+  const elapsed = Date.parse(at) - Date.parse(state.state.since);
   return { ...state, millis: { ...state.millis, [state.state.name]: state.millis[state.state.name] + elapsed }, state: { ...state.state, since: at } };
 }
 
 function changeState(state: MachineState, name: MachineStateName, at: string): MachineState {
   const accrued = accrue(state, at);
-  return { ...accrued, state: { name, since: accrued.state?.name === name ? accrued.state.since : at } };
+  const since = accrued.state && (accrued.state.name === name || Date.parse(accrued.state.since) > Date.parse(at)) ? accrued.state.since : at;
+  return { ...accrued, state: { name, since } };
+}
+
+/**
+ * The moment an order change hands the machine's work over: when the floor says the order
+ * left or came (a machine reports nothing while nothing changes, so its state holds until
+ * then), or the last reading where that is later.
+ */
+export function handOverMoment(state: MachineState, change: { at?: string } | undefined): string | undefined {
+  const candidates = [state.lastReadingAt, change?.at].filter((t): t is string => t !== undefined);
+  return candidates.sort((a, b) => Date.parse(a) - Date.parse(b)).pop();
 }
 
 /**

@@ -122,7 +122,7 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
     async deliver(event) {
       // The machine's count so far reaches the order before the order hears the operation is complete.
       if (event.type === 'OperationCompleted' && event.machine) {
-        await orderOffMachine(event.plant, event.machine, { productionOrder: event.productionOrder, operation: event.operation });
+        await orderOffMachine(event.plant, event.machine, { productionOrder: event.productionOrder, operation: event.operation, at: event.occurredAt });
       }
       const workflowId = await deliver(event);
       if (workflowId && event.type === 'OperationStarted' && event.machine) {

@@ -17,6 +17,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -33,6 +34,7 @@ import {
   applyReading,
   assignOrder,
   eventsToForward,
+  handOverMoment,
   initialMachineState,
   machineView,
 } from '../../domain/machine';
@@ -55,7 +57,18 @@ export interface MachineInput {
 export interface OrderOffMachine {
   productionOrder: string;
   operation?: string;
+  /** When it left (the floor's OperationCompleted): the machine's running time up to then is the order's. */
+  at?: string;
 }
+
+/** An order put on the machine, or (without one) taken off, and when. */
+interface OrderChange {
+  assignment?: OrderAssignment;
+  at?: string;
+}
+
+/** Machines that began before this hand over at the last reading, whatever the time of an order change. */
+const HAND_OVER_AT_CHANGE = 'hand-over-at-change';
 
 export const machineReadingSignal = defineSignal<[unknown]>('machineReading');
 /** The order now running on the machine: an OrderAssignment, checked on arrival. */
@@ -75,11 +88,11 @@ export async function machine(input: MachineInput): Promise<void> {
   });
   let state = input.state ?? initialMachineState({ workflowId: workflowInfo().workflowId, plant: input.plant, machine: input.machine });
   /** Order changes, in the order they came; each first hands the machine's work over to the order before. */
-  const changes: (OrderAssignment | null)[] = [];
+  const changes: OrderChange[] = [];
   let changesQueued = 0;
   let changesApplied = 0;
   /** Queues an order change; returns its number, which changesApplied reaches once it is made. */
-  const queueChange = (change: OrderAssignment | null) => {
+  const queueChange = (change: OrderChange) => {
     changes.push(change);
     return ++changesQueued;
   };
@@ -116,8 +129,8 @@ export async function machine(input: MachineInput): Promise<void> {
     state = applyReading(state, parsed.data);
     if (state.lastReadingAt !== before) readSinceHandOver = true;
     const plcOrder = parsed.data.runningOrder;
-    if (plcOrder && plcOrder !== state.order?.productionOrder && !changes.some((c) => c?.productionOrder === plcOrder)) {
-      queueChange({ at: parsed.data.at, productionOrder: plcOrder, unit: 'pc' });
+    if (plcOrder && plcOrder !== state.order?.productionOrder && !changes.some((c) => c.assignment?.productionOrder === plcOrder)) {
+      queueChange({ assignment: { at: parsed.data.at, productionOrder: plcOrder, unit: 'pc' }, at: parsed.data.at });
     }
   });
   setHandler(orderOnMachineSignal, (assignment) => {
@@ -126,21 +139,23 @@ export async function machine(input: MachineInput): Promise<void> {
       reject(`orderOnMachine: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       return;
     }
-    queueChange(parsed.data);
+    queueChange({ assignment: parsed.data, at: parsed.data.at });
   });
   setHandler(orderOffMachineUpdate, async (off) => {
-    const current = changes.length > 0 ? changes[changes.length - 1] : state.order;
+    const current = changes.length > 0 ? changes[changes.length - 1]!.assignment : state.order;
     if (!current || current.productionOrder !== off.productionOrder || (off.operation && current.operation && off.operation !== current.operation)) {
       return { tookOff: false };
     }
-    const mine = queueChange(null);
+    const mine = queueChange(off.at ? { at: off.at } : {});
     await condition(() => changesApplied >= mine);
     return { tookOff: true };
   });
   setHandler(machineStatusQuery, () => ({ ...machineView(state), rejectedReadings: [...rejectedReadings] }));
 
-  const handOver = async () => {
-    const { events, state: next } = eventsToForward(state, state.lastReadingAt ?? new Date().toISOString());
+  /** Hands over what the machine did up to the last reading, or up to an order change later than it. */
+  const handOver = async (change?: OrderChange) => {
+    const at = (patched(HAND_OVER_AT_CHANGE) ? handOverMoment(state, change) : state.lastReadingAt) ?? new Date().toISOString();
+    const { events, state: next } = eventsToForward(state, at);
     state = next;
     readSinceHandOver = false;
     // The event ids are fixed in the state before delivery: a retried delivery is de-duplicated by the order.
@@ -160,8 +175,10 @@ export async function machine(input: MachineInput): Promise<void> {
     await condition(() => changes.length > 0 || readSinceHandOver);
     await condition(() => changes.length > 0, input.timing.handOverEvery);
     while (changes.length > 0) {
-      await handOver();
-      state = assignOrder(state, changes.shift() ?? undefined);
+      const change = changes[0]!;
+      await handOver(change);
+      changes.shift();
+      state = assignOrder(state, change.assignment);
       changesApplied += 1;
       publish();
     }
