@@ -6,23 +6,27 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlannedOrderDetail } from '../src/domain/planning';
-import { erpPlanningWorkflowId, planningStatusQuery } from '../src/workflows/erpPlanning/workflow';
+import { READ_FAILURES_BEFORE_ALERT, erpPlanningWorkflowId, planningStatusQuery } from '../src/workflows/erpPlanning/workflow';
+import { type SlackSink, startSlackSink } from './alertSinks';
 import { type Bridge, eventually, newPlant, startBridge } from './harness';
 
 describe('planning from Exact for the floor', () => {
   let bridge: Bridge;
+  let slack: SlackSink;
   const plant = newPlant();
   beforeAll(async () => {
+    slack = await startSlackSink();
     // Reads happen when asked (syncNow); pages hold 2 rows (3 on sync sets) so that paging is met.
     // Every read reads master data too (seven calls): Exact's 60 calls come back every 5 s, not every minute.
     bridge = await startBridge(
-      { EXACT_PLANNING_PLANT: plant, PLANNING_SYNC_EVERY: '1 hour', EXACT_MASTER_DATA_READ_EVERY_MS: '0' },
+      { EXACT_PLANNING_PLANT: plant, PLANNING_SYNC_EVERY: '1 hour', EXACT_MASTER_DATA_READ_EVERY_MS: '0', ALERT_SLACK_WEBHOOK_URL: slack.url },
       { syncPageSize: 2, pageSize: 3, rateLimit: { perWindow: 60, windowMs: 5000, perDay: 100_000 } },
     );
   });
   afterAll(async () => {
     await bridge?.env.client.workflow.getHandle(erpPlanningWorkflowId('exact', plant)).terminate('test done').catch(() => undefined);
     await bridge?.teardown();
+    await slack?.close();
   });
 
   const planned = async (query = '') => {
@@ -215,6 +219,28 @@ describe('planning from Exact for the floor', () => {
     const status = await eventually(() => workflow.query(planningStatusQuery), (s) => s.fullRead?.id !== before && s.fullRead?.endedAt !== undefined);
     expect(status.fullRead!.removed.bomLines).toBe(1);
     expect(await bom('CABINET')).toEqual([['SHEET', '4.5', '0']]);
+  });
+
+  it('tells people once when planning has not been read for several turns in a row, and reads on when it can', async () => {
+    const workflow = bridge.env.client.workflow.getHandle(erpPlanningWorkflowId('exact', plant));
+    const { reads, lastReadAt } = await workflow.query(planningStatusQuery);
+    // Exact refuses the shop orders' sync read (a 400 no retry cures: each read fails at once) until it is fixed.
+    bridge.simulator.injectFault({ kind: 'status', status: 400, method: 'GET', path: 'sync/Manufacturing/ShopOrders', times: 1000 });
+    for (let failures = 0; failures < READ_FAILURES_BEFORE_ALERT + 1; ) {
+      await syncNow();
+      const status = await eventually(() => workflow.query(planningStatusQuery), (s) => (s.lastError?.failures ?? 0) > failures);
+      expect(status.lastError).toMatchObject({ type: 'ValidationRejected' });
+      failures = status.lastError!.failures!;
+    }
+    await eventually(async () => slack.delivered.length, (n) => n === 1);
+    expect(slack.delivered[0]!.text).toBe(`Planning from Exact Online for plant ${plant} cannot be read (ValidationRejected)`);
+    expect(JSON.stringify(slack.delivered[0]!.blocks)).toContain(`The MES sees the planning as last read at ${lastReadAt}`);
+    // Exact answers again: the next read succeeds and the failing is over.
+    bridge.simulator.clearFaults();
+    await syncNow();
+    const read = await eventually(() => workflow.query(planningStatusQuery), (s) => s.reads > reads);
+    expect(read.lastError).toBeUndefined();
+    expect(slack.delivered).toHaveLength(1);
   });
 
   it('names the field a planning query lacks, and knows no order it has not read', async () => {

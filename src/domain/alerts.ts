@@ -52,3 +52,22 @@ export function connectionNeedsAuthorizationAlert(connection: { erpSystem: ErpSy
     ],
   };
 }
+
+/** The ERP's planning has not been read for several turns in a row: the floor plans with what it read last. */
+export function planningReadFailingAlert(
+  sync: { workflowId: string; erpSystem: ErpSystem; plant: string },
+  failure: { type: string; message: string; since: string; failures: number },
+  lastReadAt: string | undefined,
+): Alert {
+  return {
+    key: `${sync.workflowId}/${failure.since}`,
+    title: `Planning from ${erpSystemNames[sync.erpSystem]} for plant ${sync.plant} cannot be read (${failure.type})`,
+    lines: [
+      `${failure.failures} reads in a row have failed since ${failure.since}: ${failure.message}`,
+      `The MES sees the planning as last read${lastReadAt ? ` at ${lastReadAt}` : ': never'}.`,
+      `The sync tries again every turn; once the cause is fixed, read at once: POST /v1/planning/${sync.erpSystem}/${sync.plant}/sync`,
+    ],
+    plant: sync.plant,
+    workflowId: sync.workflowId,
+  };
+}

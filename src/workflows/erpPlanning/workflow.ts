@@ -8,12 +8,20 @@
  * again at the next turn. `syncNow` reads at once (e.g. a planner just released orders);
  * `syncNow` with `fullRead` starts a full read, which removes what the ERP deleted.
  */
-import { ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
+import type { AlertActivities } from '../../activities/alerts';
 import type { PlanningActivities, SyncPlanningResult } from '../../activities/planning';
+import { planningReadFailingAlert } from '../../domain/alerts';
 import type { ErpSystem } from '../../domain/erpSystem';
 import type { PlanningRemovals } from '../../domain/planning';
+import { alertDeliveryOptions } from '../alert/workflow';
 import { ErpSystemKey, PlantKey } from '../searchAttributes';
+
+/** Failed reads in a row before people are told (at the default pace, a quarter of an hour). */
+export const READ_FAILURES_BEFORE_ALERT = 3;
+/** Syncs that began before this send no alerts. */
+const PLANNING_ALERTS = 'planning-alerts-1';
 
 export interface ErpPlanningInput {
   erpSystem: ErpSystem;
@@ -33,7 +41,8 @@ export interface ErpPlanningStatus {
   /** Changes read since the workflow first started; boms counts bills of materials written from the ERP's. */
   changesRead: { orders: number; components: number; operations: number; items?: number; workCentres?: number; boms?: number };
   lastReleased: string[];
-  lastError?: { type: string; message: string; at: string };
+  /** The last read's failure; `since` and `failures`: when the failing began, and how many reads in a row failed. */
+  lastError?: { type: string; message: string; at: string; since?: string; failures?: number };
   /** The full read under way or the last one: when it started and ended, and the rows it found gone from the ERP. */
   fullRead?: { id: string; startedAt: string; endedAt?: string; removed: PlanningRemovals };
 }
@@ -57,6 +66,9 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
     // Within a turn a read is retried a few times; a read that keeps failing waits for the next turn.
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
   });
+  const { sendAlert } = proxyActivities<AlertActivities>(alertDeliveryOptions);
+  /** Alerts on their way; the sync waits for them only before it continues as new. */
+  const alertsSent: Promise<unknown>[] = [];
   const status: ErpPlanningStatus = input.carried ?? { reads: 0, changesRead: { orders: 0, components: 0, operations: 0 }, lastReleased: [] };
   let readRequested = false;
   let fullReadRequested = false;
@@ -72,7 +84,7 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
 
   const publish = () =>
     setCurrentDetails(
-      `${status.lastError ? `**read failed**: ${status.lastError.type}: ${status.lastError.message}\n\n` : ''}` +
+      `${status.lastError ? `**read failed**${(status.lastError.failures ?? 1) > 1 ? ` ${status.lastError.failures} times in a row since ${status.lastError.since}` : ''}: ${status.lastError.type}: ${status.lastError.message}\n\n` : ''}` +
         `last read ${status.lastReadAt ?? 'not yet'} · ${status.changesRead.orders} order changes read` +
         (status.changesRead.items ? ` · ${status.changesRead.items} item changes` : '') +
         (status.fullRead ? `\n\nfull read ${status.fullRead.endedAt ? `ended ${status.fullRead.endedAt}` : `since ${status.fullRead.startedAt}`}: ${describeRemovals(status.fullRead.removed)}` : '') +
@@ -90,7 +102,13 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
       const cause = error.cause instanceof ApplicationFailure ? error.cause : undefined;
-      status.lastError = { type: cause?.type ?? 'ReadFailed', message: cause?.message ?? error.message, at: new Date().toISOString() };
+      const at = new Date().toISOString();
+      const failures = (status.lastError?.failures ?? 0) + 1;
+      status.lastError = { type: cause?.type ?? 'ReadFailed', message: cause?.message ?? error.message, at, since: status.lastError?.since ?? at, failures };
+      if (failures === READ_FAILURES_BEFORE_ALERT && patched(PLANNING_ALERTS)) {
+        const alert = planningReadFailingAlert({ workflowId: workflowInfo().workflowId, erpSystem: input.erpSystem, plant: input.plant }, { ...status.lastError, since: status.lastError.since!, failures }, status.lastReadAt);
+        alertsSent.push(sendAlert(alert).catch(() => undefined));
+      }
       // The full read asked for starts with the next read that succeeds.
       fullReadRequested ||= fullRead;
     }
@@ -113,6 +131,7 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
     publish();
     if (!result?.more) await condition(() => readRequested, input.every);
     if (turn + 1 >= (input.readsBeforeContinueAsNew ?? 500) || workflowInfo().continueAsNewSuggested) {
+      await Promise.all(alertsSent);
       return continueAsNew<typeof erpPlanning>({ ...input, carried: status });
     }
   }
