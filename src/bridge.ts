@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { alertChannels } from './alerts/channels';
+import { alertingRejectedInputs } from './alerts/rejectedInputs';
 import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
 import type { Config } from './config';
 import { type ErpConnections, openErpConnections } from './erp/connections';
@@ -52,8 +53,9 @@ export async function runBridge(options: {
   const audit = createPostgresAuditTrail(options.pool);
   const masterData = createPostgresMasterDataStore(options.pool);
   const planning = createPostgresPlanningStore(options.pool);
-  const connections = await openErpConnections(config, options.pool, options.exactBaseUrl ?? config.exact.baseUrl, alertRaiser(options.client, config.temporal.taskQueue));
-  const rejectedInputs = createPostgresRejectedInputs(options.pool);
+  const raiseAlert = alertRaiser(options.client, config.temporal.taskQueue);
+  const connections = await openErpConnections(config, options.pool, options.exactBaseUrl ?? config.exact.baseUrl, raiseAlert);
+  const rejectedInputs = alertingRejectedInputs(createPostgresRejectedInputs(options.pool), raiseAlert);
   const delivery = createOrderDelivery({ client: options.client, taskQueue: config.temporal.taskQueue, orders: config.orders, machines: config.machines });
   const workers = options.worker === false ? [] : await createBridgeWorkers({
     connection: options.connection,

@@ -63,4 +63,21 @@ describe('alerts', () => {
     expect(mail.mails).toHaveLength(2);
     expect(slack.delivered).toHaveLength(2);
   });
+
+  it("tells people once an hour that a sender's input is refused, and records every refusal", async () => {
+    const refused = () => mail.mails.filter((m) => m.headers.subject?.includes('refuses http input'));
+    const before = (await bridge.rejectedInputs.recent(100)).length;
+    for (const quantity of ['lots', 'many']) {
+      const answer = await bridge.postEvent({ ...floorEvents(newPlant(), '5107').quantity(`bad-${quantity}`, '1'), good: quantity });
+      expect(answer.status).toBe(400);
+    }
+    await eventually(async () => refused().length, (n) => n === 1);
+    expect(refused()[0]!.headers.subject).toBe('[shopfloor-bridge] The bridge refuses http input from POST /v1/events');
+    expect(refused()[0]!.raw).toContain('good');
+    // Both refusals are recorded; the second raised nothing more.
+    expect((await bridge.rejectedInputs.recent(100)).length).toBe(before + 2);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(refused()).toHaveLength(1);
+    expect(slack.delivered.filter((m) => m.text.includes('refuses http input'))).toHaveLength(1);
+  });
 });

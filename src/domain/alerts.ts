@@ -71,3 +71,22 @@ export function planningReadFailingAlert(
     workflowId: sync.workflowId,
   };
 }
+
+/**
+ * Input the bridge refused (a malformed event, a bad signature, an unreadable payload): the
+ * sender needs fixing. One alert per channel and sender an hour; every refusal is listed at
+ * GET /v1/rejected-inputs.
+ */
+export function rejectedInputAlert(input: { channel: string; source?: string | undefined; reference: string; reason: string }, hour: string): Alert {
+  const sender = input.source ?? input.reference;
+  return {
+    key: `rejected-input/${input.channel}/${sender}/${hour}`,
+    title: `The bridge refuses ${input.channel} input from ${sender}`,
+    lines: [
+      `${input.reference}: ${input.reason}`,
+      'Nothing of it was applied. Further refusals from this sender within the hour are not alerted again.',
+      'All refused input, with what arrived: GET /v1/rejected-inputs (npm run cli -- rejected)',
+    ],
+  };
+}
+

@@ -5,7 +5,9 @@
  */
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { alertingRejectedInputs } from '../alerts/rejectedInputs';
 import { createPostgresRejectedInputs } from '../audit/rejectedInputs';
+import { alertRaiser } from '../starters/alerts';
 import { loadConfig } from '../config';
 import { openDatabase } from '../database/database';
 import { projectRoot } from '../projectRoot';
@@ -23,7 +25,7 @@ async function main() {
   const delivery = createOrderDelivery({ client, taskQueue: config.temporal.taskQueue, orders: config.orders, machines: config.machines });
   const sources = await startSources(config.sources, {
     delivery,
-    rejected: createPostgresRejectedInputs(database.pool),
+    rejected: alertingRejectedInputs(createPostgresRejectedInputs(database.pool), alertRaiser(client, config.temporal.taskQueue)),
     pkiFolder: path.join(projectRoot, '.data', 'pki'),
     log: (line) => console.log(line),
   });
