@@ -21,6 +21,8 @@ describe('alerts', () => {
       ALERT_MAIL_FROM: 'bridge@factory.example',
       ALERT_MAIL_TO: 'production@factory.example, erp-team@factory.example',
       ALERT_WEB_UI_URL: 'http://temporal.factory.example:8233',
+      // Every event is planned at once: a turn of the order follows each.
+      POSTING_BATCH_WINDOW: '0',
     });
   });
   afterAll(async () => {
@@ -79,5 +81,29 @@ describe('alerts', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(refused()).toHaveLength(1);
     expect(slack.delivered.filter((m) => m.text.includes('refuses http input'))).toHaveLength(1);
+  });
+
+  it('tells people of an event the order could not apply and of a line it cannot plan, once each', async () => {
+    const plant = newPlant();
+    const events = floorEvents(plant, '5108');
+    const about = (order: string) => mail.mails.filter((m) => m.headers.subject?.includes(`${plant}/${order}`));
+    expect((await bridge.put('/v1/master-data/materials', { plant, material: 'STEEL', baseUnit: 'kg' })).status).toBe(200);
+    const e = (id: string, fields: object) => ({ eventId: `5108-${id}`, source: 'test-mes', plant, productionOrder: '5108', occurredAt: '2026-11-25T09:00:00+01:00', ...fields });
+    for (const event of [
+      events.released('10'),
+      e('steel', { type: 'MaterialConsumed', material: 'STEEL', quantity: '3', unit: 'lb' }), // kg has no conversion from lb
+      { ...events.released('10'), eventId: '5108-rel2', material: 'GATE' }, // a release cannot change the order's material
+    ]) expect((await bridge.postEvent(event)).status).toBe(202);
+    await eventually(async () => about('5108').length, (n) => n === 2);
+    expect(about('5108').map((m) => m.headers.subject).sort()).toEqual([
+      `[shopfloor-bridge] Order ${plant}/5108: a line cannot be planned`,
+      `[shopfloor-bridge] Order ${plant}/5108: event 5108-rel2 (OrderReleased) was not applied`,
+    ]);
+    // More events, more turns of the order: the same problems are not told again.
+    expect((await bridge.postEvent(events.quantity('q1', '4'))).status).toBe(202);
+    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '5108'));
+    await eventually(() => handle.query(statusQuery), (v) => v.good === '4');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(about('5108')).toHaveLength(2);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { type ErpSystem, erpSystemNames } from './erpSystem';
 import { type Posting, type PostingError, describePosting } from './postings';
+import type { PlanningProblem, RejectedEvent } from './productionOrder';
 
 export interface Alert {
   /** The same for every resend of one occurrence: a channel or a reader can tell repeats. */
@@ -33,6 +34,40 @@ export function postingNeedsAttentionAlert(order: { workflowId: string; plant: s
       'The order\'s other postings go on; this one waits until a person acts.',
       `Fix the cause, then retry: npm run cli -- retry ${order.plant} ${order.productionOrder} ${posting.sequence}`,
       `Or, if the ERP shall not get it: npm run cli -- skip ${order.plant} ${order.productionOrder} ${posting.sequence} <reason>`,
+    ],
+    plant: order.plant,
+    productionOrder: order.productionOrder,
+    workflowId: order.workflowId,
+  };
+}
+
+type OrderRef = { workflowId: string; plant: string; productionOrder: string };
+
+/** An event the order could not apply: the MES corrects and resends it, or an operator acknowledges it. */
+export function rejectedEventAlert(order: OrderRef, rejection: RejectedEvent): Alert {
+  return {
+    key: `${order.workflowId}/rejected/${rejection.eventId}`,
+    title: `Order ${order.plant}/${order.productionOrder}: event ${rejection.eventId} (${rejection.type}) was not applied`,
+    lines: [
+      rejection.reason,
+      'The MES corrects and resends it; or, once dealt with, an operator acknowledges it:',
+      `POST /v1/orders/${order.plant}/${order.productionOrder}/rejected-events/${encodeURIComponent(rejection.eventId)}/acknowledge {"note": "…"}`,
+    ],
+    plant: order.plant,
+    productionOrder: order.productionOrder,
+    workflowId: order.workflowId,
+  };
+}
+
+/** A line of the order that cannot be planned (a unit master data cannot convert, …): nothing of it reaches the ERP. */
+export function planningProblemAlert(order: OrderRef, problem: PlanningProblem): Alert {
+  return {
+    key: `${order.workflowId}/problem/${problem.lineKey}/${problem.message}`,
+    title: `Order ${order.plant}/${order.productionOrder}: a line cannot be planned`,
+    lines: [
+      problem.message,
+      'Nothing of this line reaches the ERP until master data is fixed (PUT /v1/master-data/…) and the order looks it up again:',
+      `POST /v1/orders/${order.plant}/${order.productionOrder}/master-data/reload`,
     ],
     plant: order.plant,
     productionOrder: order.productionOrder,

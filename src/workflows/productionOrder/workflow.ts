@@ -23,7 +23,7 @@ import {
 import type { Duration } from '@temporalio/common';
 import type { AlertActivities } from '../../activities/alerts';
 import type { ErpPostingActivities } from '../../activities/erpPostings';
-import { postingNeedsAttentionAlert } from '../../domain/alerts';
+import { type Alert, planningProblemAlert, postingNeedsAttentionAlert, rejectedEventAlert } from '../../domain/alerts';
 import type { MasterDataActivities } from '../../activities/masterData';
 import type { ErpSystem } from '../../domain/erpSystem';
 import type { FloorEvent } from '../../domain/events';
@@ -119,6 +119,8 @@ const PLAN_REVISION_2 = 'plan-revision-2';
 const PLAN_REVISION_3 = 'plan-revision-3';
 /** Orders started before alerts existed never send one (their histories hold no such activity). */
 const ALERTS = 'alerts-1';
+/** Orders started before this send no alerts for rejected events and lines that cannot be planned. */
+const ALERTS_FOR_PROBLEMS = 'alerts-2';
 
 export async function productionOrder(input: ProductionOrderInput): Promise<ProductionOrderClosing> {
   const retry = { initialInterval: input.timing.postingRetryInitialInterval, backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
@@ -131,6 +133,13 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
   const { sendAlert } = proxyActivities<AlertActivities>(alertDeliveryOptions);
   /** Alerts on their way: the order goes on meanwhile, and waits for them only before it closes or continues as new. */
   const alertsSent: Promise<unknown>[] = [];
+  /** Rejections and planning problems alerted in this run (after continue-as-new, one still open is told again). */
+  const alerted = new Set<string>();
+  const alertOnce = (alert: Alert) => {
+    if (alerted.has(alert.key)) return;
+    alerted.add(alert.key);
+    alertsSent.push(sendAlert(alert).catch(() => undefined));
+  };
 
   let state: ProductionOrderState =
     input.state ??
@@ -222,6 +231,10 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     // Planning is pure and idempotent; a reversal waits here until its original is posted.
     state = planPostings(state);
     publish();
+    if (patched(ALERTS_FOR_PROBLEMS)) {
+      for (const rejection of openRejections(state)) alertOnce(rejectedEventAlert(state, rejection));
+      for (const problem of planningProblems(state)) alertOnce(planningProblemAlert(state, problem));
+    }
     const posting = nextPendingPosting(state);
     if (posting) {
       try {
@@ -243,7 +256,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
         if (patched(ALERTS)) {
           const alert = postingNeedsAttentionAlert(state, posting, postingError, workflowInfo().historyLength);
           // An alert that cannot be delivered within its day is in the logs; the posting waits visibly all the same.
-          alertsSent.push(sendAlert(alert).catch(() => undefined));
+          alertOnce(alert);
         }
       }
       continue;
