@@ -69,6 +69,8 @@ interface OrderChange {
 
 /** Machines that began before this hand over at the last reading, whatever the time of an order change. */
 const HAND_OVER_AT_CHANGE = 'hand-over-at-change';
+/** Machines that began before this take a reading at once, even one taken after an order change not made yet. */
+const READINGS_AFTER_CHANGE = 'readings-after-change';
 
 export const machineReadingSignal = defineSignal<[unknown]>('machineReading');
 /** The order now running on the machine: an OrderAssignment, checked on arrival. */
@@ -119,19 +121,31 @@ export async function machine(input: MachineInput): Promise<void> {
     ]);
   };
 
+  const takeReading = (reading: MachineReading) => {
+    const before = state.lastReadingAt;
+    state = applyReading(state, reading);
+    if (state.lastReadingAt !== before) readSinceHandOver = true;
+    const plcOrder = reading.runningOrder;
+    if (plcOrder && plcOrder !== state.order?.productionOrder && !changes.some((c) => c.assignment?.productionOrder === plcOrder)) {
+      queueChange({ assignment: { at: reading.at, productionOrder: plcOrder, unit: 'pc' }, at: reading.at });
+    }
+  };
+  /** Readings taken after an order change that is not made yet: what they count is the next order's, so they wait for it. */
+  let heldReadings: MachineReading[] = [];
+  const waitsForChange = (reading: MachineReading) => changes.some((c) => c.at !== undefined && Date.parse(c.at) < Date.parse(reading.at));
+  const takeHeldReadings = () => {
+    const ready = heldReadings.filter((r) => !waitsForChange(r)).sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    heldReadings = heldReadings.filter((r) => waitsForChange(r));
+    ready.forEach(takeReading);
+  };
   setHandler(machineReadingSignal, (payload) => {
     const parsed = MachineReading.safeParse(payload);
     if (!parsed.success) {
       reject(parsed.error.issues.map((i) => `${i.path.join('.') || '(reading)'}: ${i.message}`).join('; '));
       return;
     }
-    const before = state.lastReadingAt;
-    state = applyReading(state, parsed.data);
-    if (state.lastReadingAt !== before) readSinceHandOver = true;
-    const plcOrder = parsed.data.runningOrder;
-    if (plcOrder && plcOrder !== state.order?.productionOrder && !changes.some((c) => c.assignment?.productionOrder === plcOrder)) {
-      queueChange({ assignment: { at: parsed.data.at, productionOrder: plcOrder, unit: 'pc' }, at: parsed.data.at });
-    }
+    if (waitsForChange(parsed.data) && patched(READINGS_AFTER_CHANGE)) heldReadings.push(parsed.data);
+    else takeReading(parsed.data);
   });
   setHandler(orderOnMachineSignal, (assignment) => {
     const parsed = OrderAssignment.safeParse(assignment);
@@ -180,6 +194,7 @@ export async function machine(input: MachineInput): Promise<void> {
       changes.shift();
       state = assignOrder(state, change.assignment);
       changesApplied += 1;
+      takeHeldReadings();
       publish();
     }
     await handOver();
