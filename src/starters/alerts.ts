@@ -7,7 +7,7 @@ export function alertRaiser(client: Client, taskQueue: string): (alert: Alert) =
   return async (alert) => {
     try {
       await client.workflow.start(deliverAlert, {
-        workflowId: alertWorkflowId(alert),
+        workflowId: alertWorkflowId(alert, taskQueue),
         taskQueue,
         args: [alert],
         workflowIdConflictPolicy: 'USE_EXISTING',

@@ -2,8 +2,8 @@
  * Alerts reach people durably: sending one is an activity Temporal retries (with back-off,
  * for up to a day) until every configured channel has it. Orders send their own alerts
  * with these options; whatever is not a workflow (a worker that finds an ERP connection's
- * authorization gone) starts `deliverAlert`, whose id, `alert/<key>`, makes an alert raised
- * twice one delivery.
+ * authorization gone) starts `deliverAlert`, whose id, `alert/<task queue>/<key>`, makes an
+ * alert raised twice by one deployment's processes one delivery.
  */
 import { type ActivityOptions, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { AlertActivities } from '../../activities/alerts';
@@ -15,8 +15,9 @@ export const alertDeliveryOptions = {
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 } satisfies ActivityOptions;
 
-export function alertWorkflowId(alert: Alert): string {
-  return `alert/${alert.key}`;
+/** Scoped by the deployment's task queue: two bridges sharing a namespace each tell their own people. */
+export function alertWorkflowId(alert: Alert, taskQueue: string): string {
+  return `alert/${taskQueue}/${alert.key}`;
 }
 
 export async function deliverAlert(alert: Alert): Promise<{ delivered: string[] }> {
