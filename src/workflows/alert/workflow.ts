@@ -16,6 +16,28 @@ export const alertDeliveryOptions = {
 } satisfies ActivityOptions;
 
 /** Scoped by the deployment's task queue: two bridges sharing a namespace each tell their own people. */
+/**
+ * How a workflow sends its own alerts: each alert (by key) once per run, without waiting
+ * for it; `delivered()` waits for those on their way (before closing or continuing as new).
+ * An alert not delivered within its day is in the worker's log; what it tells of stays
+ * visible in the workflow all the same.
+ */
+export function workflowAlerts() {
+  const { sendAlert } = proxyActivities<AlertActivities>(alertDeliveryOptions);
+  const sent = new Set<string>();
+  const onTheirWay: Promise<unknown>[] = [];
+  return {
+    send(alert: Alert): void {
+      if (sent.has(alert.key)) return;
+      sent.add(alert.key);
+      onTheirWay.push(sendAlert(alert).catch(() => undefined));
+    },
+    async delivered(): Promise<void> {
+      await Promise.all(onTheirWay);
+    },
+  };
+}
+
 export function alertWorkflowId(alert: Alert, taskQueue: string): string {
   return `alert/${taskQueue}/${alert.key}`;
 }

@@ -10,12 +10,11 @@
  */
 import { ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
-import type { AlertActivities } from '../../activities/alerts';
 import type { PlanningActivities, SyncPlanningResult } from '../../activities/planning';
 import { planningReadFailingAlert } from '../../domain/alerts';
 import type { ErpSystem } from '../../domain/erpSystem';
 import type { PlanningRemovals } from '../../domain/planning';
-import { alertDeliveryOptions } from '../alert/workflow';
+import { workflowAlerts } from '../alert/workflow';
 import { ErpSystemKey, PlantKey } from '../searchAttributes';
 
 /** Failed reads in a row before people are told (at the default pace, a quarter of an hour). */
@@ -66,9 +65,7 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
     // Within a turn a read is retried a few times; a read that keeps failing waits for the next turn.
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
   });
-  const { sendAlert } = proxyActivities<AlertActivities>(alertDeliveryOptions);
-  /** Alerts on their way; the sync waits for them only before it continues as new. */
-  const alertsSent: Promise<unknown>[] = [];
+  const alerts = workflowAlerts();
   const status: ErpPlanningStatus = input.carried ?? { reads: 0, changesRead: { orders: 0, components: 0, operations: 0 }, lastReleased: [] };
   let readRequested = false;
   let fullReadRequested = false;
@@ -107,7 +104,7 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
       status.lastError = { type: cause?.type ?? 'ReadFailed', message: cause?.message ?? error.message, at, since: status.lastError?.since ?? at, failures };
       if (failures === READ_FAILURES_BEFORE_ALERT && patched(PLANNING_ALERTS)) {
         const alert = planningReadFailingAlert({ workflowId: workflowInfo().workflowId, erpSystem: input.erpSystem, plant: input.plant }, { ...status.lastError, since: status.lastError.since!, failures }, status.lastReadAt);
-        alertsSent.push(sendAlert(alert).catch(() => undefined));
+        alerts.send(alert);
       }
       // The full read asked for starts with the next read that succeeds.
       fullReadRequested ||= fullRead;
@@ -131,7 +128,7 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
     publish();
     if (!result?.more) await condition(() => readRequested, input.every);
     if (turn + 1 >= (input.readsBeforeContinueAsNew ?? 500) || workflowInfo().continueAsNewSuggested) {
-      await Promise.all(alertsSent);
+      await alerts.delivered();
       return continueAsNew<typeof erpPlanning>({ ...input, carried: status });
     }
   }

@@ -21,9 +21,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
-import type { AlertActivities } from '../../activities/alerts';
 import type { ErpPostingActivities } from '../../activities/erpPostings';
-import { type Alert, planningProblemAlert, postingNeedsAttentionAlert, rejectedEventAlert } from '../../domain/alerts';
+import { planningProblemAlert, postingNeedsAttentionAlert, rejectedEventAlert } from '../../domain/alerts';
 import type { MasterDataActivities } from '../../activities/masterData';
 import type { ErpSystem } from '../../domain/erpSystem';
 import type { FloorEvent } from '../../domain/events';
@@ -50,7 +49,7 @@ import {
   retryPosting,
   skipPosting,
 } from '../../domain/productionOrder';
-import { alertDeliveryOptions } from '../alert/workflow';
+import { workflowAlerts } from '../alert/workflow';
 import { ErpSyncStatusKey, ErpSystemKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../searchAttributes';
 
 export interface ProductionOrderTiming {
@@ -130,16 +129,8 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     ...(input.postingTaskQueue ? { taskQueue: input.postingTaskQueue } : {}),
   });
   const { loadMasterData } = proxyActivities<MasterDataActivities>({ startToCloseTimeout: '30 seconds', retry });
-  const { sendAlert } = proxyActivities<AlertActivities>(alertDeliveryOptions);
-  /** Alerts on their way: the order goes on meanwhile, and waits for them only before it closes or continues as new. */
-  const alertsSent: Promise<unknown>[] = [];
-  /** Rejections and planning problems alerted in this run (after continue-as-new, one still open is told again). */
-  const alerted = new Set<string>();
-  const alertOnce = (alert: Alert) => {
-    if (alerted.has(alert.key)) return;
-    alerted.add(alert.key);
-    alertsSent.push(sendAlert(alert).catch(() => undefined));
-  };
+  /** The order goes on while its alerts travel. Each is sent once per run: after continue-as-new, a problem still open is told again. */
+  const alerts = workflowAlerts();
 
   let state: ProductionOrderState =
     input.state ??
@@ -232,8 +223,8 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     state = planPostings(state);
     publish();
     if (patched(ALERTS_FOR_PROBLEMS)) {
-      for (const rejection of openRejections(state)) alertOnce(rejectedEventAlert(state, rejection));
-      for (const problem of planningProblems(state)) alertOnce(planningProblemAlert(state, problem));
+      for (const rejection of openRejections(state)) alerts.send(rejectedEventAlert(state, rejection));
+      for (const problem of planningProblems(state)) alerts.send(planningProblemAlert(state, problem));
     }
     const posting = nextPendingPosting(state);
     if (posting) {
@@ -253,16 +244,12 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
         if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)) throw error;
         const postingError = { type: error.cause.type ?? 'Error', message: error.cause.message };
         state = recordNeedsAttention(state, posting.sequence, postingError);
-        if (patched(ALERTS)) {
-          const alert = postingNeedsAttentionAlert(state, posting, postingError, workflowInfo().historyLength);
-          // An alert that cannot be delivered within its day is in the logs; the posting waits visibly all the same.
-          alertOnce(alert);
-        }
+        if (patched(ALERTS)) alerts.send(postingNeedsAttentionAlert(state, posting, postingError, workflowInfo().historyLength));
       }
       continue;
     }
     if (shouldContinueAsNew(input.timing)) {
-      await Promise.all(alertsSent);
+      await alerts.delivered();
       await condition(allHandlersFinished);
       return continueAsNew<typeof productionOrder>({ ...input, state: compactPostings(state) });
     }
@@ -275,7 +262,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     }
   }
 
-  await Promise.all(alertsSent);
+  await alerts.delivered();
   await condition(allHandlersFinished);
   return { summary: describe(viewOf(state)), state: compactPostings(state) };
 }
