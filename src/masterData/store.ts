@@ -96,11 +96,8 @@ async function writeBom(client: PoolClient, plant: string, parentMaterial: strin
 
 /** The floor's material for each ERP item code: the one mapped to it by erp_material, else the one of the same code, else the code itself. */
 async function floorMaterials(client: PoolClient, plant: string, codes: readonly string[]): Promise<(code: string) => string> {
-  const { rows } = await client.query<{ material: string; erp_material: string | null }>(
-    'SELECT material, erp_material FROM material_master WHERE plant = $1 AND (erp_material = ANY($2) OR (erp_material IS NULL AND material = ANY($2)))',
-    [plant, codes],
-  );
-  const mapped = new Map(rows.filter((r) => r.erp_material !== null).map((r) => [r.erp_material!, r.material]));
+  const { rows } = await client.query<{ material: string; erp_material: string }>('SELECT material, erp_material FROM material_master WHERE plant = $1 AND erp_material = ANY($2)', [plant, codes]);
+  const mapped = new Map(rows.map((r) => [r.erp_material, r.material]));
   return (code) => mapped.get(code) ?? code;
 }
 
