@@ -291,9 +291,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       return before - tables[path].length;
     };
     if ('bomOf' in what) {
-      const item = tables['logistics/Items'].find((i) => i.Code === what.bomOf);
-      const version = tables['manufacturing/BillOfMaterialVersions'].find((v) => v.Item === item?.ID && v.IsDefault === 1);
-      if (remove('manufacturing/BillOfMaterialMaterials', (l) => l.ItemVersion === version?.ID && l.PartItemCode === what.part) === 0) throw new Error(`the default BOM of ${what.bomOf} has no line of ${what.part}`);
+      const line = defaultBomLine(what.bomOf, what.part);
+      remove('manufacturing/BillOfMaterialMaterials', (l) => l === line);
       return;
     }
     if ('workCentre' in what) {
@@ -381,12 +380,18 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     return version;
   }
 
-  /** An engineer changes a line of an item's default BOM version: only the line's sysmodified moves. */
-  function updateBomLine(parentCode: string, partCode: string, change: { quantity?: number; wastePercentage?: number }): Row {
+  /** The line of a part in an item's default BOM version. */
+  function defaultBomLine(parentCode: string, partCode: string): Row {
     const item = tables['logistics/Items'].find((i) => i.Code === parentCode);
     const version = tables['manufacturing/BillOfMaterialVersions'].find((v) => v.Item === item?.ID && v.IsDefault === 1);
     const line = tables['manufacturing/BillOfMaterialMaterials'].find((l) => l.ItemVersion === version?.ID && l.PartItemCode === partCode);
     if (!line) throw new Error(`the simulator has no default BOM of ${parentCode} with ${partCode}`);
+    return line;
+  }
+
+  /** An engineer changes a line of an item's default BOM version: only the line's sysmodified moves. */
+  function updateBomLine(parentCode: string, partCode: string, change: { quantity?: number; wastePercentage?: number }): Row {
+    const line = defaultBomLine(parentCode, partCode);
     if (change.quantity !== undefined) line.Quantity = change.quantity;
     if (change.wastePercentage !== undefined) line.WastePercentage = change.wastePercentage;
     line.QuantityBatch = Number(line.Quantity) * (1 + Number(line.WastePercentage ?? 0) / 100);
