@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ErpSystem } from './domain/erpSystem';
+import { keyed } from './domain/keyed';
 import { noSources, parseSourcesConfig } from './sources/config';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -14,7 +15,7 @@ const plantErp = z
   .string()
   .default('')
   .transform((text, ctx) => {
-    const map: Record<string, ErpSystem> = {};
+    const map = keyed<ErpSystem>([]);
     for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
       const [plant, system] = pair.split('=');
       const parsed = ErpSystem.safeParse(system);

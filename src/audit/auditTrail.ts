@@ -2,6 +2,7 @@
  * The audit trail in PostgreSQL: one row per ERP transaction attempt, queryable by order.
  */
 import type { Pool } from 'pg';
+import { storableJson, storableText } from '../database/database';
 import type { PostingContent } from '../domain/postings';
 import type { HttpExchange } from '../erp/exchangeLog';
 
@@ -47,10 +48,10 @@ export function createPostgresAuditTrail(pool: Pool): AuditTrail {
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)`,
         [
           a.workflowId, a.posting.plant, a.posting.productionOrder, a.erpSystem, a.postingSequence, a.posting.kind,
-          a.idempotencyKey, a.attempt, JSON.stringify(a.posting), JSON.stringify(a.exchanges), a.outcome,
-          a.erpDocumentId ?? null, a.errorType ?? null, a.errorMessage ?? null, a.startedAt, a.finishedAt,
-          a.finishedAt.getTime() - a.startedAt.getTime(), JSON.stringify(a.sourceEventIds), JSON.stringify(a.notes),
-          a.transformation ?? null, a.worker ?? null,
+          storableText(a.idempotencyKey), a.attempt, storableJson(a.posting), storableJson(a.exchanges), a.outcome,
+          a.erpDocumentId ?? null, a.errorType ?? null, a.errorMessage === undefined ? null : storableText(a.errorMessage), a.startedAt, a.finishedAt,
+          a.finishedAt.getTime() - a.startedAt.getTime(), storableJson(a.sourceEventIds), storableJson(a.notes),
+          a.transformation === undefined ? null : storableText(a.transformation), a.worker ?? null,
         ],
       );
     },

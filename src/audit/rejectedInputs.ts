@@ -4,6 +4,7 @@
  * fails. Nothing is dropped silently; operators read it at GET /v1/rejected-inputs.
  */
 import type { Pool } from 'pg';
+import { storableText } from '../database/database';
 
 export interface RejectedInput {
   channel: 'http' | 'mqtt' | 'sparkplug' | 'opcua';
@@ -21,8 +22,6 @@ export interface RejectedInputs {
 }
 
 const MAX_PAYLOAD = 64 * 1024;
-/** PostgreSQL text cannot hold NUL: refused input is often exactly such bytes. */
-const storable = (text: string) => text.replaceAll('\u0000', '\\u0000');
 
 export function createPostgresRejectedInputs(pool: Pool): RejectedInputs {
   return {
@@ -30,10 +29,10 @@ export function createPostgresRejectedInputs(pool: Pool): RejectedInputs {
       const payload = typeof input.payload === 'string' ? input.payload : `base64:${Buffer.from(input.payload).toString('base64')}`;
       await pool.query('INSERT INTO rejected_inputs (channel, source, reference, reason, payload) VALUES ($1, $2, $3, $4, $5)', [
         input.channel,
-        input.source === undefined ? null : storable(input.source),
-        storable(input.reference).slice(0, 1000),
-        storable(input.reason).slice(0, 4000),
-        storable(payload).slice(0, MAX_PAYLOAD),
+        input.source === undefined ? null : storableText(input.source),
+        storableText(input.reference).slice(0, 1000),
+        storableText(input.reason).slice(0, 4000),
+        storableText(payload).slice(0, MAX_PAYLOAD),
       ]);
     },
     async recent(limit) {

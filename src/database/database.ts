@@ -88,3 +88,18 @@ export async function migrate(pool: Pool): Promise<string[]> {
     client.release();
   }
 }
+
+/**
+ * PostgreSQL text and jsonb cannot hold NUL, and what the bridge keeps for people (refused
+ * input, the audit trail) may hold exactly that. NUL is kept as the six characters `\u0000`,
+ * so a row is always written and still says what arrived.
+ */
+export function storableText(text: string): string {
+  return text.replaceAll('\u0000', '\\u0000');
+}
+
+/** JSON for a jsonb column: a NUL inside a string is kept as the text `\u0000`. */
+export function storableJson(value: unknown): string {
+  // An escaped NUL is `\u0000` after an even number of backslashes (an odd one escapes a backslash).
+  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\\\u0000');
+}

@@ -13,10 +13,25 @@ export const Reference = z
   .max(40, 'must be at most 40 characters')
   .regex(/^[A-Za-z0-9._-]+$/, 'may contain only letters, digits, ".", "_" and "-"');
 
-export const UnitOfMeasure = z.string().min(1, 'must not be empty').max(10, 'must be at most 10 characters');
-export const MaterialCode = z.string().min(1, 'must not be empty').max(60, 'must be at most 60 characters');
+/**
+ * Text from the floor: ids, codes, names and reasons. Control characters (NUL included) are
+ * refused, naming the character: they cannot be stored, shown or sent to an ERP as they are.
+ */
+export const text = (max: number) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .superRefine((value, ctx) => {
+      const found = /\p{Cc}/u.exec(value);
+      if (found) {
+        const code = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+        ctx.addIssue({ code: 'custom', message: `must not contain control characters (U+${code} at position ${found.index + 1})` });
+      }
+    });
 
-const text = (max: number) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+export const UnitOfMeasure = text(10);
+export const MaterialCode = text(60);
 const Operation = text(20);
 const WorkCentre = text(40);
 const Employee = text(40);

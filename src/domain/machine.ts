@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import type { FloorEvent, QuantityReported, TimeBooked } from './events';
-import { Reference } from './events';
+import { Reference, text } from './events';
 import { type Decimal, ZERO, add, compare, divide, isPositive, round, subtract } from './quantity';
 
 /** Counter values are whole numbers (PLC integers), sent as numbers or decimal strings. */
@@ -21,21 +21,21 @@ export const MachineReading = z.strictObject({
   good: Counter.optional(),
   scrap: Counter.optional(),
   /** running, idle, down (anything else counts as down), or the PLC's own word for it. */
-  state: z.string().min(1).max(40).optional(),
+  state: text(40).optional(),
   /** The order the PLC says it runs, where it says so. */
   runningOrder: Reference.optional(),
   /** Where it came from: opcua, mqtt, sparkplug. */
-  source: z.string().min(1).max(100),
+  source: text(100),
 });
 export type MachineReading = z.infer<typeof MachineReading>;
 
 export const OrderAssignment = z.strictObject({
   at: z.iso.datetime({ offset: true }),
   productionOrder: Reference,
-  operation: z.string().min(1).max(20).optional(),
-  workCentre: z.string().min(1).max(40).optional(),
+  operation: text(20).optional(),
+  workCentre: text(40).optional(),
   /** The unit the order counts in; the machine's counters count it. */
-  unit: z.string().min(1).max(10).default('pc'),
+  unit: text(10).default('pc'),
 });
 export type OrderAssignment = z.infer<typeof OrderAssignment>;
 

@@ -5,6 +5,7 @@
  * unit of the parent with its yield and scrap allowance. Pure functions only.
  */
 import { z } from 'zod';
+import { entryOf } from './keyed';
 import { type ErpSystem, erpQuantityDecimals } from './erpSystem';
 import { MaterialCode, Reference, TimeActivity, UnitOfMeasure } from './events';
 import { type Decimal, NonNegativeDecimal, PositiveDecimal, add, compare, divide, isPositive, multiply, round, sum } from './quantity';
@@ -93,7 +94,7 @@ export type Conversion = { quantity: Decimal; unit: string } | { problem: string
 /** A floor quantity in the ERP's unit for the material; unchanged where no master data is known. */
 export function toErpUnit(quantity: Decimal, unit: string, master: MaterialMaster | null | undefined): Conversion {
   if (!master || unit === master.baseUnit) return { quantity, unit: master?.baseUnit ?? unit };
-  const factor = master.conversions[unit];
+  const factor = entryOf(master.conversions, unit);
   if (!factor) {
     return { problem: `master data of ${master.material} has no conversion from "${unit}" to its base unit "${master.baseUnit}"` };
   }
@@ -124,7 +125,7 @@ export function erpQuantity(total: Decimal, unit: string, master: MaterialMaster
   if ('problem' in converted) return converted;
   const decimals = erpDecimals(master, erpSystem);
   const quantity = round(converted.quantity, decimals);
-  const conversion = converted.unit === unit ? `${total} ${unit}` : `${total} ${unit} × ${master!.conversions[unit]} = ${converted.quantity} ${converted.unit}`;
+  const conversion = converted.unit === unit ? `${total} ${unit}` : `${total} ${unit} × ${entryOf(master!.conversions, unit)} = ${converted.quantity} ${converted.unit}`;
   const rounding = quantity === converted.quantity ? '' : `, rounded to ${decimals} decimals: ${quantity} ${converted.unit}`;
   return { quantity, unit: converted.unit, derivation: `${conversion}${rounding}` };
 }

@@ -4,6 +4,7 @@
  * state (and its posting plan) on demand, never stored, so it cannot go stale.
  */
 import type { ErpSystem } from './erpSystem';
+import { entryOf } from './keyed';
 import { lineTargets, planPostings } from './postingPlan';
 import type { Posting } from './postings';
 import {
@@ -114,7 +115,7 @@ export function viewOf(state: ProductionOrderState): ProductionOrderView {
     scrap: state.output.scrap,
     rework: state.output.rework,
     operations: Object.values(state.operations).sort(byRouting),
-    consumption: Object.values(state.consumption).map((c) => ({ ...c, backflush: state.masterData?.materials[c.material]?.backflush ?? 'actual' })),
+    consumption: Object.values(state.consumption).map((c) => ({ ...c, backflush: entryOf(state.masterData?.materials, c.material)?.backflush ?? 'actual' })),
     byProducts: Object.values(state.byProducts ?? {}),
     transfers: Object.values(state.transfers ?? {}),
     time: Object.values(state.time),

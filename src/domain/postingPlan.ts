@@ -7,6 +7,7 @@
  * next, so a slow ERP gets fewer, larger postings. Where a correction lowered a target below that, the latest
  * documents are reversed: material issues in part, everything else whole.
  */
+import { entryOf, hasEntry } from './keyed';
 import { AMOUNT_DECIMALS, type BomComponent, backflushModeOf, derivedConsumption, erpDecimals, erpQuantity, toErpPrecision, toErpUnit } from './masterData';
 import {
   type Amounts,
@@ -56,7 +57,7 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
   if (!released) return { targets: [], problems: [] };
   const masterData = state.masterData ?? { materials: {}, bom: [] };
   const materials = masterData.materials;
-  const header = materials[released.material];
+  const header = entryOf(materials, released.material);
   const targets: LineTarget[] = [];
   const problems: PlanningProblem[] = [];
   const base = { plant: state.plant, productionOrder: state.productionOrder, erpOrderReference: erpOrderReference(state) };
@@ -64,8 +65,8 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
 
   for (const [key, consumed] of Object.entries(state.consumption)) {
     // An order that looks master data up plans a material only once it has been looked up.
-    if (state.masterData && !(consumed.material in materials)) continue;
-    const master = materials[consumed.material];
+    if (state.masterData && !hasEntry(materials, consumed.material)) continue;
+    const master = entryOf(materials, consumed.material);
     if (backflushModeOf(master) !== 'actual') continue;
     const lineKey = `issue|${key}`;
     const converted = erpQuantity(consumed.quantity, consumed.unit, master, state.erpSystem);
@@ -97,8 +98,8 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
   }
 
   for (const [key, yielded] of Object.entries(state.byProducts ?? {})) {
-    if (state.masterData && !(yielded.material in materials)) continue;
-    const master = materials[yielded.material];
+    if (state.masterData && !hasEntry(materials, yielded.material)) continue;
+    const master = entryOf(materials, yielded.material);
     // 'erp': the ERP receives the by-product itself with the order's receipt.
     if (backflushModeOf(master) === 'erp') continue;
     const lineKey = `by-product|${key}`;
@@ -129,9 +130,9 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
   }
 
   for (const [key, moved] of Object.entries(state.transfers ?? {})) {
-    if (state.masterData && !(moved.material in materials)) continue;
+    if (state.masterData && !hasEntry(materials, moved.material)) continue;
     const lineKey = `transfer|${key}`;
-    const converted = erpQuantity(moved.quantity, moved.unit, materials[moved.material], state.erpSystem);
+    const converted = erpQuantity(moved.quantity, moved.unit, entryOf(materials, moved.material), state.erpSystem);
     if ('problem' in converted) {
       problems.push({ lineKey, message: converted.problem });
       continue;
@@ -158,7 +159,7 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
   const outputDate = state.output.lastDate ?? lastDate;
 
   const produced = multiply(add(state.output.good, state.output.scrap), toBase.quantity);
-  for (const component of masterData.bom.filter((c) => backflushModeOf(materials[c.component]) === 'derived')) {
+  for (const component of masterData.bom.filter((c) => backflushModeOf(entryOf(materials, c.component)) === 'derived')) {
     targets.push(derivedIssue(state, component, produced, outputDate, base));
   }
 
@@ -271,7 +272,7 @@ function derivedIssue(
   transactionDate: string,
   base: Pick<DocumentPosting, 'plant' | 'productionOrder' | 'erpOrderReference'>,
 ): LineTarget {
-  const master = state.masterData!.materials[component.component]!;
+  const master = entryOf(state.masterData!.materials, component.component)!;
   const implied = derivedConsumption(producedInBaseUnit, component);
   const quantity = toErpPrecision(implied, master, state.erpSystem);
   return {
@@ -306,7 +307,7 @@ function planLine(before: ProductionOrderState, target: LineTarget): ProductionO
   // A line plans its next posting only once its last one has landed: while the ERP is slow
   // (a rate limit, a retry), new events gather into that next posting instead of queueing up.
   if (state.planRevision >= 3 && line.some((p) => p.status === 'Pending')) return state;
-  const net = netAmounts(line, state.archivedLines[target.key]);
+  const net = netAmounts(line, entryOf(state.archivedLines, target.key));
   // Serial numbers go with units: a posting carries those the ERP does not hold yet, a reversal those it should no longer.
   const serialsHeld = carriedSerials(line);
   const serialsWanted = serialsOf(target.document);
@@ -476,7 +477,7 @@ export function compactPostings(state: ProductionOrderState): ProductionOrderSta
   const archivedLines = { ...state.archivedLines };
   for (const p of state.postings.slice(0, cut)) {
     const amounts = amountsOf(p.content);
-    archivedLines[p.lineKey] = sumAmounts(archivedLines[p.lineKey] ?? {}, p.content.kind === 'Reversal' ? negateAmounts(amounts) : amounts);
+    archivedLines[p.lineKey] = sumAmounts(entryOf(archivedLines, p.lineKey) ?? {}, p.content.kind === 'Reversal' ? negateAmounts(amounts) : amounts);
   }
   const kept = new Set(state.postings.slice(cut).map((p) => p.sequence));
   // A reversal kept whose original was archived no longer names it.

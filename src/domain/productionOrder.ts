@@ -14,6 +14,7 @@ import {
   type TimeActivity,
   correctableEventTypes,
 } from './events';
+import { entryOf, hasEntry } from './keyed';
 import type { MasterDataLookup, OrderMasterData } from './masterData';
 import type { Posting, PostingError } from './postings';
 import { type Decimal, ZERO, add, compare, isPositive, multiply, negate } from './quantity';
@@ -357,7 +358,7 @@ function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, s
       return { ...state, startedProduction: true, byProducts: countMaterial(state.byProducts ?? {}, event, sign, date) };
     case 'StockTransferred': {
       const key = transferKey(event);
-      const before = state.transfers?.[key];
+      const before = entryOf(state.transfers, key);
       const { material, unit, batch, fromWarehouse, fromStorageLocation, toWarehouse, toStorageLocation } = event;
       const way = Object.fromEntries(Object.entries({ batch, fromWarehouse, fromStorageLocation, toWarehouse, toStorageLocation }).filter(([, v]) => v !== undefined));
       const line: TransferLine = { material, unit, ...way, quantity: add(before?.quantity ?? ZERO, signed(event.quantity)), lastDate: later(before?.lastDate, date) };
@@ -365,7 +366,7 @@ function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, s
     }
     case 'TimeBooked': {
       const key = timeKey(event);
-      const before = state.time[key];
+      const before = entryOf(state.time, key);
       const line: TimeLine = {
         activity: event.activity,
         ...(event.operation ? { operation: event.operation } : {}),
@@ -394,7 +395,7 @@ function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, s
       const factor = toOrderUnit(state, event.unit!);
       if ('problem' in factor) return factor.problem;
       const rejected = multiply(event.quantity, factor.factor);
-      const good = event.operation ? (state.operations[event.operation]?.quantities.good ?? ZERO) : state.output.good;
+      const good = event.operation ? (entryOf(state.operations, event.operation)?.quantities.good ?? ZERO) : state.output.good;
       if (sign === 1 && compare(rejected, good) > 0) {
         return `rejects ${rejected} ${state.released!.unit} but only ${good} good ${event.operation ? `of operation ${event.operation} ` : ''}have been reported`;
       }
@@ -416,8 +417,8 @@ function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, s
 function toOrderUnit(state: ProductionOrderState, unit: string): { factor: Decimal } | { problem: string } {
   const { unit: orderUnit, material } = state.released!;
   if (unit === orderUnit) return { factor: '1' };
-  const master = state.masterData?.materials[material];
-  const factor = master?.baseUnit === orderUnit ? master.conversions[unit] : undefined;
+  const master = entryOf(state.masterData?.materials, material);
+  const factor = master?.baseUnit === orderUnit ? entryOf(master.conversions, unit) : undefined;
   return factor
     ? { factor }
     : { problem: `unit "${unit}" differs from the order's unit "${orderUnit}" and the master data of ${material} converts no "${unit}" to "${orderUnit}"` };
@@ -458,7 +459,7 @@ function unknownOperation(state: ProductionOrderState, operation: string): strin
 function operationProgress(state: ProductionOrderState, operation: string, occurredAt: string): OperationProgress {
   const routed = state.released?.operations?.find((s) => s.operation === operation);
   return (
-    state.operations[operation] ?? {
+    entryOf(state.operations, operation) ?? {
       operation,
       ...(routed?.workCentre ? { workCentre: routed.workCentre } : {}),
       quantities: noQuantities(),
@@ -560,7 +561,7 @@ function countMaterial(
   date: string,
 ): Record<string, MaterialLine> {
   const key = materialLineKey(event);
-  const before = lines[key];
+  const before = entryOf(lines, key);
   const counted: MaterialLine = {
     material: event.material,
     unit: event.unit,
@@ -632,7 +633,7 @@ export function materialsWithoutMasterData(state: ProductionOrderState): string[
     ...Object.values(state.transfers ?? {}).map((t) => t.material),
     ...(state.masterData?.bom.map((c) => c.component) ?? []),
   ];
-  return [...new Set(wanted)].filter((m) => !(m in known));
+  return [...new Set(wanted)].filter((m) => !hasEntry(known, m));
 }
 
 export function recordPosted(state: ProductionOrderState, sequence: number, erpDocumentId: string): ProductionOrderState {
@@ -703,11 +704,11 @@ export function erpOrderReference(state: ProductionOrderState): string {
 
 /** The ERP's item code for a floor material: an operator's mapping, else the master data's, else the floor's own. */
 export function erpMaterial(state: ProductionOrderState, material: string): string {
-  return state.mappings.materials?.[material] ?? state.masterData?.materials[material]?.erpMaterial ?? material;
+  return entryOf(state.mappings.materials, material) ?? entryOf(state.masterData?.materials, material)?.erpMaterial ?? material;
 }
 
 export function erpEmployeeOf(state: ProductionOrderState, employee: string): { erpEmployee?: string } {
-  const mapped = state.mappings.employees?.[employee];
+  const mapped = entryOf(state.mappings.employees, employee);
   return mapped ? { erpEmployee: mapped } : {};
 }
 

@@ -7,6 +7,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../database/database';
 import type { ErpSystem } from '../domain/erpSystem';
+import { keyed } from '../domain/keyed';
 import { BomComponent, type MasterDataLookup, MaterialMaster, WorkCentreCost, bomFromErpLines } from '../domain/masterData';
 import type { ErpBomLine, ErpBomVersion, ErpItem, ErpWorkCentre, FullRead } from '../domain/planning';
 
@@ -258,7 +259,7 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
       const wanted = [...new Set([...materials, ...(bom ?? []).map((c) => c.component)])];
       const { rows } = await pool.query<MaterialRow>('SELECT * FROM material_master WHERE plant = $1 AND material = ANY($2)', [plant, wanted]);
       const found = new Map(rows.map((r) => [r.material, r]));
-      const result: Record<string, MaterialMaster | null> = {};
+      const result = keyed<MaterialMaster | null>([]);
       for (const material of wanted) {
         const r = found.get(material);
         result[material] = r

@@ -9,7 +9,7 @@ import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RejectedInputs } from '../audit/rejectedInputs';
-import { FloorEvent, Reference } from '../domain/events';
+import { FloorEvent, MaterialCode, Reference, text } from '../domain/events';
 import { BomComponent, BomComponentFields, MaterialMaster, WorkCentreCost } from '../domain/masterData';
 import { ErpError } from '../erp/adapter';
 import type { ErpConnections } from '../erp/connections';
@@ -68,9 +68,9 @@ const BomBody = z.strictObject({
 });
 const MappingBody = z
   .strictObject({
-    erpOrderReference: z.string().trim().min(1).optional(),
-    materials: z.record(z.string().min(1), z.string().trim().min(1, 'must be a non-empty ERP item code')).optional(),
-    employees: z.record(z.string().min(1), z.string().trim().min(1, 'must be a non-empty ERP employee id')).optional(),
+    erpOrderReference: text(40).optional(),
+    materials: z.record(MaterialCode, MaterialCode).optional(),
+    employees: z.record(text(40), text(40)).optional(),
   })
   .refine((c) => c.erpOrderReference !== undefined || c.materials !== undefined || c.employees !== undefined, 'give erpOrderReference, materials or employees');
 const Note = (what: string) => z.object({ note: z.string().trim().min(1, `must say ${what}`) });

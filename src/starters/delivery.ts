@@ -9,6 +9,7 @@ import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundErro
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { type ErpSystem, erpSystemNames } from '../domain/erpSystem';
 import type { FloorEvent } from '../domain/events';
+import { entryOf } from '../domain/keyed';
 import type { OrderAssignment } from '../domain/machine';
 import {
   type ProductionOrderInput,
@@ -52,7 +53,7 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
    */
   async function deliver(event: FloorEvent): Promise<string | undefined> {
     const workflowId = productionOrderWorkflowId(event.plant, event.productionOrder);
-    const erpSystem = deps.orders.erpSystemByPlant[event.plant] ?? deps.orders.defaultErpSystem;
+    const erpSystem = entryOf(deps.orders.erpSystemByPlant, event.plant) ?? deps.orders.defaultErpSystem;
     const postingTaskQueue = deps.orders.postingTaskQueues[erpSystem];
     const input: ProductionOrderInput = { plant: event.plant, productionOrder: event.productionOrder, erpSystem, timing: deps.orders.timing, ...(postingTaskQueue ? { postingTaskQueue } : {}) };
     try {

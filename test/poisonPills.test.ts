@@ -1,0 +1,75 @@
+/**
+ * Floor codes are keys of the order's state (materials, operations, batches, employees).
+ * A code named after a member of Object.prototype must count like any other, never throw
+ * inside the workflow, and survive the JSON round trip of continue-as-new.
+ */
+import { describe, expect, it } from 'vitest';
+import { FloorEvent } from '../src/domain/events';
+import { compactPostings, planPostings } from '../src/domain/postingPlan';
+import { amountsOf } from '../src/domain/postings';
+import {
+  type ProductionOrderState,
+  applyEvent,
+  correctMapping,
+  initialState,
+  materialsWithoutMasterData,
+  nextPendingPosting,
+  recordMasterData,
+  recordPosted,
+} from '../src/domain/productionOrder';
+import { describe as describeOrder, viewOf } from '../src/domain/orderView';
+
+/** Every name Object.prototype answers to, and the ones that reach it. */
+export const prototypeNames = [...Object.getOwnPropertyNames(Object.prototype), '__proto__', 'prototype'].filter((n, i, all) => all.indexOf(n) === i);
+
+const envelope = (id: string) => ({ eventId: id, source: 'mes', plant: 'P1', productionOrder: '4711', occurredAt: '2026-11-25T09:00:00Z' });
+const start = () => initialState({ workflowId: 'production-order/P1/4711', plant: 'P1', productionOrder: '4711', erpSystem: 'exact' });
+/** Like the workflow: each event applied, then the plan; the state as JSON carries it over (continue-as-new). */
+const run = (state: ProductionOrderState, raw: unknown[]) =>
+  raw.map((e) => FloorEvent.parse(e)).reduce((s, e) => JSON.parse(JSON.stringify(planPostings(applyEvent(s, e)))) as ProductionOrderState, state);
+const postAll = (state: ProductionOrderState) => {
+  let s = state;
+  for (let p = nextPendingPosting(s); p; p = nextPendingPosting(s)) s = planPostings(recordPosted(s, p.sequence, `doc-${p.sequence}`));
+  return s;
+};
+
+describe('floor codes named after Object.prototype members', () => {
+  it.each(prototypeNames)('count "%s" as a material, batch, operation, work centre and employee like any other code', (name) => {
+    let state = run(start(), [
+      { ...envelope('rel'), type: 'OrderReleased', material: name, plannedQuantity: '10', unit: 'pc', operations: [{ operation: name, workCentre: name }] },
+    ]);
+    const unknown = materialsWithoutMasterData(state);
+    expect(unknown).toEqual([name]);
+    state = planPostings(recordMasterData(state, { materials: JSON.parse(JSON.stringify(Object.fromEntries([[name, null]]))), bom: [] }));
+    state = run(state, [
+      { ...envelope('op-start'), type: 'OperationStarted', operation: name, workCentre: name },
+      { ...envelope('q1'), type: 'QuantityReported', good: '4', unit: 'pc', operation: name },
+      { ...envelope('c1'), type: 'MaterialConsumed', material: name, quantity: '2.5', unit: 'kg', batch: name, storageLocation: name },
+      { ...envelope('c2'), type: 'MaterialConsumed', material: name, quantity: '0.5', unit: 'kg', batch: name, storageLocation: name },
+      { ...envelope('t1'), type: 'TimeBooked', activity: 'labour', hours: '1.5', employee: name, operation: name },
+      { ...envelope('t2'), type: 'TimeBooked', activity: 'machine', hours: '2', workCentre: name, operation: name },
+      { ...envelope('s1'), type: 'StockTransferred', material: name, quantity: '1', unit: 'pc', fromWarehouse: name, toWarehouse: 'W2' },
+      { ...envelope('b1'), type: 'ByProductReported', material: name, quantity: '1', unit: 'pc' },
+      { ...envelope('qr'), type: 'QualityResult', inspection: name, result: 'rejected', quantity: '1', unit: 'pc', operation: name, disposition: 'scrap' },
+      { ...envelope('fix'), type: 'EventCorrected', correctsEventId: 'c2', reason: name, replacement: { quantity: '1.5' } },
+      { ...envelope('op-done'), type: 'OperationCompleted', operation: name },
+      { ...envelope('done'), type: 'OrderCompleted' },
+    ]);
+    state = correctMapping(state, JSON.parse(JSON.stringify({ materials: Object.fromEntries([[name, `ERP-${name}`]]), employees: Object.fromEntries([[name, 'E-1']]) })));
+    state = postAll(planPostings(state));
+    expect(state.rejectedEvents).toEqual([]);
+    const issued = state.postings.filter((p) => p.content.kind === 'MaterialIssue').map((p) => amountsOf(p.content).quantity);
+    expect(issued.reduce((a, b) => String(Number(a) + Number(b)), '0')).toBe('4');
+    const receipt = state.postings.find((p) => p.content.kind === 'FinishedGoodsReceipt')!.content;
+    expect(receipt).toMatchObject({ quantity: '3', erpMaterial: `ERP-${name}` });
+    const confirmation = state.postings.filter((p) => p.content.kind === 'OperationConfirmation').at(-1)!.content;
+    expect(confirmation).toMatchObject({ operation: name, yield: '3', scrap: '1', final: true });
+    const labour = state.postings.find((p) => p.content.kind === 'TimePosting' && p.content.activity === 'labour')!.content;
+    expect(labour).toMatchObject({ hours: '1.5', erpEmployee: 'E-1' });
+    expect(() => describeOrder(viewOf(state))).not.toThrow();
+    // Continue-as-new: compacted and carried as JSON, the order still plans nothing more.
+    const carried = JSON.parse(JSON.stringify(compactPostings(state))) as ProductionOrderState;
+    expect(planPostings(carried).postings.length).toBe(state.postings.length);
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+  });
+});
