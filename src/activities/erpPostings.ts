@@ -1,7 +1,9 @@
 /**
- * Activities that post to ERPs, built over the adapters the worker hands in.
- * An attempt after the first may follow a post whose answer was lost, so it looks
- * the posting up in the ERP before sending it again.
+ * Activities that post to ERPs, built over the adapters the worker hands in. Any attempt
+ * after a posting's first may follow a post whose answer was lost, so it looks the posting
+ * up in the ERP before sending it again: a Temporal retry, an operator's retry or mapping
+ * correction (a new activity, attempt 1 again: the workflow says it was attempted), a
+ * reset or a reopened order (the audit trail holds an attempt of the key).
  */
 import { hostname } from 'node:os';
 import { activityInfo } from '@temporalio/activity';
@@ -19,6 +21,8 @@ export interface PostToErpInput extends PostingRequest {
   sourceEventIds: string[];
   /** How the floor's totals became the posting, in words, for the audit trail. */
   transformation?: string;
+  /** The workflow sent this posting to the ERP before (an operator's retry, a mapping correction). */
+  attemptedBefore?: boolean;
 }
 
 export interface ErpPostingDependencies {
@@ -40,12 +44,13 @@ export function createErpPostingActivities({ adapters, audit }: ErpPostingDepend
       const request: PostingRequest = {
         content: input.content,
         idempotencyKey: input.idempotencyKey,
-        knownDocumentIds: input.knownDocumentIds,
       };
       const { attempt } = activityInfo();
       const startedAt = new Date();
+      const lookFirst =
+        adapter.capabilities().idempotency === 'lookup' && (attempt > 1 || input.attemptedBefore === true || (await audit.attempted(input.idempotencyKey)));
       const { result, error, exchanges } = await withExchangeLog(async () => {
-        if (attempt > 1 && adapter.capabilities().idempotency === 'lookup') {
+        if (lookFirst) {
           const earlier = await adapter.findPosted(request);
           if (earlier) return earlier;
         }

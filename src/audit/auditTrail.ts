@@ -34,6 +34,8 @@ export interface TransactionAttempt {
 
 export interface AuditTrail {
   recordAttempt(attempt: TransactionAttempt): Promise<void>;
+  /** Whether any attempt of the posting with this key is recorded (by any run, worker or reset). */
+  attempted(idempotencyKey: string): Promise<boolean>;
   attemptsFor(plant: string, productionOrder: string): Promise<(TransactionAttempt & { id: number })[]>;
 }
 
@@ -54,6 +56,10 @@ export function createPostgresAuditTrail(pool: Pool): AuditTrail {
           a.transformation === undefined ? null : storableText(a.transformation), a.worker ?? null,
         ],
       );
+    },
+    async attempted(idempotencyKey) {
+      const { rowCount } = await pool.query('SELECT 1 FROM erp_transaction_attempts WHERE idempotency_key = $1 LIMIT 1', [storableText(idempotencyKey)]);
+      return (rowCount ?? 0) > 0;
     },
     async attemptsFor(plant, productionOrder) {
       const { rows } = await pool.query(

@@ -636,6 +636,11 @@ export function materialsWithoutMasterData(state: ProductionOrderState): string[
   return [...new Set(wanted)].filter((m) => !hasEntry(known, m));
 }
 
+/** The posting is on its way to the ERP: any later attempt of it looks there first. */
+export function recordAttempted(state: ProductionOrderState, sequence: number): ProductionOrderState {
+  return updatePosting(state, sequence, { attempted: true });
+}
+
 export function recordPosted(state: ProductionOrderState, sequence: number, erpDocumentId: string): ProductionOrderState {
   return updatePosting(state, sequence, { status: 'Posted', erpDocumentId, error: undefined, sourceEventIds: [] });
 }
@@ -728,7 +733,4 @@ export function nextPendingPosting(state: ProductionOrderState): Posting | undef
   return state.postings.find((p) => p.status === 'Pending');
 }
 
-/** ERP document ids this order already holds for postings of the same kind (for check-before-post). */
-export function postedDocumentIds(state: ProductionOrderState, kind: Posting['content']['kind']): string[] {
-  return state.postings.flatMap((p) => (p.content.kind === kind && p.status === 'Posted' && p.erpDocumentId ? [p.erpDocumentId] : []));
-}
+

@@ -9,8 +9,6 @@ import type { PostingContent, PostingKind } from '../domain/postings';
 export interface PostingRequest {
   content: PostingContent;
   idempotencyKey: string;
-  /** ERP document ids the order already holds for this kind of posting: never "ours" when looking up. */
-  knownDocumentIds: string[];
 }
 
 export interface PostingResult {
@@ -34,7 +32,11 @@ export interface ErpAdapter {
   readonly system: ErpSystem;
   capabilities(): ErpCapabilities;
   post(request: PostingRequest): Promise<PostingResult>;
-  /** The document an earlier attempt of this posting created, if the ERP holds one. */
+  /**
+   * The document an earlier attempt of this posting created, if the ERP holds one. It must
+   * recognise only what this posting made (by its key), never a like document of another
+   * order or of a person.
+   */
   findPosted(request: PostingRequest): Promise<PostingResult | undefined>;
   /** Planning read from the ERP (ERP → floor), where the adapter can. */
   readonly planning?: ErpPlanningReader;

@@ -5,7 +5,7 @@
  *
  * | posting | recognised by |
  * |---|---|
- * | receipt, by-product receipt | of a batch or serial numbers: its DraftStockTransactionID; else shop order (by-product plan), quantity and date, among receipts the order does not already account for (no free-text field) |
+ * | receipt, by-product receipt | its DraftStockTransactionID, derived from the posting key (receipts have no free text); sent on every receipt, reserved numbers or not |
  * | material issue | the posting key in Note, among the material plan's issues |
  * | confirmation, time | the posting key in Notes, among the shop order's time transactions |
  * | batch reservation | its DraftStockTransactionID, derived from the posting key (so a retry reserves nothing twice) |
@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, OverheadAllocation, PostingContent, Reversal, StockTransfer, TimePosting } from '../../domain/postings';
 import { equals, subtract } from '../../domain/quantity';
 import { type ErpAdapter, ErpError, type PostingRequest, type PostingResult } from '../adapter';
-import { type ExactEntityPath, MaterialPlanType, StockTransactionType, isGuid, parseEdmDateTime } from './contract';
+import { type ExactEntityPath, MaterialPlanType, StockTransactionType, isGuid } from './contract';
 import {
   type TimeTransactionReferences,
   confirmationBody,
@@ -279,7 +279,11 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   ): Promise<{ fields: StockFields; notes: string[] }> {
     const item = await itemFor(itemId);
     if (!shopOrder.Warehouse) throw new ErpError(`Exact Online shop order ${shopOrder.ShopOrderNumber} has no warehouse`, 'needsPerson', 'WarehouseMissing');
-    const fields: StockFields = stock.storageLocation ? { StorageLocation: await storageLocationFor(stock.storageLocation, shopOrder.Warehouse) } : {};
+    const location: StockFields = stock.storageLocation ? { StorageLocation: await storageLocationFor(stock.storageLocation, shopOrder.Warehouse) } : {};
+    const draft = draftStockTransactionId(key);
+    // A receipt carries the draft id of its posting key, reserved numbers or not: receipts have no
+    // free text, so this is how a look-up recognises only what this posting made (an issue has its Note).
+    const fields: StockFields = stock.kind === 'MaterialIssue' ? location : { ...location, DraftStockTransactionID: draft };
     const serials = stock.serialNumbers ?? [];
     if (item.IsSerialItem) return { fields: await reserveSerials(stock, item, shopOrder.Warehouse, fields, type, key), notes: [] };
     const notes = serials.length > 0 ? [`Exact Online does not manage item ${item.Code} by serial number: serial numbers ${serials.join(', ')} stay in the floor record`] : [];
@@ -295,7 +299,6 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
             : `order ${stock.productionOrder} was released without the batch its output goes into (release it again with outputBatch)`;
       throw new ErpError(`Exact Online manages item ${item.Code} by batch; ${fix}`, 'needsPerson', 'BatchNumberRequired');
     }
-    const draft = draftStockTransactionId(key);
     const [reserved] = await transport.list<{ ID: string }>('inventory/StockBatchNumbers', { filter: `DraftStockTransactionID eq guid'${draft}'`, select: ['ID'] });
     if (!reserved) {
       await transport.create('inventory/StockBatchNumbers', {
@@ -443,7 +446,12 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
 
   /** A stock transaction with its location and reserved batch or serial numbers; the notes say what Exact does not keep. */
   async function postStock(path: ExactEntityPath, body: Record<string, unknown>, stock: { fields: StockFields; notes: string[] }): Promise<PostingResult> {
-    return { ...created(await transport.create<CreatedRow>(path, { ...body, ...stock.fields })), notes: stock.notes };
+    const row = await transport.create<CreatedRow & { DraftStockTransactionID?: string | null }>(path, { ...body, ...stock.fields });
+    // Exact answers a POST with the row it keeps: one without our draft id could not be recognised after a lost answer.
+    const sent = stock.fields.DraftStockTransactionID;
+    const kept = sent === undefined || String(row.DraftStockTransactionID ?? '').toLowerCase() === sent;
+    const notes = kept ? stock.notes : [...stock.notes, `Exact Online did not keep DraftStockTransactionID ${stock.fields.DraftStockTransactionID} on ${row.StockTransactionId}: after a lost answer this posting could not be recognised`];
+    return { ...created(row), notes };
   }
 
   async function postReversal(reversal: Reversal, key: string): Promise<PostingResult> {
@@ -502,11 +510,11 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     return materialReversalBody(originalId, transactionDate, key, { issue, numbers });
   }
 
-  async function findPosted({ content, idempotencyKey: key, knownDocumentIds }: PostingRequest): Promise<PostingResult | undefined> {
+  async function findPosted({ content, idempotencyKey: key }: PostingRequest): Promise<PostingResult | undefined> {
     switch (content.kind) {
       case 'FinishedGoodsReceipt':
       case 'ByProductReceipt':
-        return findReceipt(content, key, knownDocumentIds);
+        return findReceipt(content, key);
       case 'MaterialIssue': {
         const plan = await materialPlanFor(content);
         return findByNote('manufacturing/MaterialIssues', `ShopOrderMaterialPlan eq guid'${plan.ID}'`, key);
@@ -559,30 +567,14 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   }
 
   /**
-   * Receipts have no free-text field. One into a batch carries the draft id derived from its
-   * key; any other is recognised by shop order (by-product plan), quantity and transaction
-   * date, among the receipts this order does not already account for.
+   * Receipts have no free-text field: every one carries the DraftStockTransactionID derived
+   * from its posting key, and only that recognises it. A receipt of the same quantity and
+   * date made by another order, or booked by hand, is never taken for this posting's.
    */
-  async function findReceipt(receipt: FinishedGoodsReceipt | ByProductReceipt, key: string, known: readonly string[]): Promise<PostingResult | undefined> {
+  async function findReceipt(receipt: FinishedGoodsReceipt | ByProductReceipt, key: string): Promise<PostingResult | undefined> {
     const path = receipt.kind === 'ByProductReceipt' ? 'manufacturing/ByProductReceipts' : 'manufacturing/ShopOrderReceipts';
-    const select = ['StockTransactionId', 'Quantity', 'TransactionDate'];
-    // A receipt of batch or serial numbers carries the draft id they were reserved under.
-    if (receipt.batch || receipt.serialNumbers?.length) {
-      const [drafted] = await transport.list<StockReceiptRow>(path, { filter: `DraftStockTransactionID eq guid'${draftStockTransactionId(key)}'`, select });
-      if (drafted) return { erpDocumentId: drafted.StockTransactionId, foundExisting: true };
-    }
-    const filter =
-      receipt.kind === 'ByProductReceipt'
-        ? `ShopOrderMaterialPlan eq guid'${(await materialPlanFor(receipt)).ID}'`
-        : `ShopOrder eq guid'${(await shopOrderFor(receipt.erpOrderReference)).ID}'`;
-    const rows = await transport.list<StockReceiptRow>(path, { filter, select });
-    const ours = rows.find(
-      (row) =>
-        !known.includes(row.StockTransactionId) &&
-        equals(String(row.Quantity), receipt.quantity) &&
-        parseEdmDateTime(row.TransactionDate).toISOString().slice(0, 10) === receipt.transactionDate,
-    );
-    return ours ? { erpDocumentId: ours.StockTransactionId, foundExisting: true } : undefined;
+    const [drafted] = await transport.list<StockReceiptRow>(path, { filter: `DraftStockTransactionID eq guid'${draftStockTransactionId(key)}'`, select: ['StockTransactionId'] });
+    return drafted ? { erpDocumentId: drafted.StockTransactionId, foundExisting: true } : undefined;
   }
 
   return {

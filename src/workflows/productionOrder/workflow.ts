@@ -41,9 +41,9 @@ import {
   materialsWithoutMasterData,
   nextPendingPosting,
   operatorActionRefusal,
-  postedDocumentIds,
   receiveEvent,
   recordMasterData,
+  recordAttempted,
   recordNeedsAttention,
   recordPosted,
   retryPosting,
@@ -228,6 +228,8 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     }
     const posting = nextPendingPosting(state);
     if (posting) {
+      // Kept in the state (across continue-as-new): a later activity for this posting, whatever starts it, looks in the ERP first.
+      state = recordAttempted(state, posting.sequence);
       try {
         const result = await postToErp({
           erpSystem: input.erpSystem,
@@ -235,7 +237,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
           sequence: posting.sequence,
           content: posting.content,
           idempotencyKey: posting.idempotencyKey,
-          knownDocumentIds: postedDocumentIds(state, posting.content.kind),
+          ...(posting.attempted ? { attemptedBefore: true } : {}),
           sourceEventIds: posting.sourceEventIds,
           ...(posting.transformation ? { transformation: posting.transformation } : {}),
         });
