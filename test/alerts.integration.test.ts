@@ -107,3 +107,33 @@ describe('alerts', () => {
     expect(about('5108')).toHaveLength(2);
   });
 });
+
+describe('alerts beside posting', () => {
+  let bridge: Bridge;
+  let slack: SlackSink;
+  beforeAll(async () => {
+    // A revoked Slack webhook: every delivery is refused, for as long as the test runs.
+    slack = await startSlackSink({ refuseFirst: 1_000_000 });
+    bridge = await startBridge({ ALERT_SLACK_WEBHOOK_URL: slack.url, POSTING_BATCH_WINDOW: '0', ORDER_CLOSE_AFTER: '1s' });
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+    await slack?.close();
+  });
+
+  it('closes an order while its alert still cannot reach Slack, and keeps trying to deliver it', async () => {
+    const plant = newPlant();
+    const events = floorEvents(plant, '5109'); // Exact knows no shop order 5109
+    for (const event of [events.released('5'), events.quantity('q1', '5'), events.completed()]) expect((await bridge.postEvent(event)).status).toBe(202);
+    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '5109'));
+    await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'NeedsAttention');
+    expect((await bridge.post(`/v1/orders/${plant}/5109/postings/1/skip`, { reason: 'booked by hand in Exact' })).status).toBe(200);
+    const closed = await eventually(async () => (await handle.describe()).status.name, (s) => s === 'COMPLETED', 20_000);
+    expect(closed).toBe('COMPLETED');
+    // The alert lives on in a workflow of its own, still retrying Slack.
+    await eventually(async () => slack.refused, (n) => n >= 2, 20_000);
+    const alerts = [];
+    for await (const w of bridge.env.client.workflow.list({ query: `WorkflowType = 'deliverAlert' AND ExecutionStatus = 'Running'` })) if (w.workflowId.includes(`${plant}/5109`)) alerts.push(w.workflowId);
+    expect(alerts).toHaveLength(1);
+  });
+});

@@ -128,7 +128,7 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
     publish();
     if (!result?.more) await condition(() => readRequested, input.every);
     if (turn + 1 >= (input.readsBeforeContinueAsNew ?? 500) || workflowInfo().continueAsNewSuggested) {
-      await alerts.delivered();
+      await alerts.handedOver();
       return continueAsNew<typeof erpPlanning>({ ...input, carried: status });
     }
   }

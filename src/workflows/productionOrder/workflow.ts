@@ -251,7 +251,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
       continue;
     }
     if (shouldContinueAsNew(input.timing)) {
-      await alerts.delivered();
+      await alerts.handedOver();
       await condition(allHandlersFinished);
       return continueAsNew<typeof productionOrder>({ ...input, state: compactPostings(state) });
     }
@@ -264,7 +264,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     }
   }
 
-  await alerts.delivered();
+  await alerts.handedOver();
   await condition(allHandlersFinished);
   return { summary: describe(viewOf(state)), state: compactPostings(state) };
 }
