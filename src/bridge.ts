@@ -81,6 +81,7 @@ export async function runBridge(options: {
     planning,
     connections,
     databaseReady: () => options.pool.query('SELECT 1'),
+    floorTimeWindow: config.floorTimeWindow,
   });
   const starterUrl = await api.listen(options.listen ?? { host: '127.0.0.1', port: 0 });
   return {

@@ -3,8 +3,10 @@
  * module that reads process.env; everything else receives a typed Config.
  */
 import { readFileSync } from 'node:fs';
+import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
 import { ErpSystem } from './domain/erpSystem';
+import type { TimeWindow } from './domain/events';
 import { keyed } from './domain/keyed';
 import { noSources, parseSourcesConfig } from './sources/config';
 
@@ -46,6 +48,8 @@ const Env = z.object({
   POSTING_BATCH_SIZE: z.coerce.number().int().positive().default(200),
   ORDER_CONTINUE_AS_NEW_AFTER_EVENTS: z.coerce.number().int().min(10).default(2000),
   MACHINE_HAND_OVER_EVERY: duration.default('10s'),
+  FLOOR_TIME_PAST: duration.default('400 days'),
+  FLOOR_TIME_AHEAD: duration.default('10 minutes'),
   PLANNING_SYNC_EVERY: duration.default('5 minutes'),
   EXACT_BASE_URL: z.url().optional(),
   EXACT_DIVISION: z.coerce.number().int().positive().default(123456),
@@ -89,6 +93,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   if (e.EXACT_CLIENT_ID && !e.EXACT_CLIENT_SECRET) throw new Error('Invalid configuration:\n  EXACT_CLIENT_SECRET: is required with EXACT_CLIENT_ID');
   if (e.ALERT_SMTP_URL && e.ALERT_MAIL_TO.length === 0) throw new Error('Invalid configuration:\n  ALERT_MAIL_TO: is required with ALERT_SMTP_URL (who gets the alerts)');
+  const floorTimeWindow: TimeWindow = { pastMs: msToNumber(e.FLOOR_TIME_PAST), aheadMs: msToNumber(e.FLOOR_TIME_AHEAD) };
   return {
     temporal: {
       /** Unset: the embedded dev server is started. */
@@ -115,13 +120,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         batchWindow: e.POSTING_BATCH_WINDOW === '0' ? undefined : e.POSTING_BATCH_WINDOW,
         batchSize: e.POSTING_BATCH_SIZE,
         continueAsNewAfterEvents: e.ORDER_CONTINUE_AS_NEW_AFTER_EVENTS,
+        floorTimeWindow,
       },
     },
+    /** Floor times (occurredAt, readings) outside this window around the bridge's clock are refused, on every source. */
+    floorTimeWindow,
     machines: {
       timing: {
         /** How often what a machine produced and ran goes to the order running on it. */
         handOverEvery: e.MACHINE_HAND_OVER_EVERY,
         continueAsNewAfterEvents: e.ORDER_CONTINUE_AS_NEW_AFTER_EVENTS,
+        floorTimeWindow,
       },
     },
     exact: {

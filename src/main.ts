@@ -65,6 +65,7 @@ async function main() {
       delivery: embedded.bridge.delivery,
       rejected: embedded.bridge.rejectedInputs,
       pkiFolder: pki,
+      floorTimeWindow: config.floorTimeWindow,
       log: (line) => /connected|refused|rebirth/i.test(line) && step(line),
     });
     stops.unshift(() => sources.stop());

@@ -5,6 +5,7 @@
  */
 import Big from 'big.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { machineStatusQuery, machineWorkflowId } from '../src/workflows/machine/workflow';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
 import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
 
@@ -63,5 +64,38 @@ describe('poison pills', () => {
     }
     const receipts = ledger.filter((e) => e.entity === 'manufacturing/ShopOrderReceipts' && e.record.ShopOrderNumber === 6002);
     expect(receipts.map((r) => r.record.Quantity)).toEqual([10]);
+  });
+});
+
+describe('floor times outside the plausible window', () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    bridge = await startBridge();
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+  });
+
+  it.each([
+    ['year 9999', '9999-12-31T23:59:59Z'],
+    ['an hour ahead', () => new Date(Date.now() + 3_600_000).toISOString()],
+    ['two years back', () => new Date(Date.now() - 2 * 365 * 86_400_000).toISOString()],
+  ])('refuses an event dated %s at the door, naming occurredAt', async (_, at) => {
+    const plant = newPlant();
+    const occurredAt = typeof at === 'function' ? at() : at;
+    const answer = await bridge.postEvent([floorEvents(plant, '6301').released(), { ...floorEvents(plant, '6301').quantity('q1', '1'), occurredAt }]);
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors).toEqual([{ field: '1.occurredAt', message: expect.stringMatching(/^must lie between .* \(400 days back to 10 minutes ahead of the bridge's clock\); check the sender's clock$/) }]);
+  });
+
+  it('refuses a machine reading dated 9999 inside the machine, which keeps its hours', async () => {
+    const plant = newPlant();
+    const at = (minutes: number) => new Date(Date.UTC(2026, 10, 25, 8, minutes)).toISOString();
+    await bridge.delivery.deliverReading(plant, 'SAW-1', { at: at(0), source: 'test-plc', good: 10, state: 'running' });
+    await bridge.delivery.deliverReading(plant, 'SAW-1', { at: '9999-12-31T23:59:59Z', source: 'test-plc', good: 11 });
+    await bridge.delivery.deliverReading(plant, 'SAW-1', { at: at(30), source: 'test-plc', good: 12 });
+    const machine = bridge.env.client.workflow.getHandle(machineWorkflowId(plant, 'SAW-1'));
+    const status = await eventually(() => machine.query(machineStatusQuery), (m) => m.rejectedReadings.length > 0 && m.counted.good === '2');
+    expect(status).toMatchObject({ counted: { good: '2' }, hours: { running: '0.5' }, rejectedReadings: [expect.stringMatching(/^at: must lie between/)] });
   });
 });

@@ -4,7 +4,7 @@
  * inside the workflow, and survive the JSON round trip of continue-as-new.
  */
 import { describe, expect, it } from 'vitest';
-import { FloorEvent } from '../src/domain/events';
+import { DEFAULT_TIME_WINDOW, FloorEvent } from '../src/domain/events';
 import { compactPostings, planPostings } from '../src/domain/postingPlan';
 import { amountsOf } from '../src/domain/postings';
 import {
@@ -15,6 +15,7 @@ import {
   materialsWithoutMasterData,
   nextPendingPosting,
   recordMasterData,
+  receiveEvent,
   recordPosted,
 } from '../src/domain/productionOrder';
 import { describe as describeOrder, viewOf } from '../src/domain/orderView';
@@ -71,5 +72,17 @@ describe('floor codes named after Object.prototype members', () => {
     const carried = JSON.parse(JSON.stringify(compactPostings(state))) as ProductionOrderState;
     expect(planPostings(carried).postings.length).toBe(state.postings.length);
     expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+  });
+});
+
+describe('an event dated outside the plausible window', () => {
+  it('is rejected by the order with the reason, and its id stays free for the corrected resend', () => {
+    const now = Date.parse('2026-11-25T12:00:00Z');
+    const clock = { now, window: DEFAULT_TIME_WINDOW };
+    let state = receiveEvent(start(), { ...envelope('rel'), type: 'OrderReleased', material: 'M', plannedQuantity: '10', unit: 'pc' }, clock);
+    state = receiveEvent(state, { ...envelope('q1'), occurredAt: '9999-01-01T00:00:00Z', type: 'QuantityReported', good: '5', unit: 'pc' }, clock);
+    expect(state.rejectedEvents).toEqual([{ eventId: 'q1', type: 'QuantityReported', reason: expect.stringMatching(/^not a valid floor event: occurredAt: must lie between 2025-10-21T12:00:00.000Z and 2026-11-25T12:10:00.000Z/) }]);
+    state = receiveEvent(state, { ...envelope('q1'), type: 'QuantityReported', good: '5', unit: 'pc' }, clock);
+    expect(state.output.good).toBe('5');
   });
 });

@@ -292,3 +292,24 @@ export type CorrectableEvent = QuantityReported | MaterialConsumed | ByProductRe
 export const correctableEventTypes: readonly FloorEventType[] = ['QuantityReported', 'MaterialConsumed', 'ByProductReported', 'StockTransferred', 'TimeBooked', 'QualityResult'];
 
 export { Decimal };
+
+/** How far from the bridge's clock a floor time may lie: events and readings outside are refused. */
+export interface TimeWindow {
+  pastMs: number;
+  aheadMs: number;
+}
+
+export const DEFAULT_TIME_WINDOW: TimeWindow = { pastMs: 400 * 86_400_000, aheadMs: 10 * 60_000 };
+
+/**
+ * Why a floor time (occurredAt, a reading's time) is not plausible at `now`, or undefined.
+ * A date in year 9999 would date later receipts and reversals and give a machine millions
+ * of hours; one years back is a wrong clock, not a late report.
+ */
+export function implausibleTime(at: string, now: number, window: TimeWindow = DEFAULT_TIME_WINDOW): string | undefined {
+  const time = Date.parse(at);
+  const [from, to] = [new Date(now - window.pastMs), new Date(now + window.aheadMs)];
+  if (time >= from.getTime() && time <= to.getTime()) return undefined;
+  const span = `${Math.round(window.pastMs / 86_400_000)} days back to ${Math.round(window.aheadMs / 60_000)} minutes ahead of the bridge's clock`;
+  return `must lie between ${from.toISOString()} and ${to.toISOString()} (${span}); check the sender's clock`;
+}

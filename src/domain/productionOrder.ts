@@ -12,7 +12,9 @@ import {
   type OrderReleased,
   type RoutingStep,
   type TimeActivity,
+  type TimeWindow,
   correctableEventTypes,
+  implausibleTime,
 } from './events';
 import { entryOf, hasEntry } from './keyed';
 import type { MasterDataLookup, OrderMasterData } from './masterData';
@@ -211,11 +213,12 @@ export function initialState(init: { workflowId: string; plant: string; producti
  * (defaults fill what they lack). A payload that is not a valid event is recorded as a
  * rejected event, never dropped and never allowed to fail the workflow.
  */
-export function receiveEvent(state: ProductionOrderState, payload: unknown): ProductionOrderState {
+export function receiveEvent(state: ProductionOrderState, payload: unknown, clock?: { now: number; window: TimeWindow }): ProductionOrderState {
   const parsed = FloorEvent.safeParse(payload);
-  if (parsed.success) return applyEvent(state, parsed.data);
+  const implausible = parsed.success && clock ? implausibleTime(parsed.data.occurredAt, clock.now, clock.window) : undefined;
+  if (parsed.success && !implausible) return applyEvent(state, parsed.data);
   const raw = (typeof payload === 'object' && payload !== null ? payload : {}) as { eventId?: unknown; type?: unknown };
-  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
+  const problems = implausible ? `occurredAt: ${implausible}` : parsed.error!.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
   const rejected: RejectedEvent = {
     eventId: typeof raw.eventId === 'string' ? raw.eventId : '(no eventId)',
     type: (typeof raw.type === 'string' ? raw.type : '(no type)') as FloorEvent['type'],

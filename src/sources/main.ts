@@ -27,6 +27,7 @@ async function main() {
     delivery,
     rejected: alertingRejectedInputs(createPostgresRejectedInputs(database.pool), alertRaiser(client, config.temporal.taskQueue)),
     pkiFolder: path.join(projectRoot, '.data', 'pki'),
+    floorTimeWindow: config.floorTimeWindow,
     log: (line) => console.log(line),
   });
   console.log(`Sources running: ${sources.mqtt ? 'MQTT' : 'no MQTT'}, ${sources.opcua.length} OPC UA machine(s)`);

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { RejectedInputs } from '../audit/rejectedInputs';
+import type { TimeWindow } from '../domain/events';
 import type { OrderDelivery } from '../starters/delivery';
 import type { SourcesConfig } from './config';
 import { type MqttSource, startMqttSource } from './mqtt/source';
@@ -16,8 +17,8 @@ export interface RunningSources {
   stop(): Promise<void>;
 }
 
-export async function startSources(config: SourcesConfig, deps: { delivery: OrderDelivery; rejected: RejectedInputs; pkiFolder: string; log: (line: string) => void }): Promise<RunningSources> {
-  const mqtt = config.mqtt ? await startMqttSource({ config: config.mqtt, delivery: deps.delivery, rejected: deps.rejected, log: deps.log }) : undefined;
+export async function startSources(config: SourcesConfig, deps: { delivery: OrderDelivery; rejected: RejectedInputs; pkiFolder: string; log: (line: string) => void; floorTimeWindow?: TimeWindow }): Promise<RunningSources> {
+  const mqtt = config.mqtt ? await startMqttSource({ config: config.mqtt, delivery: deps.delivery, rejected: deps.rejected, log: deps.log, ...(deps.floorTimeWindow ? { floorTimeWindow: deps.floorTimeWindow } : {}) }) : undefined;
   const opcua = await Promise.all(
     (config.opcua?.machines ?? []).map((machine) =>
       startOpcUaSource({ machine, delivery: deps.delivery, rejected: deps.rejected, pkiFolder: path.join(deps.pkiFolder, `${machine.plant}-${machine.machine}`), log: deps.log }),

@@ -9,7 +9,7 @@ import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RejectedInputs } from '../audit/rejectedInputs';
-import { FloorEvent, MaterialCode, Reference, text } from '../domain/events';
+import { FloorEvent, MaterialCode, Reference, type TimeWindow, implausibleTime, text } from '../domain/events';
 import { BomComponent, BomComponentFields, MaterialMaster, WorkCentreCost } from '../domain/masterData';
 import { ErpError } from '../erp/adapter';
 import type { ErpConnections } from '../erp/connections';
@@ -42,6 +42,8 @@ export interface StarterDependencies {
   connections: Pick<ErpConnections, 'describe' | 'exactOAuth'>;
   /** Answers when the database answers (for /readyz). */
   databaseReady: () => Promise<unknown>;
+  /** Events dated outside it are refused (default: 400 days back, 10 minutes ahead). */
+  floorTimeWindow?: TimeWindow;
 }
 
 export interface FieldProblem {
@@ -137,6 +139,12 @@ export function createStarterApi(deps: StarterDependencies) {
     const parsed = EventOrBatch.safeParse(request.body);
     if (!parsed.success) return refuse(400, 'Invalid event', 'The event was not accepted; nothing was started.', unionProblems(request.body, FloorEvent, parsed.error));
     const events = Array.isArray(parsed.data) ? parsed.data : [parsed.data];
+    const now = Date.now();
+    const implausible = events.flatMap((e, i) => {
+      const reason = implausibleTime(e.occurredAt, now, deps.floorTimeWindow);
+      return reason ? [{ field: `${Array.isArray(parsed.data) ? `${i}.` : ''}occurredAt`, message: reason }] : [];
+    });
+    if (implausible.length > 0) return refuse(400, 'Invalid event', 'The event was not accepted; nothing was started.', implausible);
     const foreign = sourceId ? events.findIndex((e) => e.source !== sourceId) : -1;
     if (foreign !== -1) {
       return refuse(403, 'Wrong source', `source ${sourceId} may send only events whose source is "${sourceId}"; nothing was started.`, [{ field: `${Array.isArray(parsed.data) ? `${foreign}.` : ''}source`, message: `must be "${sourceId}"` }]);

@@ -8,6 +8,7 @@
  * the reason and acknowledged, so that it does not come back for ever.
  */
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import type { TimeWindow } from '../../domain/events';
 import type { RejectedInputs } from '../../audit/rejectedInputs';
 import type { OrderDelivery } from '../../starters/delivery';
 import type { SourcesConfig } from '../config';
@@ -18,6 +19,8 @@ export interface MqttSourceOptions {
   config: NonNullable<SourcesConfig['mqtt']>;
   delivery: OrderDelivery;
   rejected: RejectedInputs;
+  /** Events dated outside it are refused (default: 400 days back, 10 minutes ahead). */
+  floorTimeWindow?: TimeWindow;
   log?: (line: string) => void;
 }
 
@@ -69,7 +72,7 @@ export async function startMqttSource(options: MqttSourceOptions): Promise<MqttS
     }
     const mapping = config.unifiedNamespace.find((m) => matchTopic(m.topic, topic) !== undefined);
     if (!mapping) return refuse('mqtt', topic, 'no mapping in the sources file takes this topic', payload);
-    const message = readUnsMessage(mapping, topic, payload, new Date().toISOString());
+    const message = readUnsMessage(mapping, topic, payload, new Date().toISOString(), options.floorTimeWindow);
     if (message.kind === 'refused') return refuse('mqtt', topic, message.reason, payload);
     if (message.kind === 'reading') return void (await untilTaken(() => options.delivery.deliverReading(message.plant, message.machine, message.reading), topic));
     for (const event of message.events) {

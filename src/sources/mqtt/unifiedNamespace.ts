@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { FloorEvent } from '../../domain/events';
+import { DEFAULT_TIME_WINDOW, FloorEvent, type TimeWindow, implausibleTime } from '../../domain/events';
 import type { UnsMapping } from '../config';
 
 export function subscriptionFilter(pattern: string): string {
@@ -47,7 +47,7 @@ export type UnsMessage =
  * leaves out (plant, productionOrder, ...); an event without an eventId gets one derived
  * from topic and payload, so that a redelivered message is recognised as the same event.
  */
-export function readUnsMessage(mapping: UnsMapping, topic: string, payload: Buffer, receivedAt: string): UnsMessage {
+export function readUnsMessage(mapping: UnsMapping, topic: string, payload: Buffer, receivedAt: string, window: TimeWindow = DEFAULT_TIME_WINDOW): UnsMessage {
   const captured = matchTopic(mapping.topic, topic);
   if (!captured) return { kind: 'refused', reason: `topic ${topic} does not match ${mapping.topic}` };
   let body: unknown;
@@ -69,6 +69,8 @@ export function readUnsMessage(mapping: UnsMapping, topic: string, payload: Buff
     const derivedId = `mqtt:${createHash('sha256').update(topic).update('\n').update(JSON.stringify(item)).digest('hex').slice(0, 32)}`;
     const event = FloorEvent.safeParse({ source: mapping.source, eventId: derivedId, ...captured, ...item });
     if (!event.success) return { kind: 'refused', reason: `${Array.isArray(body) ? `${index}.` : ''}${problems(event.error)}` };
+    const late = implausibleTime(event.data.occurredAt, Date.parse(receivedAt), window);
+    if (late) return { kind: 'refused', reason: `${Array.isArray(body) ? `${index}.` : ''}occurredAt: ${late}` };
     events.push(event.data);
   }
   return { kind: 'events', events };

@@ -26,6 +26,7 @@ import {
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { DeliveryActivities } from '../../activities/delivery';
+import { type TimeWindow, implausibleTime } from '../../domain/events';
 import {
   MachineReading,
   type MachineState,
@@ -44,6 +45,8 @@ export interface MachineTiming {
   /** How often what the machine did goes to its order. */
   handOverEvery: Duration;
   continueAsNewAfterEvents: number;
+  /** Readings dated outside it (around workflow time) are refused; absent: 400 days back, 10 minutes ahead. */
+  floorTimeWindow?: TimeWindow;
 }
 
 export interface MachineInput {
@@ -71,6 +74,8 @@ interface OrderChange {
 const HAND_OVER_AT_CHANGE = 'hand-over-at-change';
 /** Machines that began before this take a reading at once, even one taken after an order change not made yet. */
 const READINGS_AFTER_CHANGE = 'readings-after-change';
+/** Machines started before this took readings of any date. */
+const PLAUSIBLE_TIME = 'plausible-time';
 
 export const machineReadingSignal = defineSignal<[unknown]>('machineReading');
 /** The order now running on the machine: an OrderAssignment, checked on arrival. */
@@ -88,6 +93,7 @@ export async function machine(input: MachineInput): Promise<void> {
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' },
   });
+  const plausibleTime = patched(PLAUSIBLE_TIME);
   let state = input.state ?? initialMachineState({ workflowId: workflowInfo().workflowId, plant: input.plant, machine: input.machine });
   /** Order changes, in the order they came; each first hands the machine's work over to the order before. */
   const changes: OrderChange[] = [];
@@ -142,6 +148,11 @@ export async function machine(input: MachineInput): Promise<void> {
     const parsed = MachineReading.safeParse(payload);
     if (!parsed.success) {
       reject(parsed.error.issues.map((i) => `${i.path.join('.') || '(reading)'}: ${i.message}`).join('; '));
+      return;
+    }
+    const implausible = plausibleTime ? implausibleTime(parsed.data.at, Date.now(), input.timing.floorTimeWindow) : undefined;
+    if (implausible) {
+      reject(`at: ${implausible}`);
       return;
     }
     if (waitsForChange(parsed.data) && patched(READINGS_AFTER_CHANGE)) heldReadings.push(parsed.data);

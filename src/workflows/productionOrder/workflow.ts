@@ -25,7 +25,7 @@ import type { ErpPostingActivities } from '../../activities/erpPostings';
 import { planningProblemAlert, postingNeedsAttentionAlert, rejectedEventAlert } from '../../domain/alerts';
 import type { MasterDataActivities } from '../../activities/masterData';
 import type { ErpSystem } from '../../domain/erpSystem';
-import type { FloorEvent } from '../../domain/events';
+import { DEFAULT_TIME_WINDOW, type FloorEvent, type TimeWindow } from '../../domain/events';
 import { compactPostings, planPostings } from '../../domain/postingPlan';
 import type { Posting } from '../../domain/postings';
 import { type ProductionOrderView, describe, isSettled, openRejections, planningProblems, viewOf } from '../../domain/orderView';
@@ -71,6 +71,8 @@ export interface ProductionOrderTiming {
   batchSize?: number;
   /** History length after which the order continues as new (Temporal also suggests it at 4,096 events or 4 MB). */
   continueAsNewAfterEvents: number;
+  /** Events dated outside it (around workflow time) are rejected; absent: 400 days back, 10 minutes ahead. */
+  floorTimeWindow?: TimeWindow;
 }
 
 export interface ProductionOrderInput {
@@ -120,6 +122,8 @@ const PLAN_REVISION_3 = 'plan-revision-3';
 const ALERTS = 'alerts-1';
 /** Orders started before this send no alerts for rejected events and lines that cannot be planned. */
 const ALERTS_FOR_PROBLEMS = 'alerts-2';
+/** Orders started before this took events of any date. */
+const PLAUSIBLE_TIME = 'plausible-time';
 
 export async function productionOrder(input: ProductionOrderInput): Promise<ProductionOrderClosing> {
   const retry = { initialInterval: input.timing.postingRetryInitialInterval, backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
@@ -176,9 +180,10 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     if (reason) throw new Error(reason);
   };
 
+  const timeWindow = patched(PLAUSIBLE_TIME) ? (input.timing.floorTimeWindow ?? DEFAULT_TIME_WINDOW) : undefined;
   setHandler(floorEventSignal, (event) => {
     unplannedEvents += 1;
-    change(receiveEvent(state, event));
+    change(receiveEvent(state, event, timeWindow && { now: Date.now(), window: timeWindow }));
   });
   setHandler(statusQuery, () => viewOf(state));
   setHandler(pendingPostingsQuery, () => state.postings.filter((p) => p.status === 'Pending' || p.status === 'NeedsAttention'));
