@@ -10,6 +10,7 @@ import type { Pool } from 'pg';
 import { alertChannels } from './alerts/channels';
 import { alertingRejectedInputs } from './alerts/rejectedInputs';
 import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
+import { createPostgresOrderMemory } from './orderMemory/store';
 import type { Config } from './config';
 import { type ErpConnections, openErpConnections } from './erp/connections';
 import { type MasterDataStore, createPostgresMasterDataStore } from './masterData/store';
@@ -65,6 +66,7 @@ export async function runBridge(options: {
     adapters: connections.adapters,
     delivery,
     audit,
+    orderMemory: createPostgresOrderMemory(options.pool),
     masterData,
     planning,
     alerts: alertChannels(config.alerts),

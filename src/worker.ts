@@ -10,8 +10,10 @@ import { createDeliveryActivities } from './activities/delivery';
 import { type AlertChannel, alertChannels } from './alerts/channels';
 import { createErpPostingActivities } from './activities/erpPostings';
 import { createMasterDataActivities } from './activities/masterData';
+import { createOrderMemoryActivities } from './activities/orderMemory';
 import { createPlanningActivities } from './activities/planning';
 import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
+import { type OrderMemory, createPostgresOrderMemory } from './orderMemory/store';
 import { openDatabase } from './database/database';
 import { type Config, loadConfig } from './config';
 import type { ErpSystem } from './domain/erpSystem';
@@ -29,6 +31,8 @@ export interface BridgeWorkerOptions {
   taskQueue: string;
   adapters: Partial<Record<ErpSystem, ErpAdapter>>;
   audit: AuditTrail;
+  /** What orders closed with, beyond Temporal's retention. */
+  orderMemory: OrderMemory;
   masterData: MasterDataStore;
   /** Where the ERP's planning is kept for the floor. */
   planning: PlanningStore;
@@ -55,7 +59,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
-    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData }), ...createDeliveryActivities({ delivery: options.delivery }), ...createAlertActivities(options.alerts) },
+    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData }), ...createDeliveryActivities({ delivery: options.delivery }), ...createAlertActivities(options.alerts), ...createOrderMemoryActivities({ memory: options.orderMemory }) },
   });
   const erpCalls = { ...erpPostings, ...createPlanningActivities({ adapters: options.adapters, store: options.planning, masterData: options.masterData }) };
   const postingWorkers = await Promise.all(
@@ -89,6 +93,7 @@ async function main() {
     postingQueues: postingQueuesOf(config, adapters),
     adapters,
     audit: createPostgresAuditTrail(database.pool),
+    orderMemory: createPostgresOrderMemory(database.pool),
     masterData: createPostgresMasterDataStore(database.pool),
     planning: createPostgresPlanningStore(database.pool),
     alerts: alertChannels(config.alerts),

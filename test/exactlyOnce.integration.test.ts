@@ -3,7 +3,10 @@
  * order (or a person) made, and every attempt after the first looks in the ERP first,
  * whoever started it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { productionOrderWorkflowId, retryPostingUpdate, statusQuery } from '../src/workflows/productionOrder/workflow';
 import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
 
@@ -98,4 +101,42 @@ describe("an operator's retry", () => {
     const attempts = await bridge.audit.attemptsFor(plant, order);
     expect(attempts.map((a) => a.outcome)).toEqual(['retryable-error', 'needs-person', 'found-existing']);
   });
+});
+
+describe('exactly once beyond retention', () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    bridge = await startBridge({ ORDER_CLOSE_AFTER: '1s', POSTING_BATCH_WINDOW: '0' });
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+  });
+
+  it('recognises a resent event and continues the posting sequence after the closed order is deleted from Temporal', async () => {
+    const plant = newPlant();
+    const order = '6401';
+    bridge.simulator.seedShopOrder({ shopOrderNumber: 6401, itemCode: 'BRACKET', plannedQuantity: 20, unit: 'pc' });
+    const events = floorEvents(plant, order);
+    for (const event of [events.released('20'), events.quantity('q1', '10'), events.completed()]) expect((await bridge.postEvent(event)).status).toBe(202);
+    const workflowId = productionOrderWorkflowId(plant, order);
+    const handle = bridge.env.client.workflow.getHandle(workflowId);
+    await eventually(async () => (await handle.describe()).status.name, (s) => s === 'COMPLETED', 20_000);
+    const closed = await handle.result();
+    const lastSequence = closed.state.postings.at(-1)!.sequence;
+
+    // Retention ran out (or someone deleted it): Temporal no longer has the closed run (the dev server takes about half a minute).
+    execFileSync(path.resolve(__dirname, '../.tools/temporal'), ['workflow', 'delete', '--address', inject('temporalAddress'), '--workflow-id', workflowId], { stdio: 'pipe' });
+    await eventually(async () => handle.describe().then(() => 'exists', (e) => (e instanceof WorkflowNotFoundError ? 'gone' : 'exists')), (s) => s === 'gone', 90_000);
+    expect(await handle.describe().catch((e) => e)).toBeInstanceOf(WorkflowNotFoundError);
+
+    // The MES resends its report, then reports more: the first is recognised, the second posted under the next key.
+    expect((await bridge.postEvent(events.quantity('q1', '10'))).status).toBe(202);
+    expect((await bridge.postEvent(events.quantity('q2', '5'))).status).toBe(202);
+    const view = await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync' && v.good === '15');
+    expect(view).toMatchObject({ good: '15', duplicatesIgnored: 1 });
+    const next = view.postings.at(-1)!;
+    expect(next).toMatchObject({ sequence: lastSequence + 1, idempotencyKey: `${workflowId}#${lastSequence + 1}`, status: 'Posted' });
+    const receipts = (await bridge.ledger()).filter((e) => e.entity === 'manufacturing/ShopOrderReceipts' && e.record.ShopOrderNumber === 6401);
+    expect(receipts.map((r) => r.record.Quantity)).toEqual([10, 5]);
+  }, 150_000);
 });

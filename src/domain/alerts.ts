@@ -43,6 +43,24 @@ export function postingNeedsAttentionAlert(order: { workflowId: string; plant: s
 
 type OrderRef = { workflowId: string; plant: string; productionOrder: string };
 
+/**
+ * The state an order carries across continue-as-new has grown large: well before Temporal's
+ * 2 MB payload limit (past which the order stops for good), someone should look at why.
+ */
+export function orderStateLargeAlert(order: OrderRef, bytes: number, limit: number): Alert {
+  return {
+    key: `${order.workflowId}/state-size/${Math.floor(bytes / 262_144)}`,
+    title: `Order ${order.plant}/${order.productionOrder}: its state has grown to ${Math.round(bytes / 1024)} KB`,
+    lines: [
+      `The order carries ${Math.round(bytes / 1024)} KB from run to run; Temporal refuses a payload over ${Math.round(limit / 1024)} KB, and then the order stops.`,
+      'Look at what it holds (query `status`: stateBytes, postings, rejected events, events waiting): postings that need attention and events waiting for a release stay until a person acts.',
+    ],
+    plant: order.plant,
+    productionOrder: order.productionOrder,
+    workflowId: order.workflowId,
+  };
+}
+
 /** An event the order could not apply: the MES corrects and resends it, or an operator acknowledges it. */
 export function rejectedEventAlert(order: OrderRef, rejection: RejectedEvent): Alert {
   return {

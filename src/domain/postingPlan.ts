@@ -7,7 +7,7 @@
  * next, so a slow ERP gets fewer, larger postings. Where a correction lowered a target below that, the latest
  * documents are reversed: material issues in part, everything else whole.
  */
-import { entryOf, hasEntry } from './keyed';
+import { entryOf, hasEntry, keyed } from './keyed';
 import { AMOUNT_DECIMALS, type BomComponent, backflushModeOf, derivedConsumption, erpDecimals, erpQuantity, toErpPrecision, toErpUnit } from './masterData';
 import {
   type Amounts,
@@ -49,7 +49,9 @@ export interface LineTarget {
 }
 
 /** Postings beyond this many are compacted when the order continues as new (see compactPostings). */
-export const POSTINGS_KEPT = 500;
+export const POSTINGS_KEPT = 200;
+/** The floor event ids a posting names at most (the latest); `sourceEventCount` says how many it carries. */
+export const SOURCE_EVENT_IDS_KEPT = 100;
 
 /** The lines the order's state asks of the ERP, and what keeps others from being planned. */
 export function lineTargets(state: ProductionOrderState): { targets: LineTarget[]; problems: PlanningProblem[] } {
@@ -445,9 +447,9 @@ function addPosting(
   const line = state.postings.filter((p) => p.lineKey === target.key);
   const coveredThrough = Math.max(0, ...line.map((p) => p.coversEventsThrough));
   // The first posting of a line in a round names the events that fed the line since its last posting.
-  const sourceEventIds = round.sourcesTaken
-    ? []
-    : state.recent.filter((e) => e.seq > coveredThrough && e.sources.includes(target.source)).map((e) => e.eventId);
+  const sources = round.sourcesTaken ? [] : state.recent.filter((e) => e.seq > coveredThrough && e.sources.includes(target.source)).map((e) => e.eventId);
+  // A posting that gathered many events (the ERP was away a while) names the latest of them, and how many it carries.
+  const sourceEventIds = sources.slice(-SOURCE_EVENT_IDS_KEPT);
   round.sourcesTaken = true;
   const posting: Posting = {
     sequence,
@@ -456,6 +458,7 @@ function addPosting(
     content,
     status: 'Pending',
     sourceEventIds,
+    ...(sources.length > sourceEventIds.length ? { sourceEventCount: sources.length } : {}),
     coversEventsThrough: state.eventsReceived,
     ...extra,
   };
@@ -464,24 +467,30 @@ function addPosting(
 
 /**
  * Keeps the order's state small enough to carry across continue-as-new: settled postings
- * beyond the latest POSTINGS_KEPT are folded into per-line totals. Their documents can no
- * longer be reversed one by one; a correction that reaches that far back reverses the
- * latest documents kept.
+ * (posted, skipped) beyond the latest POSTINGS_KEPT are folded into per-line totals, oldest
+ * first, past any that are still open (an open posting stays, however old). Their documents
+ * can no longer be reversed one by one; a correction that reaches that far back reverses
+ * the latest documents kept.
  */
 export function compactPostings(state: ProductionOrderState): ProductionOrderState {
-  const excess = state.postings.length - POSTINGS_KEPT;
+  let excess = state.postings.length - POSTINGS_KEPT;
   if (excess <= 0) return state;
-  const settled = (p: Posting) => p.status === 'Posted' || p.status === 'Skipped';
-  const firstOpen = state.postings.findIndex((p) => !settled(p));
-  const cut = Math.min(excess, firstOpen === -1 ? excess : firstOpen);
-  const archivedLines = { ...state.archivedLines };
-  for (const p of state.postings.slice(0, cut)) {
+  const archived = new Set<number>();
+  for (const p of state.postings) {
+    if (excess <= 0) break;
+    if (p.status !== 'Posted' && p.status !== 'Skipped') continue;
+    archived.add(p.sequence);
+    excess -= 1;
+  }
+  const archivedLines = keyed(Object.entries(state.archivedLines));
+  for (const p of state.postings.filter((p) => archived.has(p.sequence))) {
     const amounts = amountsOf(p.content);
     archivedLines[p.lineKey] = sumAmounts(entryOf(archivedLines, p.lineKey) ?? {}, p.content.kind === 'Reversal' ? negateAmounts(amounts) : amounts);
   }
-  const kept = new Set(state.postings.slice(cut).map((p) => p.sequence));
   // A reversal kept whose original was archived no longer names it.
-  const postings = state.postings.slice(cut).map((p) => (p.reverses !== undefined && !kept.has(p.reverses) ? { ...p, reverses: undefined } : p));
+  const postings = state.postings
+    .filter((p) => !archived.has(p.sequence))
+    .map((p) => (p.reverses !== undefined && archived.has(p.reverses) ? { ...p, reverses: undefined } : p));
   return { ...state, postings, archivedLines };
 }
 

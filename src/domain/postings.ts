@@ -169,6 +169,8 @@ export interface Posting {
   transformation?: string;
   /** The floor events whose quantities this posting carries (ids kept until it is posted; the audit trail keeps them after). */
   sourceEventIds: string[];
+  /** How many floor events the posting carries, where that is more than the ids it names. */
+  sourceEventCount?: number;
   /** Sent to the ERP at least once: every later attempt looks there first (absent in states from before it was kept). */
   attempted?: boolean;
   /** Events up to this order-local sequence number are covered by this posting's line. */

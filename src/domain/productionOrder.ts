@@ -16,6 +16,7 @@ import {
   correctableEventTypes,
   implausibleTime,
 } from './events';
+import { sha256Hex } from './digest';
 import { entryOf, hasEntry } from './keyed';
 import type { MasterDataLookup, OrderMasterData } from './masterData';
 import type { Posting, PostingError } from './postings';
@@ -30,19 +31,32 @@ export interface RejectedEvent {
 }
 
 /**
- * How many recent event ids an order remembers to recognise a resent event, across
- * continue-as-new too. A resend of an event older than the last 10,000 events of the
- * same order is not recognised; MES retries come within minutes, far inside that.
+ * How many recent events an order remembers to recognise a resent one, across
+ * continue-as-new too: by a 64-bit digest of the event id (16 hex digits, whatever the
+ * id's length), so the memory is fixed in bytes (about 190 KB). A resend of an event older
+ * than the last 10,000 events of the same order is not recognised; MES retries come within
+ * minutes, far inside that.
  */
 export const DEDUPLICATION_WINDOW = 10_000;
 /**
  * How many recent events an order keeps whole, so that a correction can find what its
- * target added, and postings can name the events they carry. An older event can no
- * longer be corrected (the correction is rejected with that reason).
+ * target added, and postings can name the events they carry: at most this many, and at
+ * most CORRECTION_WINDOW_BYTES of them. An older event can no longer be corrected (the
+ * correction is rejected with that reason).
  */
 export const CORRECTION_WINDOW = 2_000;
-/** Rejected events kept in the state; older ones remain in the workflow's history. */
-const REJECTED_EVENTS_KEPT = 200;
+export const CORRECTION_WINDOW_BYTES = 96 * 1024;
+/** Rejected events kept in the state, and the length of a reason kept; older ones remain in the workflow's history. */
+const REJECTED_EVENTS_KEPT = 100;
+const REASON_KEPT = 500;
+/**
+ * Events an order holds while it waits for its release (or master data): at most this many
+ * and this many bytes. Beyond that an event is rejected, with the reason, until the release comes.
+ */
+export const HELD_EVENTS_KEPT = 1_000;
+export const HELD_EVENTS_BYTES = 128 * 1024;
+/** Corrections waiting for the event they name. */
+const HELD_CORRECTIONS_KEPT = 200;
 
 /** References an operator mapped because the ERP did not know the floor's. */
 export interface MappingCorrections {
@@ -114,6 +128,8 @@ export interface RecentEvent {
   /** The totals this event fed (see sourcesOf); a posting of a line names the events that fed it. */
   sources: string[];
   applied?: CorrectableEvent;
+  /** Its size as JSON, so the recent events are kept within CORRECTION_WINDOW_BYTES (absent in states from before). */
+  bytes?: number;
 }
 
 export interface PlanningProblem {
@@ -165,8 +181,10 @@ export interface ProductionOrderState {
   /** Corrections whose event has not arrived yet. */
   heldCorrections: EventCorrected[];
   recent: RecentEvent[];
-  /** The most recent event ids, oldest first, at most DEDUPLICATION_WINDOW. */
-  seenEventIds: string[];
+  /** Digests (eventDigest) of the most recent event ids, oldest first, at most DEDUPLICATION_WINDOW. */
+  seenEvents: string[];
+  /** The raw ids states carried from before digests were kept; read until they age out. */
+  seenEventIds?: string[];
   /** Distinct events received, applied or rejected. */
   eventsReceived: number;
   duplicatesIgnored: number;
@@ -197,7 +215,7 @@ export function initialState(init: { workflowId: string; plant: string; producti
     heldEvents: [],
     heldCorrections: [],
     recent: [],
-    seenEventIds: [],
+    seenEvents: [],
     eventsReceived: 0,
     duplicatesIgnored: 0,
     mappings: {},
@@ -224,18 +242,21 @@ export function receiveEvent(state: ProductionOrderState, payload: unknown, cloc
     type: (typeof raw.type === 'string' ? raw.type : '(no type)') as FloorEvent['type'],
     reason: `not a valid floor event: ${problems}`,
   };
-  return { ...state, eventsReceived: state.eventsReceived + 1, rejectedEvents: [...state.rejectedEvents, rejected].slice(-REJECTED_EVENTS_KEPT) };
+  return { ...state, eventsReceived: state.eventsReceived + 1, rejectedEvents: keptRejections(state.rejectedEvents, rejected) };
 }
 
 /** Applies one floor event. Duplicates (same eventId) change nothing but a counter. */
 export function applyEvent(state: ProductionOrderState, event: FloorEvent): ProductionOrderState {
-  if (state.seenEventIds.includes(event.eventId)) {
+  if (hasSeen(state, event.eventId)) {
     return { ...state, duplicatesIgnored: state.duplicatesIgnored + 1 };
   }
+  // Refused, not remembered: once the order can take it, the same event sent again counts.
+  const full = correctableEventTypes.includes(event.type) && mustWait(state, event as CorrectableEvent) ? heldEventsFull(state) : undefined;
+  if (full) return { ...reject(state, event, full), eventsReceived: state.eventsReceived + 1 };
   const seq = state.eventsReceived + 1;
   const seen: ProductionOrderState = {
     ...state,
-    seenEventIds: [...state.seenEventIds, event.eventId].slice(-DEDUPLICATION_WINDOW),
+    ...rememberSeen(state, event.eventId),
     eventsReceived: seq,
     lastEventAt: latest(state.lastEventAt, event.occurredAt),
   };
@@ -490,7 +511,10 @@ function sourcesOf(state: ProductionOrderState, event: CorrectableEvent): string
 
 function remember(state: ProductionOrderState, seq: number, eventId: string, sources: string[], applied?: CorrectableEvent): ProductionOrderState {
   const entry: RecentEvent = { seq, eventId, sources, ...(applied ? { applied } : {}) };
-  return { ...state, recent: [...state.recent, entry].slice(-CORRECTION_WINDOW) };
+  const recent = [...state.recent, { ...entry, bytes: jsonBytes(entry) }].slice(-CORRECTION_WINDOW);
+  let bytes = recent.reduce((total, e) => total + (e.bytes ?? jsonBytes(e)), 0);
+  while (bytes > CORRECTION_WINDOW_BYTES && recent.length > 1) bytes -= recent.shift()!.bytes ?? 0;
+  return { ...state, recent };
 }
 
 /**
@@ -509,7 +533,8 @@ function correct(state: ProductionOrderState, correction: EventCorrected): Produ
   }
   const entry = state.recent.findLast((e) => e.eventId === id);
   if (!entry) {
-    if (state.seenEventIds.includes(id)) return reject(state, correction, `event ${id} is older than the last ${CORRECTION_WINDOW} events of this order and can no longer be corrected; send a new event for the difference`);
+    if (hasSeen(state, id)) return reject(state, correction, `event ${id} is older than the recent events this order keeps (${state.recent.length}) and can no longer be corrected; send a new event for the difference`);
+    if (state.heldCorrections.length >= HELD_CORRECTIONS_KEPT) return reject(state, correction, `event ${id} has not arrived, and ${HELD_CORRECTIONS_KEPT} corrections already wait for theirs; send the correction again once the event is in`);
     return { ...state, heldCorrections: [...state.heldCorrections, correction] };
   }
   if (!entry.applied) {
@@ -602,8 +627,7 @@ export function timeKey(t: { activity: TimeActivity; operation?: string; employe
 }
 
 function reject(state: ProductionOrderState, event: FloorEvent, reason: string): ProductionOrderState {
-  const rejected = [...state.rejectedEvents, { eventId: event.eventId, type: event.type, reason }];
-  return { ...state, rejectedEvents: rejected.slice(-REJECTED_EVENTS_KEPT) };
+  return { ...state, rejectedEvents: keptRejections(state.rejectedEvents, { eventId: event.eventId, type: event.type, reason }) };
 }
 
 function dateOf(occurredAt: string): string {
@@ -737,3 +761,50 @@ export function nextPendingPosting(state: ProductionOrderState): Posting | undef
 }
 
 
+
+/** The rejections kept: the latest REJECTED_EVENTS_KEPT, each reason at most REASON_KEPT characters. */
+function keptRejections(before: readonly RejectedEvent[], rejected: RejectedEvent): RejectedEvent[] {
+  const reason = rejected.reason.length > REASON_KEPT ? `${rejected.reason.slice(0, REASON_KEPT - 1)}…` : rejected.reason;
+  return [...before, { ...rejected, reason }].slice(-REJECTED_EVENTS_KEPT);
+}
+
+/** The fixed-size digest an order remembers an event id by (64 bits: 16 hex digits). */
+export function eventDigest(eventId: string): string {
+  return sha256Hex(eventId).slice(0, 16);
+}
+
+function hasSeen(state: ProductionOrderState, eventId: string): boolean {
+  return state.seenEvents.includes(eventDigest(eventId)) || (state.seenEventIds?.includes(eventId) ?? false);
+}
+
+/** The event id remembered; raw ids carried from older states age out with the window. */
+function rememberSeen(state: ProductionOrderState, eventId: string): Pick<ProductionOrderState, 'seenEvents' | 'seenEventIds'> {
+  const seenEvents = [...state.seenEvents, eventDigest(eventId)].slice(-DEDUPLICATION_WINDOW);
+  const legacy = state.seenEventIds?.slice(-(DEDUPLICATION_WINDOW - seenEvents.length));
+  return legacy && legacy.length > 0 ? { seenEvents, seenEventIds: legacy } : { seenEvents, seenEventIds: undefined };
+}
+
+/** Why the order can hold no more events until its release, or undefined while it can. */
+function heldEventsFull(state: ProductionOrderState): string | undefined {
+  const bytes = state.heldEvents.reduce((total, e) => total + jsonBytes(e), 0);
+  if (state.heldEvents.length < HELD_EVENTS_KEPT && bytes < HELD_EVENTS_BYTES) return undefined;
+  const waitingFor = state.released ? 'the master data (a unit conversion) it needs' : 'the release';
+  return `the order is not released yet and holds ${state.heldEvents.length} events waiting for ${waitingFor} (at most ${HELD_EVENTS_KEPT} or ${HELD_EVENTS_BYTES / 1024} KB); send ${state.released ? 'the master data' : 'the OrderReleased event'} first, then this event again`;
+}
+
+/** What a value takes as JSON in UTF-8: the size of a payload Temporal carries. */
+export function jsonBytes(value: unknown): number {
+  const json = JSON.stringify(value) ?? '';
+  let bytes = json.length;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c >= 0x800 && (c < 0xd800 || c > 0xdfff)) bytes += 2;
+    else if (c >= 0x80) bytes += 1;
+  }
+  return bytes;
+}
+
+/** The size of the order's state as Temporal carries it (continue-as-new, close). */
+export function stateBytes(state: ProductionOrderState): number {
+  return jsonBytes(state);
+}

@@ -22,8 +22,9 @@ import {
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { ErpPostingActivities } from '../../activities/erpPostings';
-import { planningProblemAlert, postingNeedsAttentionAlert, rejectedEventAlert } from '../../domain/alerts';
+import { orderStateLargeAlert, planningProblemAlert, postingNeedsAttentionAlert, rejectedEventAlert } from '../../domain/alerts';
 import type { MasterDataActivities } from '../../activities/masterData';
+import type { OrderMemoryActivities } from '../../activities/orderMemory';
 import type { ErpSystem } from '../../domain/erpSystem';
 import { DEFAULT_TIME_WINDOW, type FloorEvent, type TimeWindow } from '../../domain/events';
 import { compactPostings, planPostings } from '../../domain/postingPlan';
@@ -48,6 +49,7 @@ import {
   recordPosted,
   retryPosting,
   skipPosting,
+  stateBytes,
 } from '../../domain/productionOrder';
 import { workflowAlerts } from '../alert/workflow';
 import { ErpSyncStatusKey, ErpSystemKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../searchAttributes';
@@ -93,7 +95,8 @@ export interface ProductionOrderClosing {
 }
 
 export const floorEventSignal = defineSignal<[FloorEvent]>('floorEvent');
-export const statusQuery = defineQuery<ProductionOrderView>('status');
+/** The order's story; `stateBytes` is the size of the state it would carry to its next run. */
+export const statusQuery = defineQuery<ProductionOrderView & { stateBytes: number }>('status');
 /** Postings not yet in the ERP: waiting to be sent, or waiting for an operator. */
 export const pendingPostingsQuery = defineQuery<Posting[]>('pendingPostings');
 export const postedPostingsQuery = defineQuery<Posting[]>('postedPostings');
@@ -122,6 +125,13 @@ const PLAN_REVISION_3 = 'plan-revision-3';
 const ALERTS = 'alerts-1';
 /** Orders started before this send no alerts for rejected events and lines that cannot be planned. */
 const ALERTS_FOR_PROBLEMS = 'alerts-2';
+/** Temporal refuses a payload over 2 MB; an order that carries half of that is told to people. */
+const PAYLOAD_LIMIT_BYTES = 2 * 1024 * 1024;
+const STATE_WARNING_BYTES = 1024 * 1024;
+/** Orders started before this never told people of their state's size. */
+const STATE_SIZE_ALERT = 'state-size-alert';
+/** Orders started before this keep what they closed with only in Temporal. */
+const ORDER_MEMORY = 'order-memory';
 /** Orders started before this took events of any date. */
 const PLAUSIBLE_TIME = 'plausible-time';
 
@@ -133,6 +143,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     ...(input.postingTaskQueue ? { taskQueue: input.postingTaskQueue } : {}),
   });
   const { loadMasterData } = proxyActivities<MasterDataActivities>({ startToCloseTimeout: '30 seconds', retry });
+  const { recallClosedOrder, rememberClosedOrder } = proxyActivities<OrderMemoryActivities>({ startToCloseTimeout: '30 seconds', retry });
   /** The order goes on while its alerts travel. Each is sent once per run: after continue-as-new, a problem still open is told again. */
   const alerts = workflowAlerts();
 
@@ -152,9 +163,11 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
   let publishedDetails = '';
   let publishedAttributes = '';
 
+  /** What this run was handed; told to people when it is large (well before Temporal's limit). */
+  const carriedBytes = input.state ? stateBytes(input.state) : 0;
   const publish = () => {
     const view = viewOf(state);
-    const details = describe(view);
+    const details = describe(view) + (carriedBytes > 0 ? `\n\nstate carried: ${Math.round(carriedBytes / 1024)} KB` : '');
     if (details !== publishedDetails) {
       publishedDetails = details;
       setCurrentDetails(details);
@@ -180,12 +193,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     if (reason) throw new Error(reason);
   };
 
-  const timeWindow = patched(PLAUSIBLE_TIME) ? (input.timing.floorTimeWindow ?? DEFAULT_TIME_WINDOW) : undefined;
-  setHandler(floorEventSignal, (event) => {
-    unplannedEvents += 1;
-    change(receiveEvent(state, event, timeWindow && { now: Date.now(), window: timeWindow }));
-  });
-  setHandler(statusQuery, () => viewOf(state));
+  setHandler(statusQuery, () => ({ ...viewOf(state), stateBytes: stateBytes(compactPostings(state)) }));
   setHandler(pendingPostingsQuery, () => state.postings.filter((p) => p.status === 'Pending' || p.status === 'NeedsAttention'));
   setHandler(postedPostingsQuery, () => state.postings.filter((p) => p.status === 'Posted'));
   setHandler(errorsQuery, () => ({
@@ -193,6 +201,14 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     rejectedEvents: openRejections(state),
     planningProblems: planningProblems(state),
   }));
+  // A first run looks for what the order closed with before: Temporal may no longer have that run (retention).
+  // Events and operator actions wait (Temporal buffers them) until their handlers are set below.
+  if (!input.state && patched(ORDER_MEMORY)) state = (await recallClosedOrder(workflowInfo().workflowId)) ?? state;
+  const timeWindow = patched(PLAUSIBLE_TIME) ? (input.timing.floorTimeWindow ?? DEFAULT_TIME_WINDOW) : undefined;
+  setHandler(floorEventSignal, (event) => {
+    unplannedEvents += 1;
+    change(receiveEvent(state, event, timeWindow && { now: Date.now(), window: timeWindow }));
+  });
   setHandler(retryPostingUpdate, ({ sequence }) => change(retryPosting(state, sequence)), {
     validator: ({ sequence }) => refuse(operatorActionRefusal(state, sequence)),
   });
@@ -228,6 +244,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     state = planPostings(state);
     publish();
     if (patched(ALERTS_FOR_PROBLEMS)) {
+      if (carriedBytes > STATE_WARNING_BYTES && patched(STATE_SIZE_ALERT)) alerts.send(orderStateLargeAlert(state, carriedBytes, PAYLOAD_LIMIT_BYTES));
       for (const rejection of openRejections(state)) alerts.send(rejectedEventAlert(state, rejection));
       for (const problem of planningProblems(state)) alerts.send(planningProblemAlert(state, problem));
     }
@@ -271,7 +288,9 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
 
   await alerts.handedOver();
   await condition(allHandlersFinished);
-  return { summary: describe(viewOf(state)), state: compactPostings(state) };
+  const closing = compactPostings(state);
+  if (patched(ORDER_MEMORY)) await rememberClosedOrder(closing);
+  return { summary: describe(viewOf(state)), state: closing };
 }
 
 function shouldContinueAsNew(timing: ProductionOrderTiming): boolean {
