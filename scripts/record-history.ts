@@ -143,6 +143,8 @@ async function main() {
   for (const [workflow, recorded] of [['productionOrder', handle], ['machine', machine], ['erpPlanning', planning]] as const) {
     const file = path.join(projectRoot, 'test', 'histories', `${workflow}-${name}.json`);
     writeFileSync(file, historyToJSON(await recorded.fetchHistory()));
+    // The workflow's id and task queue name what it starts (its alerts' workflow ids): the replay needs them as recorded.
+    writeFileSync(`${file}.meta`, `${JSON.stringify({ workflowId: recorded.workflowId, taskQueue: config.temporal.taskQueue })}\n`);
     console.log(`Recorded ${recorded.workflowId} into ${path.relative(projectRoot, file)}`);
   }
   console.log(`The simulator holds: ${simulator.ledger().map((l) => `${l.action} ${l.entity}`).join(', ')}`);

@@ -70,6 +70,7 @@ export async function runBridge(options: {
     masterData,
     planning,
     alerts: alertChannels(config.alerts),
+    raiseAlert,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
   });
   const runs = workers.map((w) => w.run());

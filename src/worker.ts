@@ -4,7 +4,7 @@
  * (TEMPORAL_ADDRESS and EXACT_BASE_URL required), as many times as you need workers.
  */
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type InjectedSinks, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createAlertActivities } from './activities/alerts';
 import { createDeliveryActivities } from './activities/delivery';
 import { type AlertChannel, alertChannels } from './alerts/channels';
@@ -16,6 +16,7 @@ import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
 import { type OrderMemory, createPostgresOrderMemory } from './orderMemory/store';
 import { openDatabase } from './database/database';
 import { type Config, loadConfig } from './config';
+import { type Alert, workflowTaskFailedAlert } from './domain/alerts';
 import type { ErpSystem } from './domain/erpSystem';
 import type { ErpAdapter } from './erp/adapter';
 import { openErpConnections } from './erp/connections';
@@ -24,6 +25,7 @@ import { type PlanningStore, createPostgresPlanningStore } from './planning/stor
 import { alertRaiser } from './starters/alerts';
 import { startErpPlanning } from './starters/planning';
 import { type OrderDelivery, createOrderDelivery } from './starters/delivery';
+import type { BridgeAlertSinks } from './workflows/interceptors';
 
 export interface BridgeWorkerOptions {
   connection: NativeConnection;
@@ -40,6 +42,8 @@ export interface BridgeWorkerOptions {
   delivery: OrderDelivery;
   /** Where alerts go (none: the logs only). */
   alerts: readonly AlertChannel[];
+  /** Raises an alert from this process (one `deliverAlert` workflow per alert key). */
+  raiseAlert: (alert: Alert) => Promise<void>;
   /** The ERP connections' posting queues, with the rate Temporal holds each to. */
   postingQueues: { taskQueue: string; maxPerSecond: number }[];
   /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
@@ -58,7 +62,19 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('./workflows'), interceptors: { workflowModules: [require.resolve('./workflows/interceptors')] } }),
+    // A workflow task that fails tells people (src/workflows/interceptors.ts); a prebuilt bundle includes that module.
+    sinks: {
+      bridgeAlerts: {
+        workflowTaskFailed: {
+          fn: (_info, workflowId, workflowType, message) =>
+            void options.raiseAlert(workflowTaskFailedAlert({ workflowId, workflowType }, message)).catch((error: unknown) => console.error(`alert for stuck workflow ${workflowId} not raised:`, error)),
+          callDuringReplay: false,
+        },
+      },
+    } satisfies InjectedSinks<BridgeAlertSinks>,
     activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData }), ...createDeliveryActivities({ delivery: options.delivery }), ...createAlertActivities(options.alerts), ...createOrderMemoryActivities({ memory: options.orderMemory }) },
   });
   const erpCalls = { ...erpPostings, ...createPlanningActivities({ adapters: options.adapters, store: options.planning, masterData: options.masterData }) };
@@ -97,6 +113,7 @@ async function main() {
     masterData: createPostgresMasterDataStore(database.pool),
     planning: createPostgresPlanningStore(database.pool),
     alerts: alertChannels(config.alerts),
+    raiseAlert: alertRaiser(client, config.temporal.taskQueue),
   });
   await startErpPlanning(client, config, adapters);
   console.log(`Worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);

@@ -4,7 +4,7 @@
  * that already had it does not get it twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
+import { productionOrder, productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
 import { type MailSink, type SlackSink, startMailSink, startSlackSink } from './alertSinks';
 import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
 
@@ -64,6 +64,22 @@ describe('alerts', () => {
     await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync');
     expect(mail.mails).toHaveLength(2);
     expect(slack.delivered).toHaveLength(2);
+  });
+
+  it('tells people of a workflow whose workflow task fails, naming it', async () => {
+    const plant = newPlant();
+    const workflowId = productionOrderWorkflowId(plant, '5110');
+    // A client bug: the order is started without its timing, which its code cannot take.
+    await bridge.env.client.workflow.start(productionOrder, {
+      workflowId,
+      taskQueue: bridge.workerEnv.TEMPORAL_TASK_QUEUE!,
+      args: [{ plant, productionOrder: '5110', erpSystem: 'exact', timing: null } as never],
+    });
+    const stuck = () => mail.mails.filter((m) => m.headers.subject === `[shopfloor-bridge] Workflow ${workflowId} is stuck: its workflow task fails`);
+    await eventually(async () => stuck().length, (n) => n > 0, 20_000);
+    expect(stuck()).toHaveLength(1);
+    expect(stuck()[0]!.raw).toContain('TypeError');
+    await bridge.env.client.workflow.getHandle(workflowId).terminate('test done');
   });
 
   it("tells people once an hour that a sender's input is refused, and records every refusal", async () => {

@@ -23,6 +23,7 @@ export default async function setup(project: TestProject) {
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   const bundle = await bundleWorkflowCode({
     workflowsPath: path.resolve(__dirname, '../src/workflows'),
+    workflowInterceptorModules: [path.resolve(__dirname, '../src/workflows/interceptors')],
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   writeFileSync(bundlePath, bundle.code);

@@ -3,7 +3,7 @@
  * break orders or machines already running fails here, not in production. Record new
  * histories (`npm run record-history -- <name>`) whenever a workflow change is gated by patched().
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -23,9 +23,10 @@ describe('workflow replay', () => {
   for (const file of files) {
     it(`replays ${file} deterministically`, async () => {
       const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
-      await expect(
-        Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, file),
-      ).resolves.toBeUndefined();
+      // Histories recorded since workflows start alert workflows carry the id and task queue those ids are made of.
+      const meta = existsSync(path.join(dir, `${file}.meta`)) ? (JSON.parse(readFileSync(path.join(dir, `${file}.meta`), 'utf8')) as { workflowId: string; taskQueue: string }) : undefined;
+      const options = { workflowBundle: { codePath: inject('workflowBundlePath') }, ...(meta ? { taskQueue: meta.taskQueue } : {}) };
+      await expect(Worker.runReplayHistory(options, history, meta?.workflowId ?? file)).resolves.toBeUndefined();
     });
   }
 });

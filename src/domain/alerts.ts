@@ -61,6 +61,23 @@ export function orderStateLargeAlert(order: OrderRef, bytes: number, limit: numb
   };
 }
 
+/**
+ * A workflow task failed: workflow code met something it cannot take (a bug, a malformed
+ * start or signal). Temporal retries the task for ever and the workflow goes nowhere until
+ * a person looks; its other work waits.
+ */
+export function workflowTaskFailedAlert(workflow: { workflowId: string; workflowType: string }, message: string): Alert {
+  return {
+    key: `${workflow.workflowId}/task-failed/${message}`,
+    title: `Workflow ${workflow.workflowId} is stuck: its workflow task fails`,
+    lines: [
+      `${workflow.workflowType} ${workflow.workflowId} failed with: ${message}`,
+      'Temporal retries the task and the workflow makes no progress until this is fixed. Open it in the Web UI (Pending Workflow Task) for the stack trace; a worker with the fix picks it up again.',
+    ],
+    workflowId: workflow.workflowId,
+  };
+}
+
 /** An event the order could not apply: the MES corrects and resends it, or an operator acknowledges it. */
 export function rejectedEventAlert(order: OrderRef, rejection: RejectedEvent): Alert {
   return {
