@@ -467,3 +467,30 @@ describe("a bill of materials from the ERP's BOM lines", () => {
     expect(derivedConsumption('10', bom[0]!)).toBe('52.5');
   });
 });
+
+describe('rounding across batches', () => {
+  const master = (batchManaged?: boolean) => ({ plant: 'P1', material: 'RESIN', baseUnit: 'kg', conversions: { g: '0.001' }, decimals: 3, backflush: 'actual' as const, ...(batchManaged === undefined ? {} : { batchManaged }) });
+  const day = (batchManaged?: boolean) => {
+    let state = run(start(), [events.released()]);
+    state = withMasterData(state, { materials: { BRACKET: null, RESIN: master(batchManaged) }, bom: [] });
+    // A realistic day: grams on every report, a batch on each; 4.2 g in all.
+    for (const [i, batch] of ['B1', 'B2', 'B3'].entries()) state = postAll(run(state, [consume(`r${i}`, 'RESIN', '1.4', 'g', { batch })]));
+    return state;
+  };
+  const issued = (state: ProductionOrderState) => sum(state.postings.filter((p) => p.content.kind === 'MaterialIssue' && p.status === 'Posted').map((p) => amountsOf(p.content).quantity!));
+
+  it("rounds a material the ERP keeps one total of once, so the ERP's total is the floor's total rounded once", () => {
+    const state = day(false);
+    expect(issued(state)).toBe('0.004');
+    expect(new Set(state.postings.map((p) => p.lineKey))).toEqual(new Set(['issue|RESIN|g||']));
+    expect(state.postings.at(-1)!.transformation).toContain('batches B1, B2, B3 together');
+    expect(state.postings.every((p) => p.content.kind !== 'MaterialIssue' || p.content.batch === undefined)).toBe(true);
+  });
+
+  it('rounds each batch once where the ERP manages the material by batch (or it is not known): at most half a unit per batch off the once-rounded total', () => {
+    for (const state of [day(true), day(undefined)]) {
+      expect(issued(state)).toBe('0.003');
+      expect(state.postings.map((p) => p.lineKey)).toEqual(['issue|RESIN|g|B1|', 'issue|RESIN|g|B2|', 'issue|RESIN|g|B3|']);
+    }
+  });
+});

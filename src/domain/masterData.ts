@@ -32,6 +32,13 @@ export const MaterialMaster = z.strictObject({
   /** Fraction digits the ERP keeps for this material (0 for pieces). Defaults to the ERP's own maximum. */
   decimals: z.number().int('must be a whole number').min(0, 'must be 0 or more').max(6, 'must be at most 6').optional(),
   backflush: BackflushMode.default('actual'),
+  /**
+   * The ERP manages the material by batch (or serial number). False: it keeps one total of
+   * the material, so consumption is planned and rounded once per unit and location, and the
+   * floor's batches stay in the audit trail. Unset: not known, planned per batch. Read from
+   * the ERP's items where the bridge reads them.
+   */
+  batchManaged: z.boolean().optional(),
 });
 export type MaterialMaster = z.infer<typeof MaterialMaster>;
 

@@ -22,11 +22,13 @@ import {
   withAmounts,
 } from './postings';
 import {
+  type MaterialLine,
   type PlanningProblem,
   type ProductionOrderState,
   erpEmployeeOf,
   erpMaterial,
   erpOrderReference,
+  materialLineKey,
   timeKey,
 } from './productionOrder';
 import { type Decimal, ZERO, add, compare, isNegative, isPositive, isZero, min, multiply, negate, round, subtract } from './quantity';
@@ -36,6 +38,8 @@ export interface LineTarget {
   key: string;
   /** The totals (see RecentEvent.sources) whose events this line carries. */
   source: string;
+  /** Where the line joins several totals (the batches of a material the ERP keeps one total of): all of them. */
+  sources?: string[];
   /** Cumulative amounts the ERP must hold for this line, in the ERP's unit and precision. */
   amounts: Amounts;
   /** How the floor's totals became `amounts`, in words: the transformation the audit trail keeps. */
@@ -65,7 +69,7 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
   const base = { plant: state.plant, productionOrder: state.productionOrder, erpOrderReference: erpOrderReference(state) };
   const lastDate = (state.lastEventAt ?? '').slice(0, 10);
 
-  for (const [key, consumed] of Object.entries(state.consumption)) {
+  for (const { key, consumed, sources, batches } of consumptionLines(state)) {
     // An order that looks master data up plans a material only once it has been looked up.
     if (state.masterData && !hasEntry(materials, consumed.material)) continue;
     const master = entryOf(materials, consumed.material);
@@ -77,11 +81,13 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
       continue;
     }
     const { quantity } = converted;
+    const joined = batches.length > 0 ? ` (batches ${batches.join(', ')} together: the ERP keeps one total of ${consumed.material})` : '';
     targets.push({
       key: lineKey,
-      source: `consumption|${key}`,
+      source: sources[0]!,
+      ...(sources.length > 1 ? { sources } : {}),
       amounts: { quantity },
-      derivation: `${consumed.material} consumed: ${converted.derivation}`,
+      derivation: `${consumed.material} consumed${joined}: ${converted.derivation}`,
       partialReversal: true,
       document: {
         kind: 'MaterialIssue',
@@ -267,6 +273,49 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
   return { targets, problems };
 }
 
+/**
+ * The consumption lines to plan. From plan revision 4, the batches of a material the ERP
+ * does not manage by batch are one line per unit and location: the ERP keeps one total, so
+ * it is rounded once (per batch, each line's rounding would add up in the ERP's total).
+ */
+function consumptionLines(state: ProductionOrderState): ConsumptionLine[] {
+  const lines = Object.entries(state.consumption).map(([key, consumed]): ConsumptionLine => ({ key, consumed, sources: [`consumption|${key}`], batches: [] }));
+  if (state.planRevision < 4) return lines;
+  const result: ConsumptionLine[] = [];
+  for (const line of lines) {
+    const master = entryOf(state.masterData?.materials, line.consumed.material);
+    const { batch, ...withoutBatch } = line.consumed;
+    if (master?.batchManaged !== false || !batch) {
+      result.push(line);
+      continue;
+    }
+    const key = materialLineKey(withoutBatch);
+    const before = result.find((l) => l.key === key);
+    if (!before) {
+      result.push({ key, consumed: withoutBatch, sources: line.sources, batches: [batch] });
+      continue;
+    }
+    const serials = [...(before.consumed.serialNumbers ?? []), ...(withoutBatch.serialNumbers ?? [])].sort();
+    before.consumed = {
+      ...before.consumed,
+      quantity: add(before.consumed.quantity, withoutBatch.quantity),
+      lastDate: before.consumed.lastDate > withoutBatch.lastDate ? before.consumed.lastDate : withoutBatch.lastDate,
+      ...(serials.length > 0 ? { serialNumbers: serials } : {}),
+    };
+    before.sources = [...before.sources, ...line.sources];
+    before.batches = [...before.batches, batch];
+  }
+  return result;
+}
+
+interface ConsumptionLine {
+  key: string;
+  consumed: MaterialLine;
+  sources: string[];
+  /** The batches joined into this line (none: the line is one batch, or none). */
+  batches: string[];
+}
+
 function derivedIssue(
   state: ProductionOrderState,
   component: BomComponent,
@@ -447,7 +496,7 @@ function addPosting(
   const line = state.postings.filter((p) => p.lineKey === target.key);
   const coveredThrough = Math.max(0, ...line.map((p) => p.coversEventsThrough));
   // The first posting of a line in a round names the events that fed the line since its last posting.
-  const sources = round.sourcesTaken ? [] : state.recent.filter((e) => e.seq > coveredThrough && e.sources.includes(target.source)).map((e) => e.eventId);
+  const sources = round.sourcesTaken ? [] : state.recent.filter((e) => e.seq > coveredThrough && (target.sources ?? [target.source]).some((source) => e.sources.includes(source))).map((e) => e.eventId);
   // A posting that gathered many events (the ERP was away a while) names the latest of them, and how many it carries.
   const sourceEventIds = sources.slice(-SOURCE_EVENT_IDS_KEPT);
   round.sourcesTaken = true;

@@ -142,9 +142,11 @@ export interface PlanningProblem {
  * 1. material issues and receipts only, without master data (orders started before the rest existed);
  * 2. all lines, with master data;
  * 3. as 2, and a line plans its next posting only once its last one has landed (postings
- *    gather events while the ERP is slow).
+ *    gather events while the ERP is slow);
+ * 4. as 3, and the batches of a material the ERP does not manage by batch are one line,
+ *    rounded once (see consumptionLines in postingPlan.ts).
  */
-export type PlanRevision = 1 | 2 | 3;
+export type PlanRevision = 1 | 2 | 3 | 4;
 
 export interface ProductionOrderState {
   workflowId: string;
@@ -202,7 +204,7 @@ const noQuantities = (): Quantities => ({ good: ZERO, scrap: ZERO, rework: ZERO 
 
 export function initialState(init: { workflowId: string; plant: string; productionOrder: string; erpSystem: ErpSystem; planRevision?: PlanRevision }): ProductionOrderState {
   return {
-    planRevision: 3,
+    planRevision: 4,
     ...init,
     startedProduction: false,
     output: noQuantities(),

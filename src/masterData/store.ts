@@ -49,6 +49,7 @@ interface MaterialRow {
   conversions: Record<string, string>;
   decimals: number | null;
   backflush: string;
+  batch_managed: boolean | null;
 }
 
 interface CostRow {
@@ -107,11 +108,12 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
     async upsertMaterials(materials) {
       for (const m of materials) {
         await pool.query(
-          `INSERT INTO material_master (plant, material, erp_material, base_unit, conversions, decimals, backflush, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+          `INSERT INTO material_master (plant, material, erp_material, base_unit, conversions, decimals, backflush, batch_managed, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
            ON CONFLICT (plant, material) DO UPDATE SET erp_material = EXCLUDED.erp_material, base_unit = EXCLUDED.base_unit,
-             conversions = EXCLUDED.conversions, decimals = EXCLUDED.decimals, backflush = EXCLUDED.backflush, updated_at = now()`,
-          [m.plant, m.material, m.erpMaterial ?? null, m.baseUnit, JSON.stringify(m.conversions), m.decimals ?? null, m.backflush],
+             conversions = EXCLUDED.conversions, decimals = EXCLUDED.decimals, backflush = EXCLUDED.backflush,
+             batch_managed = COALESCE(EXCLUDED.batch_managed, material_master.batch_managed), updated_at = now()`,
+          [m.plant, m.material, m.erpMaterial ?? null, m.baseUnit, JSON.stringify(m.conversions), m.decimals ?? null, m.backflush, m.batchManaged ?? null],
         );
       }
     },
@@ -145,14 +147,15 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
              conversions = CASE WHEN base_unit = $3 THEN conversions ELSE '{}'::jsonb END,
              base_unit = $3,
              decimals = CASE WHEN $4 THEN decimals ELSE 0 END,
+             batch_managed = $5,
              erp_synced_at = now(), updated_at = now()
            WHERE plant = $1 AND (erp_material = $2 OR (erp_material IS NULL AND material = $2))`,
-          [plant, item.code, item.unit, item.fractionAllowed],
+          [plant, item.code, item.unit, item.fractionAllowed, item.batch || item.serial],
         );
         if (updated.rowCount === 0 && item.stock) {
           await pool.query(
-            `INSERT INTO material_master (plant, material, base_unit, decimals, erp_synced_at) VALUES ($1, $2, $3, $4, now()) ON CONFLICT (plant, material) DO NOTHING`,
-            [plant, item.code, item.unit, item.fractionAllowed ? null : 0],
+            `INSERT INTO material_master (plant, material, base_unit, decimals, batch_managed, erp_synced_at) VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (plant, material) DO NOTHING`,
+            [plant, item.code, item.unit, item.fractionAllowed ? null : 0, item.batch || item.serial],
           );
         }
       }
@@ -271,6 +274,7 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
               conversions: r.conversions,
               ...(r.decimals === null ? {} : { decimals: r.decimals }),
               backflush: r.backflush,
+              ...(r.batch_managed === null ? {} : { batchManaged: r.batch_managed }),
             })
           : null;
       }

@@ -121,6 +121,7 @@ export function productionOrderWorkflowId(plant: string, productionOrder: string
 /** Each order plans by the rules of its start (see PlanRevision); orders started earlier keep theirs. */
 const PLAN_REVISION_2 = 'plan-revision-2';
 const PLAN_REVISION_3 = 'plan-revision-3';
+const PLAN_REVISION_4 = 'plan-revision-4';
 /** Orders started before alerts existed never send one (their histories hold no such activity). */
 const ALERTS = 'alerts-1';
 /** Orders started before this send no alerts for rejected events and lines that cannot be planned. */
@@ -154,7 +155,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
       plant: input.plant,
       productionOrder: input.productionOrder,
       erpSystem: input.erpSystem,
-      planRevision: patched(PLAN_REVISION_3) ? 3 : patched(PLAN_REVISION_2) ? 2 : 1,
+      planRevision: patched(PLAN_REVISION_4) ? 4 : patched(PLAN_REVISION_3) ? 3 : patched(PLAN_REVISION_2) ? 2 : 1,
     });
   /** Counts every change from outside (events, operator actions), so the main loop wakes on any of them. */
   let changes = 0;
@@ -193,7 +194,12 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     if (reason) throw new Error(reason);
   };
 
-  setHandler(statusQuery, () => ({ ...viewOf(state), stateBytes: stateBytes(compactPostings(state)) }));
+  // A first run restores what the order closed with before; until it has, nothing is known to be in the ERP.
+  let restoring = !input.state && patched(ORDER_MEMORY);
+  setHandler(statusQuery, () => {
+    const view = viewOf(state);
+    return { ...view, ...(restoring ? { erpSyncStatus: 'Pending' as const } : {}), stateBytes: stateBytes(compactPostings(state)) };
+  });
   setHandler(pendingPostingsQuery, () => state.postings.filter((p) => p.status === 'Pending' || p.status === 'NeedsAttention'));
   setHandler(postedPostingsQuery, () => state.postings.filter((p) => p.status === 'Posted'));
   setHandler(errorsQuery, () => ({
@@ -203,7 +209,10 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
   }));
   // A first run looks for what the order closed with before: Temporal may no longer have that run (retention).
   // Events and operator actions wait (Temporal buffers them) until their handlers are set below.
-  if (!input.state && patched(ORDER_MEMORY)) state = (await recallClosedOrder(workflowInfo().workflowId)) ?? state;
+  if (restoring) {
+    state = (await recallClosedOrder(workflowInfo().workflowId)) ?? state;
+    restoring = false;
+  }
   const timeWindow = patched(PLAUSIBLE_TIME) ? (input.timing.floorTimeWindow ?? DEFAULT_TIME_WINDOW) : undefined;
   setHandler(floorEventSignal, (event) => {
     unplannedEvents += 1;
