@@ -40,6 +40,8 @@ export interface ExactSimulatorOptions {
   pageSize?: number;
   /** Rows per page of the sync endpoints (Exact: 1000). */
   syncPageSize?: number;
+  /** Chaos: this share of writes (0-1) commits and then loses its answer, drawn from `random`. */
+  dropAfterCommit?: { rate: number; random: () => number };
 }
 
 /** The sets the simulator keeps; a sync endpoint reads one of them by Timestamp. */
@@ -448,11 +450,19 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     return id;
   }
 
+  /** Faults met so far, by kind (a status fault by its status). */
+  const faultsMet = new Map<string, number>();
   function takeFault(method: string, path: string): ExactFault | undefined {
-    const fault = faults.find((f) => f.method === method && path.endsWith(f.path));
+    let fault = faults.find((f) => f.method === method && path.endsWith(f.path));
     if (fault) {
       fault.times -= 1;
       faults = faults.filter((f) => f.times > 0);
+    } else if (method === 'POST' && options.dropAfterCommit && options.dropAfterCommit.random() < options.dropAfterCommit.rate) {
+      fault = ExactFault.parse({ kind: 'dropResponse', method, path });
+    }
+    if (fault) {
+      const kind = fault.kind === 'status' ? String(fault.status ?? 503) : fault.kind;
+      faultsMet.set(kind, (faultsMet.get(kind) ?? 0) + 1);
     }
     return fault;
   }
@@ -1094,6 +1104,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     injectFault: (fault: z.input<typeof ExactFault>) => faults.push(ExactFault.parse(fault)),
     /** Faults injected and not yet met. */
     pendingFaults: (): readonly ExactFault[] => faults,
+    /** Faults met so far, by kind ('dropResponse', 'delayResponse', or the status answered). */
+    faultsMet: (): Record<string, number> => Object.fromEntries(faultsMet),
     clearFaults: () => {
       faults = [];
     },
