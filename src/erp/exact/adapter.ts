@@ -10,7 +10,7 @@
  * | confirmation, time | the posting key in Notes, among the shop order's time transactions |
  * | batch reservation | its DraftStockTransactionID, derived from the posting key (so a retry reserves nothing twice) |
  * | issue reversal | the posting key in Note, among the original's reversals (a partial one's batch or serial numbers: under the draft id derived from the key) |
- * | receipt or by-product reversal | any reversal of the original (reversed whole, once) |
+ * | receipt or by-product reversal | the posting key in Note, among the original's reversals |
  * | overhead, and its counter-entry | the posting key in the lines' Notes, among that day's lines on the debit account |
  * | transfer, and its reversal (a transfer back) | the posting key in Remarks, among the transfers of that date between the same warehouses |
  * | confirmation or time reversal | the original time transaction no longer exists |
@@ -542,8 +542,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
       case 'FinishedGoodsReceipt':
       case 'ByProductReceipt': {
         const path = reversal.of.kind === 'ByProductReceipt' ? 'manufacturing/ByProductReversals' : 'manufacturing/ShopOrderReversals';
-        const [row] = await transport.list<KeyedRow>(path, { filter: `OriginalStockTransactionId eq guid'${original}'`, select: ['ReversalStockTransactionId'] });
-        return row ? { erpDocumentId: row.ReversalStockTransactionId!, foundExisting: true } : undefined;
+        return findByNote(path, `OriginalStockTransactionId eq guid'${original}'`, key);
       }
       case 'StockTransfer':
         return findTransfer(reversal.of, true, reversal.transactionDate, key);
@@ -558,9 +557,13 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   }
 
   /** The posting key is in Note (Notes on time transactions), the only free text these documents have. */
-  async function findByNote(path: 'manufacturing/MaterialIssues' | 'manufacturing/MaterialReversals' | 'manufacturing/TimeTransactions', filter: string, key: string) {
+  async function findByNote(
+    path: 'manufacturing/MaterialIssues' | 'manufacturing/MaterialReversals' | 'manufacturing/ShopOrderReversals' | 'manufacturing/ByProductReversals' | 'manufacturing/TimeTransactions',
+    filter: string,
+    key: string,
+  ) {
     const noteField = path === 'manufacturing/TimeTransactions' ? 'Notes' : 'Note';
-    const idField = path === 'manufacturing/MaterialReversals' ? 'ReversalStockTransactionId' : path === 'manufacturing/TimeTransactions' ? 'ID' : 'StockTransactionId';
+    const idField = path.endsWith('Reversals') ? 'ReversalStockTransactionId' : path === 'manufacturing/TimeTransactions' ? 'ID' : 'StockTransactionId';
     const rows = await transport.list<KeyedRow>(path, { filter, select: [idField, noteField] });
     const ours = rows.find((row) => row[noteField] === key);
     return ours ? { erpDocumentId: String(ours[idField]), foundExisting: true } : undefined;
