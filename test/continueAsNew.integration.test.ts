@@ -54,7 +54,7 @@ describe('a long order with long ids and a posting that needs attention througho
     expect((await bridge.postEvent(floorEvents(plant, order).released('100'))).status).toBe(202);
     // The first: a material Exact does not know, which needs attention for the whole test.
     expect((await bridge.postEvent(consumed(0, 'UNOBTAINIUM'))).status).toBe(202);
-    const total = 1_500;
+    const total = 3_000;
     for (let start = 1; start <= total; start += 500) {
       const batch = Array.from({ length: Math.min(500, total - start + 1) }, (_, i) => consumed(start + i, 'STEEL'));
       expect((await bridge.postEvent(batch)).status).toBe(202);

@@ -158,11 +158,16 @@ export function floorEvents(plant: string, order: string) {
   };
 }
 
+/**
+ * Probes until `accept` holds, and answers the accepted value. Throws when it does not hold
+ * within `timeoutMs`, with the last value seen, so a wait can never pass by running out.
+ */
 export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
+    if (accept(value)) return value;
+    if (Date.now() > deadline) throw new Error(`eventually: not accepted within ${timeoutMs} ms; last value: ${JSON.stringify(value)?.slice(0, 2000)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -19,6 +19,7 @@ import {
   recordPosted,
 } from '../src/domain/productionOrder';
 import { describe as describeOrder, viewOf } from '../src/domain/orderView';
+import { readUnsMessage } from '../src/sources/mqtt/unifiedNamespace';
 
 /** Every name Object.prototype answers to, and the ones that reach it. */
 export const prototypeNames = [...Object.getOwnPropertyNames(Object.prototype), '__proto__', 'prototype'].filter((n, i, all) => all.indexOf(n) === i);
@@ -84,5 +85,25 @@ describe('an event dated outside the plausible window', () => {
     expect(state.rejectedEvents).toEqual([{ eventId: 'q1', type: 'QuantityReported', reason: expect.stringMatching(/^not a valid floor event: occurredAt: must lie between 2025-10-21T12:00:00.000Z and 2026-11-25T12:10:00.000Z/) }]);
     state = receiveEvent(state, { ...envelope('q1'), type: 'QuantityReported', good: '5', unit: 'pc' }, clock);
     expect(state.output.good).toBe('5');
+  });
+});
+
+describe('the MQTT door (Unified Namespace)', () => {
+  const mapping = { topic: 'plant/{plant}/{productionOrder}/events', payload: 'events' as const, source: 'line-uns' };
+  const at = '2026-11-25T09:30:00Z';
+  const message = (fields: object) => Buffer.from(JSON.stringify({ eventId: 'c1', type: 'MaterialConsumed', occurredAt: '2026-11-25T09:00:00Z', material: 'STEEL', quantity: '1', unit: 'kg', ...fields }));
+
+  it.each([['eventId'], ['material'], ['batch'], ['unit']])('refuses %s with a control character, naming the field', (field) => {
+    const read = readUnsMessage(mapping, 'plant/P1/4711/events', message({ [field]: 'a\u0000b' }), at);
+    expect(read).toEqual({ kind: 'refused', reason: `${field}: must not contain control characters (U+0000 at position 2)` });
+  });
+
+  it.each(prototypeNames)('takes a material named "%s" like any other', (name) => {
+    const read = readUnsMessage(mapping, 'plant/P1/4711/events', message({ material: name, batch: name }), at);
+    expect(read).toMatchObject({ kind: 'events', events: [{ material: name, batch: name, plant: 'P1', productionOrder: '4711' }] });
+  });
+
+  it('refuses an event dated outside the window around the time it arrived', () => {
+    expect(readUnsMessage(mapping, 'plant/P1/4711/events', message({ occurredAt: '9999-01-01T00:00:00Z' }), at)).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/^occurredAt: must lie between/) });
   });
 });
