@@ -48,6 +48,7 @@ const Env = z.object({
   POSTING_BATCH_SIZE: z.coerce.number().int().positive().default(200),
   ORDER_CONTINUE_AS_NEW_AFTER_EVENTS: z.coerce.number().int().min(10).default(2000),
   MACHINE_HAND_OVER_EVERY: duration.default('10s'),
+  ORDER_STATE_WARNING_BYTES: z.coerce.number().int().min(1024).max(2 * 1024 * 1024).default(1024 * 1024),
   FLOOR_TIME_PAST: duration.default('400 days'),
   FLOOR_TIME_AHEAD: duration.default('10 minutes'),
   PLANNING_SYNC_EVERY: duration.default('5 minutes'),
@@ -121,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         batchSize: e.POSTING_BATCH_SIZE,
         continueAsNewAfterEvents: e.ORDER_CONTINUE_AS_NEW_AFTER_EVENTS,
         floorTimeWindow,
+        stateWarningBytes: e.ORDER_STATE_WARNING_BYTES,
       },
     },
     /** Floor times (occurredAt, readings) outside this window around the bridge's clock are refused, on every source. */

@@ -1,5 +1,6 @@
 import Big from 'big.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
 import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
 
@@ -39,7 +40,8 @@ describe('a long order continues as new without losing or doubling anything', ()
 describe('a long order with long ids and a posting that needs attention throughout', () => {
   let bridge: Bridge;
   beforeAll(async () => {
-    bridge = await startBridge({ ORDER_CONTINUE_AS_NEW_AFTER_EVENTS: '300', POSTING_BATCH_WINDOW: '1s' }, { rateLimit: { perWindow: 10_000, windowMs: 60_000, perDay: 100_000 } });
+    // Told of its size from a few KB on, so the warning is met (and its history replayed) here.
+    bridge = await startBridge({ ORDER_CONTINUE_AS_NEW_AFTER_EVENTS: '300', POSTING_BATCH_WINDOW: '1s', ORDER_STATE_WARNING_BYTES: '4096' }, { rateLimit: { perWindow: 10_000, windowMs: 60_000, perDay: 100_000 } });
   });
   afterAll(async () => {
     await bridge?.teardown();
@@ -69,5 +71,11 @@ describe('a long order with long ids and a posting that needs attention througho
     expect(view.stateBytes).toBeLessThan(512 * 1024);
     const description = await handle.describe();
     expect(description.runId).not.toBe(description.raw.workflowExecutionInfo?.firstRunId);
+    // A run handed more than the warning tells people; that run's history replays on this code (patched('state-size-alert')).
+    const alerts = [];
+    for await (const w of bridge.env.client.workflow.list({ query: `WorkflowType = 'deliverAlert'` })) if (w.workflowId.includes(`${plant}/${order}/state-size/`)) alerts.push(w.workflowId);
+    expect(alerts.length).toBeGreaterThan(0);
+    const history = await handle.fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, taskQueue: bridge.workerEnv.TEMPORAL_TASK_QUEUE } as never, history, productionOrderWorkflowId(plant, order));
   }, 180_000);
 });

@@ -75,6 +75,8 @@ export interface ProductionOrderTiming {
   continueAsNewAfterEvents: number;
   /** Events dated outside it (around workflow time) are rejected; absent: 400 days back, 10 minutes ahead. */
   floorTimeWindow?: TimeWindow;
+  /** A run handed more state than this tells people (absent: 1 MiB, half of Temporal's payload limit). */
+  stateWarningBytes?: number;
 }
 
 export interface ProductionOrderInput {
@@ -253,7 +255,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     state = planPostings(state);
     publish();
     if (patched(ALERTS_FOR_PROBLEMS)) {
-      if (carriedBytes > STATE_WARNING_BYTES && patched(STATE_SIZE_ALERT)) alerts.send(orderStateLargeAlert(state, carriedBytes, PAYLOAD_LIMIT_BYTES));
+      if (carriedBytes > (input.timing.stateWarningBytes ?? STATE_WARNING_BYTES) && patched(STATE_SIZE_ALERT)) alerts.send(orderStateLargeAlert(state, carriedBytes, PAYLOAD_LIMIT_BYTES));
       for (const rejection of openRejections(state)) alerts.send(rejectedEventAlert(state, rejection));
       for (const problem of planningProblems(state)) alerts.send(planningProblemAlert(state, problem));
     }
