@@ -36,6 +36,7 @@ import { parseSourcesConfig } from '../src/sources/config';
 import { startSources } from '../src/sources/sources';
 import { type DevServer, freePort, startDevServer } from '../src/temporal/devServer';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
+import { seededStream as random } from '../test/random';
 
 export interface ChaosOptions {
   orders: number;
@@ -67,27 +68,6 @@ const MATERIALS = [
   { itemCode: 'STEEL', unit: 'kg' },
   { itemCode: 'RESIN', unit: 'l' },
 ] as const;
-
-function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
-  const decimal = (max: number) => new Big(int(1, max * 1000)).div(1000).toString();
-  const shuffle = <T>(items: T[]) => {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = int(0, i);
-      [items[i], items[j]] = [items[j]!, items[i]!];
-    }
-    return items;
-  };
-  return { next, int, decimal, shuffle };
-}
 
 type FloorEventBody = Record<string, unknown>;
 

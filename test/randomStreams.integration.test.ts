@@ -8,23 +8,8 @@
 import Big from 'big.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
-import { type Bridge, eventually, newPlant, seededRandom, startBridge } from './harness';
-
-/** Seeded, so a failing stream can be replayed. */
-function random(seed: number) {
-  const next = seededRandom(seed);
-  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
-  /** A decimal with up to three fraction digits, as text. */
-  const decimal = (max: number) => new Big(int(1, max * 1000)).div(1000).toString();
-  const shuffle = <T>(items: T[]) => {
-    for (let i = items.length - 1; i > 0; i--) {
-      const j = int(0, i);
-      [items[i], items[j]] = [items[j]!, items[i]!];
-    }
-    return items;
-  };
-  return { next, int, decimal, shuffle };
-}
+import { type Bridge, eventually, newPlant, startBridge } from './harness';
+import { seededStream as random } from './random';
 
 const MATERIALS = [
   { itemCode: 'STEEL', unit: 'kg' },
