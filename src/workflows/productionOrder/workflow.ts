@@ -239,69 +239,73 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
   const batchSize = input.timing.batchSize ?? Number.POSITIVE_INFINITY;
   const flushNow = () => unplannedEvents >= batchSize || state.completedOn !== undefined;
   for (;;) {
-    if (unplannedEvents > 0) {
-      if (input.timing.batchWindow && !flushNow()) await condition(flushNow, input.timing.batchWindow);
-      unplannedEvents = 0;
-    }
-    const unknown = materialsWithoutMasterData(state);
-    if (unknown.length > 0) {
-      const bomOf = state.masterData ? undefined : state.released!.material;
-      const lookup = await loadMasterData({ plant: input.plant, materials: unknown, bomOf });
-      // Read `state` only after the await: events may have arrived while the lookup ran.
-      state = recordMasterData(state, lookup);
-      continue;
-    }
-    // Planning is pure and idempotent; a reversal waits here until its original is posted.
-    state = planPostings(state);
-    publish();
-    if (patched(ALERTS_FOR_PROBLEMS)) {
-      if (carriedBytes > (input.timing.stateWarningBytes ?? STATE_WARNING_BYTES) && patched(STATE_SIZE_ALERT)) alerts.send(orderStateLargeAlert(state, carriedBytes, PAYLOAD_LIMIT_BYTES));
-      for (const rejection of openRejections(state)) alerts.send(rejectedEventAlert(state, rejection));
-      for (const problem of planningProblems(state)) alerts.send(planningProblemAlert(state, problem));
-    }
-    const posting = nextPendingPosting(state);
-    if (posting) {
-      // Kept in the state (across continue-as-new): a later activity for this posting, whatever starts it, looks in the ERP first.
-      state = recordAttempted(state, posting.sequence);
-      try {
-        const result = await postToErp({
-          erpSystem: input.erpSystem,
-          workflowId: state.workflowId,
-          sequence: posting.sequence,
-          content: posting.content,
-          idempotencyKey: posting.idempotencyKey,
-          ...(posting.attempted ? { attemptedBefore: true } : {}),
-          sourceEventIds: posting.sourceEventIds,
-          ...(posting.transformation ? { transformation: posting.transformation } : {}),
-        });
-        state = recordPosted(state, posting.sequence, result.erpDocumentId);
-      } catch (error) {
-        if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)) throw error;
-        const postingError = { type: error.cause.type ?? 'Error', message: error.cause.message };
-        state = recordNeedsAttention(state, posting.sequence, postingError);
-        if (patched(ALERTS)) alerts.send(postingNeedsAttentionAlert(state, posting, postingError, workflowInfo().historyLength));
+    for (;;) {
+      if (unplannedEvents > 0) {
+        if (input.timing.batchWindow && !flushNow()) await condition(flushNow, input.timing.batchWindow);
+        unplannedEvents = 0;
       }
-      continue;
+      const unknown = materialsWithoutMasterData(state);
+      if (unknown.length > 0) {
+        const bomOf = state.masterData ? undefined : state.released!.material;
+        const lookup = await loadMasterData({ plant: input.plant, materials: unknown, bomOf });
+        // Read `state` only after the await: events may have arrived while the lookup ran.
+        state = recordMasterData(state, lookup);
+        continue;
+      }
+      // Planning is pure and idempotent; a reversal waits here until its original is posted.
+      state = planPostings(state);
+      publish();
+      if (patched(ALERTS_FOR_PROBLEMS)) {
+        if (carriedBytes > (input.timing.stateWarningBytes ?? STATE_WARNING_BYTES) && patched(STATE_SIZE_ALERT)) alerts.send(orderStateLargeAlert(state, carriedBytes, PAYLOAD_LIMIT_BYTES));
+        for (const rejection of openRejections(state)) alerts.send(rejectedEventAlert(state, rejection));
+        for (const problem of planningProblems(state)) alerts.send(planningProblemAlert(state, problem));
+      }
+      const posting = nextPendingPosting(state);
+      if (posting) {
+        // Kept in the state (across continue-as-new): a later activity for this posting, whatever starts it, looks in the ERP first.
+        state = recordAttempted(state, posting.sequence);
+        try {
+          const result = await postToErp({
+            erpSystem: input.erpSystem,
+            workflowId: state.workflowId,
+            sequence: posting.sequence,
+            content: posting.content,
+            idempotencyKey: posting.idempotencyKey,
+            ...(posting.attempted ? { attemptedBefore: true } : {}),
+            sourceEventIds: posting.sourceEventIds,
+            ...(posting.transformation ? { transformation: posting.transformation } : {}),
+          });
+          state = recordPosted(state, posting.sequence, result.erpDocumentId);
+        } catch (error) {
+          if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)) throw error;
+          const postingError = { type: error.cause.type ?? 'Error', message: error.cause.message };
+          state = recordNeedsAttention(state, posting.sequence, postingError);
+          if (patched(ALERTS)) alerts.send(postingNeedsAttentionAlert(state, posting, postingError, workflowInfo().historyLength));
+        }
+        continue;
+      }
+      if (shouldContinueAsNew(input.timing)) {
+        await alerts.handedOver();
+        await condition(allHandlersFinished);
+        return continueAsNew<typeof productionOrder>({ ...input, state: compactPostings(state) });
+      }
+      const seen = changes;
+      if (isSettled(state)) {
+        const lateChange = await condition(() => changes !== seen, input.timing.closeAfter);
+        if (!lateChange) break;
+      } else {
+        await condition(() => changes !== seen);
+      }
     }
-    if (shouldContinueAsNew(input.timing)) {
-      await alerts.handedOver();
-      await condition(allHandlersFinished);
-      return continueAsNew<typeof productionOrder>({ ...input, state: compactPostings(state) });
-    }
-    const seen = changes;
-    if (isSettled(state)) {
-      const lateChange = await condition(() => changes !== seen, input.timing.closeAfter);
-      if (!lateChange) break;
-    } else {
-      await condition(() => changes !== seen);
-    }
-  }
 
-  await alerts.handedOver();
-  await condition(allHandlersFinished);
-  const closing = compactPostings(state);
-  if (patched(ORDER_MEMORY)) await rememberClosedOrder(closing);
-  return { summary: describe(viewOf(state)), state: closing };
+    await alerts.handedOver();
+    await condition(allHandlersFinished);
+    const closing = compactPostings(state);
+    const changesAtClose = changes;
+    if (patched(ORDER_MEMORY)) await rememberClosedOrder(closing);
+    // An event or an operator's action that came while the order was closing: it is not closed after all.
+    if (changes === changesAtClose) return { summary: describe(viewOf(state)), state: closing };
+  }
 }
 
 function shouldContinueAsNew(timing: ProductionOrderTiming): boolean {
