@@ -70,3 +70,16 @@ describe('bounded state', () => {
     expect(state.rejectedEvents.at(-1)!.reason).toMatch(/^the order is not released yet and holds \d+ events waiting for the release/);
   });
 });
+
+describe('a state carried from before digests', () => {
+  it('still recognises the raw ids it remembered, and remembers new events by digest', () => {
+    const { seenEvents: _none, ...before } = applyEvent(start(), FloorEvent.parse({ ...envelope(1), type: 'QuantityReported', good: '1', unit: 'pc' }));
+    const old = { ...before, seenEventIds: [longId(1)] } as ProductionOrderState;
+    const resent = applyEvent(old, FloorEvent.parse({ ...envelope(1), type: 'QuantityReported', good: '1', unit: 'pc' }));
+    expect(resent.duplicatesIgnored).toBe(1);
+    const next = applyEvent(old, FloorEvent.parse({ ...envelope(2), type: 'QuantityReported', good: '1', unit: 'pc' }));
+    expect(next.seenEvents).toHaveLength(1);
+    expect(next.seenEventIds).toEqual([longId(1)]);
+    expect(applyEvent(next, FloorEvent.parse({ ...envelope(2), type: 'QuantityReported', good: '1', unit: 'pc' })).duplicatesIgnored).toBe(1);
+  });
+});

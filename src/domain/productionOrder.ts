@@ -183,8 +183,8 @@ export interface ProductionOrderState {
   /** Corrections whose event has not arrived yet. */
   heldCorrections: EventCorrected[];
   recent: RecentEvent[];
-  /** Digests (eventDigest) of the most recent event ids, oldest first, at most DEDUPLICATION_WINDOW. */
-  seenEvents: string[];
+  /** Digests (eventDigest) of the most recent event ids, oldest first, at most DEDUPLICATION_WINDOW (absent in states carried from before digests). */
+  seenEvents?: string[];
   /** The raw ids states carried from before digests were kept; read until they age out. */
   seenEventIds?: string[];
   /** Distinct events received, applied or rejected. */
@@ -776,22 +776,23 @@ export function eventDigest(eventId: string): string {
 }
 
 function hasSeen(state: ProductionOrderState, eventId: string): boolean {
-  return state.seenEvents.includes(eventDigest(eventId)) || (state.seenEventIds?.includes(eventId) ?? false);
+  return (state.seenEvents?.includes(eventDigest(eventId)) ?? false) || (state.seenEventIds?.includes(eventId) ?? false);
 }
 
 /** The event id remembered; raw ids carried from older states age out with the window. */
 function rememberSeen(state: ProductionOrderState, eventId: string): Pick<ProductionOrderState, 'seenEvents' | 'seenEventIds'> {
-  const seenEvents = [...state.seenEvents, eventDigest(eventId)].slice(-DEDUPLICATION_WINDOW);
+  const seenEvents = [...(state.seenEvents ?? []), eventDigest(eventId)].slice(-DEDUPLICATION_WINDOW);
   const legacy = state.seenEventIds?.slice(-(DEDUPLICATION_WINDOW - seenEvents.length));
   return legacy && legacy.length > 0 ? { seenEvents, seenEventIds: legacy } : { seenEvents, seenEventIds: undefined };
 }
 
 /** Why the order can hold no more events until its release, or undefined while it can. */
 function heldEventsFull(state: ProductionOrderState): string | undefined {
-  const bytes = state.heldEvents.reduce((total, e) => total + jsonBytes(e), 0);
-  if (state.heldEvents.length < HELD_EVENTS_KEPT && bytes < HELD_EVENTS_BYTES) return undefined;
-  const waitingFor = state.released ? 'the master data (a unit conversion) it needs' : 'the release';
-  return `the order is not released yet and holds ${state.heldEvents.length} events waiting for ${waitingFor} (at most ${HELD_EVENTS_KEPT} or ${HELD_EVENTS_BYTES / 1024} KB); send ${state.released ? 'the master data' : 'the OrderReleased event'} first, then this event again`;
+  if (state.heldEvents.length < HELD_EVENTS_KEPT && jsonBytes(state.heldEvents) < HELD_EVENTS_BYTES) return undefined;
+  const limit = `at most ${HELD_EVENTS_KEPT} or ${HELD_EVENTS_BYTES / 1024} KB wait`;
+  return state.released
+    ? `the order holds ${state.heldEvents.length} events waiting for master data (a unit conversion) they need (${limit}); fix the master data and reload it, then send this event again`
+    : `the order is not released yet and holds ${state.heldEvents.length} events waiting for the release (${limit}); send the OrderReleased event first, then this event again`;
 }
 
 /** What a value takes as JSON in UTF-8: the size of a payload Temporal carries. */
