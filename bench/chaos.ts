@@ -255,7 +255,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
     };
     const sendHttp = async () => {
-      // Interleaved across orders, as a plant's MES sends them; each order's own order was shuffled already.
+      // Order after order, each order's own events shuffled and partly resent (an MES catching up).
       const total = httpStream.length;
       while (httpStream.length > 0) {
         await pace((total - httpStream.length) / total);

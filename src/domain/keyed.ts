@@ -2,8 +2,9 @@
  * State keyed by floor and ERP codes (materials, operations, units, employees). A code may
  * be named like a member of Object.prototype (`constructor`, `toString`, `__proto__`), and
  * the state crosses JSON at every continue-as-new, which gives plain objects back. So
- * keyed records are read through their own entries only, and written as null-prototype
- * copies: a code is an ordinary key, whatever its name.
+ * keyed records are read through their own entries only (entryOf, hasEntry), and built
+ * with object literals, spreads or `keyed` (a null prototype), which make every key an own
+ * entry: a code is an ordinary key, whatever its name.
  */
 export type Keyed<T> = Record<string, T>;
 
@@ -14,13 +15,6 @@ export function entryOf<T>(record: Readonly<Keyed<T>> | undefined | null, key: s
 
 export function hasEntry(record: Readonly<Keyed<unknown>> | undefined | null, key: string): boolean {
   return record != null && Object.hasOwn(record, key);
-}
-
-/** A copy of the record with `key` set to `value`, on a null prototype (so `__proto__` is an ordinary key). */
-export function withEntry<T>(record: Readonly<Keyed<T>> | undefined, key: string, value: T): Keyed<T> {
-  const copy = keyed<T>(record ? Object.entries(record) : []);
-  copy[key] = value;
-  return copy;
 }
 
 /** A null-prototype record of the entries given. */
