@@ -13,8 +13,8 @@ import {
   recordMasterData,
   recordNeedsAttention,
   recordPosted,
-  stateBytes,
 } from '../src/domain/productionOrder';
+import { stateBytes } from '../src/domain/orderBounds';
 
 const workflowId = `production-order/P1/${'O'.repeat(40)}`;
 const longId = (n: number, kind = 'e') => `${kind}-${String(n).padStart(8, '0')}-`.padEnd(200, 'x');

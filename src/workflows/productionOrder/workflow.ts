@@ -49,8 +49,8 @@ import {
   recordPosted,
   retryPosting,
   skipPosting,
-  stateBytes,
 } from '../../domain/productionOrder';
+import { stateBytes } from '../../domain/orderBounds';
 import { workflowAlerts } from '../alert/workflow';
 import { ErpSyncStatusKey, ErpSystemKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../searchAttributes';
 
