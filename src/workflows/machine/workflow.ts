@@ -74,6 +74,8 @@ interface OrderChange {
 const HAND_OVER_AT_CHANGE = 'hand-over-at-change';
 /** Machines that began before this take a reading at once, even one taken after an order change not made yet. */
 const READINGS_AFTER_CHANGE = 'readings-after-change';
+/** Machines started before this set the readings' handler before the order changes' handlers. */
+const ORDER_CHANGES_FIRST = 'order-changes-first';
 /** Machines started before this took readings of any date. */
 const PLAUSIBLE_TIME = 'plausible-time';
 
@@ -144,37 +146,50 @@ export async function machine(input: MachineInput): Promise<void> {
     heldReadings = heldReadings.filter((r) => waitsForChange(r));
     ready.forEach(takeReading);
   };
-  setHandler(machineReadingSignal, (payload) => {
-    const parsed = MachineReading.safeParse(payload);
-    if (!parsed.success) {
-      reject(parsed.error.issues.map((i) => `${i.path.join('.') || '(reading)'}: ${i.message}`).join('; '));
-      return;
-    }
-    const implausible = plausibleTime ? implausibleTime(parsed.data.at, Date.now(), input.timing.floorTimeWindow) : undefined;
-    if (implausible) {
-      reject(`at: ${implausible}`);
-      return;
-    }
-    if (waitsForChange(parsed.data) && patched(READINGS_AFTER_CHANGE)) heldReadings.push(parsed.data);
-    else takeReading(parsed.data);
-  });
-  setHandler(orderOnMachineSignal, (assignment) => {
-    const parsed = OrderAssignment.safeParse(assignment);
-    if (!parsed.success) {
-      reject(`orderOnMachine: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-      return;
-    }
-    queueChange({ assignment: parsed.data, at: parsed.data.at });
-  });
-  setHandler(orderOffMachineUpdate, async (off) => {
-    const current = changes.length > 0 ? changes[changes.length - 1]!.assignment : state.order;
-    if (!current || current.productionOrder !== off.productionOrder || (off.operation && current.operation && off.operation !== current.operation)) {
-      return { tookOff: false };
-    }
-    const mine = queueChange(off.at ? { at: off.at } : {});
-    await condition(() => changesApplied >= mine);
-    return { tookOff: true };
-  });
+  const takeReadings = () =>
+    setHandler(machineReadingSignal, (payload) => {
+      const parsed = MachineReading.safeParse(payload);
+      if (!parsed.success) {
+        reject(parsed.error.issues.map((i) => `${i.path.join('.') || '(reading)'}: ${i.message}`).join('; '));
+        return;
+      }
+      const implausible = plausibleTime ? implausibleTime(parsed.data.at, Date.now(), input.timing.floorTimeWindow) : undefined;
+      if (implausible) {
+        reject(`at: ${implausible}`);
+        return;
+      }
+      if (waitsForChange(parsed.data) && patched(READINGS_AFTER_CHANGE)) heldReadings.push(parsed.data);
+      else takeReading(parsed.data);
+    });
+  const takeOrderChanges = () => {
+    setHandler(orderOnMachineSignal, (assignment) => {
+      const parsed = OrderAssignment.safeParse(assignment);
+      if (!parsed.success) {
+        reject(`orderOnMachine: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        return;
+      }
+      queueChange({ assignment: parsed.data, at: parsed.data.at });
+    });
+    setHandler(orderOffMachineUpdate, async (off) => {
+      const current = changes.length > 0 ? changes[changes.length - 1]!.assignment : state.order;
+      if (!current || current.productionOrder !== off.productionOrder || (off.operation && current.operation && off.operation !== current.operation)) {
+        return { tookOff: false };
+      }
+      const mine = queueChange(off.at ? { at: off.at } : {});
+      await condition(() => changesApplied >= mine);
+      return { tookOff: true };
+    });
+  };
+  // Signals that came before a handler was set are handed to it when it is set: with the order
+  // changes' handlers first, a first task that holds an order's start and readings after it
+  // sees them in the order they came (the readings then wait for the change).
+  if (patched(ORDER_CHANGES_FIRST)) {
+    takeOrderChanges();
+    takeReadings();
+  } else {
+    takeReadings();
+    takeOrderChanges();
+  }
   setHandler(machineStatusQuery, () => ({ ...machineView(state), rejectedReadings: [...rejectedReadings] }));
 
   /** Hands over what the machine did up to the last reading, or up to an order change later than it. */
