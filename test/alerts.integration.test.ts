@@ -148,8 +148,12 @@ describe('alerts beside posting', () => {
     expect(closed).toBe('COMPLETED');
     // The alert lives on in a workflow of its own, still retrying Slack.
     await eventually(async () => slack.refused, (n) => n >= 2, 20_000);
-    const alerts = [];
-    for await (const w of bridge.env.client.workflow.list({ query: `WorkflowType = 'deliverAlert' AND ExecutionStatus = 'Running'` })) if (w.workflowId.includes(`${plant}/5109`)) alerts.push(w.workflowId);
-    expect(alerts).toHaveLength(1);
+    const running = async () => {
+      const ids: string[] = [];
+      for await (const w of bridge.env.client.workflow.list({ query: `WorkflowType = 'deliverAlert' AND ExecutionStatus = 'Running'` })) if (w.workflowId.includes(`${plant}/5109`)) ids.push(w.workflowId);
+      return ids;
+    };
+    // Visibility (the list) follows a started workflow by a moment.
+    expect(await eventually(running, (ids) => ids.length > 0)).toHaveLength(1);
   });
 });

@@ -72,9 +72,13 @@ describe('a long order with long ids and a posting that needs attention througho
     const description = await handle.describe();
     expect(description.runId).not.toBe(description.raw.workflowExecutionInfo?.firstRunId);
     // A run handed more than the warning tells people; that run's history replays on this code (patched('state-size-alert')).
-    const alerts = [];
-    for await (const w of bridge.env.client.workflow.list({ query: `WorkflowType = 'deliverAlert'` })) if (w.workflowId.includes(`${plant}/${order}/state-size/`)) alerts.push(w.workflowId);
-    expect(alerts.length).toBeGreaterThan(0);
+    const stateAlerts = async () => {
+      const ids: string[] = [];
+      for await (const w of bridge.env.client.workflow.list({ query: `WorkflowType = 'deliverAlert'` })) if (w.workflowId.includes(`${plant}/${order}/state-size/`)) ids.push(w.workflowId);
+      return ids;
+    };
+    // Visibility (the list) follows a started workflow by a moment.
+    expect((await eventually(stateAlerts, (ids) => ids.length > 0)).length).toBeGreaterThan(0);
     const history = await handle.fetchHistory();
     await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, taskQueue: bridge.workerEnv.TEMPORAL_TASK_QUEUE } as never, history, productionOrderWorkflowId(plant, order));
   }, 180_000);
