@@ -68,18 +68,8 @@ describe('exactly once on every path', () => {
     const attemptsB = await bridge.audit.attemptsFor(plantB, '6101');
     expect(attemptsB.map((x) => x.outcome)).toEqual(['retryable-error', 'posted']);
   });
-});
 
-describe("an operator's retry", () => {
-  let bridge: Bridge;
-  beforeAll(async () => {
-    bridge = await startBridge({}, { rateLimit: { perWindow: 1000, windowMs: 60_000, perDay: 100_000 } });
-  });
-  afterAll(async () => {
-    await bridge?.teardown();
-  });
-
-  it('looks in Exact first: commit, lost answer, an attempt that needs a person, the retry the alert asks for, one document', async () => {
+  it("looks in Exact first on an operator's retry: commit, lost answer, an attempt that needs a person, the retry the alert asks for, one document", async () => {
     const plant = newPlant();
     const order = '6201';
     bridge.simulator.seedShopOrder({ shopOrderNumber: 6201, itemCode: 'FRAME', plannedQuantity: 10, unit: 'pc', materials: [{ itemCode: 'STEEL', plannedQuantity: 20, unit: 'kg' }] });

@@ -117,10 +117,9 @@ interface IssuedRow {
   StorageLocation: string | null;
 }
 
+/** What a receipt look-up reads: only its id (the draft id found it). */
 interface StockReceiptRow {
   StockTransactionId: string;
-  Quantity: number;
-  TransactionDate: string;
 }
 
 export function createExactAdapter(transport: ExactTransport, options: ExactAdapterOptions = {}): ErpAdapter {
