@@ -170,7 +170,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const clientConnection = await Connection.connect({ address });
     stops.push(() => clientConnection.close());
     const client = new Client({ connection: clientConnection });
-    const bridge = await runBridge({ config, connection, client, pool: database.pool, exactBaseUrl: simulatorUrl, worker: false });
+    const bridge = await runBridge({ config, connection, client, pool: database.pool, worker: false });
     stops.push(() => bridge.stop());
     const sources = await startSources(
       parseSourcesConfig(`version: 1\nmqtt:\n  url: ${brokerUrl}\n  clientId: chaos-bridge-${run}\n  unifiedNamespace:\n    - topic: chaos-${run}/{plant}/{productionOrder}/events\n      payload: events\n      source: chaos-mes\n`, 'chaos-sources.yaml', {}),

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
+import type { ExactSimulator } from '../src/erp/exact/simulator';
 import { startEmbedded } from '../src/embedded';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
 import { signalSink, tick } from './sinkWorkflow';
@@ -25,9 +26,9 @@ async function main() {
   // Postings unpaced (the simulator has no rate limit here): this measures the bridge, not Exact's budget.
   const config = loadConfig(process.env, { TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`, ORDER_CLOSE_AFTER: '1s', POSTING_RETRY_INITIAL_INTERVAL: '100ms', EXACT_MAX_POSTINGS_PER_SECOND: '50' });
 
-  const embedded = await startEmbedded(config, { simulator: { rateLimit: { perWindow: 1_000_000, windowMs: 60_000, perDay: 10_000_000 } } });
+  const embedded = await startEmbedded(config, { simulators: { tuning: { rateLimit: { perWindow: 1_000_000, windowMs: 60_000, perDay: 10_000_000 } } } });
   const { client, nativeConnection } = embedded;
-  const simulator = embedded.simulator!;
+  const simulator = [...embedded.simulators.values()][0]!.handle as ExactSimulator;
   const { starterUrl } = embedded.bridge;
 
   let peakRss = process.memoryUsage().rss;

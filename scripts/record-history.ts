@@ -19,7 +19,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
 import { startEmbedded } from '../src/embedded';
-import { SIMULATOR_EMPLOYEE_ID } from '../src/erp/exact/simulator';
+import { type ExactSimulator, SIMULATOR_EMPLOYEE_ID } from '../src/erp/exact/simulator';
 import { projectRoot } from '../src/projectRoot';
 import { erpPlanningWorkflowId, planningStatusQuery, syncNowSignal } from '../src/workflows/erpPlanning/workflow';
 import { machineWorkflowId } from '../src/workflows/machine/workflow';
@@ -41,7 +41,7 @@ async function main() {
   });
   const embedded = await startEmbedded(config);
   const { client, bridge } = embedded;
-  const simulator = embedded.simulator!;
+  const simulator = [...embedded.simulators.values()][0]!.handle as ExactSimulator;
 
   const plant = 'REC';
   const order = String(Date.now() % 1_000_000_000);

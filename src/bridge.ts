@@ -1,8 +1,9 @@
 /**
- * The bridge's moving parts in one process: a worker (the workflows, and activities over
- * the ERP adapters, the audit trail and the master data cache) and the starter API.
- * `npm start`, the benchmark and the tests compose it the same way; a deployment runs
- * the same parts as separate processes (src/worker.ts, src/starters/main.ts).
+ * The bridge's moving parts, composed in this one place: the ERP connections, the workers
+ * (the workflows, and activities over the connections, the audit trail and the master data
+ * cache), and the starter API. `npm start`, a worker process (src/worker.ts), the starter
+ * process (src/starters/main.ts), the benchmarks and the tests all compose it here, with
+ * the parts they run.
  */
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
@@ -10,20 +11,23 @@ import type { Pool } from 'pg';
 import { alertChannels } from './alerts/channels';
 import { alertingRejectedInputs } from './alerts/rejectedInputs';
 import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
-import { createPostgresOrderMemory } from './orderMemory/store';
+import { type RejectedInputs, createPostgresRejectedInputs } from './audit/rejectedInputs';
 import type { Config } from './config';
-import { type ErpConnections, openErpConnections } from './erp/connections';
+import { createOrderDelivery } from './delivery/client';
+import type { OrderDelivery } from './delivery/orderDelivery';
+import { type ErpConnections, openErpConnections, orderRoutes } from './erp/connections';
+import type { ConnectionConfig } from './erp/module';
 import { type MasterDataStore, createPostgresMasterDataStore } from './masterData/store';
+import { createPostgresOrderMemory } from './orderMemory/store';
 import { createPostgresPlanningStore } from './planning/store';
 import { alertRaiser } from './starters/alerts';
-import { startErpPlanning } from './starters/planning';
-import { type RejectedInputs, createPostgresRejectedInputs } from './audit/rejectedInputs';
 import { createStarterApi } from './starters/api';
 import { createAuthenticator } from './starters/auth';
-import { type OrderDelivery, createOrderDelivery } from './starters/delivery';
-import { createBridgeWorkers, postingQueuesOf } from './worker';
+import { startErpPlanning } from './starters/planning';
+import { createBridgeWorkers } from './workers';
 
 export interface RunningBridge {
+  /** Absent when the bridge runs without the starter API. */
   starterUrl: string;
   audit: AuditTrail;
   masterData: MasterDataStore;
@@ -34,8 +38,15 @@ export interface RunningBridge {
   rejectedInputs: RejectedInputs;
   /** Empty when the bridge was asked to run without workers (they run elsewhere). */
   workers: Worker[];
-  /** Stops the starter API, then the worker (letting running activities finish). */
+  /** Settles when the workers have stopped. */
+  running: Promise<void>;
+  /** Stops the starter API, then the workers (letting running activities finish). */
   stop(): Promise<void>;
+}
+
+/** How any process hands events to orders: by the connection that serves each plant. */
+export function orderDelivery(config: Config, client: Client, connections: readonly ConnectionConfig[] = config.erp.connections): OrderDelivery {
+  return createOrderDelivery({ client, taskQueue: config.temporal.taskQueue, orders: config.orders, machines: config.machines, route: orderRoutes(connections, config.temporal.taskQueue) });
 }
 
 export async function runBridge(options: {
@@ -43,50 +54,68 @@ export async function runBridge(options: {
   connection: NativeConnection;
   client: Client;
   pool: Pool;
-  /** Where Exact Online (or its simulator) answers; defaults to EXACT_BASE_URL. */
-  exactBaseUrl?: string;
+  /** The connections to open; by default the configuration's (npm start and tests pass theirs, pointing at simulators). */
+  erpConnections?: readonly ConnectionConfig[];
   workflowBundle?: WorkerOptions['workflowBundle'];
   listen?: { host: string; port: number };
-  /** false: the starter API only; workers run as processes of their own. */
+  /** false: no workers here (they run as processes of their own). */
   worker?: boolean;
+  /** false: no starter API here (a worker process). */
+  api?: boolean;
+  /** Runs once the connections are open, before any worker uses them (a simulator's consent). */
+  onOpened?: (connections: ErpConnections) => Promise<void>;
+  /** Told each connection's check at worker start; by default the console. */
+  log?: (line: string) => void;
 }): Promise<RunningBridge> {
   const { config } = options;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const erpConnections = options.erpConnections ?? config.erp.connections;
   const audit = createPostgresAuditTrail(options.pool);
   const masterData = createPostgresMasterDataStore(options.pool);
   const planning = createPostgresPlanningStore(options.pool);
   const raiseAlert = alertRaiser(options.client, config.temporal.taskQueue);
-  const connections = await openErpConnections(config, options.pool, options.exactBaseUrl ?? config.exact.baseUrl, raiseAlert);
+  const connections = await openErpConnections(erpConnections, { pool: options.pool, raiseAlert });
+  await options.onOpened?.(connections);
   const rejectedInputs = alertingRejectedInputs(createPostgresRejectedInputs(options.pool), raiseAlert);
-  const delivery = createOrderDelivery({ client: options.client, taskQueue: config.temporal.taskQueue, orders: config.orders, machines: config.machines });
-  const workers = options.worker === false ? [] : await createBridgeWorkers({
-    connection: options.connection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.temporal.taskQueue,
-    postingQueues: postingQueuesOf(config, connections.adapters),
-    adapters: connections.adapters,
-    delivery,
-    audit,
-    orderMemory: createPostgresOrderMemory(options.pool),
-    masterData,
-    planning,
-    alerts: alertChannels(config.alerts),
-    raiseAlert,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
-  });
-  const runs = workers.map((w) => w.run());
-  if (workers.length > 0) await startErpPlanning(options.client, config, connections.adapters);
-  const api = createStarterApi({
-    client: options.client,
-    delivery,
-    auth: createAuthenticator(config.sources.http),
-    rejectedInputs,
-    masterData,
-    planning,
-    connections,
-    databaseReady: () => options.pool.query('SELECT 1'),
-    floorTimeWindow: config.floorTimeWindow,
-  });
-  const starterUrl = await api.listen(options.listen ?? { host: '127.0.0.1', port: 0 });
+  const delivery = orderDelivery(config, options.client, erpConnections);
+  const workers =
+    options.worker === false
+      ? []
+      : await createBridgeWorkers({
+          connection: options.connection,
+          namespace: config.temporal.namespace,
+          taskQueue: config.temporal.taskQueue,
+          connections,
+          delivery,
+          audit,
+          orderMemory: createPostgresOrderMemory(options.pool),
+          masterData,
+          planning,
+          alerts: alertChannels(config.alerts),
+          raiseAlert,
+          ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
+        });
+  const running = Promise.all(workers.map((w) => w.run())).then(() => undefined);
+  if (workers.length > 0) {
+    // A clear line per connection: whether it works, before the first posting finds out.
+    for (const c of await connections.describe({ check: true })) log(`ERP connection ${c.id} (${c.description}, plants ${c.plants.join(', ')}): ${c.check!.ok ? 'ok' : 'NOT WORKING'}, ${c.check!.detail}`);
+    await startErpPlanning(options.client, config, connections);
+  }
+  const api =
+    options.api === false
+      ? undefined
+      : createStarterApi({
+          client: options.client,
+          delivery,
+          auth: createAuthenticator(config.sources.http),
+          rejectedInputs,
+          masterData,
+          planning,
+          connections,
+          databaseReady: () => options.pool.query('SELECT 1'),
+          floorTimeWindow: config.floorTimeWindow,
+        });
+  const starterUrl = api ? await api.listen(options.listen ?? { host: '127.0.0.1', port: 0 }) : '';
   return {
     starterUrl,
     audit,
@@ -95,11 +124,12 @@ export async function runBridge(options: {
     delivery,
     rejectedInputs,
     workers,
+    running,
     async stop() {
-      await api.close();
+      await api?.close();
       // On SIGINT/SIGTERM the Temporal runtime has already begun shutting the workers down.
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
-      await Promise.all(runs);
+      await running;
     },
   };
 }

@@ -5,30 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
-import { ErpSystem } from './domain/erpSystem';
 import type { TimeWindow } from './domain/events';
-import { keyed } from './domain/keyed';
+import { fieldProblems } from './domain/fieldProblems';
+import { connectionsFromEnvironment, parseErpConnections } from './erp/connections';
 import { noSources, parseSourcesConfig } from './sources/config';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'must be a duration such as "30s" or "1 hour"');
-
-const plantErp = z
-  .string()
-  .default('')
-  .transform((text, ctx) => {
-    const map = keyed<ErpSystem>([]);
-    for (const pair of text.split(',').map((p) => p.trim()).filter(Boolean)) {
-      const [plant, system] = pair.split('=');
-      const parsed = ErpSystem.safeParse(system);
-      if (!plant || !parsed.success) {
-        ctx.addIssue({ code: 'custom', message: `"${pair}" must be PLANT=exact|afas|sap` });
-        return z.NEVER;
-      }
-      map[plant] = parsed.data;
-    }
-    return map;
-  });
 
 const Env = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
@@ -39,8 +22,10 @@ const Env = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
   STARTER_HOST: z.string().default('127.0.0.1'),
   STARTER_PORT: port.default(8080),
-  DEFAULT_ERP_SYSTEM: ErpSystem.default('exact'),
-  PLANT_ERP: plantErp,
+  /** The ERP connections (YAML or JSON); unset: the one connection of the EXACT_* variables. */
+  ERP_CONNECTIONS: z.string().min(1).optional(),
+  /** Where `npm start` runs the ERP simulators of connections that name no ERP address. */
+  ERP_SIMULATOR_HOST: z.string().default('127.0.0.1'),
   ORDER_CLOSE_AFTER: duration.default('1 hour'),
   POSTING_RETRY_INITIAL_INTERVAL: duration.default('1s'),
   POSTING_ATTEMPT_TIMEOUT: duration.default('1 minute'),
@@ -52,21 +37,6 @@ const Env = z.object({
   FLOOR_TIME_PAST: duration.default('400 days'),
   FLOOR_TIME_AHEAD: duration.default('10 minutes'),
   PLANNING_SYNC_EVERY: duration.default('5 minutes'),
-  EXACT_BASE_URL: z.url().optional(),
-  EXACT_DIVISION: z.coerce.number().int().positive().default(123456),
-  EXACT_ACCESS_TOKEN: z.string().min(1).default('simulator-access-token'),
-  EXACT_CLIENT_ID: z.string().min(1).optional(),
-  EXACT_CLIENT_SECRET: z.string().min(1).optional(),
-  EXACT_REFRESH_TOKEN: z.string().min(1).optional(),
-  EXACT_REAUTHORIZATION_CHECK_MS: z.coerce.number().int().positive().default(300_000),
-  EXACT_MAX_POSTINGS_PER_SECOND: z.coerce.number().positive().max(100).default(0.75),
-  EXACT_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  EXACT_DEFAULT_EMPLOYEE_ID: z.uuid('must be the ID (a GUID) of an Exact Online employee').optional(),
-  EXACT_PLANNING_PLANT: z.string().min(1).max(40).optional(),
-  EXACT_MASTER_DATA_READ_EVERY_MS: z.coerce.number().int().min(0).default(3_600_000),
-  EXACT_PLANNING_FULL_READ_EVERY_MS: z.coerce.number().int().positive().default(86_400_000),
-  EXACT_SIMULATOR_HOST: z.string().default('127.0.0.1'),
-  EXACT_SIMULATOR_PORT: port.default(8090),
   DEMO_ORDERS: z.coerce.number().int().min(0).max(100).default(3),
   SOURCES_FILE: z.string().min(1).optional(),
   STARTER_URL: z.url().optional(),
@@ -88,11 +58,10 @@ export type Config = ReturnType<typeof loadConfig>;
 export function loadConfig(env: Record<string, string | undefined> = process.env, defaults: Record<string, string> = {}) {
   const parsed = Env.safeParse({ ...defaults, ...env });
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    const lines = fieldProblems(parsed.error, '(environment)').map((p) => `  ${p.field}: ${p.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
-  if (e.EXACT_CLIENT_ID && !e.EXACT_CLIENT_SECRET) throw new Error('Invalid configuration:\n  EXACT_CLIENT_SECRET: is required with EXACT_CLIENT_ID');
   if (e.ALERT_SMTP_URL && e.ALERT_MAIL_TO.length === 0) throw new Error('Invalid configuration:\n  ALERT_MAIL_TO: is required with ALERT_SMTP_URL (who gets the alerts)');
   const floorTimeWindow: TimeWindow = { pastMs: msToNumber(e.FLOOR_TIME_PAST), aheadMs: msToNumber(e.FLOOR_TIME_AHEAD) };
   return {
@@ -107,13 +76,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     starter: { host: e.STARTER_HOST, port: e.STARTER_PORT },
     orders: {
-      defaultErpSystem: e.DEFAULT_ERP_SYSTEM,
-      erpSystemByPlant: e.PLANT_ERP,
-      /**
-       * Each ERP connection's postings run on a task queue of their own, which Temporal
-       * rate-limits across all workers (the connection's call budget is the ERP's, not a worker's).
-       */
-      postingTaskQueues: { exact: `${e.TEMPORAL_TASK_QUEUE}-exact-${e.EXACT_DIVISION}` } as Partial<Record<ErpSystem, string>>,
       timing: {
         closeAfter: e.ORDER_CLOSE_AFTER,
         postingRetryInitialInterval: e.POSTING_RETRY_INITIAL_INTERVAL,
@@ -135,34 +97,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         floorTimeWindow,
       },
     },
-    exact: {
-      /** Unset: `npm start` runs the Exact simulator and points here. */
-      baseUrl: e.EXACT_BASE_URL,
-      division: e.EXACT_DIVISION,
-      /** A fixed bearer token; used when no OAuth client is configured. */
-      accessToken: e.EXACT_ACCESS_TOKEN,
-      /** OAuth2 with rotating refresh tokens, kept in PostgreSQL; the refresh token seeds a division that has none yet. */
-      oauth: e.EXACT_CLIENT_ID
-        ? {
-            clientId: e.EXACT_CLIENT_ID,
-            clientSecret: e.EXACT_CLIENT_SECRET!,
-            initialRefreshToken: e.EXACT_REFRESH_TOKEN,
-            /** How often postings waiting on a dead token chain look whether an operator authorized again. */
-            reauthorizationCheckMs: e.EXACT_REAUTHORIZATION_CHECK_MS,
-          }
-        : undefined,
-      timeoutMs: e.EXACT_TIMEOUT_MS,
-      /** Books machine time, setup time and confirmations (labour time names its own employee). */
-      defaultEmployeeId: e.EXACT_DEFAULT_EMPLOYEE_ID,
-      /** Postings per second to the division, for all workers together (Exact allows 60 calls a minute). */
-      maxPostingsPerSecond: e.EXACT_MAX_POSTINGS_PER_SECOND,
-      /** The plant whose planning the division holds; unset: the bridge reads no planning from Exact. */
-      planningPlant: e.EXACT_PLANNING_PLANT,
-      /** How often the planning sync also reads the items, work centres and bills of materials changed (four calls a read). */
-      masterDataReadEveryMs: e.EXACT_MASTER_DATA_READ_EVERY_MS,
-      /** How often the planning sync reads everything again to see what Exact deleted (a call per 1000 rows, and per 60 work centres). */
-      planningFullReadEveryMs: e.EXACT_PLANNING_FULL_READ_EVERY_MS,
-      simulator: { host: e.EXACT_SIMULATOR_HOST, port: e.EXACT_SIMULATOR_PORT },
+    erp: {
+      /**
+       * The ERP connections, each serving its plants (see src/erp/connections.ts). Each
+       * connection's postings run on a task queue of their own, which Temporal rate-limits
+       * across all workers (the connection's call budget is the ERP's, not a worker's).
+       */
+      connections: e.ERP_CONNECTIONS ? parseErpConnections(readFileSync(e.ERP_CONNECTIONS, 'utf8'), e.ERP_CONNECTIONS, { ...defaults, ...env }) : connectionsFromEnvironment({ ...defaults, ...env }),
+      simulatorHost: e.ERP_SIMULATOR_HOST,
     },
     planning: {
       /** How often the ERP's planning changes are read (each read costs three calls per connection). */

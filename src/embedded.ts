@@ -1,22 +1,23 @@
 /**
  * The bridge with everything it needs on one machine: the Temporal dev server (unless
- * TEMPORAL_ADDRESS names one), the Exact simulator (unless EXACT_BASE_URL names an
- * Exact), PostgreSQL (DATABASE_URL, or the embedded PGlite), a worker and the starter
- * API. `npm start`, the benchmark and `npm run record-history` start it this way.
+ * TEMPORAL_ADDRESS names one), a simulator for each ERP connection that names no ERP
+ * address, PostgreSQL (DATABASE_URL, or the embedded PGlite), workers and the starter API.
+ * `npm start`, the benchmark and `npm run record-history` start it this way.
  */
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { type RunningBridge, runBridge } from './bridge';
 import type { Config } from './config';
 import { type Database, openDatabase } from './database/database';
-import { type ExactSimulator, type ExactSimulatorOptions, createExactSimulator } from './erp/exact/simulator';
+import { startSimulators } from './erp/connections';
+import type { RunningSimulator } from './erp/module';
 import { freePort, startDevServer } from './temporal/devServer';
 
 export interface EmbeddedOptions {
   /** The dev server to start when TEMPORAL_ADDRESS is unset; by default in memory, headless, on a free port. */
   devServer?: { port: number; uiPort?: number; dbFile?: string };
-  /** The simulator to start when EXACT_BASE_URL is unset; by default on a free port. */
-  simulator?: { host?: string; port?: number; rateLimit?: ExactSimulatorOptions['rateLimit'] };
+  /** The ERP simulators' own options (a benchmark lifts their rate limits); each on its connection's simulatorPort, or a free port. */
+  simulators?: { tuning?: Record<string, unknown> };
   /** Where the starter API listens; by default a free port on 127.0.0.1. */
   listen?: { host: string; port: number };
   /** Told each step as it is taken. */
@@ -26,9 +27,8 @@ export interface EmbeddedOptions {
 export interface Embedded {
   address: string;
   uiUrl?: string;
-  exactUrl: string;
-  /** Present when this process runs the simulator. */
-  simulator?: ExactSimulator;
+  /** The simulators this process runs, by connection id. */
+  simulators: Map<string, RunningSimulator<unknown>>;
   database: Database;
   client: Client;
   /** The worker's connection, for more workers in the same process. */
@@ -55,19 +55,10 @@ export async function startEmbedded(config: Config, options: EmbeddedOptions = {
     }
     step(`Temporal at ${address}`);
 
-    let exactUrl = config.exact.baseUrl;
-    let simulator: ExactSimulator | undefined;
-    if (!exactUrl) {
-      const started = createExactSimulator({
-        division: config.exact.division,
-        ...(config.exact.oauth ? { oauth: { clientId: config.exact.oauth.clientId, clientSecret: config.exact.oauth.clientSecret } } : { accessTokens: [config.exact.accessToken] }),
-        employees: config.exact.defaultEmployeeId ? [config.exact.defaultEmployeeId] : [],
-        ...(options.simulator?.rateLimit ? { rateLimit: options.simulator.rateLimit } : {}),
-      });
-      exactUrl = await started.listen(options.simulator?.port ?? 0, options.simulator?.host);
-      stops.push(() => started.close());
-      simulator = started;
-      step(`Exact Online simulator at ${exactUrl} (ledger: ${exactUrl}/_simulator/ledger)`);
+    const { configs, simulators } = await startSimulators(config.erp.connections, { host: config.erp.simulatorHost, ...(options.simulators?.tuning ? { tuning: options.simulators.tuning } : {}) });
+    for (const [id, simulator] of simulators) {
+      stops.push(() => simulator.stop());
+      step(`ERP simulator for connection ${id} at ${simulator.url}`);
     }
 
     step(config.databaseUrl ? 'Connecting to PostgreSQL at DATABASE_URL…' : 'Starting the embedded PostgreSQL (PGlite, data in .data/pglite)…');
@@ -80,17 +71,25 @@ export async function startEmbedded(config: Config, options: EmbeddedOptions = {
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: config.temporal.namespace });
-    const bridge = await runBridge({ config, connection: nativeConnection, client, pool: database.pool, exactBaseUrl: exactUrl, ...(options.listen ? { listen: options.listen } : {}) });
+    const bridge = await runBridge({
+      config,
+      connection: nativeConnection,
+      client,
+      pool: database.pool,
+      erpConnections: configs,
+      log: step,
+      onOpened: async (connections) => {
+        for (const [id, simulator] of simulators) {
+          const done = await simulator.afterOpen?.(connections.byId(id)!);
+          if (done) step(`ERP simulator for connection ${id} ${done}`);
+        }
+      },
+      ...(options.listen ? { listen: options.listen } : {}),
+    });
     stops.push(() => bridge.stop());
-    if (simulator?.oauth && bridge.connections.exactOAuth) {
-      // The simulator is new each start: consent again, as a user would in Exact's browser flow.
-      const grant = simulator.oauth.consent();
-      await bridge.connections.exactOAuth.authorize({ refreshToken: grant.refresh_token!, accessToken: grant.access_token!, expiresInSeconds: Number(grant.expires_in) });
-      step('Exact Online simulator authorized: OAuth2 with rotating refresh tokens, kept in PostgreSQL (table exact_oauth_tokens)');
-    }
     step(`Worker polling task queue "${config.temporal.taskQueue}"`);
-    step(`Starter API at ${bridge.starterUrl} (POST /v1/events, GET /v1/schema, PUT /v1/master-data/…)`);
-    return { address, ...(uiUrl ? { uiUrl } : {}), exactUrl, ...(simulator ? { simulator } : {}), database, client, nativeConnection, bridge, stop };
+    step(`Starter API at ${bridge.starterUrl} (POST /v1/events, GET /v1/schema, GET /v1/erp/connections, PUT /v1/master-data/…)`);
+    return { address, ...(uiUrl ? { uiUrl } : {}), simulators, database, client, nativeConnection, bridge, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,15 +1,15 @@
 /**
  * `npm start`: everything on embedded defaults. The Temporal dev server (installed
- * on first run) with its Web UI, the Exact Online simulator, a worker, the starter
- * API, and a demo factory that runs a few orders. Ctrl-C stops it all.
+ * on first run) with its Web UI, a simulated ERP (deploy/demo-connections.yaml), a worker,
+ * the starter API, and a demo factory that runs a few orders. Ctrl-C stops it all.
  */
 import path from 'node:path';
 import { loadConfig } from './config';
 import { installConsoleLog } from './consoleLog';
-import { correctFirstOrder, runDemoFactory, runMachineOrder } from './demo/factory';
 import { describePosting } from './domain/postings';
 import { startEmbedded } from './embedded';
-import { SIMULATOR_EMPLOYEE_ID } from './erp/exact/simulator';
+import { allSimulated } from './erp/connections';
+import { erpModule } from './erp/registry';
 import { projectRoot } from './projectRoot';
 import { spawnPlcSimulator } from './sources/opcua/plcSimulator';
 import { startSources } from './sources/sources';
@@ -20,39 +20,35 @@ const step = (line: string) => console.log(`▸ ${line}`);
 
 async function main() {
   installConsoleLog();
-  // Demo orders close 20 s after they are settled, so they show as completed soon; the
-  // simulator's machine-time employee books machine time and confirmations.
-  const defaults = { ORDER_CLOSE_AFTER: '20s', EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID };
-  // With the simulator (no EXACT_BASE_URL), the bridge signs in to it with OAuth2, as it would to Exact.
-  const simulated = !loadConfig(process.env, defaults).exact.baseUrl;
+  // Demo orders close 20 s after they are settled, so they show as completed soon.
+  const defaults = { ORDER_CLOSE_AFTER: '20s' };
+  // With no ERP named (no ERP_CONNECTIONS, no ERP address), the demo factory's connections and sources: a
+  // simulated ERP the bridge signs in to as it would to the real one, planning for the demo plant.
+  const simulated = !process.env.ERP_CONNECTIONS && allSimulated(loadConfig(process.env, defaults).erp.connections);
   const config = loadConfig(
     process.env,
     simulated
       ? {
           ...defaults,
-          EXACT_CLIENT_ID: 'shopfloor-bridge-demo',
-          EXACT_CLIENT_SECRET: 'demo-client-secret',
+          ERP_CONNECTIONS: path.join(projectRoot, 'deploy', 'demo-connections.yaml'),
           SOURCES_FILE: path.join(projectRoot, 'deploy', 'demo-sources.yaml'),
           DEMO_PLC_PORT: '48400',
-          // The simulated division plans for the demo plant: its shop orders reach the floor's planning.
-          EXACT_PLANNING_PLANT: 'DEMO',
           PLANNING_SYNC_EVERY: '30s',
         }
       : defaults,
   );
   const embedded = await startEmbedded(config, {
     devServer: { port: config.temporal.devServer.port, uiPort: config.temporal.devServer.uiPort, dbFile: path.join(projectRoot, '.data', 'temporal.sqlite') },
-    simulator: config.exact.simulator,
     listen: config.starter,
     step,
   });
-  const { address, client, exactUrl } = embedded;
+  const { address, client } = embedded;
   const { starterUrl } = embedded.bridge;
   const stops: (() => Promise<unknown>)[] = [];
 
   // The demo press: a stand-in PLC for each OPC UA machine of the demo sources file.
   const pki = path.join(projectRoot, '.data', 'pki');
-  if (embedded.simulator) {
+  if (embedded.simulators.size > 0) {
     for (const machine of config.sources.opcua?.machines ?? []) {
       const port = Number(new URL(machine.endpoint.replace('opc.tcp:', 'http:')).port);
       const plc = await spawnPlcSimulator({ port, machine: machine.machine, pkiFolder: path.join(pki, 'plc'), autorun: true });
@@ -88,12 +84,18 @@ async function main() {
   if (config.sources.http.sources.length === 0) step('The starter API takes events without authentication: no SOURCES_FILE names its sources.');
   if (embedded.uiUrl) step(`Temporal Web UI: ${embedded.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
 
-  if (config.demo.orders > 0 && embedded.simulator && config.exact.defaultEmployeeId) {
-    step(`Demo factory: running ${config.demo.orders} orders in plant DEMO…`);
+  // The demo runs on the first simulated connection whose ERP has a demo factory.
+  const demoOn = [...embedded.simulators].flatMap(([id, simulator]) => {
+    const connection = embedded.bridge.connections.byId(id)!;
+    const demo = erpModule(connection.erp)?.demo;
+    return demo ? [{ connection, simulator, demo }] : [];
+  })[0];
+  if (config.demo.orders > 0 && demoOn) {
+    step(`Demo factory: running ${config.demo.orders} orders in plant DEMO on connection ${demoOn.connection.id}…`);
     const token = (kind: 'sources' | 'operators') => (config.sources.http[kind][0] as { bearerToken?: string } | undefined)?.bearerToken;
-    const demo = { starterUrl, exactSimulatorUrl: exactUrl, plant: 'DEMO', orders: config.demo.orders, employeeId: config.exact.defaultEmployeeId, sourceToken: token('sources'), operatorToken: token('operators'), log: step };
-    const ids = await runDemoFactory(demo);
-    if (config.exact.planningPlant) await reportPlanning(config.exact.planningPlant);
+    const demo = demoOn.demo(demoOn.simulator, { starterUrl, plant: 'DEMO', orders: config.demo.orders, sourceToken: token('sources'), operatorToken: token('operators'), log: step });
+    const ids = await demo.runOrders();
+    if (demoOn.connection.planning) await reportPlanning(demoOn.connection.erp, demoOn.connection.planning.plant);
     const report = async (id: string) => {
       const handle = client.workflow.getHandle(id);
       for (let i = 0; i < 120; i++) {
@@ -107,26 +109,26 @@ async function main() {
       }
     };
     for (const id of ids) await report(id);
-    await correctFirstOrder(demo, ids[0]!);
+    await demo.correctOrder(ids[0]!);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await report(ids[0]!);
     const press = config.sources.opcua?.machines[0];
-    if (press) await report(await runMachineOrder(demo, press.machine, 15));
+    if (press) await report(await demo.runMachineOrder(press.machine, 15));
     step(`Demo orders close ${config.orders.timing.closeAfter} after they settle; then \`.tools/temporal workflow list --address ${address} --query "OrderStatus='Completed'"\` lists them.`);
   } else if (config.demo.orders > 0) {
-    step('Demo factory skipped: it plans shop orders in the Exact simulator, and EXACT_BASE_URL points elsewhere.');
+    step('Demo factory skipped: it plans orders in a simulated ERP, and the ERP connections point at real ones.');
   }
   step('Running. Press Ctrl-C to stop.');
 
   /** Asks the planning sync to read the shop orders the demo just planned, and says where the MES finds them. */
-  async function reportPlanning(plant: string) {
-    const planning = client.workflow.getHandle(erpPlanningWorkflowId('exact', plant));
+  async function reportPlanning(erp: string, plant: string) {
+    const planning = client.workflow.getHandle(erpPlanningWorkflowId(erp, plant));
     const before = (await planning.query(planningStatusQuery)).reads;
     await planning.signal(syncNowSignal);
     for (let i = 0; i < 40; i++) {
       const status = await planning.query(planningStatusQuery);
       if (status.reads > before) {
-        step(`Planning from Exact: ${status.changesRead.orders} shop order changes read for plant ${plant}; the MES reads them at ${starterUrl}/v1/planning/orders?plant=${plant}`);
+        step(`Planning from the ERP: ${status.changesRead.orders} shop order changes read for plant ${plant}; the MES reads them at ${starterUrl}/v1/planning/orders?plant=${plant}`);
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 250));

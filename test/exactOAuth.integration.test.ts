@@ -72,7 +72,7 @@ describe('Exact Online OAuth2', () => {
     for (const event of [events.released('5'), events.quantity('q', '5'), events.completed()]) expect((await bridge.postEvent(event)).status).toBe(202);
     const connections = async () => ((await (await fetch(`${bridge.starterUrl}/v1/erp/connections`)).json()) as { connections: any[] }).connections;
     expect(await eventually(connections, (c) => c[0]?.state === 'NeedsAttention')).toEqual([
-      expect.objectContaining({ system: 'exact', state: 'NeedsAttention', authentication: 'oauth2', reason: 'Old refresh token used.' }),
+      expect.objectContaining({ id: 'exact-123456', erp: 'exact', state: 'NeedsAttention', authentication: 'oauth2', reason: 'Old refresh token used.', check: expect.objectContaining({ ok: false, detail: expect.stringContaining('Old refresh token used.') }) }),
     ]);
     const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '7101'));
     await sleep(2500);
@@ -90,12 +90,12 @@ describe('Exact Online OAuth2', () => {
     expect(JSON.stringify(slack.delivered[0]!.blocks)).toContain('Old refresh token used.');
 
     // A user consents again in Exact; the operator hands the bridge the code from Exact's redirect.
-    const refused = await bridge.put('/v1/erp/exact/authorization', {});
+    const refused = await bridge.put('/v1/erp/connections/exact-123456/authorization', {});
     expect(refused.status).toBe(400);
-    const badCode = await bridge.put('/v1/erp/exact/authorization', { code: 'made-up', redirectUri: 'https://bridge.example/callback' });
+    const badCode = await bridge.put('/v1/erp/connections/exact-123456/authorization', { code: 'made-up', redirectUri: 'https://bridge.example/callback' });
     expect(badCode).toMatchObject({ status: 422, body: { detail: expect.stringContaining('authorization code is invalid') } });
     const code = authority().authorizationCode();
-    const authorized = await fetch(`${bridge.starterUrl}/v1/erp/exact/authorization`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code, redirectUri: 'https://bridge.example/callback' }) });
+    const authorized = await fetch(`${bridge.starterUrl}/v1/erp/connections/exact-123456/authorization`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code, redirectUri: 'https://bridge.example/callback' }) });
     expect(authorized.status).toBe(204);
     await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync', 20_000);
     expect((await bridge.ledger()).filter((e) => e.record.ShopOrderNumber === 7101).map((e) => [e.entity, e.record.Quantity])).toEqual([['manufacturing/ShopOrderReceipts', 5]]);
@@ -120,7 +120,7 @@ describe('Exact Online OAuth2', () => {
     // The rights are fixed in Exact, and an operator authorizes again.
     bridge.simulator.clearFaults();
     const code = authority().authorizationCode();
-    expect((await bridge.put('/v1/erp/exact/authorization', { code, redirectUri: 'https://bridge.example/callback' })).status).toBe(204);
+    expect((await bridge.put('/v1/erp/connections/exact-123456/authorization', { code, redirectUri: 'https://bridge.example/callback' })).status).toBe(204);
     const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '7201'));
     expect((await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync', 20_000)).erpSyncStatus).toBe('InSync');
     expect(slack.delivered.map((m) => m.text)).toEqual(['Exact Online division 123456 needs authorizing again', 'Exact Online division 123456 needs authorizing again']);

@@ -4,6 +4,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -30,6 +32,8 @@ export interface Bridge {
   /** What a worker of this bridge needs in its environment to run as its own process. */
   workerEnv: Record<string, string>;
   simulator: ExactSimulator;
+  /** The further divisions' simulators (options.divisions), by division. */
+  divisionSimulators: Map<number, ExactSimulator>;
   /** The bridge's ERP connections (Exact's OAuth token store, when configured). */
   connections: RunningBridge['connections'];
   /** How sources hand events and readings to workflows. */
@@ -48,14 +52,23 @@ export interface Bridge {
 
 export async function startBridge(
   env: Record<string, string> = {},
-  options: { worker?: boolean; rateLimit?: ExactSimulatorOptions['rateLimit']; pageSize?: number; syncPageSize?: number; oauth?: Omit<OAuthAuthorityOptions, 'clientId' | 'clientSecret'> } = {},
+  options: {
+    worker?: boolean;
+    rateLimit?: ExactSimulatorOptions['rateLimit'];
+    pageSize?: number;
+    syncPageSize?: number;
+    oauth?: Omit<OAuthAuthorityOptions, 'clientId' | 'clientSecret'>;
+    /** The plants of the first division (default: every plant) and further divisions with theirs, each on a simulator of its own. */
+    plants?: string[];
+    divisions?: { division: number; plants: string[] }[];
+  } = {},
 ): Promise<Bridge> {
   if (!runtimeInstalled) {
     // Retries are asserted through the audit trail; their warnings would only flood the output.
     Runtime.install({ logger: new DefaultLogger('ERROR') });
     runtimeInstalled = true;
   }
-  const overrides = {
+  const overrides: Record<string, string> = {
     POSTING_RETRY_INITIAL_INTERVAL: '200ms',
     ORDER_CLOSE_AFTER: '2s',
     EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID,
@@ -63,9 +76,36 @@ export async function startBridge(
     EXACT_MAX_POSTINGS_PER_SECOND: '50',
     ...env,
   };
+  const division = Number(overrides.EXACT_DIVISION ?? 123456);
+  const oauthClient = overrides.EXACT_CLIENT_ID ? { clientId: overrides.EXACT_CLIENT_ID, clientSecret: overrides.EXACT_CLIENT_SECRET ?? '' } : undefined;
+  const simulatorOf = (d: number) =>
+    createExactSimulator({
+      division: d,
+      ...(oauthClient ? { oauth: { ...options.oauth, ...oauthClient } } : { accessTokens: [overrides.EXACT_ACCESS_TOKEN ?? 'simulator-access-token'] }),
+      employees: [SIMULATOR_EMPLOYEE_ID],
+      rateLimit: options.rateLimit,
+      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+      ...(options.syncPageSize ? { syncPageSize: options.syncPageSize } : {}),
+    });
+  const simulator = simulatorOf(division);
+  const simulatorUrl = await simulator.listen(0);
+  // More divisions, each with its plants: an ERP_CONNECTIONS file of one connection per division.
+  const more = await Promise.all((options.divisions ?? []).map(async (d) => ({ ...d, simulator: simulatorOf(d.division) })));
+  let connectionsFile: string | undefined;
+  if (more.length > 0) {
+    const entries = [{ division, plants: options.plants ?? ['*'], url: simulatorUrl }, ...(await Promise.all(more.map(async (d) => ({ division: d.division, plants: d.plants, url: await d.simulator.listen(0) }))))];
+    connectionsFile = path.join(os.tmpdir(), `erp-connections-${randomUUID()}.yaml`);
+    writeFileSync(
+      connectionsFile,
+      `version: 1\nconnections:\n${entries.map((e) => `  - id: exact-${e.division}\n    erp: exact\n    plants: [${e.plants.map((p) => JSON.stringify(p)).join(', ')}]\n    baseUrl: ${e.url}\n    division: ${e.division}\n    accessToken: \${EXACT_ACCESS_TOKEN}\n    defaultEmployeeId: ${SIMULATOR_EMPLOYEE_ID}\n    maxPostingsPerSecond: 50\n`).join('')}`,
+    );
+  }
   const config = loadConfig({
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: `test-${randomUUID()}`,
+    EXACT_BASE_URL: simulatorUrl,
+    EXACT_ACCESS_TOKEN: 'simulator-access-token',
+    ...(connectionsFile ? { ERP_CONNECTIONS: connectionsFile } : {}),
     ...overrides,
   });
   const schema = `audit_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
@@ -74,29 +114,23 @@ export async function startBridge(
   const databaseUrl = `${testDatabaseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   const database = await openDatabase(databaseUrl);
   const testEnv = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address });
-  const simulator = createExactSimulator({
-    division: config.exact.division,
-    ...(config.exact.oauth ? { oauth: { ...options.oauth, clientId: config.exact.oauth.clientId, clientSecret: config.exact.oauth.clientSecret } } : { accessTokens: [config.exact.accessToken] }),
-    employees: [SIMULATOR_EMPLOYEE_ID],
-    rateLimit: options.rateLimit,
-    ...(options.pageSize ? { pageSize: options.pageSize } : {}),
-    ...(options.syncPageSize ? { syncPageSize: options.syncPageSize } : {}),
-  });
-  const simulatorUrl = await simulator.listen(0);
   const bridge = await runBridge({
     config,
     connection: testEnv.nativeConnection,
     client: testEnv.client,
     pool: database.pool,
-    exactBaseUrl: simulatorUrl,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     worker: options.worker,
+    log: () => undefined,
+    onOpened: async (connections) => {
+      // As a user would in Exact's browser flow: consent once, and the bridge holds the tokens.
+      const authorization = connections.list[0]?.authorization;
+      if (!simulator.oauth || !authorization) return;
+      const grant = simulator.oauth.consent();
+      await authorization.authorize({ refreshToken: grant.refresh_token!, accessToken: grant.access_token!, expiresIn: Number(grant.expires_in) });
+    },
   });
   const { starterUrl, audit, masterData } = bridge;
-  if (simulator.oauth && bridge.connections.exactOAuth) {
-    const grant = simulator.oauth.consent();
-    await bridge.connections.exactOAuth.authorize({ refreshToken: grant.refresh_token!, accessToken: grant.access_token!, expiresInSeconds: Number(grant.expires_in) });
-  }
 
   async function send(method: 'POST' | 'PUT', path: string, body?: unknown) {
     const response = await fetch(`${starterUrl}${path}`, {
@@ -121,6 +155,7 @@ export async function startBridge(
       EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID,
     },
     simulator,
+    divisionSimulators: new Map(more.map((d) => [d.division, d.simulator])),
     connections: bridge.connections,
     delivery: bridge.delivery,
     rejectedInputs: bridge.rejectedInputs,
@@ -136,6 +171,7 @@ export async function startBridge(
     async teardown() {
       await bridge.stop();
       await simulator.close();
+      for (const d of more) await d.simulator.close();
       await testEnv.teardown();
       await database.close();
       await admin.query(`DROP SCHEMA ${schema} CASCADE`);

@@ -105,7 +105,7 @@ describe('the starter API with sources and operators configured', () => {
     );
     expect(attention.body.orders).toEqual([expect.objectContaining({ workflowId: productionOrderWorkflowId(plant, '9901'), erpSyncStatus: 'NeedsAttention', erpSystem: 'exact' })]);
     expect((await call('GET', '/v1/orders?erpSyncStatus=Broken', undefined, mes)).status).toBe(400);
-    expect(await call('GET', '/readyz')).toEqual({ status: 200, body: { temporal: 'ok', database: 'ok' } });
+    expect(await call('GET', '/readyz')).toEqual({ status: 200, body: { temporal: 'ok', database: 'ok', erpConnections: { 'exact-123456': 'ok' } } });
     expect((await call('GET', '/v1/orders')).status).toBe(401);
   });
 });

@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { FloorEvent } from '../domain/events';
-import type { OrderDelivery } from '../starters/delivery';
+import type { OrderDelivery } from '../delivery/orderDelivery';
 
 export function createDeliveryActivities({ delivery }: { delivery: OrderDelivery }) {
   return {

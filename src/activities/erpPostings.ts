@@ -10,11 +10,14 @@ import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { AttemptOutcome, AuditTrail } from '../audit/auditTrail';
 import type { ErpSystem } from '../domain/erpSystem';
-import { type ErpAdapter, ErpError, type PostingRequest, type PostingResult } from '../erp/adapter';
-import { withExchangeLog } from '../erp/exchangeLog';
+import { ErpError, type PostingRequest, type PostingResult } from '../erp/adapter';
+import type { ErpConnections } from '../erp/connections';
+import { withExchangeLog } from '../erp/http/exchangeLog';
 
 export interface PostToErpInput extends PostingRequest {
   erpSystem: ErpSystem;
+  /** The connection to post through (absent in orders started before connections: the one of their ERP). */
+  erpConnection?: string;
   workflowId: string;
   sequence: number;
   /** The floor events whose quantities the posting carries, for the audit trail. */
@@ -26,21 +29,22 @@ export interface PostToErpInput extends PostingRequest {
 }
 
 export interface ErpPostingDependencies {
-  adapters: Partial<Record<ErpSystem, ErpAdapter>>;
+  connections: Pick<ErpConnections, 'byId' | 'forErp'>;
   audit: AuditTrail;
 }
 
 /** This worker process, as the audit trail names it. */
 const workerIdentity = `${hostname()}:${process.pid}`;
 
-export function createErpPostingActivities({ adapters, audit }: ErpPostingDependencies) {
+export function createErpPostingActivities({ connections, audit }: ErpPostingDependencies) {
   return {
     /** Posts once per attempt, and writes the attempt to the audit trail whatever its outcome. */
     async postToErp(input: PostToErpInput): Promise<PostingResult> {
-      const adapter = adapters[input.erpSystem];
-      if (!adapter) {
-        throw ApplicationFailure.nonRetryable(`no ${input.erpSystem} connection is configured on this worker`, 'ErpNotConfigured');
+      const connection = input.erpConnection ? connections.byId(input.erpConnection) : connections.forErp(input.erpSystem);
+      if (!connection) {
+        throw ApplicationFailure.nonRetryable(`ERP connection ${input.erpConnection ?? `of ${input.erpSystem}`} is not configured on worker ${workerIdentity}`, 'ErpNotConfigured');
       }
+      const { adapter } = connection;
       const request: PostingRequest = {
         content: input.content,
         idempotencyKey: input.idempotencyKey,

@@ -7,13 +7,15 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ErpSystem } from '../domain/erpSystem';
 import type { PlanningRemovals } from '../domain/planning';
-import type { ErpAdapter } from '../erp/adapter';
+import type { ErpConnections } from '../erp/connections';
 import type { MasterDataStore } from '../masterData/store';
 import type { PlanningStore } from '../planning/store';
 import { toActivityFailure } from './erpPostings';
 
 export interface SyncPlanningInput {
   erpSystem: ErpSystem;
+  /** The connection whose planning is read (absent in syncs started before connections: the one of their ERP). */
+  erpConnection?: string;
   plant: string;
   /** Where the last read stopped; undefined reads everything. */
   cursor?: string;
@@ -38,11 +40,11 @@ export interface SyncPlanningResult {
   fullRead?: { id: string; ended: boolean; removed: PlanningRemovals };
 }
 
-export function createPlanningActivities({ adapters, store, masterData }: { adapters: Partial<Record<ErpSystem, ErpAdapter>>; store: PlanningStore; masterData: MasterDataStore }) {
+export function createPlanningActivities({ connections, store, masterData }: { connections: Pick<ErpConnections, 'byId' | 'forErp'>; store: PlanningStore; masterData: MasterDataStore }) {
   return {
-    async syncErpPlanning({ erpSystem, plant, cursor, fullRead }: SyncPlanningInput): Promise<SyncPlanningResult> {
-      const reader = adapters[erpSystem]?.planning;
-      if (!reader) throw ApplicationFailure.nonRetryable(`no ${erpSystem} connection on this worker reads planning`, 'PlanningNotSupported');
+    async syncErpPlanning({ erpSystem, erpConnection, plant, cursor, fullRead }: SyncPlanningInput): Promise<SyncPlanningResult> {
+      const reader = (erpConnection ? connections.byId(erpConnection) : connections.forErp(erpSystem))?.planning?.reader;
+      if (!reader) throw ApplicationFailure.nonRetryable(`no connection on this worker reads planning of ${erpConnection ?? erpSystem}`, 'PlanningNotSupported');
       let result;
       try {
         result = await reader.changesSince(cursor, { fullRead: fullRead === true });

@@ -4,7 +4,7 @@
 import type { Pool } from 'pg';
 import { storableJson, storableText } from '../database/database';
 import type { PostingContent } from '../domain/postings';
-import type { HttpExchange } from '../erp/exchangeLog';
+import type { HttpExchange } from '../erp/http/exchangeLog';
 
 export type AttemptOutcome = 'posted' | 'found-existing' | 'retryable-error' | 'needs-person';
 

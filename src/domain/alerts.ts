@@ -4,7 +4,6 @@
  * what stopped, why (the ERP's own words), and what a person does about it. Pure: the
  * channels (Slack, mail) only format and send what is here.
  */
-import { type ErpSystem, erpSystemNames } from './erpSystem';
 import { type Posting, type PostingError, describePosting } from './postings';
 import type { PlanningProblem, RejectedEvent } from './productionOrder';
 
@@ -23,8 +22,13 @@ export interface Alert {
 
 /** A posting the ERP refused for a reason no retry cures: the order's other postings go on, this one waits. */
 /** `occurrence` tells this refusal from an earlier one of the same posting (the order passes its history length). */
-export function postingNeedsAttentionAlert(order: { workflowId: string; plant: string; productionOrder: string; erpSystem: ErpSystem }, posting: Posting, error: PostingError, occurrence: number): Alert {
-  const erp = erpSystemNames[order.erpSystem];
+export function postingNeedsAttentionAlert(
+  order: { workflowId: string; plant: string; productionOrder: string; erpSystem: string; erpConnection?: string | undefined; erpTitle?: string | undefined },
+  posting: Posting,
+  error: PostingError,
+  occurrence: number,
+): Alert {
+  const erp = order.erpTitle ?? `ERP connection ${order.erpConnection ?? order.erpSystem}`;
   return {
     key: `${order.workflowId}#${posting.sequence}/${occurrence}`,
     title: `Order ${order.plant}/${order.productionOrder}: ${erp} refused posting ${posting.sequence} (${error.type})`,
@@ -111,27 +115,28 @@ export function planningProblemAlert(order: OrderRef, problem: PlanningProblem):
 }
 
 /** An ERP connection whose authorization is gone: every posting to it waits until a person authorizes again. */
-export function connectionNeedsAuthorizationAlert(connection: { erpSystem: ErpSystem; division: number | string; since: string }, reason: string): Alert {
+/** `description` says what the connection is in the ERP's words (e.g. its company or division). */
+export function connectionNeedsAuthorizationAlert(connection: { id: string; description: string; since: string }, reason: string): Alert {
   return {
-    key: `erp-connection/${connection.erpSystem}/${connection.division}/${connection.since}`,
-    title: `${erpSystemNames[connection.erpSystem]} division ${connection.division} needs authorizing again`,
+    key: `erp-connection/${connection.id}/${connection.since}`,
+    title: `${connection.description} needs authorizing again`,
     lines: [
-      `The bridge can no longer sign in: ${reason}`,
-      'Postings to this division wait (nothing is lost) until a person authorizes the app again.',
-      `Authorize in the ERP, then hand the bridge the new refresh token: PUT /v1/erp/${connection.erpSystem}/authorization`,
+      `The bridge can no longer sign in to ERP connection ${connection.id}: ${reason}`,
+      'Postings to this connection wait (nothing is lost) until a person authorizes the app again.',
+      `Authorize in the ERP, then hand the bridge the new refresh token: PUT /v1/erp/connections/${connection.id}/authorization`,
     ],
   };
 }
 
 /** The ERP's planning has not been read for several turns in a row: the floor plans with what it read last. */
 export function planningReadFailingAlert(
-  sync: { workflowId: string; erpSystem: ErpSystem; plant: string },
+  sync: { workflowId: string; erpSystem: string; erpTitle?: string | undefined; plant: string },
   failure: { type: string; message: string; since: string; failures: number },
   lastReadAt: string | undefined,
 ): Alert {
   return {
     key: `${sync.workflowId}/${failure.since}`,
-    title: `Planning from ${erpSystemNames[sync.erpSystem]} for plant ${sync.plant} cannot be read (${failure.type})`,
+    title: `Planning from ${sync.erpTitle ?? sync.erpSystem} for plant ${sync.plant} cannot be read (${failure.type})`,
     lines: [
       `${failure.failures} reads in a row have failed since ${failure.since}: ${failure.message}`,
       `The MES sees the planning as last read${lastReadAt ? ` at ${lastReadAt}` : ': never'}.`,

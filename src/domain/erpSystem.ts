@@ -1,24 +1,11 @@
 import { z } from 'zod';
 
-/** The ERPs Shopfloor Bridge posts to. Each has an adapter and a simulator under src/erp/<system>. */
-export const ErpSystem = z.enum(['exact', 'afas', 'sap']);
+/**
+ * Which ERP a connection is (its module's name in src/erp/registry.ts). The domain knows
+ * no ERP by name: an order carries its connection's id and posting rules.
+ */
+export const ErpSystem = z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be the name of an ERP module, e.g. "exact"');
 export type ErpSystem = z.infer<typeof ErpSystem>;
 
-export const erpSystemNames: Record<ErpSystem, string> = {
-  exact: 'Exact Online',
-  afas: 'AFAS Profit',
-  sap: 'SAP S/4HANA',
-};
-
-/**
- * The most fraction digits each ERP keeps in a quantity; postings are rounded to it
- * (or to a material's own precision, where master data gives one).
- * - SAP: Edm.Decimal Precision 13 Scale 3 (e.g. ConfirmationYieldQuantity, QuantityInEntryUnit).
- * - Exact: Edm.Double; six digits survive the double exactly at any quantity we post.
- * - AFAS: its specs type quantities as "number" without a scale; four digits is our choice.
- */
-export const erpQuantityDecimals: Record<ErpSystem, number> = {
-  exact: 6,
-  afas: 4,
-  sap: 3,
-};
+/** An ERP connection's id: which ERP, which company or client in it (e.g. "exact-123456"). */
+export const ErpConnectionId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be letters, digits, ".", "_" or "-" (at most 63), e.g. "exact-division-a"');

@@ -6,7 +6,6 @@
  */
 import { z } from 'zod';
 import { entryOf } from './keyed';
-import { type ErpSystem, erpQuantityDecimals } from './erpSystem';
 import { MaterialCode, Reference, TimeActivity, UnitOfMeasure } from './events';
 import { type Decimal, NonNegativeDecimal, PositiveDecimal, add, compare, divide, isPositive, multiply, round, sum } from './quantity';
 
@@ -109,8 +108,7 @@ export function toErpUnit(quantity: Decimal, unit: string, master: MaterialMaste
 }
 
 /** The precision the ERP keeps a material's quantities in. */
-export function erpDecimals(master: MaterialMaster | null | undefined, erpSystem: ErpSystem): number {
-  const erpMaximum = erpQuantityDecimals[erpSystem];
+export function erpDecimals(master: MaterialMaster | null | undefined, erpMaximum: number): number {
   return master?.decimals === undefined ? erpMaximum : Math.min(master.decimals, erpMaximum);
 }
 
@@ -119,18 +117,18 @@ export function erpDecimals(master: MaterialMaster | null | undefined, erpSystem
  * the rounded total and what is already posted, so a remainder too small to post now is
  * carried into the next posting, never lost.
  */
-export function toErpPrecision(total: Decimal, master: MaterialMaster | null | undefined, erpSystem: ErpSystem): Decimal {
-  return round(total, erpDecimals(master, erpSystem));
+export function toErpPrecision(total: Decimal, master: MaterialMaster | null | undefined, erpMaximum: number): Decimal {
+  return round(total, erpDecimals(master, erpMaximum));
 }
 
 /**
  * A cumulative floor total as the ERP gets it: converted to the base unit and rounded to
  * the ERP's precision, with the derivation in words for the audit trail.
  */
-export function erpQuantity(total: Decimal, unit: string, master: MaterialMaster | null | undefined, erpSystem: ErpSystem): { quantity: Decimal; unit: string; derivation: string } | { problem: string } {
+export function erpQuantity(total: Decimal, unit: string, master: MaterialMaster | null | undefined, erpMaximum: number): { quantity: Decimal; unit: string; derivation: string } | { problem: string } {
   const converted = toErpUnit(total, unit, master);
   if ('problem' in converted) return converted;
-  const decimals = erpDecimals(master, erpSystem);
+  const decimals = erpDecimals(master, erpMaximum);
   const quantity = round(converted.quantity, decimals);
   const conversion = converted.unit === unit ? `${total} ${unit}` : `${total} ${unit} × ${entryOf(master!.conversions, unit)} = ${converted.quantity} ${converted.unit}`;
   const rounding = quantity === converted.quantity ? '' : `, rounded to ${decimals} decimals: ${quantity} ${converted.unit}`;

@@ -5,9 +5,11 @@
  * and what earlier postings of the line carry (whatever their status: a skipped posting
  * is not planned again). A line waits for its pending posting to land before it plans the
  * next, so a slow ERP gets fewer, larger postings. Where a correction lowered a target below that, the latest
- * documents are reversed: material issues in part, everything else whole.
+ * documents are reversed, in part or whole as the order's ERP connection reverses each kind
+ * (its posting rules).
  */
 import { entryOf, hasEntry, keyed } from './keyed';
+import { reversesInPart } from './postingRules';
 import { AMOUNT_DECIMALS, type BomComponent, backflushModeOf, derivedConsumption, erpDecimals, erpQuantity, toErpPrecision, toErpUnit } from './masterData';
 import {
   type Amounts,
@@ -29,6 +31,7 @@ import {
   erpMaterial,
   erpOrderReference,
   materialLineKey,
+  postingRulesOf,
   timeKey,
 } from './productionOrder';
 import { type Decimal, ZERO, add, compare, isNegative, isPositive, isZero, min, multiply, negate, round, subtract } from './quantity';
@@ -46,8 +49,6 @@ export interface LineTarget {
   derivation: string;
   /** The document that carries `amounts` (a delta, or an amount to reverse) to the ERP. */
   document: DocumentPosting;
-  /** Material issues can be reversed in part; receipts, confirmations and time only whole. */
-  partialReversal: boolean;
   /** A posting is due even without new amounts: an operation's confirmation must turn final. */
   dueWithoutAmounts?: (line: readonly Posting[]) => boolean;
 }
@@ -75,7 +76,7 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
     const master = entryOf(materials, consumed.material);
     if (backflushModeOf(master) !== 'actual') continue;
     const lineKey = `issue|${key}`;
-    const converted = erpQuantity(consumed.quantity, consumed.unit, master, state.erpSystem);
+    const converted = erpQuantity(consumed.quantity, consumed.unit, master, postingRulesOf(state).quantityDecimals);
     if ('problem' in converted) {
       problems.push({ lineKey, message: converted.problem });
       continue;
@@ -88,7 +89,6 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
       ...(sources.length > 1 ? { sources } : {}),
       amounts: { quantity },
       derivation: `${consumed.material} consumed${joined}: ${converted.derivation}`,
-      partialReversal: true,
       document: {
         kind: 'MaterialIssue',
         ...base,
@@ -111,7 +111,7 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
     // 'erp': the ERP receives the by-product itself with the order's receipt.
     if (backflushModeOf(master) === 'erp') continue;
     const lineKey = `by-product|${key}`;
-    const converted = erpQuantity(yielded.quantity, yielded.unit, master, state.erpSystem);
+    const converted = erpQuantity(yielded.quantity, yielded.unit, master, postingRulesOf(state).quantityDecimals);
     if ('problem' in converted) {
       problems.push({ lineKey, message: converted.problem });
       continue;
@@ -121,7 +121,6 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
       source: `by-product|${key}`,
       amounts: { quantity: converted.quantity },
       derivation: `${yielded.material} yielded as a by-product: ${converted.derivation}`,
-      partialReversal: false,
       document: {
         kind: 'ByProductReceipt',
         ...base,
@@ -140,7 +139,7 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
   for (const [key, moved] of Object.entries(state.transfers ?? {})) {
     if (state.masterData && !hasEntry(materials, moved.material)) continue;
     const lineKey = `transfer|${key}`;
-    const converted = erpQuantity(moved.quantity, moved.unit, entryOf(materials, moved.material), state.erpSystem);
+    const converted = erpQuantity(moved.quantity, moved.unit, entryOf(materials, moved.material), postingRulesOf(state).quantityDecimals);
     if ('problem' in converted) {
       problems.push({ lineKey, message: converted.problem });
       continue;
@@ -152,7 +151,6 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
       amounts: { quantity: converted.quantity },
       derivation: `${moved.material} moved: ${converted.derivation}`,
       // Moving some back is a transfer the other way: any part of one can be taken back.
-      partialReversal: true,
       document: { kind: 'StockTransfer', ...base, ...way, erpMaterial: erpMaterial(state, moved.material), quantity: converted.quantity, unit: converted.unit, transactionDate: lastDate },
     });
   }
@@ -163,7 +161,7 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
     problems.push({ lineKey: 'output', message: toBase.problem });
     return { targets, problems };
   }
-  const inBaseUnit = (quantity: Decimal) => (erpQuantity(quantity, released.unit, header, state.erpSystem) as { quantity: Decimal; derivation: string });
+  const inBaseUnit = (quantity: Decimal) => (erpQuantity(quantity, released.unit, header, postingRulesOf(state).quantityDecimals) as { quantity: Decimal; derivation: string });
   const outputDate = state.output.lastDate ?? lastDate;
 
   const produced = multiply(add(state.output.good, state.output.scrap), toBase.quantity);
@@ -178,7 +176,6 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
       source: 'output',
       amounts: { quantity },
       derivation: `good output: ${derivation}`,
-      partialReversal: false,
       document: {
         kind: 'FinishedGoodsReceipt',
         ...base,
@@ -207,7 +204,6 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
       source: `operation|${progress.operation}`,
       amounts,
       derivation: `operation ${progress.operation}: yield ${y.derivation}; scrap ${sc.derivation}; rework ${rw.derivation}${final ? '; complete' : ''}`,
-      partialReversal: false,
       dueWithoutAmounts: (line) => final && !latestDocument(line, 'OperationConfirmation')?.final,
       document: {
         kind: 'OperationConfirmation',
@@ -224,14 +220,13 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
   }
 
   for (const line of Object.values(state.time)) {
-    const hours = toErpPrecision(line.hours, undefined, state.erpSystem);
+    const hours = toErpPrecision(line.hours, undefined, postingRulesOf(state).hoursDecimals);
     const key = timeKey(line);
     targets.push({
       key: `time|${key}`,
       source: `time|${key}`,
       amounts: { hours },
       derivation: `${line.activity} hours booked: ${line.hours} h${hours === line.hours ? '' : `, rounded: ${hours} h`}`,
-      partialReversal: false,
       document: {
         kind: 'TimePosting',
         ...base,
@@ -252,7 +247,6 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
         source: `time|${key}`,
         amounts: { amount },
         derivation: `${line.activity} hours on ${line.workCentre}: ${line.hours} h × ${cost.ratePerHour}/h = ${amount}`,
-        partialReversal: true,
         document: {
           kind: 'OverheadAllocation',
           ...base,
@@ -325,15 +319,14 @@ function derivedIssue(
 ): LineTarget {
   const master = entryOf(state.masterData!.materials, component.component)!;
   const implied = derivedConsumption(producedInBaseUnit, component);
-  const quantity = toErpPrecision(implied, master, state.erpSystem);
+  const quantity = toErpPrecision(implied, master, postingRulesOf(state).quantityDecimals);
   return {
     key: `issue|derived|${component.component}`,
     source: 'output',
     amounts: { quantity },
     derivation:
       `${component.component} implied by output: ${producedInBaseUnit} produced × ${component.quantityPer} × (1 + ${component.scrapAllowance}) ÷ ${component.yieldFactor} = ${implied} ${master.baseUnit}` +
-      (quantity === implied ? '' : `, rounded to ${erpDecimals(master, state.erpSystem)} decimals: ${quantity} ${master.baseUnit}`),
-    partialReversal: true,
+      (quantity === implied ? '' : `, rounded to ${erpDecimals(master, postingRulesOf(state).quantityDecimals)} decimals: ${quantity} ${master.baseUnit}`),
     document: {
       kind: 'MaterialIssue',
       ...base,
@@ -363,6 +356,7 @@ function planLine(before: ProductionOrderState, target: LineTarget): ProductionO
   const serialsHeld = carriedSerials(line);
   const serialsWanted = serialsOf(target.document);
   let delta = differences(target.amounts, net);
+  const inPart = reversesInPart(postingRulesOf(state), target.document.kind);
   let next = state;
   const firstOfRound = { sourcesTaken: false };
   const post = (content: PostingContent, extra: Partial<Posting> = {}) => {
@@ -381,8 +375,8 @@ function planLine(before: ProductionOrderState, target: LineTarget): ProductionO
       const surplus = surplusSerials(original.posting);
       if (surplus.length === 0 && !Object.values(delta).some((d) => isNegative(d!))) break;
       // Reversed whole, a document gives back every serial number it still holds.
-      const amounts = !target.partialReversal ? original.remaining : surplus.length > 0 ? unitsOf(original.remaining, surplus.length) : partOf(original.remaining, delta);
-      const serials = target.partialReversal ? surplus : serialsOf(original.posting.content).filter((s) => heldAfter.has(s));
+      const amounts = !inPart ? original.remaining : surplus.length > 0 ? unitsOf(original.remaining, surplus.length) : partOf(original.remaining, delta);
+      const serials = inPart ? surplus : serialsOf(original.posting.content).filter((s) => heldAfter.has(s));
       const reversal: PostingContent = {
         kind: 'Reversal',
         ...pick(original.posting.content),

@@ -16,6 +16,8 @@ import {
   correctableEventTypes,
   implausibleTime,
 } from './events';
+import { describeProblems } from './fieldProblems';
+import { type PostingRules, RULES_BEFORE_CONNECTIONS } from './postingRules';
 import { entryOf, hasEntry } from './keyed';
 import { HELD_CORRECTIONS_KEPT, hasSeen, heldEventsFull, keptRecent, keptRejections, rememberSeen } from './orderBounds';
 import type { MasterDataLookup, OrderMasterData } from './masterData';
@@ -126,6 +128,12 @@ export interface ProductionOrderState {
   plant: string;
   productionOrder: string;
   erpSystem: ErpSystem;
+  /** The ERP connection the order posts to (absent in orders started before connections: the one of their ERP). */
+  erpConnection?: string;
+  /** Its ERP's name for people, e.g. in alerts (absent before connections). */
+  erpTitle?: string;
+  /** How that connection holds postings (absent in orders started before connections: RULES_BEFORE_CONNECTIONS). */
+  postingRules?: PostingRules;
   planRevision: PlanRevision;
   released?: {
     material: string;
@@ -175,7 +183,21 @@ export interface ProductionOrderState {
 
 const noQuantities = (): Quantities => ({ good: ZERO, scrap: ZERO, rework: ZERO });
 
-export function initialState(init: { workflowId: string; plant: string; productionOrder: string; erpSystem: ErpSystem; planRevision?: PlanRevision }): ProductionOrderState {
+/** The posting rules the order's plan follows. */
+export function postingRulesOf(state: Pick<ProductionOrderState, 'postingRules'>): PostingRules {
+  return state.postingRules ?? RULES_BEFORE_CONNECTIONS;
+}
+
+export function initialState(init: {
+  workflowId: string;
+  plant: string;
+  productionOrder: string;
+  erpSystem: ErpSystem;
+  erpConnection?: string;
+  erpTitle?: string;
+  postingRules?: PostingRules;
+  planRevision?: PlanRevision;
+}): ProductionOrderState {
   return {
     planRevision: 4,
     ...init,
@@ -211,7 +233,7 @@ export function receiveEvent(state: ProductionOrderState, payload: unknown, cloc
   const implausible = parsed.success && clock ? implausibleTime(parsed.data.occurredAt, clock.now, clock.window) : undefined;
   if (parsed.success && !implausible) return applyEvent(state, parsed.data);
   const raw = (typeof payload === 'object' && payload !== null ? payload : {}) as { eventId?: unknown; type?: unknown };
-  const problems = implausible ? `occurredAt: ${implausible}` : parsed.error!.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
+  const problems = implausible ? `occurredAt: ${implausible}` : describeProblems(parsed.error!, '(event)');
   const rejected: RejectedEvent = {
     eventId: typeof raw.eventId === 'string' ? raw.eventId : '(no eventId)',
     type: (typeof raw.type === 'string' ? raw.type : '(no type)') as FloorEvent['type'],

@@ -4,6 +4,7 @@
  */
 import type { ErpSystem } from '../domain/erpSystem';
 import type { PlanningChanges } from '../domain/planning';
+import type { PostingRules } from '../domain/postingRules';
 import type { PostingContent, PostingKind } from '../domain/postings';
 
 export interface PostingRequest {
@@ -26,6 +27,8 @@ export interface ErpCapabilities {
    * 'lookup': the ERP has no key; the adapter finds an earlier post before sending again.
    */
   idempotency: 'native' | 'lookup';
+  /** The precision it keeps and the kinds it reverses in part: what the posting plan of its orders follows. */
+  rules: PostingRules;
 }
 
 export interface ErpAdapter {
@@ -65,7 +68,7 @@ export class ErpError extends Error {
     readonly classification: ErpErrorClass,
     /** A short name an operator can act on: UnknownShopOrder, ValidationRejected, RateLimited… */
     readonly type: string,
-    readonly details: { status?: number; retryAfterMs?: number; body?: string } = {},
+    readonly details: { status?: number; retryAfterMs?: number; body?: string; /** The answer's headers (a call budget reads them); never written to the audit trail. */ headers?: Headers } = {},
   ) {
     super(message);
   }

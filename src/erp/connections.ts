@@ -1,76 +1,195 @@
 /**
- * The ERP connections the configuration names, built once per process: each ERP's
- * adapter over its transport and credentials. Workers post through the adapters; the
- * starter API shows each connection's state and lets an operator authorize it again.
+ * The ERP connections of a deployment: which ERP, which company or client in it, and which
+ * plants post there. Read once from the ERP_CONNECTIONS file (YAML or JSON; every error
+ * names the line and the field; secrets as ${ENV}), or, without one, from each module's
+ * environment (today's EXACT_* variables are one Exact connection). Opened once per
+ * process: workers post through the adapters; the starter API shows each connection's
+ * state and check, and lets an operator authorize it again.
  */
 import type { Pool } from 'pg';
-import type { Config } from '../config';
-import { type Alert, connectionNeedsAuthorizationAlert } from '../domain/alerts';
-import type { ErpSystem } from '../domain/erpSystem';
-import type { ErpAdapter } from './adapter';
-import { createExactAdapter } from './exact/adapter';
-import { type ExactConnectionState, type ExactOAuth, createExactOAuth, fixedExactToken } from './exact/oauth';
-import { postgresErrorBudget } from './exact/errorBudget';
-import { createExactTransport } from './exact/transport';
+import { z } from 'zod';
+import { parseConfigFile } from '../configFile';
+import type { Alert } from '../domain/alerts';
+import { ErpConnectionId } from '../domain/erpSystem';
+import type { PostingRules } from '../domain/postingRules';
+import type { ConnectionCheck, ConnectionConfig, ConnectionState, OpenedConnection, RunningSimulator } from './module';
+import { erpModule, erpModules } from './registry';
 
-export interface ErpConnectionState extends Partial<ExactConnectionState> {
-  system: ErpSystem;
-  state: 'Connected' | 'NeedsAttention' | 'NotAuthorized';
-  /** How the connection authenticates. */
-  authentication: 'oauth2' | 'fixed-token';
+const Plants = z.array(z.string().min(1).max(40)).min(1, 'name the plants this connection serves ("*" for every plant no other connection names)');
+
+/** The ERP_CONNECTIONS file: `version: 1` and its connections, each with its ERP's own settings beside id, erp and plants. */
+function connectionsFileSchema() {
+  const entries = erpModules.map((m) => {
+    const settings = m.settings as unknown as z.ZodObject;
+    return settings.extend({ id: ErpConnectionId, erp: z.literal(m.erp), plants: Plants, simulatorPort: z.number().int().min(0).max(65535).optional() });
+  });
+  return z.strictObject({
+    version: z.literal(1),
+    connections: z.array(z.discriminatedUnion('erp', entries as unknown as [z.ZodObject, ...z.ZodObject[]])).min(1, 'list at least one connection'),
+  });
+}
+
+/** First the ERP each entry names, so that a mistyped one is told as such rather than as every ERP's missing fields. */
+function erpNamesSchema() {
+  const known = erpModules.map((m) => m.erp) as [string, ...string[]];
+  return z.looseObject({ connections: z.array(z.looseObject({ erp: z.enum(known, { error: `must be one of: ${known.join(', ')}` }) })).optional() });
+}
+
+export function parseErpConnections(text: string, fileName: string, env: Record<string, string | undefined>): ConnectionConfig[] {
+  parseConfigFile(text, fileName, erpNamesSchema(), env);
+  const parsed = parseConfigFile(text, fileName, connectionsFileSchema(), env) as unknown as { connections: (Record<string, unknown> & { id: string; erp: string; plants: string[]; simulatorPort?: number })[] };
+  const configs = parsed.connections.map(({ id, erp, plants, simulatorPort, ...settings }) => ({ id, erp, plants, settings, ...(simulatorPort !== undefined ? { simulatorPort } : {}) }));
+  return checked(configs, fileName);
+}
+
+/** Without a file: the connection each module reads from today's environment variables. */
+export function connectionsFromEnvironment(env: Record<string, string | undefined>): ConnectionConfig[] {
+  const configs = erpModules.flatMap((m) => {
+    const config = m.fromEnvironment?.(env);
+    if (!config) return [];
+    const settings = m.settings.safeParse(config.settings);
+    if (!settings.success) throw new Error(`Invalid configuration:\n${settings.error.issues.map((i) => `  ${m.erp}.${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    return [{ ...config, settings: settings.data }];
+  });
+  return checked(configs, 'the environment');
+}
+
+/** One id per connection, one connection per plant, one for "every other plant". */
+function checked(configs: ConnectionConfig[], where: string): ConnectionConfig[] {
+  const problems: string[] = [];
+  const ids = new Set<string>();
+  const plants = new Map<string, string>();
+  for (const c of configs) {
+    if (ids.has(c.id)) problems.push(`connection ${c.id} is listed twice`);
+    ids.add(c.id);
+    for (const plant of c.plants) {
+      const other = plants.get(plant);
+      if (other) problems.push(plant === '*' ? `connections ${other} and ${c.id} both serve every other plant ("*")` : `plant ${plant} is served by both ${other} and ${c.id}`);
+      plants.set(plant, c.id);
+    }
+  }
+  if (problems.length > 0) throw new Error(`Invalid ERP connections in ${where}:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  return configs;
+}
+
+/** Each connection's postings run on a task queue of their own, which Temporal rate-limits across all workers. */
+export function postingTaskQueueOf(taskQueue: string, connectionId: string): string {
+  return `${taskQueue}-${connectionId}`;
+}
+
+/** Where a plant's orders post: known from configuration alone (a starter opens no connection). */
+export interface OrderRoute {
+  erpSystem: string;
+  erpConnection: string;
+  /** The ERP's name for people. */
+  erpTitle: string;
+  postingRules: PostingRules;
+  postingTaskQueue: string;
+}
+
+export class UnservedPlantError extends Error {
+  override readonly name = 'UnservedPlantError';
+}
+
+export function orderRoutes(configs: readonly ConnectionConfig[], taskQueue: string): (plant: string) => OrderRoute {
+  const routes = new Map(
+    configs.map((c) => {
+      const module = erpModule(c.erp)!;
+      return [c.id, { erpSystem: c.erp, erpConnection: c.id, erpTitle: module.title, postingRules: module.postingRules(c.settings), postingTaskQueue: postingTaskQueueOf(taskQueue, c.id) }] as const;
+    }),
+  );
+  return (plant) => {
+    const config = configs.find((c) => c.plants.includes(plant)) ?? configs.find((c) => c.plants.includes('*'));
+    if (!config) throw new UnservedPlantError(`no ERP connection serves plant ${plant} (ERP_CONNECTIONS names ${configs.flatMap((c) => c.plants).join(', ') || 'none'})`);
+    return routes.get(config.id)!;
+  };
+}
+
+export interface ErpConnection extends OpenedConnection {
+  id: string;
+  erp: string;
+  title: string;
+  plants: readonly string[];
+  postingRules: PostingRules;
+}
+
+export interface ConnectionDescription extends ConnectionState {
+  id: string;
+  erp: string;
+  description: string;
+  plants: readonly string[];
+  check?: ConnectionCheck;
 }
 
 export interface ErpConnections {
-  adapters: Partial<Record<ErpSystem, ErpAdapter>>;
-  /** Exact's OAuth2 token store, when OAuth is configured. */
-  exactOAuth?: ExactOAuth;
-  describe(): Promise<ErpConnectionState[]>;
+  readonly list: readonly ErpConnection[];
+  byId(id: string): ErpConnection | undefined;
+  /** The connection of an order started before orders named theirs: the first of its ERP. */
+  forErp(erp: string): ErpConnection | undefined;
+  /** Each connection's state; `check` also asks each ERP now (a check is reused for a minute, so probes cost the ERP little). */
+  describe(options?: { check?: boolean }): Promise<ConnectionDescription[]>;
 }
 
-/** `raiseAlert` tells people when a connection needs them (its authorization gone); without it, the log does. */
-export async function openErpConnections(
-  config: Config,
-  pool: Pool,
-  exactBaseUrl: string | undefined = config.exact.baseUrl,
-  raiseAlert?: (alert: Alert) => Promise<void>,
-): Promise<ErpConnections> {
-  const adapters: Partial<Record<ErpSystem, ErpAdapter>> = {};
-  let exactOAuth: ExactOAuth | undefined;
-  if (exactBaseUrl) {
-    const { division, timeoutMs, oauth } = config.exact;
-    if (oauth) {
-      exactOAuth = createExactOAuth({
-        pool,
-        baseUrl: exactBaseUrl,
-        division,
-        clientId: oauth.clientId,
-        clientSecret: oauth.clientSecret,
-        timeoutMs,
-        deadChainRetryMs: oauth.reauthorizationCheckMs,
-        onChainDead: (reason) => {
-          console.error(`Exact Online division ${division} needs authorizing again: ${reason} (PUT /v1/erp/exact/authorization)`);
-          const alert = connectionNeedsAuthorizationAlert({ erpSystem: 'exact', division, since: new Date().toISOString() }, reason);
-          raiseAlert?.(alert).catch((error: unknown) => console.error(`the alert "${alert.title}" could not be raised: ${String(error)}`));
-        },
-      });
-      if (oauth.initialRefreshToken) await exactOAuth.seed(oauth.initialRefreshToken);
-    }
-    const tokens = exactOAuth ?? fixedExactToken(config.exact.accessToken);
-    // 8 of Exact's 10 an hour, for all workers of the division together: room for whatever else uses the key.
-    const errorBudget = postgresErrorBudget(pool, division, 8);
-    adapters.exact = createExactAdapter(createExactTransport({ baseUrl: exactBaseUrl, division, tokens, timeoutMs, errorBudget }), {
-      defaultEmployeeId: config.exact.defaultEmployeeId,
-      masterDataReadEveryMs: config.exact.masterDataReadEveryMs,
-      fullReadEveryMs: config.exact.planningFullReadEveryMs,
-    });
+const CHECK_REUSED_MS = 60_000;
+
+export async function openErpConnections(configs: readonly ConnectionConfig[], context: { pool: Pool; raiseAlert?: (alert: Alert) => Promise<void> }): Promise<ErpConnections> {
+  const list: ErpConnection[] = [];
+  for (const config of configs) {
+    const module = erpModule(config.erp);
+    if (!module) throw new Error(`ERP connection ${config.id}: no ERP module "${config.erp}" (known: ${erpModules.map((m) => m.erp).join(', ')})`);
+    const opened = await module.open(config.settings, { id: config.id, pool: context.pool, ...(context.raiseAlert ? { raiseAlert: context.raiseAlert } : {}) });
+    list.push({ ...opened, id: config.id, erp: config.erp, title: module.title, plants: config.plants, postingRules: module.postingRules(config.settings) });
   }
-  return {
-    adapters,
-    ...(exactOAuth ? { exactOAuth } : {}),
-    async describe() {
-      if (!adapters.exact) return [];
-      if (!exactOAuth) return [{ system: 'exact', division: config.exact.division, state: 'Connected', authentication: 'fixed-token' }];
-      return [{ system: 'exact', ...(await exactOAuth.state()), authentication: 'oauth2' }];
-    },
+  const checks = new Map<string, ConnectionCheck>();
+  const checkOf = async (c: ErpConnection) => {
+    const last = checks.get(c.id);
+    if (last && Date.now() - Date.parse(last.checkedAt) < CHECK_REUSED_MS) return last;
+    const fresh = await c.check();
+    checks.set(c.id, fresh);
+    return fresh;
   };
+  return {
+    list,
+    byId: (id) => list.find((c) => c.id === id),
+    forErp: (erp) => list.find((c) => c.erp === erp),
+    describe: (options = {}) =>
+      Promise.all(
+        list.map(async (c) => {
+          const state = await c.state();
+          // A connection that waits for a person does not work, whatever its last call said.
+          const check = !options.check ? undefined : state.state === 'Connected' ? await checkOf(c) : { ok: false, detail: `${c.description}: ${state.reason ?? state.state}`, checkedAt: new Date().toISOString() };
+          return { id: c.id, erp: c.erp, description: c.description, plants: c.plants, ...state, ...(check ? { check } : {}) };
+        }),
+      ),
+  };
+}
+
+/** Whether every connection leaves its ERP's address open (nothing real is named: npm start runs its demo). */
+export function allSimulated(configs: readonly ConnectionConfig[]): boolean {
+  return configs.every((c) => erpModule(c.erp)?.simulator?.wanted(c.settings) === true);
+}
+
+/** Starts the ERP simulators the connections want (npm start, tests): each connection then opens against its own. */
+export async function startSimulators(
+  configs: readonly ConnectionConfig[],
+  options: { host?: string; tuning?: Record<string, unknown> } = {},
+): Promise<{ configs: ConnectionConfig[]; simulators: Map<string, RunningSimulator<unknown>> }> {
+  const simulators = new Map<string, RunningSimulator<unknown>>();
+  const started: ConnectionConfig[] = [];
+  try {
+    for (const config of configs) {
+      const factory = erpModule(config.erp)?.simulator;
+      if (!factory?.wanted(config.settings)) {
+        started.push(config);
+        continue;
+      }
+      const simulator = await factory.start(config.settings, { ...(config.simulatorPort !== undefined ? { port: config.simulatorPort } : {}), ...options });
+      simulators.set(config.id, simulator);
+      started.push({ ...config, settings: simulator.settings });
+    }
+  } catch (error) {
+    for (const s of simulators.values()) await s.stop().catch(() => undefined);
+    throw error;
+  }
+  return { configs: started, simulators };
 }

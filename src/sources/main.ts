@@ -11,7 +11,7 @@ import { alertRaiser } from '../starters/alerts';
 import { loadConfig } from '../config';
 import { openDatabase } from '../database/database';
 import { projectRoot } from '../projectRoot';
-import { createOrderDelivery } from '../starters/delivery';
+import { orderDelivery } from '../bridge';
 import { startSources } from './sources';
 
 async function main() {
@@ -22,7 +22,7 @@ async function main() {
   const database = await openDatabase(config.databaseUrl);
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const delivery = createOrderDelivery({ client, taskQueue: config.temporal.taskQueue, orders: config.orders, machines: config.machines });
+  const delivery = orderDelivery(config, client);
   const sources = await startSources(config.sources, {
     delivery,
     rejected: alertingRejectedInputs(createPostgresRejectedInputs(database.pool), alertRaiser(client, config.temporal.taskQueue)),

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import type { RejectedInputs } from '../audit/rejectedInputs';
 import type { TimeWindow } from '../domain/events';
-import type { OrderDelivery } from '../starters/delivery';
+import type { OrderDelivery } from '../delivery/orderDelivery';
 import type { SourcesConfig } from './config';
 import { type MqttSource, startMqttSource } from './mqtt/source';
 import { type OpcUaSource, startOpcUaSource } from './opcua/source';

@@ -1,30 +1,33 @@
 /**
- * Starts the ERP planning sync of each connection that is configured to read planning
- * (Exact: EXACT_PLANNING_PLANT). Every process that runs workers calls it; the workflow id
- * makes it one sync per connection and plant, however many call.
+ * Starts the planning sync of each ERP connection that reads planning for a plant (its
+ * settings name the plant). Every process that runs workers calls it; the workflow id
+ * makes it one sync per ERP and plant, however many call.
  */
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
-import type { ErpSystem } from '../domain/erpSystem';
-import type { ErpAdapter } from '../erp/adapter';
+import { type ErpConnections, postingTaskQueueOf } from '../erp/connections';
 import { erpPlanning, erpPlanningWorkflowId } from '../workflows/erpPlanning/workflow';
-import { ErpSystemKey, PlantKey } from '../workflows/searchAttributes';
+import { ErpConnectionKey, ErpSystemKey, PlantKey } from '../workflows/searchAttributes';
 
-export async function startErpPlanning(client: Client, config: Config, adapters: Partial<Record<ErpSystem, ErpAdapter>>): Promise<string[]> {
-  const plant = config.exact.planningPlant;
-  const taskQueue = config.orders.postingTaskQueues.exact;
-  if (!plant || !taskQueue || !adapters.exact?.planning) return [];
-  const workflowId = erpPlanningWorkflowId('exact', plant);
-  await client.workflow.start(erpPlanning, {
-    workflowId,
-    taskQueue: config.temporal.taskQueue,
-    args: [{ erpSystem: 'exact', plant, taskQueue, every: config.planning.every }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    staticSummary: `Planning from Exact Online division ${config.exact.division} · plant ${plant}`,
-    typedSearchAttributes: [
-      { key: ErpSystemKey, value: 'exact' },
-      { key: PlantKey, value: plant },
-    ],
-  });
-  return [workflowId];
+export async function startErpPlanning(client: Client, config: Config, connections: Pick<ErpConnections, 'list'>): Promise<string[]> {
+  const started: string[] = [];
+  for (const connection of connections.list) {
+    if (!connection.planning) continue;
+    const { plant } = connection.planning;
+    const workflowId = erpPlanningWorkflowId(connection.erp, plant);
+    await client.workflow.start(erpPlanning, {
+      workflowId,
+      taskQueue: config.temporal.taskQueue,
+      args: [{ erpSystem: connection.erp, erpConnection: connection.id, erpTitle: connection.title, plant, taskQueue: postingTaskQueueOf(config.temporal.taskQueue, connection.id), every: config.planning.every }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: `Planning from ${connection.description} (connection ${connection.id}) · plant ${plant}`,
+      typedSearchAttributes: [
+        { key: ErpSystemKey, value: connection.erp },
+        { key: ErpConnectionKey, value: connection.id },
+        { key: PlantKey, value: plant },
+      ],
+    });
+    started.push(workflowId);
+  }
+  return started;
 }

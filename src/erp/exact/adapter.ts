@@ -17,6 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, OverheadAllocation, PostingContent, Reversal, StockTransfer, TimePosting } from '../../domain/postings';
+import type { PostingRules } from '../../domain/postingRules';
 import { equals, subtract } from '../../domain/quantity';
 import { type ErpAdapter, ErpError, type PostingRequest, type PostingResult } from '../adapter';
 import { type ExactEntityPath, MaterialPlanType, StockTransactionType, isGuid } from './contract';
@@ -40,6 +41,13 @@ import {
 } from './mapping';
 import { createExactPlanningReader } from './planning';
 import { type ExactTransport, odataString } from './transport';
+
+/** Edm.Double quantities: six digits survive the double exactly at any quantity we post. Issues, transfers and journal entries reverse in part. */
+export const EXACT_POSTING_RULES: PostingRules = {
+  quantityDecimals: 6,
+  hoursDecimals: 6,
+  reversedInPart: ['MaterialIssue', 'StockTransfer', 'OverheadAllocation'],
+};
 
 export interface ExactAdapterOptions {
   /** The Exact employee (ID) who books machine time, setup time and confirmations; labour time names its own. */
@@ -584,6 +592,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     capabilities: () => ({
       postings: new Set<PostingContent['kind']>(['FinishedGoodsReceipt', 'ByProductReceipt', 'MaterialIssue', 'StockTransfer', 'OperationConfirmation', 'TimePosting', 'OverheadAllocation', 'Reversal']),
       idempotency: 'lookup',
+      rules: EXACT_POSTING_RULES,
     }),
     post,
     findPosted,

@@ -8,11 +8,9 @@
 import type { Pool } from 'pg';
 import { ErpError } from '../adapter';
 
-export interface ClientErrorBudget {
-  /** Refuses (retryable, until the oldest error ages out) when the endpoint's budget is spent. */
-  check(endpoint: string): Promise<void>;
-  record(endpoint: string): Promise<void>;
-}
+import type { ClientErrorBudget } from '../http/transport';
+
+export type { ClientErrorBudget };
 
 const HOUR_MS = 3_600_000;
 

@@ -1,11 +1,14 @@
 /**
- * The single HTTP entry point to Exact Online: bearer auth, the {"d": ...} envelope,
+ * Exact Online's endpoints over the shared transport (src/erp/http): its call budget
+ * (X-RateLimit-* headers), its client-error budget, bearer tokens, the {"d": ...} envelope,
  * `__next` paging, and the classification of every failure from Exact's own answers.
  * Retrying is not done here: Temporal's activity retry policy owns that.
  */
 import { ErpError } from '../adapter';
-import { logExchange } from '../exchangeLog';
-import { retryAfterMs } from '../http';
+import { logExchange } from '../http/exchangeLog';
+import { pinnedNext } from '../http/odata';
+import { retryAfterMs } from '../http/retryAfter';
+import { type HttpRequest, answerDetails, bearerAuthentication, callBudget, createHttpTransport, describeCause, errorBudgetGuard, exchangeLog } from '../http/transport';
 import { type ExactEntityPath, exactBodyProblem, exactContract } from './contract';
 import { type ClientErrorBudget, inMemoryErrorBudget } from './errorBudget';
 
@@ -65,75 +68,50 @@ function pageOf<T>(answer: unknown): ExactPage<T> {
   return page.__next === undefined ? { rows: page.results, more: false } : { rows: page.results, more: true, next: page.__next };
 }
 
-/** An OData string literal: quoted, with quotes doubled. */
-export function odataString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
+export { odataString } from '../http/odata';
 
 export function createExactTransport(connection: ExactConnection): ExactTransport {
   const apiRoot = `${connection.baseUrl.replace(/\/$/, '')}/api/v1/${connection.division}/`;
-  const pacer = createPacer();
-  const errorBudget = connection.errorBudget ?? inMemoryErrorBudget(5);
+  const endpointOf = (request: HttpRequest) => `${request.method} ${new URL(request.url).pathname.replace(/\(guid'[^']*'\)$/, '')}`;
+  // Nothing is sent into a spent budget, nor without a token (a dead chain): no request, so none is logged.
+  const http = createHttpTransport({
+    erp: 'Exact Online',
+    timeoutMs: connection.timeoutMs,
+    middleware: [
+      callBudget('Exact Online', exactRateWindows),
+      // Exact counts 400, 401, 403 and 404 against the key.
+      errorBudgetGuard(connection.errorBudget ?? inMemoryErrorBudget(5), { counts: (status) => [400, 401, 403, 404].includes(status), endpointOf }),
+      bearerAuthentication(connection.tokens),
+      exchangeLog,
+    ],
+    classify: async (request, response) => {
+      const { pathname } = new URL(request.url);
+      if (response.status === 401) {
+        await connection.tokens.expired(request.headers.Authorization?.replace(/^Bearer /, '') ?? '');
+        if (connection.tokens.renewable) {
+          return new ErpError(`Exact Online refused the access token on ${request.method} ${pathname}; the next attempt refreshes it`, 'retryable', 'AccessTokenRefused', { status: 401, headers: response.headers });
+        }
+      }
+      if (response.status === 403 && connection.tokens.suspend) {
+        const reason = `Exact Online forbids ${request.method} ${pathname} (${exactErrorMessage(response.text) ?? 'Forbidden'}): check the app's rights in division ${connection.division}, then authorize again.`;
+        return connection.tokens.suspend(reason);
+      }
+      return classifyExactFailure(request.method, request.url, response, response.text);
+    },
+  });
 
   async function send(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown): Promise<unknown> {
-    const { pathname, search } = new URL(url);
-    const endpoint = `${method} ${pathname.replace(/\(guid'[^']*'\)$/, '')}`;
-    // Nothing is sent into a spent budget, nor without a token (a dead chain): no request, so none is logged.
-    pacer.beforeRequest();
-    await errorBudget.check(endpoint);
-    const token = await connection.tokens.accessToken();
-    const startedAt = Date.now();
-    const exchange = { method, path: decodeURIComponent(pathname + search), request: body };
+    const { status, text } = await http({
+      method,
+      url,
+      headers: { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json', Prefer: 'return=representation' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body), logged: body }),
+    });
+    if (status === 204 || text === '') return undefined;
     try {
-      const { status, text, result } = await exchangeWithExact(method, url, token, body);
-      logExchange({ ...exchange, status, response: text, durationMs: Date.now() - startedAt });
-      return result;
-    } catch (error) {
-      const details = error instanceof ErpError ? error.details : {};
-      logExchange({ ...exchange, status: details.status, response: details.body, error: String(error instanceof Error ? error.message : error), durationMs: Date.now() - startedAt });
-      throw error;
-    }
-  }
-
-  async function exchangeWithExact(method: 'GET' | 'POST' | 'DELETE', url: string, token: string, body?: unknown): Promise<{ status: number; text: string; result: unknown }> {
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: {
-          Accept: 'application/json',
-          Authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json', Prefer: 'return=representation' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(connection.timeoutMs),
-      });
-    } catch (cause) {
-      throw new ErpError(`Exact Online did not answer ${method} ${url}: ${describeCause(cause)}`, 'retryable', 'NetworkError');
-    }
-    const text = await response.text().catch(() => '');
-    pacer.afterResponse(response);
-    // Exact counts 400, 401, 403 and 404 against the key.
-    if ([400, 401, 403, 404].includes(response.status)) await errorBudget.record(`${method} ${new URL(url).pathname.replace(/\(guid'[^']*'\)$/, '')}`);
-    if (response.status === 401) {
-      await connection.tokens.expired(token);
-      if (connection.tokens.renewable) {
-        throw new ErpError(`Exact Online refused the access token on ${method} ${new URL(url).pathname}; the next attempt refreshes it`, 'retryable', 'AccessTokenRefused', { status: 401 });
-      }
-    }
-    if (response.status === 403 && connection.tokens.suspend) {
-      const reason = `Exact Online forbids ${method} ${new URL(url).pathname} (${exactErrorMessage(text) ?? 'Forbidden'}): check the app's rights in division ${connection.division}, then authorize again.`;
-      throw await connection.tokens.suspend(reason);
-    }
-    if (!response.ok) throw classifyExactFailure(method, url, response, text);
-    if (response.status === 204 || text === '') return { status: response.status, text, result: undefined };
-    try {
-      return { status: response.status, text, result: (JSON.parse(text) as { d: unknown }).d };
+      return (JSON.parse(text) as { d: unknown }).d;
     } catch {
-      throw new ErpError(`Exact Online sent a body that is not JSON for ${method} ${url}`, 'retryable', 'MalformedResponse', {
-        status: response.status,
-        body: text.slice(0, 500),
-      });
+      throw new ErpError(`Exact Online sent a body that is not JSON for ${method} ${url}`, 'retryable', 'MalformedResponse', { status, body: text.slice(0, 500) });
     }
   }
 
@@ -160,8 +138,7 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
     },
     async nextPage<T>(next: string): Promise<ExactPage<T>> {
       // A link kept in a cursor is followed only to this connection's own division.
-      if (!next.startsWith(apiRoot)) throw new ErpError(`a __next link outside ${apiRoot} is not followed: ${next}`, 'needsPerson', 'InvalidCursor');
-      return pageOf<T>(await send('GET', next));
+      return pageOf<T>(await send('GET', pinnedNext(next, apiRoot)));
     },
     async create<T>(path: ExactEntityPath, body: Record<string, unknown>): Promise<T> {
       // The bridge's own bad request never reaches Exact: checked against Exact's contract first.
@@ -177,37 +154,26 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
   };
 }
 
-/**
- * What Exact's X-RateLimit-* headers last said of the division's budget. A request into a
- * window Exact said is spent waits instead of being sent.
- */
-function createPacer() {
-  const windows = { minutely: { remaining: Number.POSITIVE_INFINITY, reset: 0 }, daily: { remaining: Number.POSITIVE_INFINITY, reset: 0 } };
-  return {
-    beforeRequest(): void {
-      const now = Date.now();
-      for (const [name, window] of Object.entries(windows)) {
-        if (window.remaining <= 0 && window.reset > now) {
-          throw new ErpError(`Exact Online's ${name} call budget is spent until ${new Date(window.reset).toISOString()}; waiting`, 'retryable', 'RateLimited', { retryAfterMs: window.reset - now });
-        }
-      }
-    },
-    afterResponse(response: Response): void {
-      const read = (name: string) => {
-        const value = response.headers.get(name);
-        return value === null || value === '' ? undefined : Number(value);
-      };
-      for (const [window, prefix] of [[windows.minutely, 'X-RateLimit-Minutely-'], [windows.daily, 'X-RateLimit-']] as const) {
-        const remaining = read(`${prefix}Remaining`);
-        const reset = read(`${prefix}Reset`);
-        if (remaining !== undefined && reset !== undefined) Object.assign(window, { remaining, reset });
-      }
-    },
+/** What Exact's X-RateLimit-* headers say of the division's budget: a call into a window said to be spent waits. */
+function exactRateWindows(headers: Headers): { name: string; remaining: number; resetAt: number }[] {
+  const read = (name: string) => {
+    const value = headers.get(name);
+    return value === null || value === '' ? undefined : Number(value);
   };
+  return (
+    [
+      ['minutely', 'X-RateLimit-Minutely-'],
+      ['daily', 'X-RateLimit-'],
+    ] as const
+  ).flatMap(([name, prefix]) => {
+    const remaining = read(`${prefix}Remaining`);
+    const resetAt = read(`${prefix}Reset`);
+    return remaining === undefined || resetAt === undefined ? [] : [{ name, remaining, resetAt }];
+  });
 }
 
 /** Exact answers business errors with 500 too, so the message decides, not only the status. */
-export function classifyExactFailure(method: string, url: string, response: Response, body: string): ErpError {
+export function classifyExactFailure(method: string, url: string, response: Pick<Response, 'status' | 'headers'>, body: string): ErpError {
   const status = response.status;
   const message = exactErrorMessage(body);
   const where = `${method} ${new URL(url).pathname}`;
@@ -215,9 +181,9 @@ export function classifyExactFailure(method: string, url: string, response: Resp
     // Exact gives its reset in epoch milliseconds; a plain Retry-After is honoured too.
     const reset = Number(response.headers.get('X-RateLimit-Minutely-Reset') ?? response.headers.get('X-RateLimit-Reset'));
     const wait = Number.isFinite(reset) && reset > 0 ? Math.max(0, reset - Date.now()) : retryAfterMs(response.headers);
-    return new ErpError(`Exact Online rate limit reached on ${where}`, 'retryable', 'RateLimited', { status, retryAfterMs: wait });
+    return new ErpError(`Exact Online rate limit reached on ${where}`, 'retryable', 'RateLimited', { status, headers: response.headers, ...(wait === undefined ? {} : { retryAfterMs: wait }) });
   }
-  const detail = { status, body: body.slice(0, 2000), retryAfterMs: retryAfterMs(response.headers) };
+  const detail = answerDetails({ status, headers: response.headers, text: body });
   if (status === 401) return new ErpError(`Exact Online refused the access token on ${where}: ${message ?? 'Unauthorized'}`, 'needsPerson', 'AuthenticationFailed', detail);
   if (status === 403) return new ErpError(`Exact Online forbids ${where}: ${message ?? 'Forbidden'}`, 'needsPerson', 'Forbidden', detail);
   if (status === 404) return new ErpError(`Exact Online has no ${where}: ${message ?? 'Not found'}`, 'needsPerson', 'NotFound', detail);
@@ -245,13 +211,6 @@ export function exactErrorMessage(body: string): string | undefined {
   }
 }
 
-function describeCause(cause: unknown): string {
-  if (cause instanceof Error) {
-    const inner = (cause as Error & { cause?: unknown }).cause;
-    return inner instanceof Error ? `${cause.message} (${inner.message})` : cause.message;
-  }
-  return String(cause);
-}
 
 
 export type TokenAnswer =

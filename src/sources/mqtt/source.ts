@@ -10,7 +10,7 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { TimeWindow } from '../../domain/events';
 import type { RejectedInputs } from '../../audit/rejectedInputs';
-import type { OrderDelivery } from '../../starters/delivery';
+import type { OrderDelivery } from '../../delivery/orderDelivery';
 import type { SourcesConfig } from '../config';
 import { createSparkplugTracker } from './sparkplug';
 import { matchTopic, readUnsMessage, subscriptionFilter } from './unifiedNamespace';

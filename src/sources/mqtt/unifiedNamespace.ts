@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { describeProblems } from '../../domain/fieldProblems';
 import { DEFAULT_TIME_WINDOW, FloorEvent, type TimeWindow, implausibleTime } from '../../domain/events';
 import type { UnsMapping } from '../config';
 
@@ -58,7 +59,7 @@ export function readUnsMessage(mapping: UnsMapping, topic: string, payload: Buff
   }
   if (mapping.payload === 'machineReadings') {
     const reading = ReadingPayload.safeParse(body);
-    if (!reading.success) return { kind: 'refused', reason: problems(reading.error) };
+    if (!reading.success) return { kind: 'refused', reason: describeProblems(reading.error, '(payload)') };
     if (!captured.plant || !captured.machine) return { kind: 'refused', reason: `the mapping ${mapping.topic} must capture {plant} and {machine}` };
     return { kind: 'reading', plant: captured.plant, machine: captured.machine, reading: { at: receivedAt, source: `mqtt:${topic}`, ...reading.data } };
   }
@@ -68,7 +69,7 @@ export function readUnsMessage(mapping: UnsMapping, topic: string, payload: Buff
     if (typeof item !== 'object' || item === null) return { kind: 'refused', reason: `${Array.isArray(body) ? `${index}: ` : ''}an event must be a JSON object` };
     const derivedId = `mqtt:${createHash('sha256').update(topic).update('\n').update(JSON.stringify(item)).digest('hex').slice(0, 32)}`;
     const event = FloorEvent.safeParse({ source: mapping.source, eventId: derivedId, ...captured, ...item });
-    if (!event.success) return { kind: 'refused', reason: `${Array.isArray(body) ? `${index}.` : ''}${problems(event.error)}` };
+    if (!event.success) return { kind: 'refused', reason: `${Array.isArray(body) ? `${index}.` : ''}${describeProblems(event.error, '(payload)')}` };
     const late = implausibleTime(event.data.occurredAt, Date.parse(receivedAt), window);
     if (late) return { kind: 'refused', reason: `${Array.isArray(body) ? `${index}.` : ''}occurredAt: ${late}` };
     events.push(event.data);
@@ -76,6 +77,3 @@ export function readUnsMessage(mapping: UnsMapping, topic: string, payload: Buff
   return { kind: 'events', events };
 }
 
-function problems(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`).join('; ');
-}

@@ -21,7 +21,7 @@ import {
   UserTokenType,
 } from 'node-opcua';
 import type { RejectedInputs } from '../../audit/rejectedInputs';
-import type { OrderDelivery } from '../../starters/delivery';
+import type { OrderDelivery } from '../../delivery/orderDelivery';
 import type { OpcUaMachine } from '../config';
 
 export interface OpcUaSourceOptions {

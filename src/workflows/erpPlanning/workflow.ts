@@ -24,6 +24,10 @@ const PLANNING_ALERTS = 'planning-alerts-1';
 
 export interface ErpPlanningInput {
   erpSystem: ErpSystem;
+  /** The connection whose planning is read (absent in syncs started before connections). */
+  erpConnection?: string;
+  /** Its ERP's name for people, in alerts (absent in syncs started before connections). */
+  erpTitle?: string;
   plant: string;
   /** The ERP connection's rate-limited task queue: reading planning spends the same call budget as posting. */
   taskQueue: string;
@@ -95,7 +99,7 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
     fullReadRequested = false;
     let result: SyncPlanningResult | undefined;
     try {
-      result = await syncErpPlanning({ erpSystem: input.erpSystem, plant: input.plant, ...(status.cursor ? { cursor: status.cursor } : {}), ...(fullRead ? { fullRead } : {}) });
+      result = await syncErpPlanning({ erpSystem: input.erpSystem, ...(input.erpConnection ? { erpConnection: input.erpConnection } : {}), plant: input.plant, ...(status.cursor ? { cursor: status.cursor } : {}), ...(fullRead ? { fullRead } : {}) });
     } catch (error) {
       if (!(error instanceof ActivityFailure)) throw error;
       const cause = error.cause instanceof ApplicationFailure ? error.cause : undefined;
@@ -103,7 +107,7 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
       const failures = (status.lastError?.failures ?? 0) + 1;
       status.lastError = { type: cause?.type ?? 'ReadFailed', message: cause?.message ?? error.message, at, since: status.lastError?.since ?? at, failures };
       if (failures === READ_FAILURES_BEFORE_ALERT && patched(PLANNING_ALERTS)) {
-        const alert = planningReadFailingAlert({ workflowId: workflowInfo().workflowId, erpSystem: input.erpSystem, plant: input.plant }, { ...status.lastError, since: status.lastError.since!, failures }, status.lastReadAt);
+        const alert = planningReadFailingAlert({ workflowId: workflowInfo().workflowId, erpSystem: input.erpSystem, erpTitle: input.erpTitle, plant: input.plant }, { ...status.lastError, since: status.lastError.since!, failures }, status.lastReadAt);
         alerts.send(alert);
       }
       // The full read asked for starts with the next read that succeeds.

@@ -27,6 +27,7 @@ import {
 import type { Duration } from '@temporalio/common';
 import type { DeliveryActivities } from '../../activities/delivery';
 import { type TimeWindow, implausibleTime } from '../../domain/events';
+import { describeProblems } from '../../domain/fieldProblems';
 import {
   MachineReading,
   type MachineState,
@@ -150,7 +151,7 @@ export async function machine(input: MachineInput): Promise<void> {
     setHandler(machineReadingSignal, (payload) => {
       const parsed = MachineReading.safeParse(payload);
       if (!parsed.success) {
-        reject(parsed.error.issues.map((i) => `${i.path.join('.') || '(reading)'}: ${i.message}`).join('; '));
+        reject(describeProblems(parsed.error, '(reading)'));
         return;
       }
       const implausible = plausibleTime ? implausibleTime(parsed.data.at, Date.now(), input.timing.floorTimeWindow) : undefined;
@@ -165,7 +166,7 @@ export async function machine(input: MachineInput): Promise<void> {
     setHandler(orderOnMachineSignal, (assignment) => {
       const parsed = OrderAssignment.safeParse(assignment);
       if (!parsed.success) {
-        reject(`orderOnMachine: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        reject(`orderOnMachine: ${describeProblems(parsed.error, '(assignment)')}`);
         return;
       }
       queueChange({ assignment: parsed.data, at: parsed.data.at });

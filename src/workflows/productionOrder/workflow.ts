@@ -26,6 +26,7 @@ import { orderStateLargeAlert, planningProblemAlert, postingNeedsAttentionAlert,
 import type { MasterDataActivities } from '../../activities/masterData';
 import type { OrderMemoryActivities } from '../../activities/orderMemory';
 import type { ErpSystem } from '../../domain/erpSystem';
+import type { PostingRules } from '../../domain/postingRules';
 import { DEFAULT_TIME_WINDOW, type FloorEvent, type TimeWindow } from '../../domain/events';
 import { compactPostings, planPostings } from '../../domain/postingPlan';
 import type { Posting } from '../../domain/postings';
@@ -52,7 +53,7 @@ import {
 } from '../../domain/productionOrder';
 import { stateBytes } from '../../domain/orderBounds';
 import { workflowAlerts } from '../alert/workflow';
-import { ErpSyncStatusKey, ErpSystemKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../searchAttributes';
+import { ErpConnectionKey, ErpSyncStatusKey, ErpSystemKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../searchAttributes';
 
 export interface ProductionOrderTiming {
   /** How long a settled order stays open for late events before it closes. */
@@ -83,6 +84,12 @@ export interface ProductionOrderInput {
   plant: string;
   productionOrder: string;
   erpSystem: ErpSystem;
+  /** The ERP connection that serves the plant (absent in orders started before connections: the one connection of their ERP). */
+  erpConnection?: string;
+  /** Its ERP's name for people (absent before connections). */
+  erpTitle?: string;
+  /** How that connection holds postings, from its module (absent before connections). */
+  postingRules?: PostingRules;
   timing: ProductionOrderTiming;
   /** The task queue of the ERP connection's postings, rate-limited for all workers; absent: the order's own queue. */
   postingTaskQueue?: string;
@@ -137,6 +144,8 @@ const STATE_SIZE_ALERT = 'state-size-alert';
 const ORDER_MEMORY = 'order-memory';
 /** Orders started before this took events of any date. */
 const PLAUSIBLE_TIME = 'plausible-time';
+/** Orders started before this name no ERP connection among their search attributes. */
+const ERP_CONNECTION = 'erp-connection';
 
 export async function productionOrder(input: ProductionOrderInput): Promise<ProductionOrderClosing> {
   const retry = { initialInterval: input.timing.postingRetryInitialInterval, backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
@@ -157,6 +166,9 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
       plant: input.plant,
       productionOrder: input.productionOrder,
       erpSystem: input.erpSystem,
+      ...(input.erpConnection ? { erpConnection: input.erpConnection } : {}),
+      ...(input.erpTitle ? { erpTitle: input.erpTitle } : {}),
+      ...(input.postingRules ? { postingRules: input.postingRules } : {}),
       planRevision: patched(PLAN_REVISION_4) ? 4 : patched(PLAN_REVISION_3) ? 3 : patched(PLAN_REVISION_2) ? 2 : 1,
     });
   /** Counts every change from outside (events, operator actions), so the main loop wakes on any of them. */
@@ -165,6 +177,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
   let unplannedEvents = 0;
   let publishedDetails = '';
   let publishedAttributes = '';
+  const erpConnection = state.erpConnection !== undefined && patched(ERP_CONNECTION) ? state.erpConnection : undefined;
 
   /** What this run was handed; told to people when it is large (well before Temporal's limit). */
   const carriedBytes = input.state ? stateBytes(input.state) : 0;
@@ -182,6 +195,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
       { key: ProductionOrderKey, value: input.productionOrder },
       { key: PlantKey, value: input.plant },
       { key: ErpSystemKey, value: input.erpSystem },
+      ...(erpConnection ? [{ key: ErpConnectionKey, value: erpConnection }] : []),
       { key: OrderStatusKey, value: view.orderStatus },
       { key: ErpSyncStatusKey, value: view.erpSyncStatus },
     ]);
@@ -267,6 +281,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
         try {
           const result = await postToErp({
             erpSystem: input.erpSystem,
+            ...(state.erpConnection ? { erpConnection: state.erpConnection } : {}),
             workflowId: state.workflowId,
             sequence: posting.sequence,
             content: posting.content,

@@ -7,10 +7,10 @@
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { type ErpSystem, erpSystemNames } from '../domain/erpSystem';
+import type { OrderDelivery } from './orderDelivery';
 import type { FloorEvent } from '../domain/events';
-import { entryOf } from '../domain/keyed';
 import type { OrderAssignment } from '../domain/machine';
+import type { OrderRoute } from '../erp/connections';
 import {
   type ProductionOrderInput,
   type ProductionOrderTiming,
@@ -19,30 +19,15 @@ import {
   productionOrderWorkflowId,
 } from '../workflows/productionOrder/workflow';
 import { type MachineInput, type MachineTiming, type OrderOffMachine, machine, machineReadingSignal, machineWorkflowId, orderOffMachineUpdate, orderOnMachineSignal } from '../workflows/machine/workflow';
-import { ErpSystemKey, MachineKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../workflows/searchAttributes';
+import { ErpConnectionKey, ErpSystemKey, MachineKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../workflows/searchAttributes';
 
 export interface OrderDeliveryOptions {
   client: Client;
   taskQueue: string;
   machines: { timing: MachineTiming };
-  orders: {
-    defaultErpSystem: ErpSystem;
-    erpSystemByPlant: Record<string, ErpSystem>;
-    postingTaskQueues: Partial<Record<ErpSystem, string>>;
-    timing: ProductionOrderTiming;
-  };
-}
-
-export interface OrderDelivery {
-  /**
-   * The order's workflow id once Temporal holds the event; undefined when the order was
-   * terminated or failed. An OperationStarted naming a machine puts the order on that
-   * machine; an OperationCompleted naming one first takes it off, once the machine's work
-   * for it has reached the order.
-   */
-  deliver(event: FloorEvent): Promise<string | undefined>;
-  /** A machine's reading (validated by the machine workflow); resolves once Temporal holds it. */
-  deliverReading(plant: string, machine: string, reading: unknown): Promise<string>;
+  orders: { timing: ProductionOrderTiming };
+  /** The ERP connection that serves a plant (throws UnservedPlantError for a plant none serves). */
+  route: (plant: string) => OrderRoute;
 }
 
 export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
@@ -53,9 +38,17 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
    */
   async function deliver(event: FloorEvent): Promise<string | undefined> {
     const workflowId = productionOrderWorkflowId(event.plant, event.productionOrder);
-    const erpSystem = entryOf(deps.orders.erpSystemByPlant, event.plant) ?? deps.orders.defaultErpSystem;
-    const postingTaskQueue = deps.orders.postingTaskQueues[erpSystem];
-    const input: ProductionOrderInput = { plant: event.plant, productionOrder: event.productionOrder, erpSystem, timing: deps.orders.timing, ...(postingTaskQueue ? { postingTaskQueue } : {}) };
+    const route = deps.route(event.plant);
+    const input: ProductionOrderInput = {
+      plant: event.plant,
+      productionOrder: event.productionOrder,
+      erpSystem: route.erpSystem,
+      erpConnection: route.erpConnection,
+      erpTitle: route.erpTitle,
+      postingRules: route.postingRules,
+      timing: deps.orders.timing,
+      postingTaskQueue: route.postingTaskQueue,
+    };
     try {
       await signalWithStart(event, input, WorkflowIdReusePolicy.REJECT_DUPLICATE);
       return workflowId;
@@ -69,13 +62,16 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
     const { status } = await handle.describe();
     if (status.name !== 'COMPLETED') return undefined;
     const closing = await handle.result();
-    const reopenedQueue = deps.orders.postingTaskQueues[closing.state.erpSystem];
-    await signalWithStart(event, { ...input, erpSystem: closing.state.erpSystem, ...(reopenedQueue ? { postingTaskQueue: reopenedQueue } : {}), state: closing.state }, WorkflowIdReusePolicy.ALLOW_DUPLICATE);
+    // It goes on posting where it posted: its state names its connection (or, from before connections, its ERP).
+    await signalWithStart(event, { ...input, erpSystem: closing.state.erpSystem, state: closing.state }, WorkflowIdReusePolicy.ALLOW_DUPLICATE);
     return workflowId;
   }
 
   async function signalWithStart(event: FloorEvent, input: ProductionOrderInput, reuse: WorkflowIdReusePolicy) {
     const { plant, productionOrder: order, erpSystem } = input;
+    const connection = input.state ? input.state.erpConnection : input.erpConnection;
+    const title = input.state ? input.state.erpTitle : input.erpTitle;
+    const erp = connection ? `${title ?? 'ERP'} (connection ${connection})` : erpSystem;
     await deps.client.workflow.signalWithStart(productionOrder, {
       workflowId: productionOrderWorkflowId(plant, order),
       taskQueue: deps.taskQueue,
@@ -87,10 +83,11 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
         { key: ProductionOrderKey, value: order },
         { key: PlantKey, value: plant },
         { key: ErpSystemKey, value: erpSystem },
+        ...(connection ? [{ key: ErpConnectionKey, value: connection }] : []),
         { key: OrderStatusKey, value: 'AwaitingRelease' },
       ],
-      staticSummary: `Production order ${order} · plant ${plant} · ${erpSystemNames[erpSystem]}`,
-      staticDetails: `Floor events for production order **${order}** in plant **${plant}**, posted to ${erpSystemNames[erpSystem]}. Query \`status\` for quantities and postings.`,
+      staticSummary: `Production order ${order} · plant ${plant} · ${erp}`,
+      staticDetails: `Floor events for production order **${order}** in plant **${plant}**, posted to ${erp}. Query \`status\` for quantities and postings.`,
     });
   }
 

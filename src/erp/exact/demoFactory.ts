@@ -14,8 +14,8 @@ export interface DemoFactoryOptions {
   /** An Exact employee the simulator knows; labour time is booked on it. */
   employeeId: string;
   /** The demo MES's and operator's bearer tokens (undefined where the API is open). */
-  sourceToken?: string;
-  operatorToken?: string;
+  sourceToken?: string | undefined;
+  operatorToken?: string | undefined;
   log: (line: string) => void;
 }
 

@@ -1,0 +1,19 @@
+/**
+ * How sources hand floor events to production orders and readings to machines, whichever
+ * source they came from (the starter API, MQTT, OPC UA, a machine workflow). The client
+ * side that does it over Temporal is client.ts; this interface is all a source or an
+ * activity needs, so none of them depends on the workflows.
+ */
+import type { FloorEvent } from '../domain/events';
+
+export interface OrderDelivery {
+  /**
+   * The order's workflow id once Temporal holds the event; undefined when the order was
+   * terminated or failed. An OperationStarted naming a machine puts the order on that
+   * machine; an OperationCompleted naming one first takes it off, once the machine's work
+   * for it has reached the order.
+   */
+  deliver(event: FloorEvent): Promise<string | undefined>;
+  /** A machine's reading (validated by the machine workflow); resolves once Temporal holds it. */
+  deliverReading(plant: string, machine: string, reading: unknown): Promise<string>;
+}

@@ -1,0 +1,150 @@
+/**
+ * What one ERP brings to the bridge, in its own folder (src/erp/<erp>/module.ts): the
+ * settings of a connection to it, how a connection is opened (adapter, planning reader,
+ * authorization, check, pacing), its simulator and the contract fixture the shared
+ * contract suite runs it through. The registry (registry.ts) lists the modules; nothing
+ * outside an ERP's folder names that ERP.
+ */
+import type { Pool } from 'pg';
+import type { z } from 'zod';
+import type { Alert } from '../domain/alerts';
+import type { PostingRules } from '../domain/postingRules';
+import type { ErpAdapter, ErpPlanningReader, PostingRequest } from './adapter';
+
+export interface ErpModule<Settings = unknown> {
+  /** Its name in configuration, workflow ids and the ErpSystem search attribute (e.g. "exact"). */
+  readonly erp: string;
+  /** Its name for people (e.g. "Exact Online"). */
+  readonly title: string;
+  /** A connection's own settings, as the ERP_CONNECTIONS file gives them beside id, erp and plants. */
+  readonly settings: z.ZodType<Settings>;
+  /** How the ERP holds postings under these settings (no I/O: starters read it without opening the connection). */
+  postingRules(settings: Settings): PostingRules;
+  /** The one connection the environment describes without an ERP_CONNECTIONS file (older deployments), if any. */
+  fromEnvironment?(env: Record<string, string | undefined>): ConnectionConfig | undefined;
+  open(settings: Settings, context: ConnectionContext): Promise<OpenedConnection>;
+  /** A stand-in for the ERP that `npm start` runs for connections that name no ERP address. */
+  simulator?: ErpSimulatorFactory<Settings>;
+  /** `npm start`'s demo factory on this ERP's simulator: it plans orders there and runs them through the starter API. */
+  demo?: (simulator: RunningSimulator<Settings>, options: DemoOptions) => ErpDemo;
+  /** What the contract suite (test/erpContract.ts) needs to run this ERP's adapter against its simulator. */
+  contract?: () => Promise<ContractFixture>;
+}
+
+export interface DemoOptions {
+  starterUrl: string;
+  plant: string;
+  orders: number;
+  /** The demo MES's and operator's bearer tokens (undefined where the API is open). */
+  sourceToken?: string | undefined;
+  operatorToken?: string | undefined;
+  log: (line: string) => void;
+}
+
+export interface ErpDemo {
+  /** Plans the orders in the ERP and runs them on the floor; their workflow ids. */
+  runOrders(): Promise<string[]>;
+  /** Corrects a count of the order after the fact, as a floor does. */
+  correctOrder(workflowId: string): Promise<void>;
+  /** An order on a machine whose counts come from its PLC; its workflow id. */
+  runMachineOrder(machine: string, seconds: number): Promise<string>;
+}
+
+/** One entry of the ERP_CONNECTIONS file (settings not yet read by the module). */
+export interface ConnectionConfig {
+  id: string;
+  erp: string;
+  /** The plants whose orders post here; "*" serves every plant no other connection names. */
+  plants: readonly string[];
+  settings: unknown;
+  /** Where `npm start` runs the ERP's simulator for it, when the settings name no ERP address. */
+  simulatorPort?: number;
+}
+
+export interface ConnectionContext {
+  id: string;
+  pool: Pool;
+  /** Tells people when the connection needs them (its authorization gone); without it, the log does. */
+  raiseAlert?: (alert: Alert) => Promise<void>;
+}
+
+export interface OpenedConnection {
+  adapter: ErpAdapter;
+  /** What the connection is in the ERP's words, e.g. "Exact Online division 123456". */
+  description: string;
+  /** Where the ERP's planning is read for the floor: the plant it plans for, and the reader. */
+  planning?: { plant: string; reader: ErpPlanningReader };
+  /** How an operator authorizes the connection again (OAuth2 consent, a new token). */
+  authorization?: AuthorizationHandler;
+  /** Postings per second for all workers together; Temporal holds the connection's posting queue to it. */
+  maxPostingsPerSecond: number;
+  /** Whether the connection works now, by a cheap call to the ERP. */
+  check(): Promise<ConnectionCheck>;
+  /** What the connection knows of its authorization, for GET /v1/erp/connections. */
+  state(): Promise<ConnectionState>;
+}
+
+export interface ConnectionCheck {
+  ok: boolean;
+  /** Why not, in the ERP's words, or what was reached. */
+  detail: string;
+  checkedAt: string;
+}
+
+export interface ConnectionState {
+  state: 'Connected' | 'NeedsAttention' | 'NotAuthorized';
+  authentication: string;
+  reason?: string;
+  [detail: string]: unknown;
+}
+
+export interface AuthorizationHandler {
+  /** The body an operator sends to authorize again. */
+  readonly body: z.ZodType;
+  authorize(body: unknown): Promise<void>;
+}
+
+export interface ErpSimulatorFactory<Settings> {
+  /** Starts a simulator for these settings; the connection then opens with `settings`, pointing at it. */
+  start(settings: Settings, options: { port?: number; host?: string; /** The simulator's own options (a benchmark lifts its rate limit). */ tuning?: Record<string, unknown> }): Promise<RunningSimulator<Settings>>;
+  /** Whether these settings leave the ERP's address open, for the simulator to fill. */
+  wanted(settings: Settings): boolean;
+}
+
+export interface RunningSimulator<Settings> {
+  url: string;
+  settings: Settings;
+  /** After the connection opened: what a person would do once in the ERP (consent to the app). */
+  afterOpen?(connection: OpenedConnection): Promise<string | undefined>;
+  stop(): Promise<void>;
+  /** The simulator itself, for the demo factory and tests. */
+  readonly handle: unknown;
+}
+
+/**
+ * An ERP's side of the contract suite: its simulator, a connection to it, and the
+ * simulator's knobs the contract turns. Every adapter must behave the same on them.
+ */
+export interface ContractFixture {
+  connection: OpenedConnection;
+  /** The settings the connection was opened with (its module's posting rules follow from them). */
+  settings: unknown;
+  /** A connection with credentials the ERP refuses, and one to an address where nothing answers. */
+  badCredentials(): Promise<OpenedConnection>;
+  unreachable(): Promise<OpenedConnection>;
+  /** A posting the ERP accepts, keyed `key`; `variant` makes another of the same kind (another quantity). */
+  validPosting(key: string, variant?: number): Promise<PostingRequest>;
+  /** A posting the ERP refuses on validation (a person must fix it). */
+  invalidPosting(key: string): Promise<PostingRequest>;
+  /** The reversal of a posted document: in part (`part` of it) or whole, as the adapter declares for its kind. */
+  reversalOf(posted: PostingRequest, documentId: string, key: string, part: 'part' | 'whole'): PostingRequest;
+  /** The next write commits in the ERP and its answer is lost. */
+  loseNextAnswer(): Promise<void>;
+  /** The next call is answered with this status (and Retry-After seconds, if given). */
+  failNext(status: number, retryAfterSeconds?: number): Promise<void>;
+  /** Books in the ERP by hand what `request` would book, as another order or a person would: no key of ours. */
+  bookByHand(request: PostingRequest): Promise<void>;
+  /** The documents the ERP holds of this kind for this fixture, with their net quantity. */
+  documents(): Promise<{ id: string; quantity: string }[]>;
+  stop(): Promise<void>;
+}

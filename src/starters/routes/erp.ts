@@ -1,0 +1,77 @@
+/** The ERP connections (state, check, authorizing again) and the planning read from them. */
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { Reference } from '../../domain/events';
+import { ErpSystem } from '../../domain/erpSystem';
+import { ErpError } from '../../erp/adapter';
+import { erpPlanningWorkflowId, syncNowSignal } from '../../workflows/erpPlanning/workflow';
+import { type StarterDependencies, operator, problem, reader, zodProblems } from './shared';
+
+const PlanningQuery = z.strictObject({
+  plant: Reference,
+  status: z.enum(['planned', 'released', 'inProcess', 'finished', 'completed']).optional(),
+});
+const SyncBody = z.strictObject({ fullRead: z.boolean().optional() }).optional();
+
+export function erpRoutes(app: FastifyInstance, deps: StarterDependencies): void {
+  /** Each connection: its ERP, plants, authorization state, and a check of whether it works (asked at most once a minute). */
+  app.get('/v1/erp/connections', reader, async () => ({ connections: await deps.connections.describe({ check: true }) }));
+
+  app.get('/v1/erp/connections/:id', reader, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const found = (await deps.connections.describe({ check: true })).find((c) => c.id === id);
+    return found ?? problem(reply, 404, 'Unknown connection', `no ERP connection ${id} (configured: ${deps.connections.list.map((c) => c.id).join(', ')})`);
+  });
+
+  /**
+   * After a person authorized the app in the ERP (the first time, or when its authorization
+   * died): what the ERP handed out, in the body its connection asks for.
+   */
+  app.put('/v1/erp/connections/:id/authorization', operator, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const connection = deps.connections.byId(id);
+    if (!connection) return problem(reply, 404, 'Unknown connection', `no ERP connection ${id}`);
+    if (!connection.authorization) return problem(reply, 409, 'Nothing to authorize', `connection ${id} (${connection.description}) signs in with fixed credentials; change them in its configuration.`);
+    const body = connection.authorization.body.safeParse(request.body ?? {});
+    if (!body.success) return problem(reply, 400, 'Invalid request', `Nothing was authorized: give what ${connection.title} handed out.`, zodProblems(body.error));
+    try {
+      await connection.authorization.authorize(body.data);
+    } catch (error) {
+      if (error instanceof ErpError) return problem(reply, 422, 'Not authorized', error.message);
+      throw error;
+    }
+    return reply.status(204).send();
+  });
+
+  /** Planning from the ERP: the orders of a plant with their components and routing, as last read. */
+  app.get('/v1/planning/orders', reader, async (request, reply) => {
+    const query = PlanningQuery.safeParse(request.query);
+    if (!query.success) return problem(reply, 400, 'Invalid query', 'Name the plant; filter by status if you like.', zodProblems(query.error));
+    return { orders: await deps.planning.orders(query.data.plant, query.data.status ? { status: query.data.status } : {}) };
+  });
+
+  app.get('/v1/planning/orders/:plant/:order', reader, async (request, reply) => {
+    const { plant, order } = request.params as { plant: string; order: string };
+    return (await deps.planning.order(plant, order)) ?? problem(reply, 404, 'Unknown order', `the ERP's planning read so far has no order ${order} for plant ${plant}`);
+  });
+
+  /**
+   * Reads the ERP's planning now instead of at the next turn (e.g. a planner just released
+   * orders); `{"fullRead": true}` reads everything again, removing what the ERP deleted.
+   */
+  app.post('/v1/planning/:erpSystem/:plant/sync', operator, async (request, reply) => {
+    const { erpSystem, plant } = request.params as { erpSystem: string; plant: string };
+    const system = ErpSystem.safeParse(erpSystem);
+    if (!system.success) return problem(reply, 400, 'Invalid request', 'Nothing was read.', [{ field: 'erpSystem', message: system.error.issues[0]!.message }]);
+    const body = SyncBody.safeParse(request.body);
+    if (!body.success) return problem(reply, 400, 'Invalid request', 'Nothing was read.', zodProblems(body.error));
+    try {
+      await deps.client.workflow.getHandle(erpPlanningWorkflowId(system.data, plant)).signal(syncNowSignal, body.data ?? {});
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return problem(reply, 404, 'No planning sync', `no planning is read from ${erpSystem} for plant ${plant}`);
+      throw error;
+    }
+    return reply.status(202).send({ workflowId: erpPlanningWorkflowId(system.data, plant) });
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * What every route module of the starter API shares: its dependencies, who may call a
+ * route, and how a refusal is answered (application/problem+json naming each bad field).
+ */
+import type { Client } from '@temporalio/client';
+import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import type { RejectedInputs } from '../../audit/rejectedInputs';
+import type { OrderDelivery } from '../../delivery/orderDelivery';
+import type { TimeWindow } from '../../domain/events';
+import { type FieldProblem, fieldProblems } from '../../domain/fieldProblems';
+import type { ErpConnections } from '../../erp/connections';
+import type { MasterDataStore } from '../../masterData/store';
+import type { PlanningStore } from '../../planning/store';
+import type { Authenticator, Caller } from '../auth';
+
+export interface StarterDependencies {
+  client: Client;
+  delivery: OrderDelivery;
+  auth: Authenticator;
+  rejectedInputs: RejectedInputs;
+  /** The master data cache the orders' transformations read. */
+  masterData: MasterDataStore;
+  /** The ERP's planning as last read, for the MES. */
+  planning: PlanningStore;
+  /** The ERP connections: their state and checks, and authorizing one again. */
+  connections: Pick<ErpConnections, 'describe' | 'byId' | 'list'>;
+  /** Answers when the database answers (for /readyz). */
+  databaseReady: () => Promise<unknown>;
+  /** Events dated outside it are refused (default: 400 days back, 10 minutes ahead). */
+  floorTimeWindow?: TimeWindow;
+}
+
+
+/** Who may call a route. */
+export type Access = 'public' | 'source' | 'operator' | 'reader';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+    rawBody?: string;
+  }
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+}
+
+
+export const reader = { config: { access: 'reader' as const } };
+export const operator = { config: { access: 'operator' as const } };
+export const source = { config: { access: 'source' as const } };
+
+/** A one-or-many union error hides the per-field issues; report them against the shape the caller sent. */
+export function unionProblems(body: unknown, item: z.ZodType, error: z.ZodError): FieldProblem[] {
+  const problems = Array.isArray(body)
+    ? body.flatMap((element, index) => {
+        const result = item.safeParse(element);
+        return result.success ? [] : fieldProblems(result.error, '(body)', [index]);
+      })
+    : fieldProblems(item.safeParse(body).error ?? error, '(body)');
+  return problems.length > 0 ? problems : zodProblems(error);
+}
+
+export function zodProblems(error: z.ZodError): FieldProblem[] {
+  return fieldProblems(error, '(body)');
+}
+
+export function problem(reply: FastifyReply, status: number, title: string, detail: string, errors: FieldProblem[] = [], extra: object = {}) {
+  return reply
+    .status(status)
+    .type('application/problem+json')
+    .send({ type: 'about:blank', title, status, detail, ...(errors.length ? { errors } : {}), ...extra });
+}

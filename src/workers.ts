@@ -1,0 +1,84 @@
+/**
+ * The bridge's workers: the workflows, and the activities over the ERP connections, the
+ * audit trail, the master data cache and the planning store. bridge.ts composes them with
+ * everything else; src/worker.ts runs them as a process of their own.
+ */
+import { type InjectedSinks, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createAlertActivities } from './activities/alerts';
+import { createDeliveryActivities } from './activities/delivery';
+import type { AlertChannel } from './alerts/channels';
+import { createErpPostingActivities } from './activities/erpPostings';
+import { createMasterDataActivities } from './activities/masterData';
+import { createOrderMemoryActivities } from './activities/orderMemory';
+import { createPlanningActivities } from './activities/planning';
+import type { AuditTrail } from './audit/auditTrail';
+import type { OrderMemory } from './orderMemory/store';
+import { type Alert, workflowTaskFailedAlert } from './domain/alerts';
+import { type ErpConnections, postingTaskQueueOf } from './erp/connections';
+import type { MasterDataStore } from './masterData/store';
+import type { PlanningStore } from './planning/store';
+import type { OrderDelivery } from './delivery/orderDelivery';
+import type { BridgeAlertSinks } from './workflows/interceptors';
+
+export interface BridgeWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  connections: ErpConnections;
+  audit: AuditTrail;
+  /** What orders closed with, beyond Temporal's retention. */
+  orderMemory: OrderMemory;
+  masterData: MasterDataStore;
+  /** Where the ERP's planning is kept for the floor. */
+  planning: PlanningStore;
+  /** Hands floor events to orders (the machine workflows' activity). */
+  delivery: OrderDelivery;
+  /** Where alerts go (none: the logs only). */
+  alerts: readonly AlertChannel[];
+  /** Raises an alert from this process (one `deliverAlert` workflow per alert key). */
+  raiseAlert: (alert: Alert) => Promise<void>;
+  /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/**
+ * The bridge's workers in this process: one on the main task queue (the workflows, master
+ * data lookups, and postings of orders that predate posting queues), and one per ERP
+ * connection on its posting queue (postings and planning reads), whose rate Temporal
+ * enforces across all workers.
+ */
+export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise<Worker[]> {
+  const erpPostings = createErpPostingActivities({ connections: options.connections, audit: options.audit });
+  const main = await Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('./workflows'), interceptors: { workflowModules: [require.resolve('./workflows/interceptors')] } }),
+    // A workflow task that fails tells people (src/workflows/interceptors.ts); a prebuilt bundle includes that module.
+    sinks: {
+      bridgeAlerts: {
+        workflowTaskFailed: {
+          fn: (_info, workflowId, workflowType, message) =>
+            void options.raiseAlert(workflowTaskFailedAlert({ workflowId, workflowType }, message)).catch((error: unknown) => console.error(`alert for stuck workflow ${workflowId} not raised:`, error)),
+          callDuringReplay: false,
+        },
+      },
+    } satisfies InjectedSinks<BridgeAlertSinks>,
+    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData }), ...createDeliveryActivities({ delivery: options.delivery }), ...createAlertActivities(options.alerts), ...createOrderMemoryActivities({ memory: options.orderMemory }) },
+  });
+  const erpCalls = { ...erpPostings, ...createPlanningActivities({ connections: options.connections, store: options.planning, masterData: options.masterData }) };
+  const postingWorkers = await Promise.all(
+    options.connections.list.map((c) =>
+      Worker.create({
+        connection: options.connection,
+        namespace: options.namespace,
+        taskQueue: postingTaskQueueOf(options.taskQueue, c.id),
+        activities: erpCalls,
+        maxTaskQueueActivitiesPerSecond: c.maxPostingsPerSecond,
+      }),
+    ),
+  );
+  return [main, ...postingWorkers];
+}
