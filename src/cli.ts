@@ -9,7 +9,7 @@
  *   retry <plant> <order> <posting>           send a stopped posting again
  *   skip <plant> <order> <posting> <reason>   the ERP shall not get a posting
  *   rejected [limit]                          the latest input the bridge refused
- *   connections                               the ERP connections and their state
+ *   connections [--check]                     the ERP connections and their state; --check: whether each works (exit 1 if one does not)
  *   planning <plant> [status]                 the ERP's orders for the plant, with their components and routing
  */
 import { readFileSync } from 'node:fs';
@@ -77,9 +77,15 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'connections': {
-      const { connections } = (await call('GET', '/v1/erp/connections')) as { connections: { system: string; state: string; reason?: string }[] };
-      for (const c of connections) console.log(`${c.system}: ${c.state}${c.reason ? ` — ${c.reason}` : ''}`);
-      return 0;
+      const { connections } = (await call('GET', '/v1/erp/connections')) as {
+        connections: { id: string; erp: string; description: string; plants: string[]; state: string; reason?: string; check: { ok: boolean; detail: string } }[];
+      };
+      const checking = args.includes('--check');
+      for (const c of connections) {
+        console.log(`${c.id} (${c.description}, plants ${c.plants.join(', ')}): ${c.state}${c.reason ? ` — ${c.reason}` : ''}`);
+        if (checking) console.log(`  check: ${c.check.ok ? 'ok' : 'NOT WORKING'} — ${c.check.detail}`);
+      }
+      return checking && connections.some((c) => !c.check.ok) ? 1 : 0;
     }
     case 'planning': {
       need(1, '<plant> [status]');

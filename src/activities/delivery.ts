@@ -6,13 +6,15 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { FloorEvent } from '../domain/events';
-import type { OrderDelivery } from '../delivery/orderDelivery';
+import { DeliveryRefused, type OrderDelivery } from '../delivery/orderDelivery';
 
 export function createDeliveryActivities({ delivery }: { delivery: OrderDelivery }) {
   return {
     async deliverFloorEvents(events: FloorEvent[]): Promise<void> {
       for (const event of events) {
-        const workflowId = await delivery.deliver(event);
+        const workflowId = await delivery.deliver(event).catch((error: unknown) => {
+          throw error instanceof DeliveryRefused ? ApplicationFailure.nonRetryable(error.message, 'DeliveryRefused') : error;
+        });
         if (workflowId === undefined) {
           throw ApplicationFailure.nonRetryable(`production order ${event.plant}/${event.productionOrder} was terminated or failed; event ${event.eventId} cannot be delivered`, 'OrderEnded');
         }

@@ -7,10 +7,10 @@
  */
 import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import type { OrderDelivery } from './orderDelivery';
+import { DeliveryRefused, type OrderDelivery } from './orderDelivery';
 import type { FloorEvent } from '../domain/events';
 import type { OrderAssignment } from '../domain/machine';
-import type { OrderRoute } from '../erp/connections';
+import { type OrderRoute, UnservedPlantError } from '../erp/connections';
 import {
   type ProductionOrderInput,
   type ProductionOrderTiming,
@@ -31,6 +31,14 @@ export interface OrderDeliveryOptions {
 }
 
 export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
+  const routeOf = (plant: string) => {
+    try {
+      return deps.route(plant);
+    } catch (error) {
+      throw error instanceof UnservedPlantError ? new DeliveryRefused(error.message) : error;
+    }
+  };
+
   /**
    * Signals the event to its order's workflow, starting the workflow if this is its first
    * event, and reopening it from the state it closed with if it has closed. Returns
@@ -38,7 +46,7 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
    */
   async function deliver(event: FloorEvent): Promise<string | undefined> {
     const workflowId = productionOrderWorkflowId(event.plant, event.productionOrder);
-    const route = deps.route(event.plant);
+    const route = routeOf(event.plant);
     const input: ProductionOrderInput = {
       plant: event.plant,
       productionOrder: event.productionOrder,

@@ -11,9 +11,15 @@ export interface OrderDelivery {
    * The order's workflow id once Temporal holds the event; undefined when the order was
    * terminated or failed. An OperationStarted naming a machine puts the order on that
    * machine; an OperationCompleted naming one first takes it off, once the machine's work
-   * for it has reached the order.
+   * for it has reached the order. Throws DeliveryRefused for an event the configuration
+   * gives no order to take (no ERP connection serves its plant).
    */
   deliver(event: FloorEvent): Promise<string | undefined>;
   /** A machine's reading (validated by the machine workflow); resolves once Temporal holds it. */
   deliverReading(plant: string, machine: string, reading: unknown): Promise<string>;
+}
+
+/** An event no order can take as configured (no ERP connection serves its plant): refused and recorded, never retried. */
+export class DeliveryRefused extends Error {
+  override readonly name = 'DeliveryRefused';
 }

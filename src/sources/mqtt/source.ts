@@ -10,7 +10,7 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { TimeWindow } from '../../domain/events';
 import type { RejectedInputs } from '../../audit/rejectedInputs';
-import type { OrderDelivery } from '../../delivery/orderDelivery';
+import { DeliveryRefused, type OrderDelivery } from '../../delivery/orderDelivery';
 import type { SourcesConfig } from '../config';
 import { createSparkplugTracker } from './sparkplug';
 import { matchTopic, readUnsMessage, subscriptionFilter } from './unifiedNamespace';
@@ -76,7 +76,11 @@ export async function startMqttSource(options: MqttSourceOptions): Promise<MqttS
     if (message.kind === 'refused') return refuse('mqtt', topic, message.reason, payload);
     if (message.kind === 'reading') return void (await untilTaken(() => options.delivery.deliverReading(message.plant, message.machine, message.reading), topic));
     for (const event of message.events) {
-      const workflowId = await untilTaken(() => options.delivery.deliver(event), topic);
+      const workflowId = await untilTaken(() => options.delivery.deliver(event), topic).catch((error: unknown) => {
+        if (error instanceof DeliveryRefused) return refuse('mqtt', topic, `event ${event.eventId}: ${error.message}`, payload).then(() => null);
+        throw error;
+      });
+      if (workflowId === null) continue;
       if (workflowId === undefined) await refuse('mqtt', topic, `production order ${event.plant}/${event.productionOrder} was terminated or failed; event ${event.eventId} was not applied`, payload);
     }
   }
@@ -86,7 +90,8 @@ export async function startMqttSource(options: MqttSourceOptions): Promise<MqttS
       try {
         return await work();
       } catch (error) {
-        if (stopped) throw error;
+        // Refused by the configuration: no retry takes it; the caller records it.
+        if (stopped || error instanceof DeliveryRefused) throw error;
         log(`mqtt ${topic}: not taken (${String(error)}); trying again, the message stays unacknowledged`);
         await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 250 * 2 ** attempt)));
       }

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { FloorEvent, implausibleTime } from '../../domain/events';
+import { DeliveryRefused } from '../../delivery/orderDelivery';
 import type { FieldProblem } from '../../domain/fieldProblems';
 import { productionOrderWorkflowId } from '../../workflows/productionOrder/workflow';
 import type { Caller } from '../auth';
@@ -32,7 +33,14 @@ export function eventRoutes(app: FastifyInstance, deps: StarterDependencies): vo
     }
     const accepted = [];
     for (const event of events) {
-      const workflowId = await deps.delivery.deliver(event);
+      let workflowId: string | undefined;
+      try {
+        workflowId = await deps.delivery.deliver(event);
+      } catch (error) {
+        if (!(error instanceof DeliveryRefused)) throw error;
+        await deps.rejectedInputs.record({ channel: 'http', ...(sourceId ? { source: sourceId } : {}), reference: `${request.method} ${request.url}`, reason: `event ${event.eventId}: ${error.message}`, payload: request.rawBody ?? '' });
+        return problem(reply, 422, 'No ERP connection', `${error.message}; event ${event.eventId} was not applied.`, [{ field: `${Array.isArray(parsed.data) ? `${events.indexOf(event)}.` : ''}plant`, message: error.message }], { accepted });
+      }
       if (workflowId === undefined) {
         const id = productionOrderWorkflowId(event.plant, event.productionOrder);
         return problem(reply, 409, 'Order ended', `production order ${id} was terminated or failed and takes no events; event ${event.eventId} was not applied.`, [], { accepted });
