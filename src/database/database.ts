@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Pool, type PoolClient } from 'pg';
+import { erpModules } from '../erp/registry';
 import { projectRoot } from '../projectRoot';
 
 export interface Database {
@@ -61,7 +62,11 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
   }
 }
 
-const migrationsDir = path.join(projectRoot, 'migrations');
+/** The bridge's own migrations, and each ERP module's beside its code; all apply in the order of their numbers. */
+function migrationFiles(): { name: string; file: string }[] {
+  const folders = [path.join(projectRoot, 'migrations'), ...erpModules.flatMap((m) => (m.migrations ? [m.migrations] : []))];
+  return folders.flatMap((folder) => readdirSync(folder).filter((f) => f.endsWith('.sql')).map((name) => ({ name, file: path.join(folder, name) })));
+}
 
 /** Applies the migrations not yet applied, under an advisory lock so concurrent workers take turns. */
 export async function migrate(pool: Pool): Promise<string[]> {
@@ -70,11 +75,13 @@ export async function migrate(pool: Pool): Promise<string[]> {
     await client.query('SELECT pg_advisory_lock(7461001)');
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
     const applied = new Set((await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
-    const pending = readdirSync(migrationsDir).filter((f) => f.endsWith('.sql') && !applied.has(f)).sort();
-    for (const name of pending) {
+    const pending = migrationFiles()
+      .filter((m) => !applied.has(m.name))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    for (const { name, file } of pending) {
       await client.query('BEGIN');
       try {
-        await client.query(readFileSync(path.join(migrationsDir, name), 'utf8'));
+        await client.query(readFileSync(file, 'utf8'));
         await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [name]);
         await client.query('COMMIT');
       } catch (error) {
@@ -82,7 +89,7 @@ export async function migrate(pool: Pool): Promise<string[]> {
         throw new Error(`migration ${name} failed: ${String(error)}`);
       }
     }
-    return pending;
+    return pending.map((m) => m.name);
   } finally {
     await client.query('SELECT pg_advisory_unlock(7461001)').catch(() => undefined);
     client.release();

@@ -12,9 +12,9 @@ import type { PostingRules } from '../domain/postingRules';
 import type { ErpAdapter, ErpPlanningReader, PostingRequest } from './adapter';
 
 export interface ErpModule<Settings = unknown> {
-  /** Its name in configuration, workflow ids and the ErpSystem search attribute (e.g. "exact"). */
+  /** Its name in configuration, workflow ids and the ErpSystem search attribute (its folder's name). */
   readonly erp: string;
-  /** Its name for people (e.g. "Exact Online"). */
+  /** Its name for people, as its maker calls it. */
   readonly title: string;
   /** A connection's own settings, as the ERP_CONNECTIONS file gives them beside id, erp and plants. */
   readonly settings: z.ZodType<Settings>;
@@ -27,6 +27,8 @@ export interface ErpModule<Settings = unknown> {
   simulator?: ErpSimulatorFactory<Settings>;
   /** `npm start`'s demo factory on this ERP's simulator: it plans orders there and runs them through the starter API. */
   demo?: (simulator: RunningSimulator<Settings>, options: DemoOptions) => ErpDemo;
+  /** The folder of its own SQL migrations (numbered among the bridge's: NNN_<erp>_<what>.sql). */
+  readonly migrations?: string;
   /** What the contract suite (test/erpContract.ts) needs to run this ERP's adapter against its simulator. */
   contract?: () => Promise<ContractFixture>;
 }
@@ -70,7 +72,7 @@ export interface ConnectionContext {
 
 export interface OpenedConnection {
   adapter: ErpAdapter;
-  /** What the connection is in the ERP's words, e.g. "Exact Online division 123456". */
+  /** What the connection is in the ERP's words (its company, division or client). */
   description: string;
   /** Where the ERP's planning is read for the floor: the plant it plans for, and the reader. */
   planning?: { plant: string; reader: ErpPlanningReader };

@@ -3,6 +3,7 @@
  * OAuth2 with rotating refresh tokens (kept in PostgreSQL) or by a fixed token. Without an
  * ERP_CONNECTIONS file, the EXACT_* environment describes one connection, "exact-<division>".
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { connectionNeedsAuthorizationAlert } from '../../domain/alerts';
 import { fieldProblems } from '../../domain/fieldProblems';
@@ -39,6 +40,7 @@ export const exactModule: ErpModule<ExactSettings> = {
   title: 'Exact Online',
   settings: ExactSettings,
   postingRules: () => EXACT_POSTING_RULES,
+  migrations: path.join(__dirname, 'migrations'),
 
   fromEnvironment(env) {
     const parsed = ExactEnvironment.safeParse(env);

@@ -5,10 +5,9 @@
  * Retrying is not done here: Temporal's activity retry policy owns that.
  */
 import { ErpError } from '../adapter';
-import { logExchange } from '../http/exchangeLog';
 import { pinnedNext } from '../http/odata';
 import { retryAfterMs } from '../http/retryAfter';
-import { type HttpRequest, answerDetails, bearerAuthentication, callBudget, createHttpTransport, describeCause, errorBudgetGuard, exchangeLog } from '../http/transport';
+import { type HttpRequest, answerDetails, bearerAuthentication, callBudget, createHttpTransport, errorBudgetGuard, exchangeLog } from '../http/transport';
 import { type ExactEntityPath, exactBodyProblem, exactContract } from './contract';
 import { type ClientErrorBudget, inMemoryErrorBudget } from './errorBudget';
 
@@ -222,23 +221,25 @@ export type TokenAnswer =
  * carry the client secret and the tokens.
  */
 export async function requestExactToken(baseUrl: string, form: Record<string, string>, timeoutMs: number): Promise<TokenAnswer> {
-  const url = `${baseUrl.replace(/\/$/, '')}/api/oauth2/token`;
-  const startedAt = Date.now();
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(form).toString(),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (cause) {
-    logExchange({ method: 'POST', path: '/api/oauth2/token', request: '[redacted]', error: describeCause(cause), durationMs: Date.now() - startedAt });
-    throw new ErpError(`Exact Online's token endpoint did not answer: ${describeCause(cause)}`, 'retryable', 'NetworkError');
-  }
-  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  logExchange({ method: 'POST', path: '/api/oauth2/token', request: '[redacted]', status: response.status, response: response.ok ? '[redacted]' : JSON.stringify(body), durationMs: Date.now() - startedAt });
-  if (response.ok && typeof body.access_token === 'string' && typeof body.refresh_token === 'string') {
+  // Every answer is read here (a refused grant says whether the chain died): none is thrown as a failure.
+  const http = createHttpTransport({ erp: "Exact Online's token endpoint", timeoutMs, middleware: [exchangeLog], accept: () => true });
+  const response = await http({
+    method: 'POST',
+    url: `${baseUrl.replace(/\/$/, '')}/api/oauth2/token`,
+    headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+    logged: '[redacted]',
+    redactResponse: true,
+  });
+  const ok = response.status >= 200 && response.status < 300;
+  const body = (() => {
+    try {
+      return JSON.parse(response.text) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  })();
+  if (ok && typeof body.access_token === 'string' && typeof body.refresh_token === 'string') {
     return { ok: true, accessToken: body.access_token, refreshToken: body.refresh_token, expiresInSeconds: Number(body.expires_in ?? 600) };
   }
   const error = String(body.error ?? `HTTP ${response.status}`);
