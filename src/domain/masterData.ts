@@ -65,9 +65,9 @@ export const WorkCentreCost = z.strictObject({
   workCentre: z.string().min(1).max(40),
   activity: TimeActivity,
   ratePerHour: NonNegativeDecimal,
-  /** The ERP's journal (Exact: its JournalCode, e.g. a memorial journal). */
+  /** The ERP's journal (e.g. a memorial journal's code). */
   journal: z.string().trim().min(1).max(20),
-  /** The ERP's general ledger accounts (Exact: the GL accounts' IDs). */
+  /** The ERP's general ledger accounts, as the ERP names them (e.g. their IDs). */
   debitAccount: z.string().trim().min(1).max(60),
   creditAccount: z.string().trim().min(1).max(60),
   costCentre: z.string().trim().min(1).max(40).optional(),

@@ -1,7 +1,7 @@
 /**
  * Planning as the ERP holds it, for the floor: production orders with their bill of
  * materials and routing as planned for that order. Read from the ERP's change feeds
- * (Exact's sync endpoints), kept in PostgreSQL, served to the MES by the starter API.
+ * (its sync endpoints), kept in PostgreSQL, served to the MES by the starter API.
  */
 import type { Decimal } from './quantity';
 
@@ -9,7 +9,7 @@ import type { Decimal } from './quantity';
 export type PlannedOrderStatus = 'planned' | 'released' | 'inProcess' | 'finished' | 'completed';
 
 export interface PlannedOrder {
-  /** The ERP's own id of the order (a GUID in Exact). */
+  /** The ERP's own id of the order (e.g. a GUID). */
   erpId: string;
   /** The order number people and the MES use. */
   erpOrder: string;

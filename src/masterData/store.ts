@@ -139,7 +139,7 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
           [plant, erpSystem, item.erpId, item.code],
         );
       }
-      // An item without a unit (Exact allows it on non-stock items) says nothing a posting could be converted to.
+      // An item without a unit (an ERP may allow it on non-stock items) says nothing a posting could be converted to.
       for (const item of items.filter((i) => i.unit !== '')) {
         // The material the item is: mapped to it by erp_material, or of the same code.
         const updated = await pool.query(

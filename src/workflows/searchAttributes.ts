@@ -7,7 +7,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const ProductionOrderKey = defineSearchAttributeKey('ProductionOrder', SearchAttributeType.KEYWORD);
 export const PlantKey = defineSearchAttributeKey('Plant', SearchAttributeType.KEYWORD);
 export const ErpSystemKey = defineSearchAttributeKey('ErpSystem', SearchAttributeType.KEYWORD);
-/** The ERP connection an order posts to (e.g. exact-123456): several may share an ERP. */
+/** The ERP connection an order posts to (e.g. division-a): several may share an ERP. */
 export const ErpConnectionKey = defineSearchAttributeKey('ErpConnection', SearchAttributeType.KEYWORD);
 export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const ErpSyncStatusKey = defineSearchAttributeKey('ErpSyncStatus', SearchAttributeType.KEYWORD);
