@@ -494,3 +494,27 @@ describe('rounding across batches', () => {
     }
   });
 });
+
+describe('quality decisions as stock status, and posting rules from the connection', () => {
+  const decision = (id: string, fields: object) => ({ ...envelope(id), type: 'QualityResult', inspection: 'I-1', unit: 'pc', ...fields });
+  const received = () => postAll(run(start(), [events.released('10'), events.quantity('q', '10'), events.completed()]));
+
+  it('holds output once received, takes part off hold on a release, and keeps the hold within the good output', () => {
+    const held = postAll(run(received(), [decision('b', { result: 'rejected', disposition: 'block', quantity: '4' }), decision('r', { result: 'accepted', disposition: 'release', quantity: '1' })]));
+    expect(ledger(held)).toEqual({ receipt: { quantity: '10' }, hold: { quantity: '3' } });
+    expect(kinds(held.postings.filter((p) => p.lineKey === 'hold'))).toEqual(['QualityHold {"quantity":"4"}', 'Reversal of QualityHold {"quantity":"1"}']);
+    // Good output lowered below what is on hold: the correction is refused, naming why.
+    const lowered = run(held, [correction('fix', '4711-q', { good: '2' })]);
+    expect(lowered.rejectedEvents.at(-1)!.reason).toBe('leaves 2 good pc, fewer than the 3 pc on hold: release some first');
+    expect(lowered.output.good).toBe('10');
+    const scrapped = run(held, [decision('s', { result: 'rejected', disposition: 'scrap', quantity: '8' })]);
+    expect(scrapped.rejectedEvents.at(-1)!.reason).toBe('leaves 2 good pc, fewer than the 3 pc on hold: release some first');
+  });
+
+  it('plans no posting of a kind the connection does not keep: a problem of the line says so', () => {
+    const state = { ...start(), erpConnection: 'lab', postingRules: { quantityDecimals: 3, hoursDecimals: 2, reversedInPart: ['MaterialIssue' as const], kinds: ['MaterialIssue' as const, 'FinishedGoodsReceipt' as const, 'Reversal' as const] } };
+    const planned = run(state, [events.released('10'), time('t', { activity: 'machine', hours: '1.255', workCentre: 'SAW' }), events.quantity('q', '10'), events.completed()]);
+    expect(planned.postings.map((p) => p.content.kind)).toEqual(['FinishedGoodsReceipt']);
+    expect(planningProblems(planned)).toEqual([expect.objectContaining({ lineKey: expect.stringMatching(/^time\|/), message: expect.stringContaining('(lab) keeps no TimePosting') })]);
+  });
+});

@@ -61,6 +61,8 @@ export async function startBridge(
     /** The plants of the first division (default: every plant) and further divisions with theirs, each on a simulator of its own. */
     plants?: string[];
     divisions?: { division: number; plants: string[] }[];
+    /** More settings of the first division's connection (e.g. its quarantine per plant): it is then read from an ERP_CONNECTIONS file. */
+    settings?: Record<string, unknown>;
   } = {},
 ): Promise<Bridge> {
   if (!runtimeInstalled) {
@@ -92,13 +94,22 @@ export async function startBridge(
   // More divisions, each with its plants: an ERP_CONNECTIONS file of one connection per division.
   const more = await Promise.all((options.divisions ?? []).map(async (d) => ({ ...d, simulator: simulatorOf(d.division) })));
   let connectionsFile: string | undefined;
-  if (more.length > 0) {
-    const entries = [{ division, plants: options.plants ?? ['*'], url: simulatorUrl }, ...(await Promise.all(more.map(async (d) => ({ division: d.division, plants: d.plants, url: await d.simulator.listen(0) }))))];
-    connectionsFile = path.join(os.tmpdir(), `erp-connections-${randomUUID()}.yaml`);
-    writeFileSync(
-      connectionsFile,
-      `version: 1\nconnections:\n${entries.map((e) => `  - id: exact-${e.division}\n    erp: exact\n    plants: [${e.plants.map((p) => JSON.stringify(p)).join(', ')}]\n    baseUrl: ${e.url}\n    division: ${e.division}\n    accessToken: \${EXACT_ACCESS_TOKEN}\n    defaultEmployeeId: ${SIMULATOR_EMPLOYEE_ID}\n    maxPostingsPerSecond: 50\n`).join('')}`,
-    );
+  if (more.length > 0 || options.settings) {
+    const entries = [{ division, plants: options.plants ?? ['*'], url: simulatorUrl, settings: options.settings ?? {} }, ...(await Promise.all(more.map(async (d) => ({ division: d.division, plants: d.plants, url: await d.simulator.listen(0), settings: {} }))))];
+    connectionsFile = path.join(os.tmpdir(), `erp-connections-${randomUUID()}.json`);
+    // JSON is YAML: the file the bridge reads as a deployment's ERP_CONNECTIONS.
+    const connections = entries.map((e) => ({
+      id: `exact-${e.division}`,
+      erp: 'exact',
+      plants: e.plants,
+      baseUrl: e.url,
+      division: e.division,
+      accessToken: '${EXACT_ACCESS_TOKEN}',
+      defaultEmployeeId: SIMULATOR_EMPLOYEE_ID,
+      maxPostingsPerSecond: 50,
+      ...e.settings,
+    }));
+    writeFileSync(connectionsFile, JSON.stringify({ version: 1, connections }, null, 2));
   }
   const config = loadConfig({
     TEMPORAL_ADDRESS: inject('temporalAddress'),

@@ -207,7 +207,12 @@ export const QualityResult = Envelope.extend({
   result: z.enum(['accepted', 'rejected']),
   quantity: NonNegativeDecimal.optional(),
   unit: UnitOfMeasure.optional(),
-  disposition: z.enum(['scrap', 'rework']).optional(),
+  /**
+   * What becomes of the inspected units. scrap, rework: rejected units leave the good output.
+   * block: the units stay good output but go on hold (the ERP keeps them blocked, e.g. in a
+   * quarantine location); release: units on hold are accepted and taken off hold.
+   */
+  disposition: z.enum(['scrap', 'rework', 'block', 'release']).optional(),
   operation: Operation.optional(),
   characteristic: text(40).optional(),
   measuredValue: Decimal.optional(),
@@ -216,8 +221,15 @@ export const QualityResult = Envelope.extend({
   serialNumbers: SerialNumbers.optional(),
 }).superRefine((event, ctx) => {
   if (event.quantity !== undefined && !event.unit) ctx.addIssue({ code: 'custom', path: ['unit'], message: 'is required with a quantity' });
-  if (event.result === 'accepted' && event.disposition) {
-    ctx.addIssue({ code: 'custom', path: ['disposition'], message: 'applies to rejected units only' });
+  if (event.result === 'accepted' && event.disposition && event.disposition !== 'release') {
+    ctx.addIssue({ code: 'custom', path: ['disposition'], message: `${event.disposition} applies to rejected units only` });
+  }
+  if (event.result === 'rejected' && event.disposition === 'release') ctx.addIssue({ code: 'custom', path: ['disposition'], message: 'release applies to accepted units only' });
+  if ((event.disposition === 'block' || event.disposition === 'release') && event.quantity === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['quantity'], message: `is required with disposition ${event.disposition}` });
+  }
+  if ((event.disposition === 'block' || event.disposition === 'release') && event.serialNumbers) {
+    ctx.addIssue({ code: 'custom', path: ['serialNumbers'], message: `a ${event.disposition} holds units by quantity; serialized units are not held by serial number yet` });
   }
   if (event.result === 'accepted' && event.serialNumbers) {
     ctx.addIssue({ code: 'custom', path: ['serialNumbers'], message: 'names rejected units only' });
@@ -253,7 +265,7 @@ export const CorrectionReplacement = z
     workCentre: WorkCentre.optional(),
     employee: Employee.optional(),
     reasonCode: ReasonCode.optional(),
-    disposition: z.enum(['scrap', 'rework']).optional(),
+    disposition: z.enum(['scrap', 'rework', 'block', 'release']).optional(),
   })
   .refine((r) => Object.keys(r).length > 0, 'must replace at least one field; leave replacement out to cancel the event');
 export type CorrectionReplacement = z.infer<typeof CorrectionReplacement>;

@@ -9,7 +9,7 @@
  * (its posting rules).
  */
 import { entryOf, hasEntry, keyed } from './keyed';
-import { reversesInPart } from './postingRules';
+import { keepsKind, reversesInPart } from './postingRules';
 import { AMOUNT_DECIMALS, type BomComponent, backflushModeOf, derivedConsumption, erpDecimals, erpQuantity, toErpPrecision, toErpUnit } from './masterData';
 import {
   type Amounts,
@@ -58,8 +58,16 @@ export const POSTINGS_KEPT = 200;
 /** The floor event ids a posting names at most (the latest); `sourceEventCount` says how many it carries. */
 export const SOURCE_EVENT_IDS_KEPT = 100;
 
-/** The lines the order's state asks of the ERP, and what keeps others from being planned. */
+/** The lines the order's state asks of the ERP, and what keeps others from being planned; a line of a kind the ERP does not keep is a problem. */
 export function lineTargets(state: ProductionOrderState): { targets: LineTarget[]; problems: PlanningProblem[] } {
+  const { targets, problems } = allLineTargets(state);
+  const rules = postingRulesOf(state);
+  const kept = targets.filter((t) => keepsKind(rules, t.document.kind));
+  const refused = targets.filter((t) => !keepsKind(rules, t.document.kind)).map((t) => ({ lineKey: t.key, message: `the order's ERP connection (${state.erpConnection ?? state.erpSystem}) keeps no ${t.document.kind}: nothing of this line is posted` }));
+  return { targets: kept, problems: [...problems, ...refused] };
+}
+
+function allLineTargets(state: ProductionOrderState): { targets: LineTarget[]; problems: PlanningProblem[] } {
   const released = state.released;
   if (!released) return { targets: [], problems: [] };
   const masterData = state.masterData ?? { materials: {}, bom: [] };
@@ -190,6 +198,8 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
       },
     });
   }
+
+  targets.push(...qualityHold(state, base, inBaseUnit, toBase.unit));
 
   if (state.planRevision < 2) return { targets, problems };
 
@@ -571,3 +581,37 @@ function pick(content: PostingContent): Pick<DocumentPosting, 'plant' | 'product
   return { plant: content.plant, productionOrder: content.productionOrder, erpOrderReference: content.erpOrderReference };
 }
 
+
+/**
+ * What quality decisions hold of the order's good output (block less release), once the
+ * receipt has put it in stock: the ERP cannot block stock it has not received. Lowered by a
+ * release or a correction, the hold is reversed (in part, where the ERP moves part of it back).
+ */
+function qualityHold(state: ProductionOrderState, base: Pick<DocumentPosting, 'plant' | 'productionOrder' | 'erpOrderReference'>, inBaseUnit: (q: Decimal) => { quantity: Decimal; derivation: string }, unit: string): LineTarget[] {
+  const released = state.released!;
+  const held = state.quality.held ?? ZERO;
+  const line = state.postings.filter((p) => p.lineKey === 'hold');
+  if (isZero(held) && line.length === 0) return [];
+  const receipt = state.postings.filter((p) => p.lineKey === 'receipt');
+  if (!state.completedOn || receipt.length === 0 || receipt.some((p) => p.status !== 'Posted' && p.status !== 'Skipped')) return [];
+  const { quantity, derivation } = inBaseUnit(held);
+  return [
+    {
+      key: 'hold',
+      source: 'hold',
+      amounts: { quantity },
+      derivation: `good output on hold by quality decisions: ${derivation}`,
+      document: {
+        kind: 'QualityHold',
+        ...base,
+        material: released.material,
+        erpMaterial: erpMaterial(state, released.material),
+        quantity,
+        unit,
+        ...(released.outputBatch ? { batch: released.outputBatch } : {}),
+        ...(released.outputStorageLocation ? { storageLocation: released.outputStorageLocation } : {}),
+        transactionDate: (state.lastEventAt ?? state.completedOn).slice(0, 10),
+      },
+    },
+  ];
+}

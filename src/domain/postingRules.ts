@@ -4,18 +4,18 @@
  * ERP module declares them (its adapter's capabilities); an order carries its
  * connection's rules, so the plan never asks which ERP it posts to.
  */
-import { z } from 'zod';
 import type { PostingKind } from './postings';
 
-export const PostingRules = z.strictObject({
+export interface PostingRules {
   /** The most fraction digits the ERP keeps in a stock quantity (a material's own precision may be fewer). */
-  quantityDecimals: z.number().int().min(0).max(12),
+  quantityDecimals: number;
   /** The most fraction digits the ERP keeps in hours. */
-  hoursDecimals: z.number().int().min(0).max(12),
+  hoursDecimals: number;
   /** The document kinds the ERP reverses in part; every other kind is reversed whole and posted again. */
-  reversedInPart: z.array(z.string()).readonly(),
-});
-export type PostingRules = Omit<z.infer<typeof PostingRules>, 'reversedInPart'> & { reversedInPart: readonly PostingKind[] };
+  reversedInPart: readonly PostingKind[];
+  /** The document kinds the ERP keeps; absent: every kind. A line of another kind is a planning problem, not a posting. */
+  kinds?: readonly PostingKind[];
+}
 
 /**
  * The rules orders were planned with before their connection carried them: every order
@@ -25,8 +25,12 @@ export type PostingRules = Omit<z.infer<typeof PostingRules>, 'reversedInPart'> 
 export const RULES_BEFORE_CONNECTIONS: PostingRules = {
   quantityDecimals: 6,
   hoursDecimals: 6,
-  reversedInPart: ['MaterialIssue', 'StockTransfer', 'OverheadAllocation'],
+  reversedInPart: ['MaterialIssue', 'StockTransfer', 'QualityHold', 'OverheadAllocation'],
 };
+
+export function keepsKind(rules: PostingRules, kind: PostingKind): boolean {
+  return rules.kinds === undefined || rules.kinds.includes(kind);
+}
 
 export function reversesInPart(rules: PostingRules, kind: PostingKind): boolean {
   return rules.reversedInPart.includes(kind);

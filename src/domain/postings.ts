@@ -100,7 +100,16 @@ export interface TimePosting extends PostingBase {
   workCentre?: string;
 }
 
-export type DocumentPosting = MaterialIssue | FinishedGoodsReceipt | ByProductReceipt | StockTransfer | OperationConfirmation | TimePosting | OverheadAllocation;
+/**
+ * The order's good output a quality decision put on hold: the ERP keeps it blocked (an ERP
+ * without quality management: moved to the plant's quarantine location). A release
+ * takes it off hold by reversing (part of) it.
+ */
+export interface QualityHold extends StockMovement {
+  kind: 'QualityHold';
+}
+
+export type DocumentPosting = MaterialIssue | FinishedGoodsReceipt | ByProductReceipt | StockTransfer | QualityHold | OperationConfirmation | TimePosting | OverheadAllocation;
 
 /**
  * Takes back (part of) a posted document because a correction lowered what the floor
@@ -126,6 +135,7 @@ export function amountsOf(content: PostingContent): Amounts {
     case 'FinishedGoodsReceipt':
     case 'ByProductReceipt':
     case 'StockTransfer':
+    case 'QualityHold':
       return { quantity: content.quantity };
     case 'OperationConfirmation':
       return { yield: content.yield, scrap: content.scrap, rework: content.rework };
@@ -197,6 +207,8 @@ export function describePosting(content: PostingContent): string {
       return `by-product ${content.quantity} ${content.unit} ${content.erpMaterial}`;
     case 'StockTransfer':
       return `transfer ${content.quantity} ${content.unit} ${content.erpMaterial} from ${place(content.fromWarehouse, content.fromStorageLocation)} to ${place(content.toWarehouse, content.toStorageLocation)}`;
+    case 'QualityHold':
+      return `hold ${content.quantity} ${content.unit} ${content.erpMaterial} (quality)`;
     case 'OperationConfirmation':
       return `confirmation ${content.operation}: ${content.yield} good, ${content.scrap} scrap, ${content.rework} rework ${content.unit}${content.final ? ' (final)' : ''}`;
     case 'TimePosting':

@@ -22,7 +22,7 @@ import { entryOf, hasEntry } from './keyed';
 import { HELD_CORRECTIONS_KEPT, hasSeen, heldEventsFull, keptRecent, keptRejections, rememberSeen } from './orderBounds';
 import type { MasterDataLookup, OrderMasterData } from './masterData';
 import type { Posting, PostingError } from './postings';
-import { type Decimal, ZERO, add, compare, isPositive, multiply, negate } from './quantity';
+import { type Decimal, ZERO, add, compare, isPositive, isZero, multiply, negate } from './quantity';
 
 export interface RejectedEvent {
   eventId: string;
@@ -158,7 +158,8 @@ export interface ProductionOrderState {
   transfers?: Record<string, TransferLine>;
   /** Keyed by timeKey(activity, operation, employee, workCentre). */
   time: Record<string, TimeLine>;
-  quality: { inspections: number; rejected: Decimal };
+  /** held: good output on hold by quality decisions (block less release), in the order's unit; absent in states from before holds. */
+  quality: { inspections: number; rejected: Decimal; held?: Decimal };
   /** Events waiting for what they need: the release (routing, unit) or master data (unit conversion). */
   heldEvents: CorrectableEvent[];
   /** Corrections whose event has not arrived yet. */
@@ -410,11 +411,12 @@ function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, s
     }
     case 'QualityResult': {
       if (sign === 1) state = { ...state, quality: { ...state.quality, inspections: state.quality.inspections + 1 } };
-      if (event.result !== 'rejected' || event.quantity === undefined) return state;
+      if (event.quantity === undefined || (event.result !== 'rejected' && event.disposition !== 'release')) return state;
       const refusal = event.operation ? unknownOperation(state, event.operation) : undefined;
       if (refusal) return refusal;
       const factor = toOrderUnit(state, event.unit!);
       if ('problem' in factor) return factor.problem;
+      if (event.disposition === 'block' || event.disposition === 'release') return changeHold(state, event.disposition, multiply(event.quantity, factor.factor), sign, event.operation);
       const rejected = multiply(event.quantity, factor.factor);
       const good = event.operation ? (entryOf(state.operations, event.operation)?.quantities.good ?? ZERO) : state.output.good;
       if (sign === 1 && compare(rejected, good) > 0) {
@@ -425,9 +427,34 @@ function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, s
       const counted = addOutput(state, delta, event.operation, date, event.reasonCode);
       // Rejected serialized units leave the good output by their serial numbers (and come back when the rejection is withdrawn).
       const withOutput = event.serialNumbers && isOrderOutput(state, event.operation) ? countOutputSerials(counted, event.serialNumbers, sign === 1 ? -1 : 1) : counted;
-      return { ...withOutput, quality: { ...withOutput.quality, rejected: add(withOutput.quality.rejected, moved) } };
+      const judged = { ...withOutput, quality: { ...withOutput.quality, rejected: add(withOutput.quality.rejected, moved) } };
+      // Units on hold are good output: a rejection may not take the good output below them.
+      return (sign === 1 && holdProblem(state, judged)) || judged;
     }
   }
+}
+
+/**
+ * Puts good output on hold (block) or takes it off (release); sign -1 takes a decision back
+ * (a correction, which checks the outcome once the corrected event is applied: holdProblem).
+ */
+function changeHold(state: ProductionOrderState, disposition: 'block' | 'release', quantity: Decimal, sign: 1 | -1, operation: string | undefined): ProductionOrderState | string {
+  if (!isOrderOutput(state, operation)) return `a ${disposition} holds the order's output, not the output of operation ${operation}`;
+  const change = (disposition === 'block') === (sign === 1) ? quantity : negate(quantity);
+  const next = { ...state, quality: { ...state.quality, held: add(state.quality.held ?? ZERO, change) } };
+  return (sign === 1 && holdProblem(state, next)) || next;
+}
+
+/** What is on hold never falls below nothing nor exceeds the good output: why `after` breaks that, if it does. */
+function holdProblem(before: ProductionOrderState, after: ProductionOrderState): string | undefined {
+  const unit = after.released?.unit ?? '';
+  const [was, held] = [before.quality.held ?? ZERO, after.quality.held ?? ZERO];
+  // Nothing was ever held (every order before holds existed): nothing to keep within bounds.
+  if (isZero(was) && isZero(held)) return undefined;
+  if (compare(held, ZERO) < 0) return `takes ${add(was, negate(held))} ${unit} off hold but only ${was} ${unit} are on hold`;
+  if (compare(held, after.output.good) <= 0) return undefined;
+  if (compare(held, was) > 0) return `puts ${add(held, negate(was))} ${unit} on hold but only ${add(after.output.good, negate(was))} good ${unit} are not on hold yet`;
+  return `leaves ${after.output.good} good ${unit}, fewer than the ${held} ${unit} on hold: release some first`;
 }
 
 /**
@@ -500,8 +527,10 @@ function sourcesOf(state: ProductionOrderState, event: CorrectableEvent): string
       return [`transfer|${transferKey(event)}`];
     case 'TimeBooked':
       return [`time|${timeKey(event)}`];
-    case 'QuantityReported':
     case 'QualityResult':
+      if (event.disposition === 'block' || event.disposition === 'release') return ['hold'];
+      return [...(isOrderOutput(state, event.operation) ? ['output'] : []), ...(event.operation ? [`operation|${event.operation}`] : [])];
+    case 'QuantityReported':
       return [...(isOrderOutput(state, event.operation) ? ['output'] : []), ...(event.operation ? [`operation|${event.operation}`] : [])];
   }
 }
@@ -541,6 +570,8 @@ function correct(state: ProductionOrderState, correction: EventCorrected): Produ
   if (typeof withdrawn === 'string') return reject(state, correction, withdrawn);
   const reapplied = replaced ? applyQuantities(withdrawn, replaced, 1) : withdrawn;
   if (typeof reapplied === 'string') return reject(state, correction, `the corrected event cannot be applied: ${reapplied}`);
+  const onHold = holdProblem(state, reapplied);
+  if (onHold) return reject(state, correction, onHold);
   const sources = [...new Set([...entry.sources, ...(replaced ? sourcesOf(state, replaced) : [])])];
   const recent = reapplied.recent.map((e): RecentEvent => {
     if (e !== entry) return e;

@@ -40,16 +40,19 @@ import {
   journalEntryBody,
 } from './mapping';
 import { createExactPlanningReader } from './planning';
+import { type Quarantine, quarantineTransfer } from './qualityHold';
 import { type ExactTransport, odataString } from './transport';
 
 /** Edm.Double quantities: six digits survive the double exactly at any quantity we post. Issues, transfers and journal entries reverse in part. */
 export const EXACT_POSTING_RULES: PostingRules = {
   quantityDecimals: 6,
   hoursDecimals: 6,
-  reversedInPart: ['MaterialIssue', 'StockTransfer', 'OverheadAllocation'],
+  reversedInPart: ['MaterialIssue', 'StockTransfer', 'QualityHold', 'OverheadAllocation'],
 };
 
 export interface ExactAdapterOptions {
+  /** Per plant, where stock on hold by a quality decision goes. */
+  quarantine?: Readonly<Record<string, Quarantine>>;
   /** The Exact employee (ID) who books machine time, setup time and confirmations; labour time names its own. */
   defaultEmployeeId?: string;
   /** How long Exact's ids for an order's references are reused before they are read again (default 5 minutes). */
@@ -132,6 +135,7 @@ interface StockReceiptRow {
 
 export function createExactAdapter(transport: ExactTransport, options: ExactAdapterOptions = {}): ErpAdapter {
   const references = createReferenceCache(options.referenceTtlMs ?? 300_000);
+  const quarantine = options.quarantine ?? {};
 
   async function shopOrderFor(erpOrderReference: string): Promise<ShopOrderRow> {
     const number = exactShopOrderNumber(erpOrderReference);
@@ -438,6 +442,8 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
       }
       case 'StockTransfer':
         return postTransfer(content, false, content.transactionDate, key);
+      case 'QualityHold':
+        return postTransfer(quarantineTransfer(content, quarantine), false, content.transactionDate, key);
       case 'OverheadAllocation':
         return postJournalEntry(content, 1, content.transactionDate, key);
       case 'OperationConfirmation': {
@@ -472,6 +478,8 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
         return created(await transport.create<CreatedRow>('manufacturing/ByProductReversals', wholeReversalBody(original, reversal.transactionDate, key)));
       case 'StockTransfer':
         return postTransfer(reversal.of, true, reversal.transactionDate, key);
+      case 'QualityHold':
+        return postTransfer(quarantineTransfer(reversal.of, quarantine), true, reversal.transactionDate, key);
       case 'OverheadAllocation':
         return postJournalEntry(reversal.of, -1, reversal.transactionDate, key);
       case 'OperationConfirmation':
@@ -528,6 +536,8 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
       }
       case 'StockTransfer':
         return findTransfer(content, false, content.transactionDate, key);
+      case 'QualityHold':
+        return findTransfer(quarantineTransfer(content, quarantine), false, content.transactionDate, key);
       case 'OverheadAllocation':
         return findJournalEntry(content, content.transactionDate, key);
       case 'OperationConfirmation':
@@ -553,6 +563,8 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
       }
       case 'StockTransfer':
         return findTransfer(reversal.of, true, reversal.transactionDate, key);
+      case 'QualityHold':
+        return findTransfer(quarantineTransfer(reversal.of, quarantine), true, reversal.transactionDate, key);
       case 'OverheadAllocation':
         return findJournalEntry(reversal.of, reversal.transactionDate, key);
       case 'OperationConfirmation':
@@ -590,7 +602,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   return {
     system: 'exact',
     capabilities: () => ({
-      postings: new Set<PostingContent['kind']>(['FinishedGoodsReceipt', 'ByProductReceipt', 'MaterialIssue', 'StockTransfer', 'OperationConfirmation', 'TimePosting', 'OverheadAllocation', 'Reversal']),
+      postings: new Set<PostingContent['kind']>(['FinishedGoodsReceipt', 'ByProductReceipt', 'MaterialIssue', 'StockTransfer', 'QualityHold', 'OperationConfirmation', 'TimePosting', 'OverheadAllocation', 'Reversal']),
       idempotency: 'lookup',
       rules: EXACT_POSTING_RULES,
     }),

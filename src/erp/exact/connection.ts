@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { OpenedConnection } from '../module';
 import { createExactAdapter } from './adapter';
 import type { ExactOAuth } from './oauth';
+import { Quarantine } from './qualityHold';
 import type { ExactTransport } from './transport';
 
 export const ExactSettings = z.strictObject({
@@ -28,6 +29,8 @@ export const ExactSettings = z.strictObject({
   defaultEmployeeId: z.uuid('must be the ID (a GUID) of an Exact Online employee').optional(),
   /** The plant whose planning the division holds; absent: no planning is read from it. */
   planningPlant: z.string().min(1).max(40).optional(),
+  /** Per plant, where stock a quality decision blocks is kept (Exact has no quality management): a warehouse and/or storage location. */
+  quarantine: z.record(z.string(), Quarantine).optional(),
   /** How often the planning sync also reads the items, work centres and bills of materials changed. */
   masterDataReadEveryMs: z.number().int().min(0).default(3_600_000),
   /** How often the planning sync reads everything again to see what Exact deleted. */
@@ -41,6 +44,7 @@ export function exactConnection(settings: ExactSettings, transport: ExactTranspo
   const description = `Exact Online division ${division}`;
   const adapter = createExactAdapter(transport, {
     ...(settings.defaultEmployeeId ? { defaultEmployeeId: settings.defaultEmployeeId } : {}),
+    ...(settings.quarantine ? { quarantine: settings.quarantine } : {}),
     masterDataReadEveryMs: settings.masterDataReadEveryMs,
     fullReadEveryMs: settings.planningFullReadEveryMs,
   });

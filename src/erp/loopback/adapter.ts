@@ -10,7 +10,7 @@ import { type ErpAdapter, ErpError, type PostingRequest, type PostingResult } fr
 import type { Send } from '../http/transport';
 import type { LoopbackRecord } from './simulator';
 
-export const LOOPBACK_POSTING_RULES: PostingRules = { quantityDecimals: 3, hoursDecimals: 2, reversedInPart: ['MaterialIssue'] };
+export const LOOPBACK_POSTING_RULES: PostingRules = { quantityDecimals: 3, hoursDecimals: 2, reversedInPart: ['MaterialIssue'], kinds: ['MaterialIssue', 'FinishedGoodsReceipt', 'Reversal'] };
 
 export function createLoopbackAdapter(http: Send, baseUrl: string): ErpAdapter {
   const api = `${baseUrl.replace(/\/$/, '')}/api`;
@@ -33,7 +33,7 @@ export function createLoopbackAdapter(http: Send, baseUrl: string): ErpAdapter {
 
   return {
     system: 'loopback',
-    capabilities: () => ({ postings: new Set(['MaterialIssue', 'FinishedGoodsReceipt', 'Reversal']), idempotency: 'lookup', rules: LOOPBACK_POSTING_RULES }),
+    capabilities: () => ({ postings: new Set(LOOPBACK_POSTING_RULES.kinds), idempotency: 'lookup', rules: LOOPBACK_POSTING_RULES }),
     async post(request: PostingRequest): Promise<PostingResult> {
       const body = bodyOf(request.content, request.idempotencyKey);
       const answer = await http({ method: 'POST', url: `${api}/documents`, headers: json, body: JSON.stringify(body), logged: body });
