@@ -189,16 +189,10 @@ export function postingRulesOf(state: Pick<ProductionOrderState, 'postingRules'>
   return state.postingRules ?? RULES_BEFORE_CONNECTIONS;
 }
 
-export function initialState(init: {
-  workflowId: string;
-  plant: string;
-  productionOrder: string;
-  erpSystem: ErpSystem;
-  erpConnection?: string;
-  erpTitle?: string;
-  postingRules?: PostingRules;
-  planRevision?: PlanRevision;
-}): ProductionOrderState {
+/** Where an order posts, as it starts: its ERP, and since connections, its connection, the ERP's name and its posting rules. */
+export type OrderErp = Pick<ProductionOrderState, 'erpSystem' | 'erpConnection' | 'erpTitle' | 'postingRules'>;
+
+export function initialState(init: Pick<ProductionOrderState, 'workflowId' | 'plant' | 'productionOrder'> & OrderErp & { planRevision?: PlanRevision }): ProductionOrderState {
   return {
     planRevision: 4,
     ...init,

@@ -25,14 +25,13 @@ import type { ErpPostingActivities } from '../../activities/erpPostings';
 import { orderStateLargeAlert, planningProblemAlert, postingNeedsAttentionAlert, rejectedEventAlert } from '../../domain/alerts';
 import type { MasterDataActivities } from '../../activities/masterData';
 import type { OrderMemoryActivities } from '../../activities/orderMemory';
-import type { ErpSystem } from '../../domain/erpSystem';
-import type { PostingRules } from '../../domain/postingRules';
 import { DEFAULT_TIME_WINDOW, type FloorEvent, type TimeWindow } from '../../domain/events';
 import { compactPostings, planPostings } from '../../domain/postingPlan';
 import type { Posting } from '../../domain/postings';
 import { type ProductionOrderView, describe, isSettled, openRejections, planningProblems, viewOf } from '../../domain/orderView';
 import {
   type MappingCorrections,
+  type OrderErp,
   type ProductionOrderState,
   type RejectedEvent,
   acknowledgeRejectedEvent,
@@ -80,16 +79,10 @@ export interface ProductionOrderTiming {
   stateWarningBytes?: number;
 }
 
-export interface ProductionOrderInput {
+/** The order's ERP: the connection that serves the plant, with its name and posting rules (absent in orders started before connections). */
+export interface ProductionOrderInput extends OrderErp {
   plant: string;
   productionOrder: string;
-  erpSystem: ErpSystem;
-  /** The ERP connection that serves the plant (absent in orders started before connections: the one connection of their ERP). */
-  erpConnection?: string;
-  /** Its ERP's name for people (absent before connections). */
-  erpTitle?: string;
-  /** How that connection holds postings, from its module (absent before connections). */
-  postingRules?: PostingRules;
   timing: ProductionOrderTiming;
   /** The task queue of the ERP connection's postings, rate-limited for all workers; absent: the order's own queue. */
   postingTaskQueue?: string;
