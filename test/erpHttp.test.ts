@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErpError } from '../src/erp/adapter';
 import { inMemoryErrorBudget } from '../src/erp/exact/errorBudget';
 import { withExchangeLog } from '../src/erp/http/exchangeLog';
-import { odataPage, odataString, pinnedNext } from '../src/erp/http/odata';
+import { odataMetadata, odataPage, odataString, pinnedNext } from '../src/erp/http/odata';
 import { basicAuthentication, callBudget, createHttpTransport, csrfProtection, csrfRequired, errorBudgetGuard, exchangeLog } from '../src/erp/http/transport';
 
 describe('the ERP transport', () => {
@@ -125,6 +125,11 @@ describe('the ERP transport', () => {
       { method: 'GET', path: '/plain?x=1', status: 200, response: '{"access_token":"very-secret"}' },
     ]);
     expect(JSON.stringify(exchanges)).not.toMatch(/s3cret|Basic /);
+  });
+
+  it("reads a service's $metadata", async () => {
+    handler = (request, response) => response.writeHead(request.url === '/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV/$metadata' && request.headers.accept === 'application/xml' ? 200 : 404, { 'content-type': 'application/xml' }).end('<edmx:Edmx Version="1.0"/>');
+    expect(await odataMetadata(createHttpTransport({ erp: 'SAP S/4HANA', timeoutMs: 2000 }), `${url}/sap/opu/odata/sap/API_PRODUCTION_ORDER_2_SRV`)).toBe('<edmx:Edmx Version="1.0"/>');
   });
 
   it("reads OData v2 pages, escapes $filter literals, and follows __next only on the connection's own host", () => {

@@ -1,5 +1,6 @@
 /** OData v2 as SAP and Exact speak it: literals in $filter, the {"d": …} envelope, paging by __next. */
 import { ErpError } from '../adapter';
+import type { Send } from './transport';
 
 /** An OData string literal: quoted, with quotes doubled. */
 export function odataString(value: string): string {
@@ -17,4 +18,10 @@ export function odataPage<T>(body: unknown): { rows: T[]; more: boolean; next?: 
 export function pinnedNext(next: string, serviceRoot: string): string {
   if (!next.startsWith(serviceRoot)) throw new ErpError(`a __next link outside ${serviceRoot} is not followed: ${next}`, 'needsPerson', 'InvalidCursor');
   return next;
+}
+
+/** The service's $metadata (EDMX), as the ERP serves it: what a module checks its entity sets and fields against. */
+export async function odataMetadata(http: Send, serviceRoot: string): Promise<string> {
+  const root = serviceRoot.endsWith('/') ? serviceRoot : `${serviceRoot}/`;
+  return (await http({ method: 'GET', url: `${root}$metadata`, headers: { Accept: 'application/xml' } })).text;
 }
