@@ -5,7 +5,8 @@
  */
 import type { ErpSystem } from './erpSystem';
 import { entryOf } from './keyed';
-import { lineTargets, planPostings } from './postingPlan';
+import { planPostings } from './postingPlan';
+import { lineTargets } from './postingTargets';
 import type { Posting } from './postings';
 import {
   type MaterialLine,
