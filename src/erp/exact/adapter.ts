@@ -1,7 +1,8 @@
 /**
  * Exact Online's manufacturing module behind the ERP adapter interface. Exact has no
  * idempotency key, so every post that may have reached Exact before is looked up first
- * (see findPosted), never sent blindly again. How each posting is recognised:
+ * (see findPosted), never sent blindly again. Each kind posts, is found and is reversed in
+ * a file of its own (postings/); how each is recognised:
  *
  * | posting | recognised by |
  * |---|---|
@@ -15,33 +16,21 @@
  * | transfer, and its reversal (a transfer back) | the posting key in Remarks, among the transfers of that date between the same warehouses |
  * | confirmation or time reversal | the original time transaction no longer exists |
  */
-import { createHash } from 'node:crypto';
-import type { ByProductReceipt, FinishedGoodsReceipt, MaterialIssue, OperationConfirmation, OverheadAllocation, PostingContent, Reversal, StockTransfer, TimePosting } from '../../domain/postings';
+import type { DocumentPosting, PostingContent, Reversal } from '../../domain/postings';
 import type { PostingRules } from '../../domain/postingRules';
-import { equals, subtract } from '../../domain/quantity';
-import { type ErpAdapter, ErpError, type PostingRequest, type PostingResult } from '../adapter';
-import { type ExactEntityPath, MaterialPlanType, StockTransactionType, isGuid } from './contract';
-import {
-  type TimeTransactionReferences,
-  confirmationBody,
-  confirmationNotCarried,
-  exactShopOrderNumber,
-  byProductReceiptBody,
-  materialIssueBody,
-  materialReversalBody,
-  type ReversedNumbers,
-  shopOrderReceiptBody,
-  wholeReversalBody,
-  timePostingBody,
-  toEdmDouble,
-  type TransferWay,
-  warehouseTransferBody,
-  exactDate,
-  journalEntryBody,
-} from './mapping';
+import type { ErpAdapter, PostingRequest, PostingResult } from '../adapter';
+import { type ExactAdapterOptions, type ExactLookups, createExactLookups } from './lookups';
 import { createExactPlanningReader } from './planning';
-import { type Quarantine, quarantineTransfer } from './qualityHold';
-import { type ExactTransport, odataString } from './transport';
+import type { ExactPostingKind } from './postings/kind';
+import { materialIssue } from './postings/materialIssue';
+import { overheadAllocation } from './postings/overhead';
+import { qualityHold } from './postings/qualityHold';
+import { byProductReceipt, finishedGoodsReceipt } from './postings/receipts';
+import { stockTransfer } from './postings/stockTransfer';
+import { operationConfirmation, timePosting } from './postings/timeTransactions';
+import type { ExactTransport } from './transport';
+
+export { type ExactAdapterOptions, draftStockTransactionId } from './lookups';
 
 /** Edm.Double quantities: six digits survive the double exactly at any quantity we post. Issues, transfers and journal entries reverse in part. */
 export const EXACT_POSTING_RULES: PostingRules = {
@@ -50,597 +39,38 @@ export const EXACT_POSTING_RULES: PostingRules = {
   reversedInPart: ['MaterialIssue', 'StockTransfer', 'QualityHold', 'OverheadAllocation'],
 };
 
-export interface ExactAdapterOptions {
-  /** Per plant, where stock on hold by a quality decision goes. */
-  quarantine?: Readonly<Record<string, Quarantine>>;
-  /** The Exact employee (ID) who books machine time, setup time and confirmations; labour time names its own. */
-  defaultEmployeeId?: string;
-  /** How long Exact's ids for an order's references are reused before they are read again (default 5 minutes). */
-  referenceTtlMs?: number;
-  /** How often the planning read also reads the items, work centres and bills of materials changed (default an hour). */
-  masterDataReadEveryMs?: number;
-  /** How often the planning read reads everything again, to see what Exact deleted (default a day). */
-  fullReadEveryMs?: number;
-}
+/** The kinds Exact keeps, each in its own file. */
+const kinds: { [K in DocumentPosting['kind']]: ExactPostingKind<Extract<DocumentPosting, { kind: K }>> } = {
+  FinishedGoodsReceipt: finishedGoodsReceipt,
+  ByProductReceipt: byProductReceipt,
+  MaterialIssue: materialIssue,
+  StockTransfer: stockTransfer,
+  QualityHold: qualityHold,
+  OperationConfirmation: operationConfirmation,
+  TimePosting: timePosting,
+  OverheadAllocation: overheadAllocation,
+};
 
-interface ShopOrderRow {
-  ID: string;
-  ShopOrderNumber: number;
-  Item: string;
-  Status: number;
-  Warehouse: string | null;
-}
-
-interface MaterialPlanRow {
-  ID: string;
-  Item: string;
-  ItemCode: string;
-  Unit: string;
-  Backflush: number;
-  Type: number;
-}
-
-interface ItemRow {
-  ID: string;
-  Code: string;
-  IsBatchItem: number;
-  /** Edm.Boolean, where IsBatchItem is an Edm.Byte (0/1): as Exact types them. */
-  IsSerialItem: boolean;
-}
-
-/** Where a stock transaction takes or puts its stock, as Exact's fields on the issue or receipt. */
-interface StockFields {
-  StorageLocation?: string;
-  DraftStockTransactionID?: string;
-}
-
-interface RoutingStepRow {
-  ID: string;
-  OperationCode: string | null;
-  LineNumber: number | null;
-  Workcenter: string | null;
-  Backflush: number;
-}
-
-interface CreatedRow {
-  StockTransactionId?: string;
-  ReversalStockTransactionId?: string;
-  TransferID?: string;
-  EntryID?: string;
-  ID?: string;
-}
-
-interface KeyedRow {
-  StockTransactionId?: string;
-  ReversalStockTransactionId?: string;
-  ID?: string;
-  Note?: string | null;
-  Notes?: string | null;
-}
-
-interface IssuedRow {
-  StockTransactionId: string;
-  Quantity: number;
-  IsBatch: number;
-  IsSerial: number;
-  Item: string;
-  Warehouse: string;
-  StorageLocation: string | null;
-}
-
-/** What a receipt look-up reads: only its id (the draft id found it). */
-interface StockReceiptRow {
-  StockTransactionId: string;
+/** The kind of a document, typed as the document's own (the map above holds one per kind). */
+function kindOf(document: DocumentPosting): ExactPostingKind<DocumentPosting> {
+  return kinds[document.kind] as ExactPostingKind<DocumentPosting>;
 }
 
 export function createExactAdapter(transport: ExactTransport, options: ExactAdapterOptions = {}): ErpAdapter {
-  const references = createReferenceCache(options.referenceTtlMs ?? 300_000);
-  const quarantine = options.quarantine ?? {};
-
-  async function shopOrderFor(erpOrderReference: string): Promise<ShopOrderRow> {
-    const number = exactShopOrderNumber(erpOrderReference);
-    const [shopOrder] = await references.get(`shop-order|${number}`, () =>
-      transport.list<ShopOrderRow>('manufacturing/ShopOrders', { filter: `ShopOrderNumber eq ${number}`, select: ['ID', 'ShopOrderNumber', 'Item', 'Status', 'Warehouse'] }),
-    );
-    if (!shopOrder) throw new ErpError(`Exact Online has no shop order ${number}`, 'needsPerson', 'UnknownShopOrder');
-    return shopOrder;
-  }
-
-  /** The order's material plan for the item: what Exact issues (or, for a by-product, receives) against. */
-  async function materialPlanFor(issue: MaterialIssue | ByProductReceipt): Promise<MaterialPlanRow> {
-    const shopOrder = await shopOrderFor(issue.erpOrderReference);
-    const type = issue.kind === 'ByProductReceipt' ? MaterialPlanType.ByProduct : MaterialPlanType.Material;
-    const plans = (fresh: boolean) =>
-      references.get(
-        `material-plans|${shopOrder.ID}`,
-        () => transport.list<MaterialPlanRow>('manufacturing/ShopOrderMaterialPlans', { filter: `ShopOrder eq guid'${shopOrder.ID}'`, select: ['ID', 'Item', 'ItemCode', 'Unit', 'Backflush', 'Type'] }),
-        fresh,
-      );
-    const matches = (p: MaterialPlanRow) => p.ItemCode === issue.erpMaterial && p.Type === type;
-    // A plan line added in Exact since the plans were read is found by reading them again.
-    const plan = (await plans(false)).find(matches) ?? (await plans(true)).find(matches);
-    if (!plan) {
-      throw new ErpError(
-        `Exact Online shop order ${shopOrder.ShopOrderNumber} has no ${type === MaterialPlanType.ByProduct ? 'by-product' : 'material'} plan for item ${issue.erpMaterial}` +
-          (issue.erpMaterial !== issue.material ? ` (floor material ${issue.material})` : ''),
-        'needsPerson',
-        'UnknownMaterial',
-      );
-    }
-    if (plan.Backflush === 1) {
-      throw new ErpError(
-        `Exact Online backflushes item ${plan.ItemCode} on shop order ${shopOrder.ShopOrderNumber}; issuing the actual quantity too would count it twice (set the material's backflush mode to "erp")`,
-        'needsPerson',
-        'BackflushedByErp',
-      );
-    }
-    if (plan.Unit !== issue.unit) {
-      throw new ErpError(`Exact Online plans item ${plan.ItemCode} in ${plan.Unit}, the posting is in ${issue.unit}`, 'needsPerson', 'UnitMismatch');
-    }
-    return plan;
-  }
-
-  async function itemFor(id: string): Promise<ItemRow> {
-    const [item] = await references.get(`item|${id}`, () => transport.list<ItemRow>('logistics/Items', { filter: `ID eq guid'${id}'`, select: ['ID', 'Code', 'IsBatchItem', 'IsSerialItem'] }));
-    if (!item) throw new ErpError(`Exact Online has no item ${id}`, 'needsPerson', 'UnknownMaterial');
-    return item;
-  }
-
-  async function itemWithCode(code: string): Promise<ItemRow> {
-    const [item] = await references.get(`item-code|${code}`, () => transport.list<ItemRow>('logistics/Items', { filter: `Code eq ${odataString(code)}`, select: ['ID', 'Code', 'IsBatchItem', 'IsSerialItem'] }));
-    if (!item) throw new ErpError(`Exact Online has no item ${code}`, 'needsPerson', 'UnknownMaterial');
-    return item;
-  }
-
-  /** A warehouse by code; none named: the shop order's own. */
-  async function warehouseFor(code: string | undefined, shopOrder: ShopOrderRow): Promise<string> {
-    if (!code) {
-      if (!shopOrder.Warehouse) throw new ErpError(`Exact Online shop order ${shopOrder.ShopOrderNumber} has no warehouse`, 'needsPerson', 'WarehouseMissing');
-      return shopOrder.Warehouse;
-    }
-    const [row] = await references.get(`warehouse|${code}`, () => transport.list<{ ID: string }>('inventory/Warehouses', { filter: `Code eq ${odataString(code)}`, select: ['ID'] }));
-    if (!row) throw new ErpError(`Exact Online has no warehouse ${code}`, 'needsPerson', 'UnknownWarehouse');
-    return row.ID;
-  }
-
-  /** A transfer's way in Exact's ids; `back` is the way back (a reversal moves the stock back). */
-  async function transferWay(transfer: StockTransfer, back: boolean): Promise<TransferWay> {
-    const shopOrder = await shopOrderFor(transfer.erpOrderReference);
-    const from = await warehouseFor(transfer.fromWarehouse, shopOrder);
-    const to = await warehouseFor(transfer.toWarehouse, shopOrder);
-    const locationFrom = transfer.fromStorageLocation ? await storageLocationFor(transfer.fromStorageLocation, from) : undefined;
-    const locationTo = transfer.toStorageLocation ? await storageLocationFor(transfer.toStorageLocation, to) : undefined;
-    const [warehouseFrom, warehouseTo, storageLocationFrom, storageLocationTo] = back ? [to, from, locationTo, locationFrom] : [from, to, locationFrom, locationTo];
-    return { warehouseFrom, warehouseTo, ...(storageLocationFrom ? { storageLocationFrom } : {}), ...(storageLocationTo ? { storageLocationTo } : {}) };
-  }
-
-  /** Posts a transfer (or the way back) of a normal item: Exact processes no batch or serial items through the API. */
-  async function postTransfer(transfer: StockTransfer, back: boolean, transactionDate: string, key: string): Promise<PostingResult> {
-    const item = await itemWithCode(transfer.erpMaterial);
-    if (item.IsBatchItem === 1 || item.IsSerialItem) {
-      throw new ErpError(
-        `Exact Online processes transfers of items without batch or serial numbers only; move ${item.Code} in Exact by hand and skip the posting`,
-        'needsPerson',
-        'TransferOfBatchItemNotSupported',
-      );
-    }
-    const way = await transferWay(transfer, back);
-    if (way.warehouseFrom === way.warehouseTo && (!way.storageLocationFrom || !way.storageLocationTo)) {
-      throw new ErpError(
-        `a move of ${transfer.material} within one warehouse is a location transfer: Exact Online needs both fromStorageLocation and toStorageLocation (correct the event)`,
-        'needsPerson',
-        'StorageLocationRequired',
-      );
-    }
-    const body = warehouseTransferBody(way, item.ID, transfer, transactionDate, key);
-    return created(await transport.create<CreatedRow>('inventory/WarehouseTransfers', body));
-  }
-
-  /** A transfer has no key field; the posting key is in Remarks, among that day's transfers along the way. */
-  async function findTransfer(transfer: StockTransfer, back: boolean, transactionDate: string, key: string): Promise<PostingResult | undefined> {
-    const way = await transferWay(transfer, back);
-    const rows = await transport.list<{ TransferID: string; Remarks: string | null }>('inventory/WarehouseTransfers', {
-      filter: `WarehouseFrom eq guid'${way.warehouseFrom}' and WarehouseTo eq guid'${way.warehouseTo}' and EntryDate eq datetime'${exactDate(transactionDate)}'`,
-      select: ['TransferID', 'Remarks'],
-    });
-    const ours = rows.find((row) => row.Remarks === key);
-    return ours ? { erpDocumentId: ours.TransferID, foundExisting: true } : undefined;
-  }
-
-  /** Overhead as a journal entry (sign -1: the counter-entry that takes part of it back). */
-  async function postJournalEntry(allocation: OverheadAllocation, sign: 1 | -1, transactionDate: string, key: string): Promise<PostingResult> {
-    for (const account of [allocation.debitAccount, allocation.creditAccount]) {
-      if (!isGuid(account)) {
-        throw new ErpError(`Exact Online names GL accounts by their ID (a GUID); the costs of work centre ${allocation.workCentre} give "${account}" (correct them in the master data)`, 'needsPerson', 'InvalidGlAccount');
-      }
-    }
-    return created(await transport.create<CreatedRow>('generaljournalentry/GeneralJournalEntries', journalEntryBody(allocation, sign, transactionDate, key)));
-  }
-
-  /** A journal entry carries the posting key in its lines' Notes. */
-  async function findJournalEntry(allocation: OverheadAllocation, transactionDate: string, key: string): Promise<PostingResult | undefined> {
-    const rows = await transport.list<{ EntryID: string; Notes: string | null }>('generaljournalentry/GeneralJournalEntryLines', {
-      filter: `GLAccount eq guid'${allocation.debitAccount}' and Date eq datetime'${exactDate(transactionDate)}'`,
-      select: ['EntryID', 'Notes'],
-    });
-    const ours = rows.find((row) => row.Notes === key);
-    return ours ? { erpDocumentId: ours.EntryID, foundExisting: true } : undefined;
-  }
-
-  async function storageLocationFor(code: string, warehouseId: string): Promise<string> {
-    const [row] = await references.get(`storage-location|${warehouseId}|${code}`, () =>
-      transport.list<{ ID: string }>('inventory/StorageLocations', { filter: `Code eq ${odataString(code)} and Warehouse eq guid'${warehouseId}'`, select: ['ID'] }),
-    );
-    if (!row) throw new ErpError(`Exact Online has no storage location ${code} in the shop order's warehouse`, 'needsPerson', 'UnknownStorageLocation');
-    return row.ID;
-  }
-
-  /**
-   * The storage location and batch of a stock transaction the Exact way: a batch item's
-   * batch is reserved first (inventory/StockBatchNumbers) under a DraftStockTransactionID
-   * that the issue or receipt then carries. The draft id is derived from the posting key, so
-   * a retry finds its reservation instead of reserving the quantity again.
-   */
-  async function stockFields(
-    stock: MaterialIssue | FinishedGoodsReceipt | ByProductReceipt,
-    itemId: string,
-    shopOrder: ShopOrderRow,
-    type: number,
-    key: string,
-  ): Promise<{ fields: StockFields; notes: string[] }> {
-    const item = await itemFor(itemId);
-    if (!shopOrder.Warehouse) throw new ErpError(`Exact Online shop order ${shopOrder.ShopOrderNumber} has no warehouse`, 'needsPerson', 'WarehouseMissing');
-    const location: StockFields = stock.storageLocation ? { StorageLocation: await storageLocationFor(stock.storageLocation, shopOrder.Warehouse) } : {};
-    const draft = draftStockTransactionId(key);
-    // A receipt carries the draft id of its posting key, reserved numbers or not: receipts have no
-    // free text, so this is how a look-up recognises only what this posting made (an issue has its Note).
-    const fields: StockFields = stock.kind === 'MaterialIssue' ? location : { ...location, DraftStockTransactionID: draft };
-    const serials = stock.serialNumbers ?? [];
-    if (item.IsSerialItem) return { fields: await reserveSerials(stock, item, shopOrder.Warehouse, fields, type, key), notes: [] };
-    const notes = serials.length > 0 ? [`Exact Online does not manage item ${item.Code} by serial number: serial numbers ${serials.join(', ')} stay in the floor record`] : [];
-    if (item.IsBatchItem !== 1) {
-      return { fields, notes: [...notes, ...(stock.batch ? [`Exact Online does not manage item ${item.Code} by batch: batch ${stock.batch} stays in the floor record`] : [])] };
-    }
-    if (!stock.batch) {
-      const fix =
-        stock.kind === 'MaterialIssue'
-          ? `the floor reported ${stock.material} consumed without a batch (correct the event with its batch)`
-          : stock.kind === 'ByProductReceipt'
-            ? `the floor reported by-product ${stock.material} without a batch (correct the event with its batch)`
-            : `order ${stock.productionOrder} was released without the batch its output goes into (release it again with outputBatch)`;
-      throw new ErpError(`Exact Online manages item ${item.Code} by batch; ${fix}`, 'needsPerson', 'BatchNumberRequired');
-    }
-    const [reserved] = await transport.list<{ ID: string }>('inventory/StockBatchNumbers', { filter: `DraftStockTransactionID eq guid'${draft}'`, select: ['ID'] });
-    if (!reserved) {
-      await transport.create('inventory/StockBatchNumbers', {
-        BatchNumber: stock.batch,
-        DraftStockTransactionID: draft,
-        Item: item.ID,
-        Quantity: toEdmDouble(stock.quantity),
-        StockTransactionType: type,
-        Warehouse: shopOrder.Warehouse,
-        ...(fields.StorageLocation ? { StorageLocation: fields.StorageLocation } : {}),
-      });
-    }
-    return { fields: { ...fields, DraftStockTransactionID: draft }, notes };
-  }
-
-  /**
-   * A serial item's serial numbers, each reserved (inventory/StockSerialNumbers) under the
-   * draft id derived from the posting key; a retry reserves only those not yet reserved.
-   */
-  async function reserveSerials(
-    stock: MaterialIssue | FinishedGoodsReceipt | ByProductReceipt,
-    item: ItemRow,
-    warehouseId: string,
-    fields: StockFields,
-    type: number,
-    key: string,
-  ): Promise<StockFields> {
-    const serials = stock.serialNumbers ?? [];
-    if (!equals(String(serials.length), stock.quantity)) {
-      const reported =
-        stock.kind === 'MaterialIssue'
-          ? `${stock.material} consumed`
-          : stock.kind === 'ByProductReceipt'
-            ? `by-product ${stock.material}`
-            : `good output of ${stock.material}`;
-      const event = stock.kind === 'FinishedGoodsReceipt' ? 'its QuantityReported events' : 'the event';
-      throw new ErpError(
-        `Exact Online manages item ${item.Code} by serial number; the floor reported ${stock.quantity} ${stock.unit} ${reported} with ${serials.length} serial numbers (correct ${event} with serialNumbers, one per unit)`,
-        'needsPerson',
-        'SerialNumbersRequired',
-      );
-    }
-    const draft = draftStockTransactionId(key);
-    const reserved = await transport.list<{ SerialNumber: string }>('inventory/StockSerialNumbers', { filter: `DraftStockTransactionID eq guid'${draft}'`, select: ['SerialNumber'] });
-    for (const serial of serials.filter((s) => !reserved.some((r) => r.SerialNumber === s))) {
-      await transport.create('inventory/StockSerialNumbers', {
-        SerialNumber: serial,
-        DraftStockTransactionID: draft,
-        Item: item.ID,
-        StockTransactionType: type,
-        Warehouse: warehouseId,
-        ...(fields.StorageLocation ? { StorageLocation: fields.StorageLocation } : {}),
-      });
-    }
-    return { ...fields, DraftStockTransactionID: draft };
-  }
-
-  /** The shop order's routing step for a floor operation: by operation code, or by line number. */
-  async function routingStepFor(shopOrder: ShopOrderRow, operation: string): Promise<RoutingStepRow> {
-    const steps = (fresh: boolean) =>
-      references.get(
-        `routing-steps|${shopOrder.ID}`,
-        () => transport.list<RoutingStepRow>('manufacturing/ShopOrderRoutingStepPlans', { filter: `ShopOrder eq guid'${shopOrder.ID}'`, select: ['ID', 'OperationCode', 'LineNumber', 'Workcenter', 'Backflush'] }),
-        fresh,
-      );
-    const matches = (rows: RoutingStepRow[]) =>
-      rows.find((s) => s.OperationCode === operation) ?? rows.find((s) => s.LineNumber !== null && /^\d+$/.test(operation) && s.LineNumber === Number(operation));
-    const step = matches(await steps(false)) ?? matches(await steps(true));
-    if (!step) {
-      throw new ErpError(`Exact Online shop order ${shopOrder.ShopOrderNumber} has no routing step for operation ${operation}`, 'needsPerson', 'UnknownOperation');
-    }
-    return step;
-  }
-
-  async function workCentreFor(code: string): Promise<string> {
-    const [row] = await references.get(`work-centre|${code}`, () => transport.list<{ ID: string }>('manufacturing/Workcenters', { filter: `Code eq ${odataString(code)}`, select: ['ID'] }));
-    if (!row) throw new ErpError(`Exact Online has no work centre ${code}`, 'needsPerson', 'UnknownWorkCentre');
-    return row.ID;
-  }
-
-  function employeeFor(time: TimePosting | OperationConfirmation): string {
-    if (time.kind === 'TimePosting' && time.employee) {
-      const id = time.erpEmployee ?? (isGuid(time.employee) ? time.employee : undefined);
-      if (!id || !isGuid(id)) {
-        throw new ErpError(
-          `floor employee ${time.employee} has no Exact Online employee id; map it with correctMapping { "employees": { "${time.employee}": "<Exact employee ID>" } }`,
-          'needsPerson',
-          'UnknownEmployee',
-        );
-      }
-      return id;
-    }
-    if (!options.defaultEmployeeId) {
-      throw new ErpError('Exact Online books time on an employee; set EXACT_DEFAULT_EMPLOYEE_ID for machine time and confirmations', 'needsPerson', 'EmployeeRequired');
-    }
-    return options.defaultEmployeeId;
-  }
-
-  async function timeTransactionReferences(posting: TimePosting | OperationConfirmation): Promise<TimeTransactionReferences> {
-    const employeeId = employeeFor(posting);
-    const shopOrder = await shopOrderFor(posting.erpOrderReference);
-    const step = posting.operation ? await routingStepFor(shopOrder, posting.operation) : undefined;
-    if (step?.Backflush === 1) {
-      throw new ErpError(
-        `Exact Online backflushes routing step ${posting.operation} of shop order ${shopOrder.ShopOrderNumber}; booking it too would count it twice`,
-        'needsPerson',
-        'BackflushedByErp',
-      );
-    }
-    const workCentreId = posting.workCentre ? await workCentreFor(posting.workCentre) : (step?.Workcenter ?? undefined);
-    return { shopOrderId: shopOrder.ID, employeeId, ...(step ? { routingStepPlanId: step.ID } : {}), ...(workCentreId ? { workCentreId } : {}) };
-  }
-
-  async function post({ content, idempotencyKey: key }: PostingRequest): Promise<PostingResult> {
-    switch (content.kind) {
-      case 'FinishedGoodsReceipt': {
-        const shopOrder = await shopOrderFor(content.erpOrderReference);
-        const stock = await stockFields(content, shopOrder.Item, shopOrder, StockTransactionType.ShopOrderReceipt, key);
-        return postStock('manufacturing/ShopOrderReceipts', shopOrderReceiptBody(shopOrder.ID, content), stock);
-      }
-      case 'MaterialIssue': {
-        const plan = await materialPlanFor(content);
-        const stock = await stockFields(content, plan.Item, await shopOrderFor(content.erpOrderReference), StockTransactionType.RequirementIssue, key);
-        return postStock('manufacturing/MaterialIssues', materialIssueBody(plan.ID, content, key), stock);
-      }
-      case 'ByProductReceipt': {
-        const plan = await materialPlanFor(content);
-        const stock = await stockFields(content, plan.Item, await shopOrderFor(content.erpOrderReference), StockTransactionType.ByProductReceipt, key);
-        return postStock('manufacturing/ByProductReceipts', byProductReceiptBody(plan.ID, content), stock);
-      }
-      case 'StockTransfer':
-        return postTransfer(content, false, content.transactionDate, key);
-      case 'QualityHold':
-        return postTransfer(quarantineTransfer(content, quarantine), false, content.transactionDate, key);
-      case 'OverheadAllocation':
-        return postJournalEntry(content, 1, content.transactionDate, key);
-      case 'OperationConfirmation': {
-        const body = confirmationBody(await timeTransactionReferences(content), content, key);
-        return { ...created(await transport.create<CreatedRow>('manufacturing/TimeTransactions', body)), notes: confirmationNotCarried(content) };
-      }
-      case 'TimePosting':
-        return created(await transport.create<CreatedRow>('manufacturing/TimeTransactions', timePostingBody(await timeTransactionReferences(content), content, key)));
-      case 'Reversal':
-        return postReversal(content, key);
-    }
-  }
-
-  /** A stock transaction with its location and reserved batch or serial numbers; the notes say what Exact does not keep. */
-  async function postStock(path: ExactEntityPath, body: Record<string, unknown>, stock: { fields: StockFields; notes: string[] }): Promise<PostingResult> {
-    const row = await transport.create<CreatedRow & { DraftStockTransactionID?: string | null }>(path, { ...body, ...stock.fields });
-    // Exact answers a POST with the row it keeps: one without our draft id could not be recognised after a lost answer.
-    const sent = stock.fields.DraftStockTransactionID;
-    const kept = sent === undefined || String(row.DraftStockTransactionID ?? '').toLowerCase() === sent;
-    const notes = kept ? stock.notes : [...stock.notes, `Exact Online did not keep DraftStockTransactionID ${stock.fields.DraftStockTransactionID} on ${row.StockTransactionId}: after a lost answer this posting could not be recognised`];
-    return { ...created(row), notes };
-  }
-
-  async function postReversal(reversal: Reversal, key: string): Promise<PostingResult> {
-    const original = reversal.originalDocumentId;
-    switch (reversal.of.kind) {
-      case 'MaterialIssue':
-        return created(await transport.create<CreatedRow>('manufacturing/MaterialReversals', await issueReversalBody(original, reversal.of, reversal.transactionDate, key)));
-      case 'FinishedGoodsReceipt':
-        return created(await transport.create<CreatedRow>('manufacturing/ShopOrderReversals', wholeReversalBody(original, reversal.transactionDate, key)));
-      case 'ByProductReceipt':
-        return created(await transport.create<CreatedRow>('manufacturing/ByProductReversals', wholeReversalBody(original, reversal.transactionDate, key)));
-      case 'StockTransfer':
-        return postTransfer(reversal.of, true, reversal.transactionDate, key);
-      case 'QualityHold':
-        return postTransfer(quarantineTransfer(reversal.of, quarantine), true, reversal.transactionDate, key);
-      case 'OverheadAllocation':
-        return postJournalEntry(reversal.of, -1, reversal.transactionDate, key);
-      case 'OperationConfirmation':
-      case 'TimePosting':
-        await transport.remove('manufacturing/TimeTransactions', original);
-        return { erpDocumentId: original, foundExisting: false };
-    }
-  }
-
-  /**
-   * All that is left of an issue goes back without a quantity, and Exact returns its batch and
-   * serial numbers itself; a part goes back with its quantity and, for a batch or serial
-   * item, the batch or serial numbers named, as Exact requires of a partial reversal.
-   */
-  async function issueReversalBody(originalId: string, issue: MaterialIssue, transactionDate: string, key: string) {
-    const [issued] = await transport.list<IssuedRow>('manufacturing/MaterialIssues', {
-      filter: `StockTransactionId eq guid'${originalId}'`,
-      select: ['StockTransactionId', 'Quantity', 'IsBatch', 'IsSerial', 'Item', 'Warehouse', 'StorageLocation'],
-    });
-    if (!issued) throw new ErpError(`Exact Online has no material issue ${originalId} to reverse`, 'needsPerson', 'UnknownDocument');
-    const reversals = await transport.list<{ Quantity: number }>('manufacturing/MaterialReversals', { filter: `OriginalStockTransactionId eq guid'${originalId}'`, select: ['Quantity'] });
-    const remaining = reversals.reduce((left, r) => subtract(left, String(r.Quantity)), String(issued.Quantity));
-    if (equals(remaining, issue.quantity)) return materialReversalBody(originalId, transactionDate, key);
-    if (issued.IsSerial !== 1 && issued.IsBatch !== 1) return materialReversalBody(originalId, transactionDate, key, { issue });
-    const serials = issue.serialNumbers ?? [];
-    if (issued.IsSerial === 1 && !equals(String(serials.length), issue.quantity)) {
-      throw new ErpError(
-        `Exact Online takes ${issue.quantity} ${issue.unit} of serial item ${issue.erpMaterial} back only with their serial numbers; the correction names ${serials.length} (correct the event with the serial numbers still consumed)`,
-        'needsPerson',
-        'SerialNumbersRequired',
-      );
-    }
-    if (issued.IsBatch === 1 && !issue.batch) {
-      throw new ErpError(`Exact Online takes batch item ${issue.erpMaterial} back only with its batch; the issue names none`, 'needsPerson', 'BatchNumberRequired');
-    }
-    const numbers: ReversedNumbers = {
-      draftStockTransactionId: draftStockTransactionId(key),
-      itemId: issued.Item,
-      warehouseId: issued.Warehouse,
-      ...(issued.StorageLocation ? { storageLocationId: issued.StorageLocation } : {}),
-      ...(issued.IsSerial === 1 ? { serialNumbers: serials } : { batch: issue.batch! }),
-    };
-    return materialReversalBody(originalId, transactionDate, key, { issue, numbers });
-  }
-
-  async function findPosted({ content, idempotencyKey: key }: PostingRequest): Promise<PostingResult | undefined> {
-    switch (content.kind) {
-      case 'FinishedGoodsReceipt':
-      case 'ByProductReceipt':
-        return findReceipt(content, key);
-      case 'MaterialIssue': {
-        const plan = await materialPlanFor(content);
-        return findByNote('manufacturing/MaterialIssues', `ShopOrderMaterialPlan eq guid'${plan.ID}'`, key);
-      }
-      case 'StockTransfer':
-        return findTransfer(content, false, content.transactionDate, key);
-      case 'QualityHold':
-        return findTransfer(quarantineTransfer(content, quarantine), false, content.transactionDate, key);
-      case 'OverheadAllocation':
-        return findJournalEntry(content, content.transactionDate, key);
-      case 'OperationConfirmation':
-      case 'TimePosting': {
-        const shopOrder = await shopOrderFor(content.erpOrderReference);
-        const found = await findByNote('manufacturing/TimeTransactions', `ShopOrder eq guid'${shopOrder.ID}'`, key);
-        return found && content.kind === 'OperationConfirmation' ? { ...found, notes: confirmationNotCarried(content) } : found;
-      }
-      case 'Reversal':
-        return findReversal(content, key);
-    }
-  }
-
-  async function findReversal(reversal: Reversal, key: string): Promise<PostingResult | undefined> {
-    const original = reversal.originalDocumentId;
-    switch (reversal.of.kind) {
-      case 'MaterialIssue':
-        return findByNote('manufacturing/MaterialReversals', `OriginalStockTransactionId eq guid'${original}'`, key);
-      case 'FinishedGoodsReceipt':
-      case 'ByProductReceipt': {
-        const path = reversal.of.kind === 'ByProductReceipt' ? 'manufacturing/ByProductReversals' : 'manufacturing/ShopOrderReversals';
-        return findByNote(path, `OriginalStockTransactionId eq guid'${original}'`, key);
-      }
-      case 'StockTransfer':
-        return findTransfer(reversal.of, true, reversal.transactionDate, key);
-      case 'QualityHold':
-        return findTransfer(quarantineTransfer(reversal.of, quarantine), true, reversal.transactionDate, key);
-      case 'OverheadAllocation':
-        return findJournalEntry(reversal.of, reversal.transactionDate, key);
-      case 'OperationConfirmation':
-      case 'TimePosting': {
-        const rows = await transport.list<KeyedRow>('manufacturing/TimeTransactions', { filter: `ID eq guid'${original}'`, select: ['ID'] });
-        return rows.length === 0 ? { erpDocumentId: original, foundExisting: true } : undefined;
-      }
-    }
-  }
-
-  /** The posting key is in Note (Notes on time transactions), the only free text these documents have. */
-  async function findByNote(
-    path: 'manufacturing/MaterialIssues' | 'manufacturing/MaterialReversals' | 'manufacturing/ShopOrderReversals' | 'manufacturing/ByProductReversals' | 'manufacturing/TimeTransactions',
-    filter: string,
-    key: string,
-  ) {
-    const noteField = path === 'manufacturing/TimeTransactions' ? 'Notes' : 'Note';
-    const idField = path.endsWith('Reversals') ? 'ReversalStockTransactionId' : path === 'manufacturing/TimeTransactions' ? 'ID' : 'StockTransactionId';
-    const rows = await transport.list<KeyedRow>(path, { filter, select: [idField, noteField] });
-    const ours = rows.find((row) => row[noteField] === key);
-    return ours ? { erpDocumentId: String(ours[idField]), foundExisting: true } : undefined;
-  }
-
-  /**
-   * Receipts have no free-text field: every one carries the DraftStockTransactionID derived
-   * from its posting key, and only that recognises it. A receipt of the same quantity and
-   * date made by another order, or booked by hand, is never taken for this posting's.
-   */
-  async function findReceipt(receipt: FinishedGoodsReceipt | ByProductReceipt, key: string): Promise<PostingResult | undefined> {
-    const path = receipt.kind === 'ByProductReceipt' ? 'manufacturing/ByProductReceipts' : 'manufacturing/ShopOrderReceipts';
-    const [drafted] = await transport.list<StockReceiptRow>(path, { filter: `DraftStockTransactionID eq guid'${draftStockTransactionId(key)}'`, select: ['StockTransactionId'] });
-    return drafted ? { erpDocumentId: drafted.StockTransactionId, foundExisting: true } : undefined;
-  }
-
+  const exact: ExactLookups = createExactLookups(transport, options);
   return {
     system: 'exact',
     capabilities: () => ({
-      postings: new Set<PostingContent['kind']>(['FinishedGoodsReceipt', 'ByProductReceipt', 'MaterialIssue', 'StockTransfer', 'QualityHold', 'OperationConfirmation', 'TimePosting', 'OverheadAllocation', 'Reversal']),
+      postings: new Set<PostingContent['kind']>([...(Object.keys(kinds) as DocumentPosting['kind'][]), 'Reversal']),
       idempotency: 'lookup',
       rules: EXACT_POSTING_RULES,
     }),
-    post,
-    findPosted,
-    planning: createExactPlanningReader(transport, { masterDataReadEveryMs: options.masterDataReadEveryMs ?? 3_600_000, fullReadEveryMs: options.fullReadEveryMs ?? 86_400_000 }),
-  };
-}
-
-function created(row: CreatedRow): PostingResult {
-  return { erpDocumentId: String(row.StockTransactionId ?? row.ReversalStockTransactionId ?? row.TransferID ?? row.EntryID ?? row.ID), foundExisting: false };
-}
-
-/** A guid derived from the posting key: the same reservation on every attempt of the posting. */
-export function draftStockTransactionId(key: string): string {
-  const hex = createHash('sha256').update(`exact-draft-stock-transaction|${key}`).digest('hex');
-  // Shaped as a version 5 (name-based) guid.
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
-/**
- * Exact's ids for the floor's references (shop order, plan lines, routing steps, work
- * centres), kept a few minutes: the postings of an order need the same ones, and every
- * look-up spends Exact's call budget. An empty answer is not kept, so what is created in
- * Exact is found at the next attempt.
- */
-function createReferenceCache(ttlMs: number) {
-  const entries = new Map<string, { at: number; rows: Promise<unknown[]> }>();
-  return {
-    get<T>(key: string, load: () => Promise<T[]>, fresh = false): Promise<T[]> {
-      const now = Date.now();
-      const entry = entries.get(key);
-      if (!fresh && entry && now - entry.at < ttlMs) return entry.rows as Promise<T[]>;
-      if (entries.size > 1000) for (const [k, e] of entries) if (now - e.at >= ttlMs) entries.delete(k);
-      const rows = load();
-      entries.set(key, { at: now, rows });
-      void rows.then((r) => r.length === 0 && entries.delete(key), () => entries.delete(key));
-      return rows;
+    post({ content, idempotencyKey: key }: PostingRequest): Promise<PostingResult> {
+      return content.kind === 'Reversal' ? kindOf(content.of).reverse(content as Reversal, key, exact) : kindOf(content).post(content, key, exact);
     },
+    findPosted({ content, idempotencyKey: key }: PostingRequest): Promise<PostingResult | undefined> {
+      return content.kind === 'Reversal' ? kindOf(content.of).findReversal(content as Reversal, key, exact) : kindOf(content).find(content, key, exact);
+    },
+    planning: createExactPlanningReader(transport, { masterDataReadEveryMs: options.masterDataReadEveryMs ?? 3_600_000, fullReadEveryMs: options.fullReadEveryMs ?? 86_400_000 }),
   };
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { OpenedConnection } from '../module';
 import { createExactAdapter } from './adapter';
 import type { ExactOAuth } from './oauth';
-import { Quarantine } from './qualityHold';
+import { Quarantine } from './postings/qualityHold';
 import type { ExactTransport } from './transport';
 
 export const ExactSettings = z.strictObject({

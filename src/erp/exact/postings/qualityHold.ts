@@ -3,11 +3,13 @@
  * hold is a warehouse (or location) transfer of the order's output into the plant's
  * quarantine, configured per plant on the connection; a release is the transfer back. The
  * transfer carries the posting key in Remarks, so a hold is posted, found and reversed as
- * any transfer is (see postTransfer, findTransfer).
+ * any transfer is (stockTransfer.ts).
  */
 import { z } from 'zod';
-import type { QualityHold, StockTransfer } from '../../domain/postings';
-import { ErpError } from '../adapter';
+import type { QualityHold, StockTransfer } from '../../../domain/postings';
+import { ErpError } from '../../adapter';
+import type { ExactPostingKind } from './kind';
+import { findTransfer, postTransfer } from './stockTransfer';
 
 /** Where a plant keeps stock on hold: a warehouse, a storage location, or a location in another warehouse. */
 export const Quarantine = z
@@ -34,3 +36,10 @@ export function quarantineTransfer(hold: QualityHold, quarantineByPlant: Readonl
     ...(quarantine.storageLocation ? { toStorageLocation: quarantine.storageLocation } : {}),
   };
 }
+
+export const qualityHold: ExactPostingKind<QualityHold> = {
+  post: (hold, key, exact) => postTransfer(quarantineTransfer(hold, exact.quarantine), false, hold.transactionDate, key, exact),
+  find: (hold, key, exact) => findTransfer(quarantineTransfer(hold, exact.quarantine), false, hold.transactionDate, key, exact),
+  reverse: (reversal, key, exact) => postTransfer(quarantineTransfer(reversal.of, exact.quarantine), true, reversal.transactionDate, key, exact),
+  findReversal: (reversal, key, exact) => findTransfer(quarantineTransfer(reversal.of, exact.quarantine), true, reversal.transactionDate, key, exact),
+};
