@@ -107,7 +107,11 @@ describe('random event streams end as exact ledger totals', () => {
     const allInSync = async () => {
       for (const order of expected.keys()) {
         const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
-        const view = await eventually(() => handle.query(statusQuery), (v) => v.orderStatus === 'Completed' && v.erpSyncStatus === 'InSync', 60_000);
+        const view = await eventually(() => handle.query(statusQuery), (v) => v.orderStatus === 'Completed' && v.erpSyncStatus === 'InSync', 60_000).catch(async (error: unknown) => {
+          // Say which postings stopped, and why: the view's first 2000 characters rarely reach them.
+          const stopped = (await handle.query(statusQuery)).postings.filter((p) => p.status !== 'Posted').map((p) => ({ sequence: p.sequence, line: p.lineKey, kind: p.content.kind, status: p.status, error: p.error }));
+          throw new Error(`order ${order} (seed ${seed}) not in sync; postings not posted: ${JSON.stringify(stopped)}`, { cause: error });
+        });
         expect(view.erpSyncStatus, `order ${order} (seed ${seed})`).toBe('InSync');
       }
     };
