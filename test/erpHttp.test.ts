@@ -43,7 +43,7 @@ describe('the ERP transport', () => {
     let token = 'token-1';
     let refuseAll = false;
     handler = (request, response) => {
-      if (request.headers['x-csrf-token'] === 'Fetch') {
+      if (request.method === 'GET' && request.headers['x-csrf-token'] === 'Fetch') {
         response.writeHead(200, { 'x-csrf-token': token, 'set-cookie': [`SAP_SESSIONID=${token}; path=/`] }).end();
         return;
       }
@@ -58,7 +58,7 @@ describe('the ERP transport', () => {
     const write = () => http({ method: 'POST', url: `${url}/sap/opu/odata/sap/API/Things`, headers: { 'Content-Type': 'application/json' }, body: '{}' });
     expect((await write()).status).toBe(201);
     expect(seen.map((s) => [s.method, s.headers['x-csrf-token'], s.headers.cookie])).toEqual([
-      ['HEAD', 'Fetch', undefined],
+      ['GET', 'Fetch', undefined],
       ['POST', 'token-1', 'SAP_SESSIONID=token-1'],
     ]);
     expect(seen[1]!.headers.authorization).toBe(`Basic ${Buffer.from('BRIDGE:secret').toString('base64')}`);
@@ -69,7 +69,7 @@ describe('the ERP transport', () => {
     expect(await write()).toMatchObject({ status: 201 });
     expect(seen.map((s) => [s.method, s.headers['x-csrf-token']])).toEqual([
       ['POST', 'token-1'],
-      ['HEAD', 'Fetch'],
+      ['GET', 'Fetch'],
       ['POST', 'token-2'],
       ['POST', 'token-2'],
     ]);
@@ -78,7 +78,7 @@ describe('the ERP transport', () => {
     seen.length = 0;
     const refused = await failureOf(write());
     expect(refused).toMatchObject({ classification: 'retryable', type: 'CsrfTokenRefused' });
-    expect(seen.map((s) => s.method)).toEqual(['POST', 'HEAD', 'POST']);
+    expect(seen.map((s) => s.method)).toEqual(['POST', 'GET', 'POST']);
   });
 
   it('classifies as the ERP would be read: 5xx and 429 retryable honouring Retry-After, other 4xx for a person', async () => {

@@ -10,7 +10,7 @@ import { logExchange } from './exchangeLog';
 import { retryAfterMs } from './retryAfter';
 
 export interface HttpRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   headers: Record<string, string>;
   body?: string;
@@ -112,12 +112,13 @@ export function basicAuthentication(user: string, password: string): Middleware 
 /**
  * SAP's CSRF protection: a write carries the token a GET with `X-CSRF-Token: Fetch` handed
  * out, with that answer's session cookies. A 403 `X-CSRF-Token: Required` (the session or
- * token expired) fetches a new token and sends the write once more.
+ * token expired) fetches a new token and sends the write once more. The fetch is a GET of
+ * the service root: SAP's OData services do not answer HEAD (SAP/cloud-sdk-java#1126).
  */
 export function csrfProtection(fetchUrl: string): Middleware {
   let session: { token: string; cookies: string } | undefined;
   const fetchToken = async (next: Send, headers: Record<string, string>) => {
-    const answer = await next({ method: 'HEAD', url: fetchUrl, headers: { ...headers, 'X-CSRF-Token': 'Fetch' } });
+    const answer = await next({ method: 'GET', url: fetchUrl, headers: { ...headers, Accept: 'application/json', 'X-CSRF-Token': 'Fetch' } });
     const token = answer.headers.get('x-csrf-token');
     if (!token || token.toLowerCase() === 'required') throw new ErpError(`no CSRF token was handed out at ${fetchUrl} (HTTP ${answer.status})`, answer.status >= 500 ? 'retryable' : 'needsPerson', 'CsrfTokenRefused', { status: answer.status });
     const cookies = answer.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
@@ -125,7 +126,7 @@ export function csrfProtection(fetchUrl: string): Middleware {
     return session;
   };
   return async (request, next) => {
-    if (request.method === 'GET' || request.method === 'HEAD') return next(request);
+    if (request.method === 'GET') return next(request);
     const withToken = (s: { token: string; cookies: string }) => next({ ...request, headers: { ...request.headers, 'X-CSRF-Token': s.token, ...(s.cookies ? { Cookie: s.cookies } : {}) } });
     const first = await withToken(session ?? (await fetchToken(next, request.headers)));
     if (!csrfRequired(first)) return first;
