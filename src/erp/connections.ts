@@ -126,8 +126,12 @@ export interface ErpConnections {
   byId(id: string): ErpConnection | undefined;
   /** The connection of an order started before orders named theirs: the first of its ERP. */
   forErp(erp: string): ErpConnection | undefined;
-  /** Each connection's state; `check` also asks each ERP now (a check is reused for a minute, so probes cost the ERP little). */
-  describe(options?: { check?: boolean }): Promise<ConnectionDescription[]>;
+  /**
+   * Each connection's state; `check: true` also asks each ERP (a check is reused for a
+   * minute, so probes cost the ERP little); `'last'` answers the last check at once and asks
+   * again behind it when that is older (a readiness probe must not wait for an ERP's timeout).
+   */
+  describe(options?: { check?: boolean | 'last' }): Promise<ConnectionDescription[]>;
 }
 
 const CHECK_REUSED_MS = 60_000;
@@ -141,12 +145,26 @@ export async function openErpConnections(configs: readonly ConnectionConfig[], c
     list.push({ ...opened, id: config.id, erp: config.erp, title: module.title, plants: config.plants, postingRules: module.postingRules(config.settings) });
   }
   const checks = new Map<string, ConnectionCheck>();
-  const checkOf = async (c: ErpConnection) => {
-    const last = checks.get(c.id);
-    if (last && Date.now() - Date.parse(last.checkedAt) < CHECK_REUSED_MS) return last;
-    const fresh = await c.check();
-    checks.set(c.id, fresh);
-    return fresh;
+  const asking = new Map<string, Promise<ConnectionCheck>>();
+  const ask = (c: ErpConnection) => {
+    const running =
+      asking.get(c.id) ??
+      c
+        .check()
+        .then((fresh) => {
+          checks.set(c.id, fresh);
+          return fresh;
+        })
+        .finally(() => asking.delete(c.id));
+    asking.set(c.id, running);
+    return running;
+  };
+  const checkOf = async (c: ErpConnection, last: boolean): Promise<ConnectionCheck> => {
+    const known = checks.get(c.id);
+    if (known && Date.now() - Date.parse(known.checkedAt) < CHECK_REUSED_MS) return known;
+    if (!last) return ask(c);
+    void ask(c).catch(() => undefined);
+    return known ?? { ok: false, detail: `${c.description}: not checked yet`, checkedAt: new Date().toISOString() };
   };
   return {
     list,
@@ -157,7 +175,7 @@ export async function openErpConnections(configs: readonly ConnectionConfig[], c
         list.map(async (c) => {
           const state = await c.state();
           // A connection that waits for a person does not work, whatever its last call said.
-          const check = !options.check ? undefined : state.state === 'Connected' ? await checkOf(c) : { ok: false, detail: `${c.description}: ${state.reason ?? state.state}`, checkedAt: new Date().toISOString() };
+          const check = !options.check ? undefined : state.state === 'Connected' ? await checkOf(c, options.check === 'last') : { ok: false, detail: `${c.description}: ${state.reason ?? state.state}`, checkedAt: new Date().toISOString() };
           return { id: c.id, erp: c.erp, description: c.description, plants: c.plants, ...state, ...(check ? { check } : {}) };
         }),
       ),

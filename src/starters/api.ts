@@ -52,7 +52,7 @@ export function createStarterApi(deps: StarterDependencies) {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const check = (work: () => Promise<unknown>) => work().then(() => 'ok', (error: unknown) => `unavailable: ${error instanceof Error ? error.message : String(error)}`);
-    const [temporal, database, connections] = await Promise.all([check(() => deps.client.workflowService.getSystemInfo({})), check(deps.databaseReady), deps.connections.describe({ check: true })]);
+    const [temporal, database, connections] = await Promise.all([check(() => deps.client.workflowService.getSystemInfo({})), check(deps.databaseReady), deps.connections.describe({ check: 'last' })]);
     // A dead ERP connection is told, but keeps the bridge ready: events are still taken, and postings wait for the ERP.
     const erpConnections = Object.fromEntries(connections.map((c) => [c.id, c.check!.ok ? 'ok' : `unavailable: ${c.check!.detail}`]));
     return reply.status(temporal === 'ok' && database === 'ok' ? 200 : 503).send({ temporal, database, erpConnections });
