@@ -59,6 +59,8 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
   const latest: Partial<Record<Field, string>> = {};
   let latestAt: string | undefined;
   let delivered = true;
+  /** Counts the values heard: a reading is delivered only if no value came in while it was on its way (two may share a timestamp). */
+  let heard = 0;
   let connected = false;
   let stopped = false;
   let lastHeard = Date.now();
@@ -92,6 +94,7 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
     latest[field] = String(value.value.value);
     const at = (value.sourceTimestamp ?? value.serverTimestamp ?? new Date()).toISOString();
     if (!latestAt || at > latestAt) latestAt = at;
+    heard += 1;
     delivered = false;
   };
 
@@ -119,6 +122,7 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
 
   async function forward(): Promise<void> {
     if (delivered || !latestAt) return;
+    const sent = heard;
     const reading = {
       at: latestAt,
       source: 'opcua',
@@ -129,8 +133,8 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
     };
     try {
       await options.delivery.deliverReading(machine.plant, machine.machine, reading);
-      // Only if nothing newer came in meanwhile: else the newer reading goes next time.
-      if (reading.at === latestAt) delivered = true;
+      // Only if nothing came in meanwhile: else the newer reading goes next time.
+      if (heard === sent) delivered = true;
     } catch (error) {
       log(`OPC UA ${name}: the machine workflow did not take a reading (${String(error)}); it goes again, newer`);
     }
@@ -163,11 +167,39 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
   };
   void connect();
 
+  /**
+   * Reads the values themselves now and then: a change notification lost around a
+   * reconnection (the subscription lives on, keep-alives and all) would otherwise leave
+   * the machine's count behind until the counter next moves.
+   */
+  let lastRead = Date.now();
+  let reading = false;
+  async function readBack(): Promise<void> {
+    if (reading || !connected || !session) return;
+    reading = true;
+    try {
+      const fields = (Object.entries(machine.nodes) as [Field, string | undefined][]).filter((entry): entry is [Field, string] => entry[1] !== undefined);
+      const values = await session.read(fields.map(([, nodeId]) => ({ nodeId, attributeId: AttributeIds.Value })));
+      fields.forEach(([field], i) => {
+        const value = values[i];
+        if (value && value.statusCode.isGood() && String(value.value.value) !== latest[field]) onValue(field)(value);
+      });
+    } catch {
+      // The subscription's own notifications, and its watchdog, go on.
+    } finally {
+      reading = false;
+    }
+  }
+
   const ticker = setInterval(() => {
     void forward();
     if (connected && session && Date.now() - lastHeard > machine.watchdogSeconds * 1000) {
       lastHeard = Date.now();
       void resubscribe(`silent for ${machine.watchdogSeconds} s`);
+    }
+    if (Date.now() - lastRead > machine.watchdogSeconds * 1000) {
+      lastRead = Date.now();
+      void readBack();
     }
   }, options.forwardEveryMs ?? 1000);
 
