@@ -16,7 +16,7 @@ import {
   correctableEventTypes,
   implausibleTime,
 } from './events';
-import { describeProblems } from './fieldProblems';
+import { describeProblems, fieldProblems } from './fieldProblems';
 import { type PostingRules, RULES_BEFORE_CONNECTIONS } from './postingRules';
 import { entryOf, hasEntry } from './keyed';
 import { HELD_CORRECTIONS_KEPT, hasSeen, heldEventsFull, keptRecent, keptRejections, rememberSeen } from './orderBounds';
@@ -580,8 +580,8 @@ function correctedEvent(original: CorrectableEvent, correction: EventCorrected):
   if (!correction.replacement) return undefined;
   const parsed = FloorEvent.safeParse({ ...original, ...correction.replacement });
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return `replacement.${issue.path.join('.')}: ${issue.message} for a ${original.type}`;
+    const first = fieldProblems(parsed.error, 'replacement', ['replacement'])[0]!;
+    return `${first.field}: ${first.message} for a ${original.type}`;
   }
   const stray = Object.keys(correction.replacement).filter((field) => !(field in parsed.data));
   if (stray.length > 0) return `replacement.${stray[0]}: is not a field of ${original.type}`;

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { parseConfigFile } from '../configFile';
 import type { Alert } from '../domain/alerts';
 import { ErpConnectionId } from '../domain/erpSystem';
+import { fieldProblems } from '../domain/fieldProblems';
 import type { PostingRules } from '../domain/postingRules';
 import type { ConnectionCheck, ConnectionConfig, ConnectionState, OpenedConnection, RunningSimulator } from './module';
 import { erpModule, erpModules } from './registry';
@@ -48,7 +49,7 @@ export function connectionsFromEnvironment(env: Record<string, string | undefine
     const config = m.fromEnvironment?.(env);
     if (!config) return [];
     const settings = m.settings.safeParse(config.settings);
-    if (!settings.success) throw new Error(`Invalid configuration:\n${settings.error.issues.map((i) => `  ${m.erp}.${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    if (!settings.success) throw new Error(`Invalid configuration:\n${fieldProblems(settings.error, m.erp, [m.erp]).map((p) => `  ${p.field}: ${p.message}`).join('\n')}`);
     return [{ ...config, settings: settings.data }];
   });
   return checked(configs, 'the environment');

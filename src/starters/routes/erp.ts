@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { Reference } from '../../domain/events';
 import { ErpSystem } from '../../domain/erpSystem';
+import { fieldProblems } from '../../domain/fieldProblems';
 import { ErpError } from '../../erp/adapter';
 import { erpPlanningWorkflowId, syncNowSignal } from '../../workflows/erpPlanning/workflow';
 import { type StarterDependencies, operator, problem, reader, zodProblems } from './shared';
@@ -63,7 +64,7 @@ export function erpRoutes(app: FastifyInstance, deps: StarterDependencies): void
   app.post('/v1/planning/:erpSystem/:plant/sync', operator, async (request, reply) => {
     const { erpSystem, plant } = request.params as { erpSystem: string; plant: string };
     const system = ErpSystem.safeParse(erpSystem);
-    if (!system.success) return problem(reply, 400, 'Invalid request', 'Nothing was read.', [{ field: 'erpSystem', message: system.error.issues[0]!.message }]);
+    if (!system.success) return problem(reply, 400, 'Invalid request', 'Nothing was read.', fieldProblems(system.error, 'erpSystem'));
     const body = SyncBody.safeParse(request.body);
     if (!body.success) return problem(reply, 400, 'Invalid request', 'Nothing was read.', zodProblems(body.error));
     try {

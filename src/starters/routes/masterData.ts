@@ -49,7 +49,7 @@ export function masterDataRoutes(app: FastifyInstance, deps: StarterDependencies
   app.put('/v1/master-data/boms/:plant/:material', operator, async (request, reply) => {
     const { plant, material } = request.params as { plant: string; material: string };
     const plantOk = Reference.safeParse(plant);
-    if (!plantOk.success) return problem(reply, 400, 'Invalid request', 'No bill of materials was changed.', [{ field: 'plant', message: plantOk.error.issues[0]!.message }]);
+    if (!plantOk.success) return problem(reply, 400, 'Invalid request', 'No bill of materials was changed.', fieldProblems(plantOk.error, 'plant'));
     const body = BomBody.safeParse(request.body);
     if (!body.success) return problem(reply, 400, 'Invalid bill of materials', 'No bill of materials was changed.', zodProblems(body.error));
     const components = body.data.components.map((c) => BomComponent.safeParse({ ...c, plant, parentMaterial: material }));
