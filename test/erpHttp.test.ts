@@ -10,7 +10,7 @@ import type { ErpError } from '../src/erp/adapter';
 import { inMemoryErrorBudget } from '../src/erp/exact/errorBudget';
 import { withExchangeLog } from '../src/erp/http/exchangeLog';
 import { odataMetadata, odataPage, odataString, pinnedNext } from '../src/erp/http/odata';
-import { basicAuthentication, callBudget, createHttpTransport, csrfProtection, csrfRequired, errorBudgetGuard, exchangeLog } from '../src/erp/http/transport';
+import { basicAuthentication, callBudget, createHttpTransport, csrfProtection, errorBudgetGuard, exchangeLog } from '../src/erp/http/transport';
 
 describe('the ERP transport', () => {
   let server: Server;
@@ -53,7 +53,7 @@ describe('the ERP transport', () => {
       }
       response.writeHead(201, { 'content-type': 'application/json' }).end('{"d":{"ok":true}}');
     };
-    const http = createHttpTransport({ erp: 'SAP S/4HANA', timeoutMs: 2000, middleware: [basicAuthentication('BRIDGE', 'secret'), csrfProtection(`${url}/sap/opu/odata/sap/API/`)], accept: csrfRequired });
+    const http = createHttpTransport({ erp: 'SAP S/4HANA', timeoutMs: 2000, middleware: [basicAuthentication('BRIDGE', 'secret'), csrfProtection(`${url}/sap/opu/odata/sap/API/`)] });
     seen.length = 0;
     const write = () => http({ method: 'POST', url: `${url}/sap/opu/odata/sap/API/Things`, headers: { 'Content-Type': 'application/json' }, body: '{}' });
     expect((await write()).status).toBe(201);

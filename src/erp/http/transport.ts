@@ -47,8 +47,8 @@ export function createHttpTransport(options: { erp: string; timeoutMs: number; m
   return [...(options.middleware ?? [])].reverse().reduce<Send>((next, middleware) => (request) => middleware(request, next), terminal);
 }
 
-/** A 403 that asks for a CSRF token again: let through to csrfProtection, which fetches one and retries once. */
-export const csrfRequired = (response: HttpResponse) => response.status === 403 && response.headers.get('x-csrf-token')?.toLowerCase() === 'required';
+/** A 403 that asks for a CSRF token again (csrfProtection fetches one and retries once). */
+const csrfRequired = (answer: { status?: number | undefined; headers?: Headers | undefined }) => answer.status === 403 && answer.headers?.get('x-csrf-token')?.toLowerCase() === 'required';
 
 async function fetchOnce(erp: string, request: HttpRequest, timeoutMs: number): Promise<HttpResponse> {
   let response: Response;
@@ -127,11 +127,19 @@ export function csrfProtection(fetchUrl: string): Middleware {
   };
   return async (request, next) => {
     if (request.method === 'GET') return next(request);
-    const withToken = (s: { token: string; cookies: string }) => next({ ...request, headers: { ...request.headers, 'X-CSRF-Token': s.token, ...(s.cookies ? { Cookie: s.cookies } : {}) } });
+    /** The write with a token; undefined when the ERP asks for a new token (its 403 arrives classified, headers and all). */
+    const withToken = async (s: { token: string; cookies: string }) => {
+      try {
+        return await next({ ...request, headers: { ...request.headers, 'X-CSRF-Token': s.token, ...(s.cookies ? { Cookie: s.cookies } : {}) } });
+      } catch (error) {
+        if (error instanceof ErpError && csrfRequired(error.details)) return undefined;
+        throw error;
+      }
+    };
     const first = await withToken(session ?? (await fetchToken(next, request.headers)));
-    if (!csrfRequired(first)) return first;
+    if (first) return first;
     const second = await withToken(await fetchToken(next, request.headers));
-    if (csrfRequired(second)) throw new ErpError(`the CSRF token was refused twice on ${request.method} ${new URL(request.url).pathname}`, 'retryable', 'CsrfTokenRefused', { status: 403, body: second.text.slice(0, 2000) });
+    if (!second) throw new ErpError(`the CSRF token was refused twice on ${request.method} ${new URL(request.url).pathname}`, 'retryable', 'CsrfTokenRefused', { status: 403 });
     return second;
   };
 }
