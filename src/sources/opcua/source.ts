@@ -146,6 +146,8 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
    * is not an error. A refused session (a wrong password, a certificate not trusted) is
    * recorded once and tried again with growing pauses, up to a minute.
    */
+  /** The first connect is under way: it opens the session itself. */
+  let connecting = true;
   const connect = async () => {
     for (let attempt = 1; !stopped; attempt++) {
       try {
@@ -156,6 +158,7 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
         session = await client.createSession(identity);
         await subscribe();
         log(`OPC UA ${name}: connected to ${machine.endpoint}`);
+        connecting = false;
         return;
       } catch (error) {
         const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
@@ -174,18 +177,38 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
    */
   let lastRead = Date.now();
   let reading = false;
+  let failedReads = 0;
+  const openSession = () =>
+    client
+      .createSession(identity)
+      .then(async (fresh) => {
+        session = fresh;
+        await subscribe();
+      })
+      .catch((failure: unknown) => log(`OPC UA ${name}: no new session yet (${String(failure)}); trying again`));
   async function readBack(): Promise<void> {
-    if (reading || !connected || !session) return;
+    if (reading || connecting || !connected || stopped) return;
     reading = true;
     try {
+      if (!session) return void (await openSession());
       const fields = (Object.entries(machine.nodes) as [Field, string | undefined][]).filter((entry): entry is [Field, string] => entry[1] !== undefined);
       const values = await session.read(fields.map(([, nodeId]) => ({ nodeId, attributeId: AttributeIds.Value })));
+      failedReads = 0;
       fields.forEach(([field], i) => {
         const value = values[i];
         if (value && value.statusCode.isGood() && String(value.value.value) !== latest[field]) onValue(field)(value);
       });
-    } catch {
-      // The subscription's own notifications, and its watchdog, go on.
+    } catch (error) {
+      // A session the server no longer knows (it lost it while the network was away) is not restored by reconnecting: open a new one.
+      failedReads += 1;
+      if (failedReads >= 2 && !stopped) {
+        failedReads = 0;
+        log(`OPC UA ${name}: reading failed twice (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); opening a new session`);
+        const old = session;
+        session = undefined;
+        await old?.close().catch(() => undefined);
+        await openSession();
+      }
     } finally {
       reading = false;
     }
