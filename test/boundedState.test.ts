@@ -5,15 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { FloorEvent } from '../src/domain/events';
 import { compactPostings, planPostings } from '../src/domain/postingPlan';
-import {
-  type ProductionOrderState,
-  applyEvent,
-  initialState,
-  nextPendingPosting,
-  recordMasterData,
-  recordNeedsAttention,
-  recordPosted,
-} from '../src/domain/productionOrder';
+import { type ProductionOrderState, applyEvent, initialState, recordMasterData } from '../src/domain/productionOrder';
+import { nextPendingPosting, recordNeedsAttention, recordPosted } from '../src/domain/orderActions';
 import { stateBytes } from '../src/domain/orderBounds';
 
 const workflowId = `production-order/P1/${'O'.repeat(40)}`;

@@ -8,18 +8,8 @@ import { type MasterDataLookup, bomFromErpLines, derivedConsumption } from '../s
 import { erpSyncStatus, orderStatus, planningProblems } from '../src/domain/orderView';
 import { POSTINGS_KEPT, compactPostings, planPostings } from '../src/domain/postingPlan';
 import { type Posting, amountsOf } from '../src/domain/postings';
-import {
-  type ProductionOrderState,
-  applyEvent,
-  correctMapping,
-  initialState,
-  materialsWithoutMasterData,
-  nextPendingPosting,
-  recordMasterData,
-  recordNeedsAttention,
-  recordPosted,
-  skipPosting,
-} from '../src/domain/productionOrder';
+import { type ProductionOrderState, applyEvent, initialState, materialsWithoutMasterData, recordMasterData } from '../src/domain/productionOrder';
+import { correctMapping, nextPendingPosting, recordNeedsAttention, recordPosted, skipPosting } from '../src/domain/orderActions';
 import { add, round, subtract, sum } from '../src/domain/quantity';
 import { floorEvents } from './harness';
 

@@ -7,17 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_TIME_WINDOW, FloorEvent } from '../src/domain/events';
 import { compactPostings, planPostings } from '../src/domain/postingPlan';
 import { amountsOf } from '../src/domain/postings';
-import {
-  type ProductionOrderState,
-  applyEvent,
-  correctMapping,
-  initialState,
-  materialsWithoutMasterData,
-  nextPendingPosting,
-  recordMasterData,
-  receiveEvent,
-  recordPosted,
-} from '../src/domain/productionOrder';
+import { type ProductionOrderState, applyEvent, initialState, materialsWithoutMasterData, recordMasterData, receiveEvent } from '../src/domain/productionOrder';
+import { correctMapping, nextPendingPosting, recordPosted } from '../src/domain/orderActions';
 import { describe as describeOrder, viewOf } from '../src/domain/orderView';
 import { readUnsMessage } from '../src/sources/mqtt/unifiedNamespace';
 

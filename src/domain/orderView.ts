@@ -8,18 +8,8 @@ import { entryOf } from './keyed';
 import { planPostings } from './postingPlan';
 import { lineTargets } from './postingTargets';
 import type { Posting } from './postings';
-import {
-  type MaterialLine,
-  type TransferLine,
-  type MappingCorrections,
-  type OperationProgress,
-  type PlanningProblem,
-  type ProductionOrderState,
-  type RejectedEvent,
-  type TimeLine,
-  erpOrderReference,
-  materialsWithoutMasterData,
-} from './productionOrder';
+import { type MaterialLine, type TransferLine, type MappingCorrections, type OperationProgress, type PlanningProblem, type ProductionOrderState, type RejectedEvent, type TimeLine, materialsWithoutMasterData } from './productionOrder';
+import { erpOrderReference } from './orderActions';
 import type { Decimal } from './quantity';
 
 /** Where the order stands on the floor. */

@@ -9,17 +9,8 @@ import { entryOf, hasEntry } from './keyed';
 import { AMOUNT_DECIMALS, type BomComponent, backflushModeOf, derivedConsumption, erpDecimals, erpQuantity, toErpPrecision, toErpUnit } from './masterData';
 import type { Amounts, DocumentPosting, Posting } from './postings';
 import { keepsKind } from './postingRules';
-import {
-  type MaterialLine,
-  type PlanningProblem,
-  type ProductionOrderState,
-  erpEmployeeOf,
-  erpMaterial,
-  erpOrderReference,
-  materialLineKey,
-  postingRulesOf,
-  timeKey,
-} from './productionOrder';
+import { type MaterialLine, type PlanningProblem, type ProductionOrderState, materialLineKey, postingRulesOf, timeKey } from './productionOrder';
+import { erpEmployeeOf, erpMaterial, erpOrderReference } from './orderActions';
 import { type Decimal, add, isZero, multiply, round, ZERO } from './quantity';
 
 /** One line of the plan. */

@@ -1,6 +1,6 @@
 /**
  * Quantities are decimals carried as strings ("12.5"), never binary floats.
- * Arithmetic goes through big.js: exact for addition, subtraction and multiplication;
+ * Arithmetic goes through big.js: without error for addition, subtraction and multiplication;
  * division keeps 20 decimal places and is only ever followed by rounding to an ERP's
  * precision. Plain JSON, so quantities survive Temporal payloads and HTTP unchanged.
  */

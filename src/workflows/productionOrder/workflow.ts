@@ -29,27 +29,8 @@ import { DEFAULT_TIME_WINDOW, type FloorEvent, type TimeWindow } from '../../dom
 import { compactPostings, planPostings } from '../../domain/postingPlan';
 import type { Posting } from '../../domain/postings';
 import { type ProductionOrderView, describe, isSettled, openRejections, planningProblems, viewOf } from '../../domain/orderView';
-import {
-  type MappingCorrections,
-  type OrderErp,
-  type ProductionOrderState,
-  type RejectedEvent,
-  acknowledgeRejectedEvent,
-  acknowledgementRefusal,
-  correctMapping,
-  forgetMasterData,
-  initialState,
-  materialsWithoutMasterData,
-  nextPendingPosting,
-  operatorActionRefusal,
-  receiveEvent,
-  recordMasterData,
-  recordAttempted,
-  recordNeedsAttention,
-  recordPosted,
-  retryPosting,
-  skipPosting,
-} from '../../domain/productionOrder';
+import { type MappingCorrections, type OrderErp, type ProductionOrderState, type RejectedEvent, initialState, materialsWithoutMasterData, receiveEvent, recordMasterData } from '../../domain/productionOrder';
+import { acknowledgeRejectedEvent, acknowledgementRefusal, correctMapping, forgetMasterData, nextPendingPosting, operatorActionRefusal, recordAttempted, recordNeedsAttention, recordPosted, retryPosting, skipPosting } from '../../domain/orderActions';
 import { stateBytes } from '../../domain/orderBounds';
 import { workflowAlerts } from '../alert/workflow';
 import { ErpConnectionKey, ErpSyncStatusKey, ErpSystemKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../searchAttributes';
