@@ -2,7 +2,7 @@
  * The ERP connections of a deployment: which ERP, which company or client in it, and which
  * plants post there. Read once from the ERP_CONNECTIONS file (YAML or JSON; every error
  * names the line and the field; secrets as ${ENV}), or, without one, from each module's
- * environment (today's EXACT_* variables are one Exact connection). Opened once per
+ * environment (each module's own variables describe one connection). Opened once per
  * process: workers post through the adapters; the starter API shows each connection's
  * state and check, and lets an operator authorize it again.
  */

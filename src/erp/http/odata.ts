@@ -1,4 +1,4 @@
-/** OData v2 as SAP and Exact speak it: literals in $filter, the {"d": …} envelope, paging by __next. */
+/** OData v2 as ERPs speak it: literals in $filter, the {"d": …} envelope, paging by __next. */
 import { ErpError } from '../adapter';
 import type { Send } from './transport';
 

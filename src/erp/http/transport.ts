@@ -110,10 +110,10 @@ export function basicAuthentication(user: string, password: string): Middleware 
 }
 
 /**
- * SAP's CSRF protection: a write carries the token a GET with `X-CSRF-Token: Fetch` handed
+ * An OData gateway's CSRF protection: a write carries the token a GET with `X-CSRF-Token: Fetch` handed
  * out, with that answer's session cookies. A 403 `X-CSRF-Token: Required` (the session or
  * token expired) fetches a new token and sends the write once more. The fetch is a GET of
- * the service root: SAP's OData services do not answer HEAD (SAP/cloud-sdk-java#1126).
+ * the service root: such gateways do not answer HEAD (a known cloud SDK issue, #1126).
  */
 export function csrfProtection(fetchUrl: string): Middleware {
   let session: { token: string; cookies: string } | undefined;
