@@ -5,7 +5,9 @@
  * that could not be delivered (Temporal away) is simply sent again, newer, and nothing is
  * lost or counted twice. The client reconnects with back-off for ever, re-creates its
  * subscription after a reconnection (or when a watchdog finds it silent: no data and no
- * keep-alive for `watchdogSeconds`), and signs and encrypts where configured.
+ * keep-alive for `watchdogSeconds`), reads the values back every `watchdogSeconds`, starts
+ * over with a new client when no read-back has come through for three of those, and signs
+ * and encrypts where configured.
  */
 import {
   AttributeIds,
@@ -46,16 +48,6 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
   const { machine } = options;
   const log = options.log ?? (() => undefined);
   const name = `${machine.plant}/${machine.machine}`;
-  const client = OPCUAClient.create({
-    applicationName: 'shopfloor-bridge',
-    endpointMustExist: false,
-    keepSessionAlive: true,
-    requestedSessionTimeout: 60_000,
-    securityMode: MessageSecurityMode[machine.security.mode],
-    securityPolicy: SecurityPolicy[machine.security.policy],
-    connectionStrategy: { initialDelay: 500, maxDelay: 10_000, maxRetry: -1, randomisationFactor: 0.1 },
-    clientCertificateManager: new OPCUACertificateManager({ rootFolder: options.pkiFolder, automaticallyAcceptUnknownCertificate: true }),
-  });
   const latest: Partial<Record<Field, string>> = {};
   let latestAt: string | undefined;
   let delivered = true;
@@ -69,15 +61,32 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
   let subscriptionsCreated = 0;
   const refused = new Set<string>();
 
-  client.on('connection_lost', () => {
-    connected = false;
-    log(`OPC UA ${name}: connection lost; reconnecting`);
-  });
-  client.on('after_reconnection', () => {
-    connected = true;
-    log(`OPC UA ${name}: reconnected`);
-    void resubscribe('after reconnection');
-  });
+  /** A client of its own for each start over: events of one given up on are not heard. */
+  const newClient = (): OPCUAClient => {
+    const fresh = OPCUAClient.create({
+      applicationName: 'shopfloor-bridge',
+      endpointMustExist: false,
+      keepSessionAlive: true,
+      requestedSessionTimeout: 60_000,
+      securityMode: MessageSecurityMode[machine.security.mode],
+      securityPolicy: SecurityPolicy[machine.security.policy],
+      connectionStrategy: { initialDelay: 500, maxDelay: 10_000, maxRetry: -1, randomisationFactor: 0.1 },
+      clientCertificateManager: new OPCUACertificateManager({ rootFolder: options.pkiFolder, automaticallyAcceptUnknownCertificate: true }),
+    });
+    fresh.on('connection_lost', () => {
+      if (fresh !== client) return;
+      connected = false;
+      log(`OPC UA ${name}: connection lost; reconnecting`);
+    });
+    fresh.on('after_reconnection', () => {
+      if (fresh !== client) return;
+      connected = true;
+      log(`OPC UA ${name}: reconnected`);
+      void resubscribe('after reconnection');
+    });
+    return fresh;
+  };
+  let client = newClient();
 
   const onValue = (field: Field) => (value: DataValue) => {
     lastHeard = Date.now();
@@ -140,6 +149,14 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
     }
   }
 
+  const withTimeout = <T>(work: Promise<T>, ms: number, what: string): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+      work.then(
+        (value) => (clearTimeout(timer), resolve(value)),
+        (error: unknown) => (clearTimeout(timer), reject(error instanceof Error ? error : new Error(String(error)))),
+      );
+    });
   const identity = machine.security.username ? { type: UserTokenType.UserName as const, userName: machine.security.username, password: machine.security.password ?? '' } : undefined;
   /**
    * Connects, opens a session and subscribes, in the background: a PLC that is off at start
@@ -148,6 +165,7 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
    */
   /** The first connect is under way: it opens the session itself. */
   let connecting = true;
+  const watchdogMs = machine.watchdogSeconds * 1000;
   const connect = async () => {
     for (let attempt = 1; !stopped; attempt++) {
       try {
@@ -158,6 +176,7 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
         session = await client.createSession(identity);
         await subscribe();
         log(`OPC UA ${name}: connected to ${machine.endpoint}`);
+        lastReadOk = Date.now();
         connecting = false;
         return;
       } catch (error) {
@@ -176,6 +195,8 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
    * the machine's count behind until the counter next moves.
    */
   let lastRead = Date.now();
+  /** When a read-back last came through (or the client last connected): long silence starts the client over. */
+  let lastReadOk = Date.now();
   let reading = false;
   let failedReads = 0;
   const openSession = () =>
@@ -192,8 +213,9 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
     try {
       if (!session) return void (await openSession());
       const fields = (Object.entries(machine.nodes) as [Field, string | undefined][]).filter((entry): entry is [Field, string] => entry[1] !== undefined);
-      const values = await session.read(fields.map(([, nodeId]) => ({ nodeId, attributeId: AttributeIds.Value })));
+      const values = await withTimeout(session.read(fields.map(([, nodeId]) => ({ nodeId, attributeId: AttributeIds.Value }))), watchdogMs, 'the read-back');
       failedReads = 0;
+      lastReadOk = Date.now();
       fields.forEach(([field], i) => {
         const value = values[i];
         if (value && value.statusCode.isGood() && String(value.value.value) !== latest[field]) onValue(field)(value);
@@ -214,8 +236,29 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
     }
   }
 
+  /**
+   * No read-back for three watchdog periods although the network may be back: the client's
+   * own reconnection has got stuck (it can, after a cut under load). Give that client up and
+   * start over with a new one; the counters are absolute, so nothing is lost.
+   */
+  async function startOver(): Promise<void> {
+    connecting = true;
+    log(`OPC UA ${name}: no read-back for ${(3 * watchdogMs) / 1000} s; starting the client over`);
+    const [oldClient, oldSession, oldSubscription] = [client, session, subscription];
+    client = newClient();
+    connected = false;
+    session = undefined;
+    subscription = undefined;
+    failedReads = 0;
+    await withTimeout(oldSubscription?.terminate() ?? Promise.resolve(), watchdogMs, 'terminating').catch(() => undefined);
+    await withTimeout(oldSession?.close() ?? Promise.resolve(), watchdogMs, 'closing').catch(() => undefined);
+    await withTimeout(oldClient.disconnect(), watchdogMs, 'disconnecting').catch(() => undefined);
+    await connect();
+  }
+
   const ticker = setInterval(() => {
     void forward();
+    if (!connecting && !stopped && Date.now() - lastReadOk > 3 * watchdogMs) void startOver();
     if (connected && session && Date.now() - lastHeard > machine.watchdogSeconds * 1000) {
       lastHeard = Date.now();
       void resubscribe(`silent for ${machine.watchdogSeconds} s`);
