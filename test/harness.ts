@@ -63,6 +63,8 @@ export async function startBridge(
     divisions?: { division: number; plants: string[] }[];
     /** More settings of the first division's connection (e.g. its quarantine per plant): it is then read from an ERP_CONNECTIONS file. */
     settings?: Record<string, unknown>;
+    /** Connections to other ERPs, as ERP_CONNECTIONS entries (id, erp, plants and their settings), beside the Exact division's. */
+    connections?: Record<string, unknown>[];
   } = {},
 ): Promise<Bridge> {
   if (!runtimeInstalled) {
@@ -94,7 +96,7 @@ export async function startBridge(
   // More divisions, each with its plants: an ERP_CONNECTIONS file of one connection per division.
   const more = await Promise.all((options.divisions ?? []).map(async (d) => ({ ...d, simulator: simulatorOf(d.division) })));
   let connectionsFile: string | undefined;
-  if (more.length > 0 || options.settings) {
+  if (more.length > 0 || options.settings || options.connections) {
     const entries = [{ division, plants: options.plants ?? ['*'], url: simulatorUrl, settings: options.settings ?? {} }, ...(await Promise.all(more.map(async (d) => ({ division: d.division, plants: d.plants, url: await d.simulator.listen(0), settings: {} }))))];
     connectionsFile = path.join(os.tmpdir(), `erp-connections-${randomUUID()}.json`);
     // JSON is YAML: the file the bridge reads as a deployment's ERP_CONNECTIONS.
@@ -109,7 +111,7 @@ export async function startBridge(
       maxPostingsPerSecond: 50,
       ...e.settings,
     }));
-    writeFileSync(connectionsFile, JSON.stringify({ version: 1, connections }, null, 2));
+    writeFileSync(connectionsFile, JSON.stringify({ version: 1, connections: [...connections, ...(options.connections ?? [])] }, null, 2));
   }
   const config = loadConfig({
     TEMPORAL_ADDRESS: inject('temporalAddress'),

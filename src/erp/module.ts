@@ -8,6 +8,8 @@
 import type { Pool } from 'pg';
 import type { z } from 'zod';
 import type { Alert } from '../domain/alerts';
+import type { FloorEvent } from '../domain/events';
+import type { PlanningChanges } from '../domain/planning';
 import type { PostingRules } from '../domain/postingRules';
 import type { ErpAdapter, ErpPlanningReader, PostingRequest } from './adapter';
 
@@ -84,6 +86,35 @@ export interface OpenedConnection {
   check(): Promise<ConnectionCheck>;
   /** What the connection knows of its authorization, for GET /v1/erp/connections. */
   state(): Promise<ConnectionState>;
+  /** Where the ERP sends the bridge messages of its own (an IDoc port): POST /v1/<erp>/<connection>/<channel>. */
+  inbound?: Readonly<Record<string, InboundChannel>>;
+}
+
+/** A channel on which the ERP pushes messages to the bridge, e.g. production orders as IDocs. */
+export interface InboundChannel {
+  /** What the ERP sends here, for people. */
+  readonly description: string;
+  /** Reads one message: the floor events it means and the planning it carries. Throws InboundRefused, naming the field. */
+  read(body: string, context: { source: string }): InboundMessage;
+}
+
+export interface InboundMessage {
+  /** The ERP's own reference of the message (an IDoc number). */
+  reference: string;
+  /** Each is delivered as a floor event from `source`; its id is the ERP's, so a message sent again changes nothing. */
+  events: FloorEvent[];
+  /** The orders, components and routing the message carries, per floor plant, for the planning the MES reads. */
+  planning: { plant: string; changes: PlanningChanges }[];
+}
+
+export class InboundRefused extends Error {
+  override readonly name = 'InboundRefused';
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+  }
 }
 
 export interface ConnectionCheck {

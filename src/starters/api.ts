@@ -29,6 +29,12 @@ export function createStarterApi(deps: StarterDependencies) {
     }
   });
 
+  // What an ERP pushes (IDocs) comes as XML: kept as it is, for its module to read.
+  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (request, body, done) => {
+    request.rawBody = body as string;
+    done(null, body);
+  });
+
   app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
     if (error instanceof z.ZodError) return problem(reply, 400, 'Invalid request', 'Nothing was changed.', zodProblems(error));
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;

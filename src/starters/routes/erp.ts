@@ -6,8 +6,11 @@ import { Reference } from '../../domain/events';
 import { ErpSystem } from '../../domain/erpSystem';
 import { fieldProblems } from '../../domain/fieldProblems';
 import { ErpError } from '../../erp/adapter';
+import { FloorEvent } from '../../domain/events';
+import { InboundRefused } from '../../erp/module';
+import { DeliveryRefused } from '../../delivery/orderDelivery';
 import { erpPlanningWorkflowId, syncNowSignal } from '../../workflows/erpPlanning/workflow';
-import { type StarterDependencies, operator, problem, reader, zodProblems } from './shared';
+import { type StarterDependencies, operator, problem, reader, source, zodProblems } from './shared';
 
 const PlanningQuery = z.strictObject({
   plant: Reference,
@@ -43,6 +46,51 @@ export function erpRoutes(app: FastifyInstance, deps: StarterDependencies): void
       throw error;
     }
     return reply.status(204).send();
+  });
+
+  /**
+   * What an ERP pushes on a channel of its connection (production orders as IDocs at
+   * /v1/<erp>/<connection>/idoc): read by the connection's module into planning and floor
+   * events, each delivered like a posted event. A message refused is recorded, naming the
+   * field; one sent again changes nothing (its events carry the ERP's own ids).
+   */
+  app.post('/v1/:erp/:connection/:channel', source, async (request, reply) => {
+    const { erp, connection: id, channel } = request.params as { erp: string; connection: string; channel: string };
+    const connection = deps.connections.byId(id);
+    const inbound = connection?.erp === erp ? connection.inbound?.[channel] : undefined;
+    if (!connection || !inbound) return problem(reply, 404, 'Unknown channel', `no ERP connection ${id} of ${erp} takes messages on "${channel}"`);
+    const caller = request.caller!;
+    const sender = caller.kind === 'source' ? caller.id : id;
+    const refuse = async (status: number, title: string, detail: string, errors: { field: string; message: string }[]) => {
+      await deps.rejectedInputs.record({ channel: 'http', source: sender, reference: `${request.method} ${request.url}`, reason: `${title}: ${detail} ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`.trim(), payload: request.rawBody ?? '' });
+      return problem(reply, status, title, detail, errors);
+    };
+    const body = typeof request.body === 'string' ? request.body : (request.rawBody ?? '');
+    let message;
+    try {
+      message = inbound.read(body, { source: sender });
+    } catch (error) {
+      if (error instanceof InboundRefused) return refuse(400, 'Invalid message', `${connection.title} sent ${inbound.description} the bridge cannot read; nothing was started.`, [{ field: error.field, message: error.reason }]);
+      throw error;
+    }
+    const events = [];
+    for (const [i, event] of message.events.entries()) {
+      const parsed = FloorEvent.safeParse(event);
+      if (!parsed.success) return refuse(400, 'Invalid message', `order ${event.productionOrder} of message ${message.reference} is not a valid floor event; nothing was started.`, zodProblems(parsed.error).map((p) => ({ ...p, field: `events[${i}].${p.field}` })));
+      events.push(parsed.data);
+    }
+    for (const { plant, changes } of message.planning) await deps.planning.apply(connection.erp, plant, changes);
+    const accepted = [];
+    for (const event of events) {
+      try {
+        const workflowId = await deps.delivery.deliver(event);
+        if (workflowId) accepted.push({ eventId: event.eventId, workflowId });
+      } catch (error) {
+        if (!(error instanceof DeliveryRefused)) throw error;
+        return refuse(422, 'No ERP connection', `${error.message}; event ${event.eventId} was not applied.`, [{ field: 'plant', message: error.message }]);
+      }
+    }
+    return reply.status(202).send({ reference: message.reference, accepted });
   });
 
   /** Planning from the ERP: the orders of a plant with their components and routing, as last read. */

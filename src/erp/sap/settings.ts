@@ -1,0 +1,56 @@
+/** A connection to one SAP S/4HANA client: where it is, who the bridge signs in as, and how the floor maps onto it. */
+import { z } from 'zod';
+
+const ActivityIndex = z.number().int().min(1).max(6);
+/** Which of a confirmation's six activities (OpConfirmedWorkQuantity1..6) holds which hours: the work centre's standard value key decides. */
+export const ActivityIndexes = z.strictObject({ setup: ActivityIndex, machine: ActivityIndex, labour: ActivityIndex });
+export type ActivityIndexes = z.infer<typeof ActivityIndexes>;
+
+const SapCode = (length: number, what: string) => z.string().min(1).max(length, `must be ${what} (at most ${length} characters)`);
+
+export const SapPlant = z.strictObject({
+  /** The SAP plant (Plant, four characters). */
+  plant: SapCode(4, 'an SAP plant'),
+  /** Where finished goods are received when the release names no storage location. */
+  receiptStorageLocation: SapCode(4, 'an SAP storage location').optional(),
+  /** Goods receipts of this plant land in quality inspection stock with an inspection lot (QM active, inspection type 04). */
+  qualityManagement: z.boolean().default(false),
+});
+export type SapPlant = z.infer<typeof SapPlant>;
+
+export const SapSettings = z.strictObject({
+  /** The system's address, e.g. https://my-s4.example.com (services under /sap/opu/odata/sap/); absent: `npm start` runs the simulator. */
+  baseUrl: z.url().optional(),
+  /** The SAP client (sap-client), three digits. */
+  client: z.string().regex(/^\d{3}$/, 'must be the SAP client, three digits (e.g. "100")'),
+  /** The communication user of the communication arrangement, and its password. */
+  user: z.string().min(1),
+  password: z.string().min(1),
+  /** Per floor plant, its SAP plant. */
+  sapPlants: z.record(z.string(), SapPlant),
+  /** Which activity of a confirmation takes setup, machine and labour hours (standard value key SAP1: 1, 2, 3). */
+  activities: ActivityIndexes.default({ setup: 1, machine: 2, labour: 3 }),
+  /** Per work centre whose standard value key orders its activities otherwise. */
+  workCentres: z.record(z.string(), ActivityIndexes).optional(),
+  /** The unit SAP keeps hours in (OpWorkQuantityUnitN). */
+  hoursUnit: SapCode(3, 'an SAP unit').default('H'),
+  /** The usage decision taken when the floor blocks output of an inspection lot (code and code group of the plant's selected set). */
+  usageDecision: z.strictObject({ code: SapCode(4, 'a usage decision code'), codeGroup: SapCode(8, 'a code group'), selectedSet: SapCode(8, 'a selected set') }).default({ code: 'A2', codeGroup: 'QM', selectedSet: '01' }),
+  /**
+   * How goods movements outside confirmations reach SAP: OData (API_MATERIAL_DOCUMENT_SRV) or
+   * MBGMCR IDocs to /sap/bc/idoc_xml (found again by their header text all the same).
+   */
+  goodsMovements: z.enum(['odata', 'idoc']).default('odata'),
+  /** The IDoc partners: the bridge's logical system and SAP's. */
+  idocPartners: z.strictObject({ sender: SapCode(10, 'a logical system'), receiver: SapCode(10, 'a logical system') }).optional(),
+  /** The floor plant whose released production orders are read from this client; absent: none are read. */
+  planningPlant: z.string().min(1).max(40).optional(),
+  timeoutMs: z.number().int().positive().default(30_000),
+  /** Postings per second to the client, for all workers together. */
+  maxPostingsPerSecond: z.number().positive().max(100).default(5),
+});
+export type SapSettings = z.infer<typeof SapSettings>;
+
+export function activitiesOf(settings: Pick<SapSettings, 'activities' | 'workCentres'>, workCentre: string | undefined): ActivityIndexes {
+  return (workCentre ? settings.workCentres?.[workCentre] : undefined) ?? settings.activities;
+}

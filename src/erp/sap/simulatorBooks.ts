@@ -1,0 +1,553 @@
+/**
+ * What the SAP simulator holds, as SAP's tables would: production orders with operations
+ * (their confirmation numbers) and components (reservations, backflush flags),
+ * confirmations, material documents, stock per material, plant, storage location, batch and
+ * stock type, inspection lots with usage decisions and stock postings, and the goods
+ * movements that failed (COGI). Business rules refuse what SAP refuses, with SAP's message
+ * class and number; the HTTP side (simulator.ts) turns them into OData answers.
+ */
+import Big from 'big.js';
+
+export type StockType = 'unrestricted' | 'quality' | 'blocked';
+
+export class SapRefusal extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+    readonly lock = false,
+  ) {
+    super(message);
+  }
+}
+
+export interface OrderSeed {
+  order: string;
+  material: string;
+  plant: string;
+  quantity: string;
+  unit: string;
+  storageLocation?: string;
+  released?: boolean;
+  operations: { operation: string; workCentre: string; text?: string }[];
+  components?: { material: string; quantity: string; unit: string; operation: string; backflush?: boolean; storageLocation?: string; batch?: string }[];
+}
+
+export interface Movement {
+  Material: string;
+  Plant: string;
+  StorageLocation: string;
+  Batch: string;
+  GoodsMovementType: string;
+  EntryUnit: string;
+  QuantityInEntryUnit: string;
+  ManufacturingOrder: string;
+  Reservation: string;
+  ReservationItem: string;
+  IssuingOrReceivingStorageLoc: string;
+  MaterialDocumentItemText: string;
+  InventoryStockType: string;
+  ReversedMaterialDocument: string;
+  ReversedMaterialDocumentYear: string;
+  ReversedMaterialDocumentItem: string;
+  GoodsMovementIsCancelled: boolean;
+}
+
+export interface MaterialDocumentRecord {
+  MaterialDocument: string;
+  MaterialDocumentYear: string;
+  GoodsMovementCode: string;
+  PostingDate: string;
+  DocumentDate: string;
+  MaterialDocumentHeaderText: string;
+  ReferenceDocument: string;
+  items: (Movement & { MaterialDocumentItem: string })[];
+}
+
+export interface ConfirmationRecord {
+  [field: string]: unknown;
+  ConfirmationGroup: string;
+  ConfirmationCount: string;
+  OrderID: string;
+  OrderOperation: string;
+  ExternalSystemConfirmation: string | null;
+  IsReversed: boolean;
+  IsReversal: boolean;
+  items: (Movement & { MaterialDocument: string; MaterialDocumentYear: string; MaterialDocumentItem: string })[];
+}
+
+export interface FailedMovement {
+  confirmation: string;
+  movement: Movement;
+  message: string;
+}
+
+export interface InspectionLotRecord {
+  InspectionLot: string;
+  Material: string;
+  Plant: string;
+  ManufacturingOrder: string;
+  InspectionLotOrigin: string;
+  InspectionLotQuantity: string;
+  InspectionLotQuantityUnit: string;
+  InspLotQtyToBePosted: string;
+  InspLotQtyToFree: string;
+  InspLotQtyToBlocked: string;
+  InspLotQtyToScrap: string;
+  InspectionLotHasUsageDecision: boolean;
+  InspLotIsStockPostingCompleted: boolean;
+  StorageLocation: string;
+  Batch: string;
+  decision?: Record<string, unknown>;
+  items: { InspectionLot: string; InspLotMatlDocItem: string; InspLotQtyPosted: string; UsageDecisionStockType: string; StorageLocation: string; MaterialDocumentItemText: string; MaterialDocument: string; MaterialDocumentYear: string }[];
+}
+
+/** Movement types: which stock they take from and put into (undefined: none), and the type that reverses them. */
+const MOVEMENTS: Record<string, { from?: StockType; to?: StockType; reversal: string; codes: string[]; order?: boolean }> = {
+  '101': { to: 'unrestricted', reversal: '102', codes: ['02'], order: true },
+  '102': { from: 'unrestricted', reversal: '101', codes: ['02', '06'], order: true },
+  '261': { from: 'unrestricted', reversal: '262', codes: ['03'], order: true },
+  '262': { to: 'unrestricted', reversal: '261', codes: ['03', '06'], order: true },
+  '531': { to: 'unrestricted', reversal: '532', codes: ['05'], order: true },
+  '532': { from: 'unrestricted', reversal: '531', codes: ['05', '06'], order: true },
+  '311': { from: 'unrestricted', to: 'unrestricted', reversal: '312', codes: ['04'] },
+  '312': { from: 'unrestricted', to: 'unrestricted', reversal: '311', codes: ['04', '06'] },
+  '343': { from: 'blocked', to: 'unrestricted', reversal: '344', codes: ['04'] },
+  '344': { from: 'unrestricted', to: 'blocked', reversal: '343', codes: ['04'] },
+  '321': { from: 'quality', to: 'unrestricted', reversal: '322', codes: ['04'] },
+  '350': { from: 'quality', to: 'blocked', reversal: '349', codes: ['04'] },
+  '555': { from: 'blocked', reversal: '556', codes: ['04'] },
+};
+/** InventoryStockType as SAP writes it on items: 01 unrestricted, 02 quality inspection, 07 blocked. */
+const STOCK_TYPE_CODE: Record<StockType, string> = { unrestricted: '01', quality: '02', blocked: '07' };
+
+export function createSapBooks(options: { strictStock?: boolean } = {}) {
+  const orders = new Map<string, { header: Record<string, unknown>; operations: Record<string, unknown>[]; components: Record<string, unknown>[] }>();
+  const confirmations: ConfirmationRecord[] = [];
+  const documents: MaterialDocumentRecord[] = [];
+  const stock = new Map<string, Big>();
+  const failed: FailedMovement[] = [];
+  const lots: InspectionLotRecord[] = [];
+  const inspected = new Set<string>();
+  const failing = new Map<string, string>();
+  const locks = new Map<string, { user: string; until: number }>();
+  let nextDocument = 4900000000;
+  let nextGroup = 1000;
+  let nextLot = 10000000;
+  let nextReservation = 1000;
+
+  const stockKey = (material: string, plant: string, sloc: string, batch: string, type: StockType) => [material, plant, sloc, batch, type].join('|');
+  const quantityOf = (key: string) => stock.get(key) ?? new Big(0);
+
+  function lockOf(object: string): { user: string } | undefined {
+    const lock = locks.get(object);
+    if (lock && lock.until > Date.now()) return lock;
+    locks.delete(object);
+    return undefined;
+  }
+
+  function orderOf(number: string) {
+    const order = orders.get(number);
+    if (!order) throw new SapRefusal('C6/003', `Order ${number} does not exist`);
+    return order;
+  }
+
+  /** Books a movement on stock, or refuses it as SAP would (a deficit, a lock). */
+  function move(movement: Movement, stockType: StockType | undefined = undefined) {
+    const rule = MOVEMENTS[movement.GoodsMovementType];
+    if (!rule) throw new SapRefusal('M7/095', `Movement type ${movement.GoodsMovementType} is not defined`);
+    const lock = lockOf(`material:${movement.Material}`);
+    if (lock) throw new SapRefusal('M3/897', `Plant data of material ${movement.Material} is locked by user ${lock.user}`, 400, true);
+    const quantity = new Big(movement.QuantityInEntryUnit);
+    if (quantity.lte(0)) throw new SapRefusal('M7/081', 'Enter a quantity');
+    const { Material: m, Plant: p, StorageLocation: s, Batch: b } = movement;
+    if (rule.from) {
+      const from = stockKey(m, p, s, b, rule.from);
+      if (options.strictStock && quantityOf(from).lt(quantity)) {
+        throw new SapRefusal('M7/021', `Deficit of SL ${rule.from === 'unrestricted' ? 'Unrestricted-use' : rule.from === 'blocked' ? 'Blocked stock' : 'Quality inspection'} ${quantity.minus(quantityOf(from)).toString()} ${movement.EntryUnit} : ${m} ${p} ${s}`);
+      }
+      stock.set(from, quantityOf(from).minus(quantity));
+    }
+    if (rule.to) {
+      const target = stockType ?? rule.to;
+      const to = stockKey(m, p, rule.from && movement.IssuingOrReceivingStorageLoc ? movement.IssuingOrReceivingStorageLoc : s, b, target);
+      stock.set(to, quantityOf(to).plus(quantity));
+      movement.InventoryStockType = STOCK_TYPE_CODE[target];
+    }
+  }
+
+  function newDocument(code: string, day: string, text: string, movements: Movement[]): MaterialDocumentRecord {
+    const number = String(nextDocument++);
+    const record: MaterialDocumentRecord = {
+      MaterialDocument: number,
+      MaterialDocumentYear: new Date(Number(/\d+/.exec(day)?.[0] ?? Date.now())).getUTCFullYear().toString(),
+      GoodsMovementCode: code,
+      PostingDate: day,
+      DocumentDate: day,
+      MaterialDocumentHeaderText: text,
+      ReferenceDocument: '',
+      items: movements.map((m, i) => ({ ...m, MaterialDocumentItem: String(i + 1).padStart(4, '0') })),
+    };
+    documents.push(record);
+    return record;
+  }
+
+  const movementOf = (item: Record<string, unknown>): Movement => ({
+    Material: String(item.Material ?? ''),
+    Plant: String(item.Plant ?? ''),
+    StorageLocation: String(item.StorageLocation ?? ''),
+    Batch: String(item.Batch ?? ''),
+    GoodsMovementType: String(item.GoodsMovementType ?? ''),
+    EntryUnit: String(item.EntryUnit ?? ''),
+    QuantityInEntryUnit: String(item.QuantityInEntryUnit ?? '0'),
+    ManufacturingOrder: String(item.ManufacturingOrder ?? ''),
+    Reservation: String(item.Reservation ?? ''),
+    ReservationItem: String(item.ReservationItem ?? ''),
+    IssuingOrReceivingStorageLoc: String(item.IssuingOrReceivingStorageLoc ?? ''),
+    MaterialDocumentItemText: String(item.MaterialDocumentItemText ?? ''),
+    InventoryStockType: '',
+    ReversedMaterialDocument: String(item.ReversedMaterialDocument ?? ''),
+    ReversedMaterialDocumentYear: String(item.ReversedMaterialDocumentYear ?? ''),
+    ReversedMaterialDocumentItem: String(item.ReversedMaterialDocumentItem ?? ''),
+    GoodsMovementIsCancelled: false,
+  });
+
+  /** A reversal with reference takes back at most what the item it names still holds. */
+  function checkReference(movement: Movement) {
+    if (!movement.ReversedMaterialDocument) return;
+    const original = documents.find((d) => d.MaterialDocument === movement.ReversedMaterialDocument && d.MaterialDocumentYear === movement.ReversedMaterialDocumentYear);
+    const item = original?.items.find((i) => i.MaterialDocumentItem === (movement.ReversedMaterialDocumentItem || '0001'));
+    if (!item) throw new SapRefusal('M7/060', `Material document ${movement.ReversedMaterialDocument} ${movement.ReversedMaterialDocumentYear} item ${movement.ReversedMaterialDocumentItem} does not exist`);
+    if (MOVEMENTS[item.GoodsMovementType]?.reversal !== movement.GoodsMovementType) throw new SapRefusal('M7/318', `Movement type ${movement.GoodsMovementType} does not reverse ${item.GoodsMovementType}`);
+    const reversed = documents
+      .flatMap((d) => d.items)
+      .filter((i) => i.ReversedMaterialDocument === movement.ReversedMaterialDocument && i.ReversedMaterialDocumentYear === movement.ReversedMaterialDocumentYear && i.ReversedMaterialDocumentItem === item.MaterialDocumentItem)
+      .reduce((sum, i) => sum.plus(i.QuantityInEntryUnit), new Big(0));
+    const left = new Big(item.QuantityInEntryUnit).minus(reversed);
+    if (item.GoodsMovementIsCancelled || new Big(movement.QuantityInEntryUnit).gt(left)) throw new SapRefusal('M7/022', `Only ${left.toString()} ${item.EntryUnit} of material document ${movement.ReversedMaterialDocument} item ${item.MaterialDocumentItem} are left to reverse`);
+  }
+
+  /** A receipt of a material SAP inspects lands in quality inspection stock, under a new lot. */
+  function receive(movement: Movement, orderNumber: string): StockType | undefined {
+    if (movement.GoodsMovementType !== '101' || !inspected.has(`${movement.Plant}|${movement.Material}`)) return undefined;
+    lots.push({
+      InspectionLot: String(nextLot++).padStart(12, '0'),
+      Material: movement.Material,
+      Plant: movement.Plant,
+      ManufacturingOrder: orderNumber,
+      InspectionLotOrigin: '04',
+      InspectionLotQuantity: movement.QuantityInEntryUnit,
+      InspectionLotQuantityUnit: movement.EntryUnit,
+      InspLotQtyToBePosted: movement.QuantityInEntryUnit,
+      InspLotQtyToFree: '0',
+      InspLotQtyToBlocked: '0',
+      InspLotQtyToScrap: '0',
+      InspectionLotHasUsageDecision: false,
+      InspLotIsStockPostingCompleted: false,
+      StorageLocation: movement.StorageLocation,
+      Batch: movement.Batch,
+      items: [],
+    });
+    return 'quality';
+  }
+
+  function checkOrderMovement(movement: Movement) {
+    const rule = MOVEMENTS[movement.GoodsMovementType];
+    if (!rule?.order) return;
+    if (!movement.ManufacturingOrder) throw new SapRefusal('M7/146', `Enter an order for movement type ${movement.GoodsMovementType}`);
+    const order = orderOf(movement.ManufacturingOrder);
+    if (order.header.OrderIsReleased !== 'X') throw new SapRefusal('M7/352', `Order ${movement.ManufacturingOrder} is not released`);
+    if (movement.Reservation) {
+      const component = order.components.find((c) => c.Reservation === movement.Reservation && c.ReservationItem === movement.ReservationItem);
+      if (!component) throw new SapRefusal('M7/034', `Reservation ${movement.Reservation} ${movement.ReservationItem} does not exist`);
+      if (component.Material !== movement.Material) throw new SapRefusal('M7/365', `Reservation item ${movement.Reservation} ${movement.ReservationItem} is for material ${String(component.Material)}, not ${movement.Material}`);
+    }
+  }
+
+  return {
+    orders,
+    confirmations,
+    documents,
+    failed,
+    lots,
+    seedOrder(seed: OrderSeed) {
+      const number = seed.order.padStart(12, '0');
+      const routing = String(nextGroup++).padStart(10, '0');
+      const operations = seed.operations.map((o, i) => ({
+        OrderInternalBillOfOperations: routing,
+        OrderIntBillOfOperationsItem: String(i + 1).padStart(8, '0'),
+        ManufacturingOrder: number,
+        ManufacturingOrderSequence: '0',
+        ManufacturingOrderOperation: o.operation.padStart(4, '0'),
+        MfgOrderOperationText: o.text ?? `Operation ${o.operation}`,
+        WorkCenter: o.workCentre,
+        ProductionPlant: seed.plant,
+        OperationIsReleased: seed.released === false ? '' : 'X',
+        OperationUnit: seed.unit,
+        OpPlannedTotalQuantity: seed.quantity,
+        /** The confirmation number (RUECK) each operation is confirmed under. */
+        ConfirmationGroup: String(nextGroup++).padStart(10, '0'),
+      }));
+      const reservation = String(nextReservation++).padStart(10, '0');
+      const components = (seed.components ?? []).map((c, i) => ({
+        Reservation: reservation,
+        ReservationItem: String(i + 1).padStart(4, '0'),
+        ReservationRecordType: '',
+        Material: c.material,
+        Plant: seed.plant,
+        ManufacturingOrder: number,
+        ManufacturingOrderOperation: c.operation.padStart(4, '0'),
+        StorageLocation: c.storageLocation ?? '',
+        Batch: c.batch ?? '',
+        RequiredQuantity: c.quantity,
+        BaseUnit: c.unit,
+        MatlCompIsMarkedForBackflush: c.backflush === true,
+        GoodsMovementType: '261',
+        WithdrawnQuantity: '0',
+      }));
+      const header = {
+        ManufacturingOrder: number,
+        ManufacturingOrderType: 'YBM1',
+        Material: seed.material,
+        ProductionPlant: seed.plant,
+        Plant: seed.plant,
+        StorageLocation: seed.storageLocation ?? '',
+        TotalQuantity: seed.quantity,
+        ProductionUnit: seed.unit,
+        OrderIsReleased: seed.released === false ? '' : 'X',
+        OrderIsDeleted: '',
+        MfgOrderConfirmedYieldQty: '0',
+        LastChangeDateTime: new Date().toISOString().replace(/\D/g, '').slice(0, 14),
+      };
+      orders.set(number, { header, operations, components });
+      return { order: number, reservation, operations: operations.map((o) => ({ operation: o.ManufacturingOrderOperation, confirmationGroup: o.ConfirmationGroup })) };
+    },
+    seedStock(material: string, plant: string, storageLocation: string, quantity: string, options: { batch?: string; type?: StockType } = {}) {
+      const key = stockKey(material, plant, storageLocation, options.batch ?? '', options.type ?? 'unrestricted');
+      stock.set(key, quantityOf(key).plus(quantity));
+    },
+    inspect(plant: string, material: string) {
+      inspected.add(`${plant}|${material}`);
+    },
+    failGoodsMovements(material: string, message?: string) {
+      if (message === undefined) failing.delete(material);
+      else failing.set(material, message);
+    },
+    lock(object: `material:${string}` | `order:${string}`, forMs: number, user = 'JSMITH') {
+      locks.set(object, { user, until: Date.now() + forMs });
+    },
+    stockOf(material: string, type: StockType = 'unrestricted', plant?: string): string {
+      let total = new Big(0);
+      for (const [key, quantity] of stock) {
+        const [m, p, , , t] = key.split('|');
+        if (m === material && t === type && (plant === undefined || p === plant)) total = total.plus(quantity);
+      }
+      return total.toString();
+    },
+    stockRows() {
+      return [...stock].map(([key, quantity]) => {
+        const [material, plant, storageLocation, batch, stockType] = key.split('|');
+        return { material, plant, storageLocation, batch, stockType, quantity: quantity.toString() };
+      });
+    },
+
+    /** A confirmation (CO11N): its goods movements post with it, or fail into COGI while it is saved. */
+    confirm(body: Record<string, unknown>): { record: ConfirmationRecord; messages: { code: string; message: string; severity: string }[] } {
+      const number = String(body.OrderID ?? '');
+      if (!number) throw new SapRefusal('RU/004', 'Enter an order number');
+      const order = orderOf(number);
+      const lock = lockOf(`order:${number}`);
+      if (lock) throw new SapRefusal('CO/049', `Order ${number} is currently being processed by user ${lock.user}`, 400, true);
+      if (order.header.OrderIsReleased !== 'X') throw new SapRefusal('RU/111', `Order ${number} is not released`);
+      const operation = order.operations.find((o) => o.ManufacturingOrderOperation === body.OrderOperation);
+      if (!operation) throw new SapRefusal('RU/102', `Operation ${String(body.OrderOperation)} of order ${number} does not exist`);
+      const group = String(operation.ConfirmationGroup);
+      const count = String(confirmations.filter((c) => c.ConfirmationGroup === group).length + 1).padStart(8, '0');
+      const unit = String(body.ConfirmationUnit ?? order.header.ProductionUnit);
+      if (body.ConfirmationUnit !== undefined && unit !== order.header.ProductionUnit) throw new SapRefusal('RU/353', `Unit ${unit} cannot be converted into the operation's unit ${String(order.header.ProductionUnit)}`);
+      const itemRows = ((body.to_ProdnOrdConfMatlDocItm as { results?: Record<string, unknown>[] } | undefined)?.results ?? []).map(movementOf);
+      const messages: { code: string; message: string; severity: string }[] = [];
+      const posted: Movement[] = [];
+      for (const movement of itemRows) {
+        movement.ManufacturingOrder ||= number;
+        try {
+          checkOrderMovement(movement);
+          const reason = failing.get(movement.Material);
+          if (reason) throw new SapRefusal('M7/021', reason);
+          move(movement);
+          posted.push(movement);
+        } catch (error) {
+          if (!(error instanceof SapRefusal)) throw error;
+          const message = `${error.code} ${error.message}`;
+          failed.push({ confirmation: `${group}/${count}`, movement, message });
+          messages.push({ code: error.code, message: `Goods movement ${movement.GoodsMovementType} of ${movement.Material} not posted (COGI): ${error.message}`, severity: 'warning' });
+        }
+      }
+      const day = String(body.PostingDate ?? `/Date(${Date.now()})/`);
+      const document = posted.length ? newDocument('02', day, '', posted) : undefined;
+      const record: ConfirmationRecord = {
+        ...body,
+        ConfirmationGroup: group,
+        ConfirmationCount: count,
+        OrderID: number,
+        OrderOperation: String(body.OrderOperation),
+        ConfirmationUnit: unit,
+        ExternalSystemConfirmation: (body.ExternalSystemConfirmation as string | undefined) ?? null,
+        IsReversed: false,
+        IsReversal: false,
+        IsFinalConfirmation: body.FinalConfirmationType === 'X',
+        ConfirmationEntryDate: `/Date(${Date.now()})/`,
+        items: document ? document.items.map((i) => ({ ...i, MaterialDocument: document.MaterialDocument, MaterialDocumentYear: document.MaterialDocumentYear })) : [],
+      };
+      delete record.to_ProdnOrdConfMatlDocItm;
+      confirmations.push(record);
+      order.header.MfgOrderConfirmedYieldQty = new Big(String(order.header.MfgOrderConfirmedYieldQty)).plus(String(body.ConfirmationYieldQuantity ?? '0')).toString();
+      return { record, messages };
+    },
+
+    cancelConfirmation(group: string, count: string, externalKey: string | undefined, day: string): ConfirmationRecord {
+      const original = confirmations.find((c) => c.ConfirmationGroup === group && c.ConfirmationCount === count);
+      if (!original) throw new SapRefusal('RU/016', `Confirmation ${group} ${count} does not exist`);
+      if (original.IsReversed || original.IsReversal) throw new SapRefusal('RU/024', `Confirmation ${group} ${count} has already been cancelled`);
+      const reversedItems = original.items.map((item) => {
+        const back = { ...movementOf(item as unknown as Record<string, unknown>), GoodsMovementType: MOVEMENTS[item.GoodsMovementType]!.reversal, ReversedMaterialDocument: item.MaterialDocument, ReversedMaterialDocumentYear: item.MaterialDocumentYear, ReversedMaterialDocumentItem: item.MaterialDocumentItem };
+        move(back);
+        return back;
+      });
+      // What failed with it is no longer to be posted.
+      for (let i = failed.length - 1; i >= 0; i--) if (failed[i]!.confirmation === `${group}/${count}`) failed.splice(i, 1);
+      const document = reversedItems.length ? newDocument('06', day, '', reversedItems) : undefined;
+      original.IsReversed = true;
+      const record: ConfirmationRecord = {
+        ...original,
+        ConfirmationCount: String(confirmations.filter((c) => c.ConfirmationGroup === group).length + 1).padStart(8, '0'),
+        ExternalSystemConfirmation: externalKey ?? null,
+        IsReversed: false,
+        IsReversal: true,
+        items: document ? document.items.map((i) => ({ ...i, MaterialDocument: document.MaterialDocument, MaterialDocumentYear: document.MaterialDocumentYear })) : [],
+      };
+      confirmations.push(record);
+      const order = orderOf(original.OrderID);
+      order.header.MfgOrderConfirmedYieldQty = new Big(String(order.header.MfgOrderConfirmedYieldQty)).minus(String(original.ConfirmationYieldQuantity ?? '0')).toString();
+      return record;
+    },
+
+    /** COGI: a person fixed the cause and reprocesses what failed; what posts now joins its confirmation. */
+    reprocessFailedMovements(): number {
+      let posted = 0;
+      for (let i = 0; i < failed.length; ) {
+        const entry = failed[i]!;
+        if (failing.has(entry.movement.Material)) {
+          i++;
+          continue;
+        }
+        move(entry.movement);
+        const [group, count] = entry.confirmation.split('/');
+        const confirmation = confirmations.find((c) => c.ConfirmationGroup === group && c.ConfirmationCount === count)!;
+        const document = newDocument('02', `/Date(${Date.now()})/`, '', [entry.movement]);
+        confirmation.items.push(...document.items.map((item) => ({ ...item, MaterialDocument: document.MaterialDocument, MaterialDocumentYear: document.MaterialDocumentYear })));
+        failed.splice(i, 1);
+        posted++;
+      }
+      return posted;
+    },
+
+    postDocument(body: Record<string, unknown>): MaterialDocumentRecord {
+      const code = String(body.GoodsMovementCode ?? '');
+      const movements = ((body.to_MaterialDocumentItem as { results?: Record<string, unknown>[] } | undefined)?.results ?? []).map(movementOf);
+      if (movements.length === 0) throw new SapRefusal('M7/053', 'Enter at least one item');
+      for (const [i, movement] of movements.entries()) {
+        const rule = MOVEMENTS[movement.GoodsMovementType];
+        if (!rule) throw new SapRefusal('M7/095', `Item ${i + 1}: movement type ${movement.GoodsMovementType} is not defined`);
+        if (!rule.codes.includes(code)) throw new SapRefusal('M7/317', `Item ${i + 1}: movement type ${movement.GoodsMovementType} is not allowed with goods movement code ${code}`);
+        if (!movement.Material || !movement.Plant) throw new SapRefusal('M7/018', `Item ${i + 1}: enter material and plant`);
+        if (rule.from && rule.to && rule.from === rule.to && !movement.IssuingOrReceivingStorageLoc) throw new SapRefusal('M7/018', `Item ${i + 1}: enter the receiving storage location`);
+        checkOrderMovement(movement);
+        checkReference(movement);
+      }
+      // All or nothing, as one LUW: check every item's stock before any is booked.
+      const snapshot = new Map(stock);
+      const lotsBefore = lots.length;
+      try {
+        for (const movement of movements) move(movement, receive(movement, movement.ManufacturingOrder));
+      } catch (error) {
+        stock.clear();
+        for (const [k, v] of snapshot) stock.set(k, v);
+        lots.length = lotsBefore;
+        throw error;
+      }
+      return newDocument(code, String(body.PostingDate ?? `/Date(${Date.now()})/`), String(body.MaterialDocumentHeaderText ?? ''), movements);
+    },
+
+    cancelDocument(year: string, number: string, day: string): MaterialDocumentRecord {
+      const original = documents.find((d) => d.MaterialDocumentYear === year && d.MaterialDocument === number);
+      if (!original) throw new SapRefusal('M7/060', `Material document ${number} ${year} does not exist`);
+      if (original.items.every((i) => i.GoodsMovementIsCancelled)) throw new SapRefusal('M7/064', `Material document ${number} ${year} has already been cancelled`);
+      const back = original.items.map((item) => ({
+        ...item,
+        GoodsMovementType: MOVEMENTS[item.GoodsMovementType]!.reversal,
+        // A transfer goes back from where it went.
+        StorageLocation: item.IssuingOrReceivingStorageLoc || item.StorageLocation,
+        IssuingOrReceivingStorageLoc: item.IssuingOrReceivingStorageLoc ? item.StorageLocation : '',
+        ReversedMaterialDocument: number,
+        ReversedMaterialDocumentYear: year,
+        ReversedMaterialDocumentItem: item.MaterialDocumentItem,
+      }));
+      for (const movement of back) move(movement);
+      for (const item of original.items) item.GoodsMovementIsCancelled = true;
+      return newDocument('06', day, '', back);
+    },
+
+    usageDecision(body: Record<string, unknown>) {
+      const lot = lots.find((l) => l.InspectionLot === body.InspectionLot);
+      if (!lot) throw new SapRefusal('QA/010', `Inspection lot ${String(body.InspectionLot)} does not exist`, 404);
+      if (lot.InspectionLotHasUsageDecision) throw new SapRefusal('QA/117', `The usage decision for inspection lot ${lot.InspectionLot} has already been made`);
+      if (!body.InspectionLotUsageDecisionCode) throw new SapRefusal('QA/105', 'Enter a usage decision code');
+      lot.decision = { ...body, InspectionLotUsageDecidedOn: `/Date(${Date.now()})/` };
+      lot.InspectionLotHasUsageDecision = true;
+      return lot.decision;
+    },
+
+    /** A stock posting of an inspection lot (QA11): quality inspection stock to where the decision sends it. */
+    postLotStock(body: Record<string, unknown>) {
+      const lot = lots.find((l) => l.InspectionLot === body.InspectionLot);
+      if (!lot) throw new SapRefusal('QA/010', `Inspection lot ${String(body.InspectionLot)} does not exist`, 404);
+      if (!lot.InspectionLotHasUsageDecision) throw new SapRefusal('QA/094', `Make the usage decision for inspection lot ${lot.InspectionLot} first`);
+      const item = String(body.InspLotMatlDocItem ?? '');
+      if (lot.items.some((i) => i.InspLotMatlDocItem === item)) throw new SapRefusal('QA/120', `Item ${item} of inspection lot ${lot.InspectionLot} already exists`);
+      const quantity = new Big(String(body.InspLotQtyPosted ?? '0'));
+      if (quantity.lte(0)) throw new SapRefusal('QA/121', 'Enter a quantity to post');
+      if (quantity.gt(lot.InspLotQtyToBePosted)) throw new SapRefusal('QA/114', `The quantity ${quantity.toString()} exceeds the ${lot.InspLotQtyToBePosted} of lot ${lot.InspectionLot} still to be posted`);
+      const target = { LMENGE01: { type: '321', field: 'InspLotQtyToFree' }, LMENGE04: { type: '350', field: 'InspLotQtyToBlocked' }, LMENGE02: { type: '555', field: 'InspLotQtyToScrap' } }[String(body.UsageDecisionStockType ?? '')] as
+        | { type: string; field: 'InspLotQtyToFree' | 'InspLotQtyToBlocked' | 'InspLotQtyToScrap' }
+        | undefined;
+      if (!target) throw new SapRefusal('QA/122', `Stock type ${String(body.UsageDecisionStockType)} is not a posting target of the usage decision`);
+      const movement = movementOf({ Material: lot.Material, Plant: lot.Plant, StorageLocation: lot.StorageLocation, Batch: lot.Batch, GoodsMovementType: target.type, EntryUnit: lot.InspectionLotQuantityUnit, QuantityInEntryUnit: quantity.toString(), MaterialDocumentItemText: body.MaterialDocumentItemText });
+      if (target.type === '555') {
+        // Scrap from quality inspection stock: out of stock altogether.
+        const from = stockKey(lot.Material, lot.Plant, lot.StorageLocation, lot.Batch, 'quality');
+        stock.set(from, quantityOf(from).minus(quantity));
+      } else {
+        move(movement);
+      }
+      const document = newDocument('04', `/Date(${Date.now()})/`, '', [movement]);
+      lot.InspLotQtyToBePosted = new Big(lot.InspLotQtyToBePosted).minus(quantity).toString();
+      lot[target.field] = new Big(lot[target.field]).plus(quantity).toString();
+      lot.InspLotIsStockPostingCompleted = new Big(lot.InspLotQtyToBePosted).eq(0);
+      const record = {
+        InspectionLot: lot.InspectionLot,
+        InspLotMatlDocItem: item,
+        InspLotQtyPosted: quantity.toFixed(3),
+        UsageDecisionStockType: String(body.UsageDecisionStockType),
+        StorageLocation: lot.StorageLocation,
+        MaterialDocumentItemText: String(body.MaterialDocumentItemText ?? ''),
+        MaterialDocument: document.MaterialDocument,
+        MaterialDocumentYear: document.MaterialDocumentYear,
+      };
+      lot.items.push(record);
+      return record;
+    },
+  };
+}
+
+export type SapBooks = ReturnType<typeof createSapBooks>;
