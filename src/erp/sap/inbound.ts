@@ -17,14 +17,6 @@ function floorPlantOf(settings: SapSettings, werks: string): string | undefined 
   return mapped ?? (settings.sapPlants[werks] ? werks : undefined);
 }
 
-/** EDI_DC40's creation date and time, or now: when SAP released the order to the floor. */
-function createdAt(xml: string): string {
-  const date = /<CREDAT>(\d{8})<\/CREDAT>/.exec(xml)?.[1];
-  const time = /<CRETIM>(\d{6})<\/CRETIM>/.exec(xml)?.[1] ?? '000000';
-  if (!date) return new Date().toISOString();
-  return `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${time.slice(0, 2)}:${time.slice(2, 4)}:${time.slice(4, 6)}Z`;
-}
-
 function planningOf(order: LoiproOrder): InboundMessage['planning'][number]['changes'] {
   const released = order.statuses.includes('I0002');
   const orders: PlannedOrder[] = [{ erpId: order.order, erpOrder: order.order, material: order.material, plannedQuantity: order.quantity, producedQuantity: '0', unit: order.unit, status: released ? 'released' : 'planned' }];
@@ -61,7 +53,8 @@ export function loiproChannel(settings: SapSettings): InboundChannel {
         if (error instanceof IdocError) throw new InboundRefused(error.field, error.message.slice(error.field.length + 2));
         throw error;
       }
-      const occurredAt = createdAt(body);
+      // When the floor learnt of the release: an IDoc may be sent again long after SAP created it (EDI_DC40-CREDAT).
+      const occurredAt = new Date().toISOString();
       const events: FloorEvent[] = [];
       const planning: InboundMessage['planning'] = [];
       for (const order of orders) {

@@ -20,6 +20,8 @@ import type { SapMessage } from '../transport';
 import { type ReversalOf, type SapPostingKind, documentIds } from './kind';
 
 const SERVICE = 'API_PROD_ORDER_CONFIRMATION_2_SRV';
+/** The keys SAP gives a confirmation and the material document items it books with it. */
+const ASSIGNED = ['ConfirmationGroup', 'ConfirmationCount', 'MaterialDocument', 'MaterialDocumentItem', 'MaterialDocumentYear'];
 
 interface Confirmation {
   ConfirmationGroup: string;
@@ -137,7 +139,7 @@ export const operationConfirmation: SapPostingKind<OperationConfirmation> = {
         ...(document.reasonCode && new Big(document.scrap).plus(document.rework).gt(0) ? { VarianceReasonCode: document.reasonCode } : {}),
         ...(items.length ? { to_ProdnOrdConfMatlDocItm: { results: items } } : { APIConfHasNoGoodsMovements: true }),
       },
-      ['ConfirmationGroup', 'ConfirmationCount'],
+      ASSIGNED,
     );
     const { created, messages } = await sap.transport.create<Confirmation>(SERVICE, 'ProdnOrdConf2', body);
     return verifiedMovements(created, items, messages, false, sap);
@@ -164,7 +166,7 @@ export const timePosting: SapPostingKind<TimePosting> = {
         ...(document.erpEmployee && /^\d{1,8}$/.test(document.erpEmployee) ? { Personnel: document.erpEmployee } : {}),
         APIConfHasNoGoodsMovements: true,
       },
-      ['ConfirmationGroup', 'ConfirmationCount'],
+      ASSIGNED,
     );
     const { created } = await sap.transport.create<Confirmation>(SERVICE, 'ProdnOrdConf2', body);
     return { erpDocumentId: documentIds.confirmation(created.ConfirmationGroup, created.ConfirmationCount), foundExisting: false };

@@ -1,0 +1,190 @@
+/**
+ * SAP S/4HANA end to end: floor events in, postings through a real worker into the SAP
+ * simulator over HTTP, outcomes read from its books. Confirmations carry what SAP
+ * backflushes; a goods movement that fails into COGI stops its confirmation for a person,
+ * and after COGI is reprocessed the operator's retry posts nothing twice; lost answers,
+ * expired CSRF sessions and locks are weathered; QM plants block stock through the
+ * inspection lot's usage decision; LOIPRO IDocs start orders.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SapSimulator, createSapSimulator } from '../src/erp/sap/simulator';
+import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
+import { type Bridge, eventually, newPlant, startBridge } from './harness';
+
+const idoc = (name: string) => readFileSync(path.resolve(__dirname, '../contracts/sap/idoc', name), 'utf8');
+
+describe('SAP S/4HANA', () => {
+  const plant = newPlant();
+  const qmPlant = newPlant();
+  let sap: SapSimulator;
+  let bridge: Bridge;
+  beforeAll(async () => {
+    sap = createSapSimulator({ client: '100', user: 'SHOPFLOOR_COMM', password: 'comm-secret' });
+    const url = await sap.listen(0);
+    bridge = await startBridge(
+      { SAP_PASSWORD: 'comm-secret' },
+      {
+        connections: [
+          {
+            id: 'sap-100',
+            erp: 'sap',
+            plants: [plant, qmPlant, 'HZ001', 'DM01'],
+            baseUrl: url,
+            client: '100',
+            user: 'SHOPFLOOR_COMM',
+            password: '${SAP_PASSWORD}',
+            sapPlants: { [plant]: { plant: '1010' }, [qmPlant]: { plant: '1020', qualityManagement: true }, HZ001: { plant: 'HZ01' }, DM01: { plant: 'DM01' } },
+            maxPostingsPerSecond: 50,
+          },
+        ],
+      },
+    );
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+    await sap?.close();
+  });
+
+  const at = '2026-11-30T08:00:00+01:00';
+  const event = (p: string, order: string, id: string, fields: object) => ({ eventId: `${order}-${id}`, source: 'test-mes', plant: p, productionOrder: order, occurredAt: at, ...fields });
+  const post = async (...events: object[]) => {
+    for (const e of events) expect((await bridge.postEvent(e)).status).toBe(202);
+  };
+  const view = (p: string, order: string) => bridge.env.client.workflow.getHandle(productionOrderWorkflowId(p, order)).query(statusQuery);
+  const confirmationsOf = (order: string, operation: string) => sap.books.confirmations.filter((c) => c.OrderID === order.padStart(12, '0') && c.OrderOperation === operation && !c.IsReversal);
+  const movements = (order: string, movementType: string, material: string) =>
+    sap.books.documents.flatMap((d) => d.items).filter((i) => i.ManufacturingOrder === order.padStart(12, '0') && i.GoodsMovementType === movementType && i.Material === material);
+
+  it('confirms with the backflushed consumption; a movement failing into COGI waits for a person, and after COGI the retry posts nothing twice', async () => {
+    sap.seedOrder({
+      order: '1000500',
+      material: 'FRAME',
+      plant: '1010',
+      quantity: '10',
+      unit: 'PC',
+      storageLocation: '0001',
+      operations: [
+        { operation: '0010', workCentre: 'WELD-01' },
+        { operation: '0020', workCentre: 'PAINT-01' },
+      ],
+      components: [
+        { material: 'STEEL', quantity: '50', unit: 'KG', operation: '0010', backflush: true, storageLocation: '0001' },
+        { material: 'PAINT', quantity: '2', unit: 'L', operation: '0020', storageLocation: '0001' },
+      ],
+    });
+    sap.failGoodsMovements('STEEL', 'Deficit of SL Unrestricted-use 25 KG : STEEL 1010 0001');
+    const order = '1000500';
+    await post(
+      event(plant, order, 'rel', { type: 'OrderReleased', material: 'FRAME', plannedQuantity: '10', unit: 'PC', operations: [{ operation: '0010', workCentre: 'WELD-01' }, { operation: '0020', workCentre: 'PAINT-01' }] }),
+      event(plant, order, 'q1', { type: 'QuantityReported', operation: '0010', good: '5', unit: 'PC' }),
+    );
+    const stopped = await eventually(() => view(plant, order), (v) => v.postings.some((p) => p.lineKey === 'confirmation|0010' && p.status === 'NeedsAttention'));
+    const confirmation = stopped.postings.find((p) => p.lineKey === 'confirmation|0010')!;
+    expect(confirmation.error).toMatchObject({ type: 'FailedGoodsMovement', message: expect.stringContaining('Deficit of SL Unrestricted-use 25 KG') });
+    // SAP saved the confirmation; its goods movement is in COGI, not in stock.
+    expect(confirmationsOf(order, '0010')).toHaveLength(1);
+    expect(movements(order, '261', 'STEEL')).toHaveLength(0);
+    expect(sap.books.failed.map((f) => f.movement.Material)).toEqual(['STEEL']);
+
+    // The rest of the order keeps posting: the paint the floor consumed goes as a goods issue against its reservation.
+    await post(event(plant, order, 'paint', { type: 'MaterialConsumed', material: 'PAINT', quantity: '1.5', unit: 'L', operation: '0020' }));
+    await eventually(async () => movements(order, '261', 'PAINT'), (m) => m.length === 1);
+    expect(movements(order, '261', 'PAINT')[0]).toMatchObject({ QuantityInEntryUnit: '1.500', Reservation: expect.stringMatching(/^\d{10}$/), ReservationItem: '0002' });
+
+    // The documented action: the steel arrives, COGI is reprocessed, then the operator retries.
+    sap.failGoodsMovements('STEEL');
+    expect(sap.reprocessFailedMovements()).toBe(1);
+    expect((await bridge.post(`/v1/orders/${plant}/${order}/postings/${confirmation.sequence}/retry`)).status).toBe(200);
+    await eventually(() => view(plant, order), (v) => v.postings.find((p) => p.lineKey === 'confirmation|0010')?.status === 'Posted');
+    expect(confirmationsOf(order, '0010')).toHaveLength(1);
+    expect(movements(order, '261', 'STEEL').map((m) => m.QuantityInEntryUnit)).toEqual(['25.000']);
+
+    // A lost answer on the next confirmation: the retry finds it by its ExternalSystemConfirmation.
+    sap.loseNextAnswer();
+    await post(event(plant, order, 'q2', { type: 'QuantityReported', operation: '0020', good: '5', unit: 'PC' }));
+    await eventually(() => view(plant, order), (v) => v.postings.find((p) => p.lineKey === 'confirmation|0020')?.status === 'Posted');
+    expect(confirmationsOf(order, '0020')).toHaveLength(1);
+    expect(confirmationsOf(order, '0020')[0]).toMatchObject({ ConfirmationYieldQuantity: '5.000', ExternalSystemConfirmation: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+  });
+
+  it('weathers an expired CSRF session and a lock: each posting lands once', async () => {
+    sap.seedOrder({ order: '1000510', material: 'FRAME', plant: '1010', quantity: '10', unit: 'PC', storageLocation: '0001', operations: [{ operation: '0010', workCentre: 'WELD-01' }], components: [{ material: 'BOLT', quantity: '40', unit: 'PC', operation: '0010' }] });
+    const order = '1000510';
+    await post(event(plant, order, 'rel', { type: 'OrderReleased', material: 'FRAME', plannedQuantity: '10', unit: 'PC', operations: [{ operation: '0010', workCentre: 'WELD-01' }] }), event(plant, order, 'b1', { type: 'MaterialConsumed', material: 'BOLT', quantity: '8', unit: 'PC' }));
+    await eventually(async () => movements(order, '261', 'BOLT'), (m) => m.length === 1);
+
+    // The gateway forgets every session: the next write is refused for its token, which is fetched again, once.
+    sap.expireSessions();
+    const refusedBefore = sap.requests.filter((r) => r.status === 403).length;
+    await post(event(plant, order, 'b2', { type: 'MaterialConsumed', material: 'BOLT', quantity: '4', unit: 'PC' }));
+    await eventually(async () => movements(order, '261', 'BOLT'), (m) => m.length === 2);
+    expect(sap.requests.filter((r) => r.status === 403).length).toBe(refusedBefore + 1);
+
+    // The material is locked by a person in MM02 for a while: the issue is retried until the lock clears.
+    // (Longer than the posting batch window, so the first attempt meets it.)
+    sap.lock('material:BOLT', 4000);
+    await post(event(plant, order, 'b3', { type: 'MaterialConsumed', material: 'BOLT', quantity: '2', unit: 'PC' }));
+    await eventually(async () => movements(order, '261', 'BOLT'), (m) => m.length === 3, 20_000);
+    expect(movements(order, '261', 'BOLT').map((m) => m.QuantityInEntryUnit)).toEqual(['8.000', '4.000', '2.000']);
+    const attempts = await bridge.audit.attemptsFor(plant, order);
+    expect(attempts.some((a) => a.outcome === 'retryable-error' && /locked by user JSMITH/.test(String(a.errorMessage ?? '')))).toBe(true);
+    expect((await view(plant, order)).erpSyncStatus).toBe('InSync');
+  });
+
+  it("blocks part of an inspection lot through its usage decision: that part in blocked stock, the rest unrestricted", async () => {
+    sap.seedOrder({ order: '1000600', material: 'GEAR', plant: '1020', quantity: '10', unit: 'PC', storageLocation: '0002', operations: [{ operation: '0010', workCentre: 'HOB-01' }] });
+    sap.inspect('1020', 'GEAR');
+    const order = '1000600';
+    const decision = (id: string, fields: object) => event(qmPlant, order, id, { type: 'QualityResult', inspection: 'LOT-1000600', unit: 'PC', ...fields });
+    await post(
+      event(qmPlant, order, 'rel', { type: 'OrderReleased', material: 'GEAR', plannedQuantity: '10', unit: 'PC' }),
+      event(qmPlant, order, 'q', { type: 'QuantityReported', good: '10', unit: 'PC' }),
+      event(qmPlant, order, 'done', { type: 'OrderCompleted' }),
+    );
+    // The receipt lands in quality inspection stock, under a lot of origin 04.
+    await eventually(async () => sap.stockOf('GEAR', 'quality', '1020'), (q) => q === '10');
+    expect(sap.books.lots).toHaveLength(1);
+    await post(decision('block', { result: 'rejected', disposition: 'block', quantity: '4', characteristic: 'DIAMETER', measuredValue: '50.31' }));
+    await eventually(async () => sap.stockOf('GEAR', 'blocked', '1020'), (b) => b === '4');
+    expect({ quality: sap.stockOf('GEAR', 'quality', '1020'), unrestricted: sap.stockOf('GEAR', 'unrestricted', '1020'), blocked: sap.stockOf('GEAR', 'blocked', '1020') }).toEqual({ quality: '0', unrestricted: '6', blocked: '4' });
+    const [lot] = sap.books.lots;
+    expect(lot).toMatchObject({ InspectionLotHasUsageDecision: true, InspLotQtyToBlocked: '4', InspLotQtyToFree: '6', InspLotQtyToBePosted: '0', decision: { InspectionLotUsageDecisionCode: 'A2' } });
+
+    // One unit is released after all: blocked to unrestricted (343), once.
+    await post(decision('release', { result: 'accepted', disposition: 'release', quantity: '1' }));
+    await eventually(async () => sap.stockOf('GEAR', 'blocked', '1020'), (b) => b === '3');
+    expect(sap.stockOf('GEAR', 'unrestricted', '1020')).toBe('7');
+    await eventually(() => view(qmPlant, order), (v) => v.erpSyncStatus === 'InSync');
+  });
+
+  it('starts orders from the LOIPRO05 samples with their routing and components; sending one again changes nothing', async () => {
+    const s4 = idoc('LOIPRO05_sample-s4.xml');
+    const sent = await fetch(`${bridge.starterUrl}/v1/sap/sap-100/idoc`, { method: 'POST', headers: { 'Content-Type': 'application/xml' }, body: s4 });
+    expect(sent.status).toBe(202);
+    expect(await sent.json()).toEqual({ reference: '430094', accepted: [{ eventId: 'sap-idoc-430094-1895938', workflowId: productionOrderWorkflowId('HZ001', '1895938') }] });
+    const started = await eventually(() => view('HZ001', '1895938').catch(() => undefined), (v) => v?.material !== undefined);
+    expect(started).toMatchObject({ material: 'D2O_EVOGUARD_DOUBLE_SEAT_VALVE_V1', plannedQuantity: '1.000', unit: 'EA', erpOrderReference: '1895938', erpSystem: 'sap' });
+    const planned = (await (await fetch(`${bridge.starterUrl}/v1/planning/orders/HZ001/1895938`)).json()) as { components: { erpId: string; material: string }[]; operations: { erpId: string; operation: string }[] };
+    expect(planned.components).toHaveLength(12);
+    expect(planned.components[0]).toMatchObject({ erpId: '0001950857/0001', material: 'D2O_DOUBLE_SEAT_VALVE_BODY' });
+    expect(planned.operations.map((o) => `${o.operation}:${o.erpId}`)).toEqual(['0060:0000352237', '0070:0000352238', '0080:0000352239']);
+
+    const again = await fetch(`${bridge.starterUrl}/v1/sap/sap-100/idoc`, { method: 'POST', headers: { 'Content-Type': 'application/xml' }, body: s4 });
+    expect(again.status).toBe(202);
+    const after = await eventually(() => view('HZ001', '1895938'), (v) => v.duplicatesIgnored === started!.duplicatesIgnored + 1);
+    expect({ ...after, duplicatesIgnored: started!.duplicatesIgnored, stateBytes: started!.stateBytes }).toEqual(started);
+
+    // The non-SAP sample (no reservations, no confirmation numbers) starts its order too.
+    const other = await fetch(`${bridge.starterUrl}/v1/sap/sap-100/idoc`, { method: 'POST', headers: { 'Content-Type': 'application/xml' }, body: idoc('LOIPRO05_sample-nonsap.xml') });
+    expect(other.status).toBe(202);
+    await eventually(() => view('DM01', '208277437').catch(() => undefined), (v) => v?.plannedQuantity === '200');
+
+    // An IDoc the bridge cannot read is refused naming the field, and recorded.
+    const broken = await fetch(`${bridge.starterUrl}/v1/sap/sap-100/idoc`, { method: 'POST', headers: { 'Content-Type': 'application/xml' }, body: s4.replace(/<AUFNR>1895938<\/AUFNR>/, '') });
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as { errors: unknown[] }).errors).toEqual([{ field: 'LOIPRO05/IDOC[0]/E1AFKOL[0]/AUFNR', message: 'is missing' }]);
+    expect((await bridge.rejectedInputs.recent(5)).some((r) => r.reason.includes('E1AFKOL[0]/AUFNR'))).toBe(true);
+  });
+});
