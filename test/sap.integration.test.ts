@@ -18,6 +18,7 @@ const idoc = (name: string) => readFileSync(path.resolve(__dirname, '../contract
 describe('SAP S/4HANA', () => {
   const plant = newPlant();
   const qmPlant = newPlant();
+  const idocPlant = newPlant();
   let sap: SapSimulator;
   let bridge: Bridge;
   beforeAll(async () => {
@@ -38,6 +39,8 @@ describe('SAP S/4HANA', () => {
             sapPlants: { [plant]: { plant: '1010' }, [qmPlant]: { plant: '1020', qualityManagement: true }, HZ001: { plant: 'HZ01' }, DM01: { plant: 'DM01' } },
             maxPostingsPerSecond: 50,
           },
+          // A plant whose goods movements go as MBGMCR IDocs (its confirmations still by OData).
+          { id: 'sap-100-idoc', erp: 'sap', plants: [idocPlant], baseUrl: url, client: '100', user: 'SHOPFLOOR_COMM', password: '${SAP_PASSWORD}', sapPlants: { [idocPlant]: { plant: '1030' } }, goodsMovements: 'idoc', maxPostingsPerSecond: 50 },
         ],
       },
     );
@@ -131,6 +134,49 @@ describe('SAP S/4HANA', () => {
     const attempts = await bridge.audit.attemptsFor(plant, order);
     expect(attempts.some((a) => a.outcome === 'retryable-error' && /locked by user JSMITH/.test(String(a.errorMessage ?? '')))).toBe(true);
     expect((await view(plant, order)).erpSyncStatus).toBe('InSync');
+  });
+
+  it("confirms hours as the work centre's activities, and a correction cancels the confirmation with its goods movements", async () => {
+    sap.seedOrder({ order: '1000520', material: 'FRAME', plant: '1010', quantity: '10', unit: 'PC', storageLocation: '0001', operations: [{ operation: '0010', workCentre: 'WELD-01' }], components: [{ material: 'STEEL', quantity: '50', unit: 'KG', operation: '0010', backflush: true }] });
+    const order = '1000520';
+    await post(
+      event(plant, order, 'rel', { type: 'OrderReleased', material: 'FRAME', plannedQuantity: '10', unit: 'PC', operations: [{ operation: '0010', workCentre: 'WELD-01' }] }),
+      event(plant, order, 'machine', { type: 'TimeBooked', activity: 'machine', hours: '1.25', operation: '0010', workCentre: 'WELD-01' }),
+      event(plant, order, 'q1', { type: 'QuantityReported', operation: '0010', good: '4', unit: 'PC' }),
+    );
+    await eventually(() => view(plant, order), (v) => v.erpSyncStatus === 'InSync' && v.postings.length === 2);
+    const hours = confirmationsOf(order, '0010').find((c) => c.OpConfirmedWorkQuantity2 !== undefined)!;
+    expect(hours).toMatchObject({ OpConfirmedWorkQuantity2: '1.250', OpWorkQuantityUnit2: 'H', ConfirmationYieldQuantity: '0.000', APIConfHasNoGoodsMovements: true });
+    expect(movements(order, '261', 'STEEL').map((m) => m.QuantityInEntryUnit)).toEqual(['20.000']);
+
+    // The 4 were 3: the confirmation is cancelled (its 261 taken back with it) and 3 confirmed anew.
+    await post(event(plant, order, 'fix', { type: 'EventCorrected', correctsEventId: `${order}-q1`, reason: 'miscounted', replacement: { good: '3' } }));
+    await eventually(() => view(plant, order), (v) => v.erpSyncStatus === 'InSync' && v.postings.length === 4);
+    const yields = sap.books.confirmations.filter((c) => c.OrderID === '000001000520' && c.OpConfirmedWorkQuantity2 === undefined);
+    expect(yields.map((c) => [c.ConfirmationYieldQuantity, c.IsReversed, c.IsReversal])).toEqual([
+      ['4.000', true, false],
+      ['4.000', false, true],
+      ['3.000', false, false],
+    ]);
+    expect(movements(order, '262', 'STEEL').map((m) => m.QuantityInEntryUnit)).toEqual(['20.000']);
+    expect(movements(order, '261', 'STEEL').map((m) => m.QuantityInEntryUnit)).toEqual(['20.000', '15.000']);
+  });
+
+  it('sends the goods movements of an IDoc plant as MBGMCR, and a lost answer books them once', async () => {
+    sap.seedOrder({ order: '1000530', material: 'FRAME', plant: '1030', quantity: '10', unit: 'PC', storageLocation: '0001', operations: [{ operation: '0010', workCentre: 'WELD-01' }], components: [{ material: 'BOLT', quantity: '40', unit: 'PC', operation: '0010', storageLocation: '0001' }] });
+    const order = '1000530';
+    sap.loseNextAnswer();
+    await post(
+      event(idocPlant, order, 'rel', { type: 'OrderReleased', material: 'FRAME', plannedQuantity: '10', unit: 'PC', outputStorageLocation: '0003' }),
+      event(idocPlant, order, 'b', { type: 'MaterialConsumed', material: 'BOLT', quantity: '16', unit: 'PC' }),
+      event(idocPlant, order, 'q', { type: 'QuantityReported', good: '4', unit: 'PC' }),
+      event(idocPlant, order, 'done', { type: 'OrderCompleted' }),
+    );
+    await eventually(() => view(idocPlant, order), (v) => v.erpSyncStatus === 'InSync' && v.postings.length === 2, 20_000);
+    expect(movements(order, '261', 'BOLT').map((m) => m.QuantityInEntryUnit)).toEqual(['16.000']);
+    expect(movements(order, '101', 'FRAME').map((m) => [m.QuantityInEntryUnit, m.StorageLocation])).toEqual([['4.000', '0003']]);
+    const ledger = sap.ledger();
+    expect(ledger.idocs.filter((i) => i.document).length).toBe(2);
   });
 
   it("blocks part of an inspection lot through its usage decision: that part in blocked stock, the rest unrestricted", async () => {
