@@ -38,6 +38,8 @@ const Env = z.object({
   FLOOR_TIME_AHEAD: duration.default('10 minutes'),
   PLANNING_SYNC_EVERY: duration.default('5 minutes'),
   DEMO_ORDERS: z.coerce.number().int().min(0).max(100).default(3),
+  /** The ERP `npm start`'s demo factory runs on (deploy/demo-connections.<erp>.yaml); absent: deploy/demo-connections.yaml. */
+  DEMO_ERP: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must name an ERP module, e.g. sap').optional(),
   SOURCES_FILE: z.string().min(1).optional(),
   STARTER_URL: z.url().optional(),
   SHOPFLOOR_TOKEN: z.string().min(1).optional(),
@@ -118,7 +120,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       webUiUrl: e.ALERT_WEB_UI_URL ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,
       namespace: e.TEMPORAL_NAMESPACE,
     },
-    demo: { orders: e.DEMO_ORDERS },
+    demo: { orders: e.DEMO_ORDERS, erp: e.DEMO_ERP },
     /** The CLI: which starter API it talks to, with whose token. */
     cli: { starterUrl: e.STARTER_URL ?? `http://${e.STARTER_HOST}:${e.STARTER_PORT}`, token: e.SHOPFLOOR_TOKEN },
     /** Who may send events over HTTP, the MQTT broker and topics, the OPC UA machines (SOURCES_FILE). */

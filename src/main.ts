@@ -3,6 +3,7 @@
  * on first run) with its Web UI, a simulated ERP (deploy/demo-connections.yaml), a worker,
  * the starter API, and a demo factory that runs a few orders. Ctrl-C stops it all.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from './config';
 import { installConsoleLog } from './consoleLog';
@@ -24,13 +25,17 @@ async function main() {
   const defaults = { ORDER_CLOSE_AFTER: '20s' };
   // With no ERP named (no ERP_CONNECTIONS, no ERP address), the demo factory's connections and sources: a
   // simulated ERP the bridge signs in to as it would to the real one, planning for the demo plant.
-  const simulated = !process.env.ERP_CONNECTIONS && allSimulated(loadConfig(process.env, defaults).erp.connections);
+  const first = loadConfig(process.env, defaults);
+  const simulated = !process.env.ERP_CONNECTIONS && allSimulated(first.erp.connections);
+  // DEMO_ERP picks another ERP's demo connections (deploy/demo-connections.<erp>.yaml).
+  const demoConnections = path.join(projectRoot, 'deploy', first.demo.erp ? `demo-connections.${first.demo.erp}.yaml` : 'demo-connections.yaml');
+  if (simulated && !existsSync(demoConnections)) throw new Error(`DEMO_ERP=${first.demo.erp}: there is no ${path.relative(projectRoot, demoConnections)}`);
   const config = loadConfig(
     process.env,
     simulated
       ? {
           ...defaults,
-          ERP_CONNECTIONS: path.join(projectRoot, 'deploy', 'demo-connections.yaml'),
+          ERP_CONNECTIONS: demoConnections,
           SOURCES_FILE: path.join(projectRoot, 'deploy', 'demo-sources.yaml'),
           DEMO_PLC_PORT: '48400',
           PLANNING_SYNC_EVERY: '30s',

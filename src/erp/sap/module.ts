@@ -7,6 +7,7 @@
 import type { ContractFixture, ErpModule } from '../module';
 import { SAP_POSTING_RULES } from './adapter';
 import { sapConnection } from './connection';
+import { sapDemo } from './demoFactory';
 import { SapSettings } from './settings';
 import { createSapSimulator } from './simulator';
 
@@ -29,6 +30,8 @@ export const sapModule: ErpModule<SapSettings> = {
       return { url, settings: { ...settings, baseUrl: url }, handle: simulator, stop: () => simulator.close() };
     },
   },
+
+  demo: (simulator, options) => sapDemo(simulator, options),
 
   contract: async (): Promise<ContractFixture> => (await import('./contractFixture')).sapContractFixture(),
 };
