@@ -4,7 +4,9 @@
  * is backflushed by SAP with the saw's confirmation, bolts and paint the floor reports; the
  * "MES" books machine and labour hours, reports good and scrapped quantities per operation
  * (one report sent twice), has an inspection reject a unit and completes the orders; then
- * it corrects a count after the fact, and SAP's confirmation is cancelled and made anew.
+ * it corrects a count after the fact, and SAP's confirmation is cancelled and made anew. The
+ * last order's steel is out of stock: its goods movement fails into COGI and its confirmation
+ * waits for a person (README: SAP S/4HANA).
  */
 import type { DemoOptions, ErpDemo, RunningSimulator } from '../module';
 import type { SapSettings } from './settings';
@@ -35,14 +37,18 @@ export function sapDemo(running: RunningSimulator<SapSettings>, options: DemoOpt
         ...Array.from({ length: options.orders }, (_, i) => ({ plant, material: `BRACKET-${i + 1}`, baseUnit: 'PC', decimals: 0 })),
         // SAP backflushes the steel with the saw's confirmation: the bridge issues none of it.
         { plant, material: 'STEEL-S235', baseUnit: 'KG', decimals: 3, backflush: 'erp' },
+        { plant, material: 'STEEL-S355', baseUnit: 'KG', decimals: 3, backflush: 'erp' },
         { plant, material: 'BOLT-M8', baseUnit: 'PC', decimals: 0, backflush: 'actual' },
         { plant, material: 'PAINT-RAL9005', baseUnit: 'L', decimals: 2, backflush: 'actual' },
       ], options.operatorToken);
+      // The last order's steel is out of stock in SAP: its backflush fails into COGI, and the saw's confirmation waits for a person.
+      sap.failGoodsMovements('STEEL-S355', '');
       const workflowIds: string[] = [];
       for (let i = 0; i < options.orders; i++) {
         const order = String(firstNumber + i);
         const material = `BRACKET-${i + 1}`;
         const planned = 100 + 20 * i;
+        const steel = i === options.orders - 1 && options.orders > 1 ? 'STEEL-S355' : 'STEEL-S235';
         sap.seedOrder({
           order,
           material,
@@ -52,7 +58,7 @@ export function sapDemo(running: RunningSimulator<SapSettings>, options: DemoOpt
           storageLocation: '0001',
           operations: ROUTING,
           components: [
-            { material: 'STEEL-S235', quantity: String(planned * 0.4), unit: 'KG', operation: '0010', backflush: true, storageLocation: '0001' },
+            { material: steel, quantity: String(planned * 0.4), unit: 'KG', operation: '0010', backflush: true, storageLocation: '0001' },
             { material: 'BOLT-M8', quantity: String(planned * 2), unit: 'PC', operation: '0020', storageLocation: '0001' },
             { material: 'PAINT-RAL9005', quantity: String(planned * 0.01), unit: 'L', operation: '0020', storageLocation: '0001' },
           ],
@@ -76,7 +82,7 @@ export function sapDemo(running: RunningSimulator<SapSettings>, options: DemoOpt
           e('completed', { type: 'OrderCompleted' }),
         ]);
         workflowIds.push(`production-order/${plant}/${order}`);
-        options.log(`demo factory: SAP order ${order} (${material}) released, cut (steel backflushed by SAP) and welded, ${planned - 1} PC good, 1 rejected at inspection, completed`);
+        options.log(`demo factory: SAP order ${order} (${material}) released, cut (${steel} backflushed by SAP${steel === 'STEEL-S355' ? ', which has none in stock: COGI' : ''}) and welded, ${planned - 1} PC good, 1 rejected at inspection, completed`);
       }
       return workflowIds;
     },

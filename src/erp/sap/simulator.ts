@@ -383,6 +383,11 @@ export function createSapSimulator(options: SapSimulatorOptions) {
     fault = { ...fault, ...(request.body ? (JSON.parse(String(request.body)) as typeof fault) : {}) };
     return fault;
   });
+  /** What a person does in COGI once the cause is fixed (the stock is there): every failed movement is posted now. */
+  app.post('/_simulator/cogi/reprocess', async () => {
+    for (const entry of books.failed) books.failGoodsMovements(entry.movement.Material);
+    return { reprocessed: books.reprocessFailedMovements() };
+  });
   app.post('/_simulator/orders', async (request, reply) => reply.status(201).send(books.seedOrder(JSON.parse(String(request.body)))));
 
   function ledger() {

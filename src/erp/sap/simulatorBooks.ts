@@ -329,6 +329,7 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
     inspect(plant: string, material: string) {
       inspected.add(`${plant}|${material}`);
     },
+    /** Goods movements of the material fail in confirmations (into COGI), with this message ('': SAP's deficit message); undefined: they post again. */
     failGoodsMovements(material: string, message?: string) {
       if (message === undefined) failing.delete(material);
       else failing.set(material, message);
@@ -373,7 +374,8 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
         try {
           checkOrderMovement(movement);
           const reason = failing.get(movement.Material);
-          if (reason) throw new SapRefusal('M7/021', reason);
+          // An empty reason: SAP's own deficit message for this movement.
+          if (reason !== undefined) throw new SapRefusal('M7/021', reason || `Deficit of SL Unrestricted-use ${movement.QuantityInEntryUnit} ${movement.EntryUnit} : ${movement.Material} ${movement.Plant} ${movement.StorageLocation}`);
           move(movement);
           posted.push(movement);
         } catch (error) {
