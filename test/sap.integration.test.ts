@@ -37,6 +37,7 @@ describe('SAP S/4HANA', () => {
             user: 'SHOPFLOOR_COMM',
             password: '${SAP_PASSWORD}',
             sapPlants: { [plant]: { plant: '1010' }, [qmPlant]: { plant: '1020', qualityManagement: true }, HZ001: { plant: 'HZ01' }, DM01: { plant: 'DM01' } },
+            planningPlant: plant,
             maxPostingsPerSecond: 50,
           },
           // A plant whose goods movements go as MBGMCR IDocs (its confirmations still by OData).
@@ -179,9 +180,9 @@ describe('SAP S/4HANA', () => {
     expect(ledger.idocs.filter((i) => i.document).length).toBe(2);
   });
 
-  it("blocks part of an inspection lot through its usage decision: that part in blocked stock, the rest unrestricted", async () => {
+  it("records the inspection's results on the lot and blocks part of it through its usage decision: that part in blocked stock, the rest unrestricted", async () => {
     sap.seedOrder({ order: '1000600', material: 'GEAR', plant: '1020', quantity: '10', unit: 'PC', storageLocation: '0002', operations: [{ operation: '0010', workCentre: 'HOB-01' }] });
-    sap.inspect('1020', 'GEAR');
+    sap.inspect('1020', 'GEAR', ['DIAMETER', 'HARDNESS']);
     const order = '1000600';
     const decision = (id: string, fields: object) => event(qmPlant, order, id, { type: 'QualityResult', inspection: 'LOT-1000600', unit: 'PC', ...fields });
     await post(
@@ -196,6 +197,8 @@ describe('SAP S/4HANA', () => {
     await eventually(async () => sap.stockOf('GEAR', 'blocked', '1020'), (b) => b === '4');
     expect({ quality: sap.stockOf('GEAR', 'quality', '1020'), unrestricted: sap.stockOf('GEAR', 'unrestricted', '1020'), blocked: sap.stockOf('GEAR', 'blocked', '1020') }).toEqual({ quality: '0', unrestricted: '6', blocked: '4' });
     const [lot] = sap.books.lots;
+    // The inspector's measurement is the lot's result of that characteristic, recorded before the decision.
+    expect(lot!.results).toEqual([expect.objectContaining({ InspectionCharacteristic: '0010', InspectionResultOriginalValue: '50.31', InspectionValuationResult: 'R' })]);
     expect(lot).toMatchObject({ InspectionLotHasUsageDecision: true, InspLotQtyToBlocked: '4', InspLotQtyToFree: '6', InspLotQtyToBePosted: '0', decision: { InspectionLotUsageDecisionCode: 'A2' } });
 
     // One unit is released after all: blocked to unrestricted (343), once.
@@ -203,6 +206,23 @@ describe('SAP S/4HANA', () => {
     await eventually(async () => sap.stockOf('GEAR', 'blocked', '1020'), (b) => b === '3');
     expect(sap.stockOf('GEAR', 'unrestricted', '1020')).toBe('7');
     await eventually(() => view(qmPlant, order), (v) => v.erpSyncStatus === 'InSync');
+  });
+
+  it("reads SAP's production orders of the planning plant, with components and operations, into the floor's planning", async () => {
+    sap.seedOrder({ order: '1000700', material: 'HUB', plant: '1010', quantity: '25', unit: 'PC', operations: [{ operation: '0010', workCentre: 'LATHE-01', text: 'Turn' }, { operation: '0020', workCentre: 'DRILL-01' }], components: [{ material: 'BAR-40', quantity: '12.5', unit: 'KG', operation: '0010', backflush: true }] });
+    sap.seedOrder({ order: '1000701', material: 'HUB', plant: '1020', quantity: '5', unit: 'PC', operations: [{ operation: '0010', workCentre: 'LATHE-09' }] });
+    const read = async () => {
+      const answer = await fetch(`${bridge.starterUrl}/v1/planning/orders/${plant}/1000700`);
+      return answer.status === 200 ? ((await answer.json()) as { status: string; plannedQuantity: string; components: { erpId: string; material: string; backflush: boolean }[]; operations: { operation: string; workCentre: string; description?: string }[] }) : undefined;
+    };
+    const planned = await eventually(async () => {
+      await bridge.post(`/v1/planning/sap/${plant}/sync`, {});
+      return read();
+    }, (o) => o !== undefined, 20_000);
+    expect(planned).toMatchObject({ status: 'released', plannedQuantity: '25', components: [{ material: 'BAR-40', backflush: true, erpId: expect.stringMatching(/^\d{10}\/0001$/) }] });
+    expect(planned!.operations.map((o) => `${o.operation} ${o.workCentre} ${o.description}`)).toEqual(['0010 LATHE-01 Turn', '0020 DRILL-01 Operation 0020']);
+    // Another SAP plant's order is not this plant's planning.
+    expect((await fetch(`${bridge.starterUrl}/v1/planning/orders/${plant}/1000701`)).status).toBe(404);
   });
 
   it('starts orders from the LOIPRO05 samples with their routing and components; sending one again changes nothing', async () => {

@@ -13,7 +13,7 @@ export interface PostingRules {
   hoursDecimals: number;
   /** The document kinds the ERP reverses in part; every other kind is reversed whole and posted again. */
   reversedInPart: readonly PostingKind[];
-  /** The document kinds the ERP keeps; absent: every kind. A line of another kind is a planning problem, not a posting. */
+  /** The document kinds the ERP keeps; absent: every kind but those kept only where named (inspection results). A line of another kind is a planning problem, not a posting. */
   kinds?: readonly PostingKind[];
 }
 
@@ -28,8 +28,11 @@ export const RULES_BEFORE_CONNECTIONS: PostingRules = {
   reversedInPart: ['MaterialIssue', 'StockTransfer', 'QualityHold', 'OverheadAllocation'],
 };
 
+/** Kinds an ERP keeps only where its rules name them: an ERP without quality management records no inspection results. */
+const KEPT_WHERE_NAMED: readonly PostingKind[] = ['InspectionResult'];
+
 export function keepsKind(rules: PostingRules, kind: PostingKind): boolean {
-  return rules.kinds === undefined || rules.kinds.includes(kind);
+  return rules.kinds === undefined ? !KEPT_WHERE_NAMED.includes(kind) : rules.kinds.includes(kind);
 }
 
 export function reversesInPart(rules: PostingRules, kind: PostingKind): boolean {

@@ -171,7 +171,12 @@ function allLineTargets(state: ProductionOrderState): { targets: LineTarget[]; p
     });
   }
 
-  targets.push(...qualityHold(state, base, inBaseUnit, toBase.unit));
+  const results = inspectionResults(state, base);
+  targets.push(...results);
+  // The hold goes after the results it may rest on: an ERP takes no results once a lot's decision is made.
+  if (!state.postings.some((p) => p.content.kind === 'InspectionResult' && p.status === 'Pending') && results.every((r) => !r.dueWithoutAmounts?.(state.postings.filter((p) => p.lineKey === r.key)))) {
+    targets.push(...qualityHold(state, base, inBaseUnit, toBase.unit));
+  }
 
   if (state.planRevision < 2) return { targets, problems };
 
@@ -327,6 +332,40 @@ export function latestDocument<K extends DocumentPosting['kind']>(line: readonly
   const reversed = new Set(line.flatMap((p) => (p.reverses !== undefined ? [p.reverses] : [])));
   const latest = line.filter((p) => p.content.kind === kind && !reversed.has(p.sequence)).at(-1);
   return latest?.content as Extract<DocumentPosting, { kind: K }> | undefined;
+}
+
+/**
+ * The latest result of each inspected characteristic, for a connection that records them,
+ * once the receipt has put the output in stock (the ERP's inspection lot comes with it): a
+ * result is posted once, and again when a correction changes it.
+ */
+function inspectionResults(state: ProductionOrderState, base: Pick<DocumentPosting, 'plant' | 'productionOrder' | 'erpOrderReference'>): LineTarget[] {
+  const recorded = Object.entries(state.inspectionResults ?? {});
+  if (recorded.length === 0) return [];
+  const receipt = state.postings.filter((p) => p.lineKey === 'receipt');
+  if (receipt.length === 0 || receipt.some((p) => p.status !== 'Posted' && p.status !== 'Skipped')) return [];
+  return recorded.map(([key, r]) => {
+    const document: DocumentPosting = {
+      kind: 'InspectionResult',
+      ...base,
+      inspection: r.inspection,
+      characteristic: r.characteristic,
+      result: r.result,
+      ...(r.measuredValue !== undefined ? { measuredValue: r.measuredValue } : {}),
+      ...(r.operation ? { operation: r.operation } : {}),
+      transactionDate: r.date,
+    };
+    const same = (p: Posting) => p.content.kind === 'InspectionResult' && p.content.result === r.result && p.content.measuredValue === r.measuredValue;
+    return {
+      key: `result|${key}`,
+      source: `result|${key}`,
+      amounts: {},
+      derivation: `inspection ${r.inspection}, ${r.characteristic}: ${r.measuredValue ?? 'no value'}, ${r.result}`,
+      document,
+      // Posted once; again when a correction changed the value or the judgement.
+      dueWithoutAmounts: (line) => !line.some((p) => same(p) && p.status !== 'Skipped') && !line.some((p) => p.status === 'Pending' || p.status === 'NeedsAttention'),
+    };
+  });
 }
 
 /**

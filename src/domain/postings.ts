@@ -109,7 +109,21 @@ export interface QualityHold extends StockMovement {
   kind: 'QualityHold';
 }
 
-export type DocumentPosting = MaterialIssue | FinishedGoodsReceipt | ByProductReceipt | StockTransfer | QualityHold | OperationConfirmation | TimePosting | OverheadAllocation;
+/**
+ * A quality characteristic as inspected, for an ERP with quality management (an inspection
+ * lot's result): the floor's characteristic, its measured value where it has one, and the
+ * judgement. It carries no amount: it is posted once, and again when a correction changes it.
+ */
+export interface InspectionResult extends PostingBase {
+  kind: 'InspectionResult';
+  inspection: string;
+  characteristic: string;
+  result: 'accepted' | 'rejected';
+  measuredValue?: Decimal;
+  operation?: string;
+}
+
+export type DocumentPosting = MaterialIssue | FinishedGoodsReceipt | ByProductReceipt | StockTransfer | QualityHold | InspectionResult | OperationConfirmation | TimePosting | OverheadAllocation;
 
 /**
  * Takes back (part of) a posted document because a correction lowered what the floor
@@ -143,6 +157,8 @@ export function amountsOf(content: PostingContent): Amounts {
       return { hours: content.hours };
     case 'OverheadAllocation':
       return { amount: content.amount };
+    case 'InspectionResult':
+      return {};
     case 'Reversal':
       return amountsOf(content.of);
   }
@@ -209,6 +225,8 @@ export function describePosting(content: PostingContent): string {
       return `transfer ${content.quantity} ${content.unit} ${content.erpMaterial} from ${place(content.fromWarehouse, content.fromStorageLocation)} to ${place(content.toWarehouse, content.toStorageLocation)}`;
     case 'QualityHold':
       return `hold ${content.quantity} ${content.unit} ${content.erpMaterial} (quality)`;
+    case 'InspectionResult':
+      return `result ${content.characteristic}${content.measuredValue !== undefined ? ` = ${content.measuredValue}` : ''} ${content.result} (${content.inspection})`;
     case 'OperationConfirmation':
       return `confirmation ${content.operation}: ${content.yield} good, ${content.scrap} scrap, ${content.rework} rework ${content.unit}${content.final ? ' (final)' : ''}`;
     case 'TimePosting':

@@ -10,6 +10,7 @@ import {
   type EventCorrected,
   FloorEvent,
   type OrderReleased,
+  type QualityResult,
   type RoutingStep,
   type TimeActivity,
   type TimeWindow,
@@ -17,8 +18,8 @@ import {
   implausibleTime,
 } from './events';
 import { describeProblems, fieldProblems } from './fieldProblems';
-import { type PostingRules, RULES_BEFORE_CONNECTIONS } from './postingRules';
-import { entryOf, hasEntry } from './keyed';
+import { type PostingRules, RULES_BEFORE_CONNECTIONS, keepsKind } from './postingRules';
+import { entryOf, hasEntry, keyed } from './keyed';
 import { HELD_CORRECTIONS_KEPT, hasSeen, heldEventsFull, keptRecent, keptRejections, rememberSeen } from './orderBounds';
 import type { MasterDataLookup, OrderMasterData } from './masterData';
 import type { Posting } from './postings';
@@ -160,6 +161,12 @@ export interface ProductionOrderState {
   time: Record<string, TimeLine>;
   /** held: good output on hold by quality decisions (block less release), in the order's unit; absent in states from before holds. */
   quality: { inspections: number; rejected: Decimal; held?: Decimal };
+  /**
+   * The latest result per inspection and characteristic, keyed inspectionResultKey(inspection,
+   * characteristic): kept only for a connection that records results (its rules keep
+   * InspectionResult), at most INSPECTION_RESULTS_KEPT of them.
+   */
+  inspectionResults?: Record<string, InspectionRecord>;
   /** Events waiting for what they need: the release (routing, unit) or master data (unit conversion). */
   heldEvents: CorrectableEvent[];
   /** Corrections whose event has not arrived yet. */
@@ -405,6 +412,11 @@ function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, s
     }
     case 'QualityResult': {
       if (sign === 1) state = { ...state, quality: { ...state.quality, inspections: state.quality.inspections + 1 } };
+      if (event.characteristic && keepsKind(postingRulesOf(state), 'InspectionResult')) {
+        const recorded = recordInspectionResult(state, event as QualityResult & { characteristic: string }, sign, date);
+        if (typeof recorded === 'string') return recorded;
+        state = recorded;
+      }
       if (event.quantity === undefined || (event.result !== 'rejected' && event.disposition !== 'release')) return state;
       const refusal = event.operation ? unknownOperation(state, event.operation) : undefined;
       if (refusal) return refusal;
@@ -426,6 +438,44 @@ function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, s
       return (sign === 1 && holdProblem(state, judged)) || judged;
     }
   }
+}
+
+export const INSPECTION_RESULTS_KEPT = 200;
+
+export interface InspectionRecord {
+  inspection: string;
+  characteristic: string;
+  result: 'accepted' | 'rejected';
+  measuredValue?: Decimal;
+  operation?: string;
+  date: string;
+}
+
+export function inspectionResultKey(inspection: string, characteristic: string): string {
+  return `${inspection}|${characteristic}`;
+}
+
+/** The latest result of a characteristic (sign 1), or the result taken back (-1: a correction withdrew the event that gave it). */
+function recordInspectionResult(state: ProductionOrderState, event: QualityResult & { characteristic: string }, sign: 1 | -1, date: string): ProductionOrderState | string {
+  const key = inspectionResultKey(event.inspection, event.characteristic);
+  const results = state.inspectionResults ?? {};
+  if (sign === -1) {
+    const current = entryOf(results, key);
+    if (!current || current.result !== event.result || current.measuredValue !== event.measuredValue) return state;
+    return { ...state, inspectionResults: keyed(Object.entries(results).filter(([k]) => k !== key)) };
+  }
+  if (!hasEntry(results, key) && Object.keys(results).length >= INSPECTION_RESULTS_KEPT) {
+    return `records a ${INSPECTION_RESULTS_KEPT + 1}th characteristic on one order; the bridge keeps ${INSPECTION_RESULTS_KEPT}: record the rest in the ERP's quality management`;
+  }
+  const record: InspectionRecord = {
+    inspection: event.inspection,
+    characteristic: event.characteristic,
+    result: event.result,
+    ...(event.measuredValue !== undefined ? { measuredValue: event.measuredValue } : {}),
+    ...(event.operation ? { operation: event.operation } : {}),
+    date,
+  };
+  return { ...state, inspectionResults: keyed([...Object.entries(results), [key, record] as const]) };
 }
 
 /**
@@ -521,9 +571,11 @@ function sourcesOf(state: ProductionOrderState, event: CorrectableEvent): string
       return [`transfer|${transferKey(event)}`];
     case 'TimeBooked':
       return [`time|${timeKey(event)}`];
-    case 'QualityResult':
-      if (event.disposition === 'block' || event.disposition === 'release') return ['hold'];
-      return [...(isOrderOutput(state, event.operation) ? ['output'] : []), ...(event.operation ? [`operation|${event.operation}`] : [])];
+    case 'QualityResult': {
+      const result = event.characteristic && keepsKind(postingRulesOf(state), 'InspectionResult') ? [`result|${inspectionResultKey(event.inspection, event.characteristic)}`] : [];
+      if (event.disposition === 'block' || event.disposition === 'release') return ['hold', ...result];
+      return [...(isOrderOutput(state, event.operation) ? ['output'] : []), ...(event.operation ? [`operation|${event.operation}`] : []), ...result];
+    }
     case 'QuantityReported':
       return [...(isOrderOutput(state, event.operation) ? ['output'] : []), ...(event.operation ? [`operation|${event.operation}`] : [])];
   }

@@ -39,8 +39,9 @@ export const EXACT_POSTING_RULES: PostingRules = {
   reversedInPart: ['MaterialIssue', 'StockTransfer', 'QualityHold', 'OverheadAllocation'],
 };
 
-/** The kinds Exact keeps, each in its own file. */
-const kinds: { [K in DocumentPosting['kind']]: ExactPostingKind<Extract<DocumentPosting, { kind: K }>> } = {
+/** The kinds Exact keeps, each in its own file (it has no quality management: no inspection results). */
+type ExactKind = Exclude<DocumentPosting['kind'], 'InspectionResult'>;
+const kinds: { [K in ExactKind]: ExactPostingKind<Extract<DocumentPosting, { kind: K }>> } = {
   FinishedGoodsReceipt: finishedGoodsReceipt,
   ByProductReceipt: byProductReceipt,
   MaterialIssue: materialIssue,
@@ -53,7 +54,9 @@ const kinds: { [K in DocumentPosting['kind']]: ExactPostingKind<Extract<Document
 
 /** The kind of a document, typed as the document's own (the map above holds one per kind). */
 function kindOf(document: DocumentPosting): ExactPostingKind<DocumentPosting> {
-  return kinds[document.kind] as ExactPostingKind<DocumentPosting>;
+  const kind = kinds[document.kind as ExactKind] as ExactPostingKind<DocumentPosting> | undefined;
+  if (!kind) throw new Error(`the Exact adapter keeps no ${document.kind} (the posting plan should not have made one)`);
+  return kind;
 }
 
 export function createExactAdapter(transport: ExactTransport, options: ExactAdapterOptions = {}): ErpAdapter {
@@ -61,7 +64,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
   return {
     system: 'exact',
     capabilities: () => ({
-      postings: new Set<PostingContent['kind']>([...(Object.keys(kinds) as DocumentPosting['kind'][]), 'Reversal']),
+      postings: new Set<PostingContent['kind']>([...(Object.keys(kinds) as ExactKind[]), 'Reversal']),
       idempotency: 'lookup',
       rules: EXACT_POSTING_RULES,
     }),

@@ -13,6 +13,7 @@
  * | their reversal | Cancel | the document whose items reverse the original |
  * | quality hold (QM plant, open lot) | API_INSPECTIONLOT_SRV, A_InspLotUsageDecision + A_InspLotMatlDocItem | MaterialDocumentItemText among the lot's items |
  * | quality hold (elsewhere) 344, its release 343 | A_MaterialDocumentHeader (04) | the header text |
+ * | inspection result of a characteristic | API_INSPECTIONLOT_SRV, A_InspectionResult (MERGE when it changes) | InspectionResultText = the key, shortened |
  *
  * Overhead is not posted: SAP absorbs it itself from the confirmed activities (costing sheet,
  * overhead run at period end), so the plan keeps no such line for an SAP connection.
@@ -24,6 +25,7 @@ import type { SapContext } from './context';
 import { operationConfirmation, timePosting } from './postings/confirmations';
 import type { SapPostingKind } from './postings/kind';
 import { byProductReceipt, finishedGoodsReceipt, materialIssue, stockTransfer } from './postings/materialDocuments';
+import { inspectionResult } from './postings/inspectionResult';
 import { qualityHold } from './postings/qualityHold';
 
 type SapKind = Exclude<DocumentPosting['kind'], 'OverheadAllocation'>;
@@ -37,6 +39,7 @@ const kinds: { [K in SapKind]: SapPostingKind<Extract<DocumentPosting, { kind: K
   ByProductReceipt: byProductReceipt,
   StockTransfer: stockTransfer,
   QualityHold: qualityHold,
+  InspectionResult: inspectionResult,
 };
 
 /** Edm.Decimal(13,3) quantities and work; issues and holds are taken back in part (262, 343), everything else cancelled whole. */

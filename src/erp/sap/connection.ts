@@ -3,6 +3,7 @@ import type { OpenedConnection } from '../module';
 import { createSapAdapter } from './adapter';
 import { createSapContext } from './context';
 import { loiproChannel } from './inbound';
+import { createSapPlanningReader } from './planning';
 import type { SapSettings } from './settings';
 import { createSapTransport } from './transport';
 
@@ -10,9 +11,14 @@ export function sapConnection(settings: SapSettings & { baseUrl: string }): Open
   const transport = createSapTransport({ baseUrl: settings.baseUrl, client: settings.client, user: settings.user, password: settings.password, timeoutMs: settings.timeoutMs });
   const sap = createSapContext(transport, settings);
   const description = `SAP S/4HANA client ${settings.client} at ${new URL(settings.baseUrl).host}`;
+  const planningPlant = settings.planningPlant;
+  const plannedIn = planningPlant ? settings.sapPlants[planningPlant]?.plant : undefined;
+  if (planningPlant && !plannedIn) throw new Error(`planningPlant ${planningPlant} has no SAP plant in sapPlants`);
+  const planning = planningPlant && plannedIn ? { plant: planningPlant, reader: createSapPlanningReader(transport, plannedIn) } : undefined;
   return {
-    adapter: createSapAdapter(sap),
+    adapter: createSapAdapter(sap, planning?.reader),
     description,
+    ...(planning ? { planning } : {}),
     maxPostingsPerSecond: settings.maxPostingsPerSecond,
     inbound: { idoc: loiproChannel(settings) },
     async check() {

@@ -122,14 +122,19 @@ export function createSapSimulator(options: SapSimulatorOptions) {
     const terms = expression.split(/\s+and\s+/);
     const tests: ((row: Row) => boolean)[] = [];
     for (const term of terms) {
-      const match = /^\s*(\w+)\s+eq\s+(?:'((?:[^']|'')*)'|guid'([0-9a-fA-F-]{36})'|(true|false)|(-?\d+(?:\.\d+)?)M?)\s*$/.exec(term);
-      if (!match) return `Invalid filter expression: '${term}' (the simulator reads: <property> eq <literal>, joined by and)`;
-      const [, property, text, guid, bool, number] = match;
+      const match = /^\s*(\w+)\s+(eq|ne|gt|ge|lt|le)\s+(?:'((?:[^']|'')*)'|guid'([0-9a-fA-F-]{36})'|(true|false)|(-?\d+(?:\.\d+)?)M?)\s*$/.exec(term);
+      if (!match) return `Invalid filter expression: '${term}' (the simulator reads: <property> eq|ne|gt|ge|lt|le <literal>, joined by and)`;
+      const [, property, operator, text, guid, bool, number] = match;
       if (!set.properties.has(property!)) return `Property ${property} not found in type ${entitySet}Type`;
       const value = text !== undefined ? text.replace(/''/g, "'") : guid !== undefined ? guid.toLowerCase() : bool !== undefined ? bool === 'true' : number;
       tests.push((row) => {
         const actual = row[property!];
-        return typeof value === 'string' && typeof actual === 'string' ? actual.toLowerCase() === value.toLowerCase() && (guid !== undefined || actual === value) : String(actual) === String(value);
+        if (operator === 'eq' || operator === 'ne') {
+          const equal = typeof value === 'string' && typeof actual === 'string' ? actual.toLowerCase() === value.toLowerCase() && (guid !== undefined || actual === value) : String(actual) === String(value);
+          return operator === 'eq' ? equal : !equal;
+        }
+        const order = number !== undefined ? Number(actual) - Number(number) : String(actual ?? '').localeCompare(String(value));
+        return operator === 'gt' ? order > 0 : operator === 'ge' ? order >= 0 : operator === 'lt' ? order < 0 : order <= 0;
       });
     }
     return (row) => tests.every((t) => t(row));
@@ -161,7 +166,13 @@ export function createSapSimulator(options: SapSimulatorOptions) {
     const skip = Number(query.$skip ?? 0);
     const top = query.$top === undefined ? Number.POSITIVE_INFINITY : Number(query.$top);
     if (!Number.isInteger(skip) || skip < 0 || !(Number.isInteger(top) || top === Number.POSITIVE_INFINITY) || top < 0) return sapError(reply, 400, '/IWBEP/CM_MGW_RT/020', 'Invalid $top or $skip');
+    const orderby = query.$orderby?.trim().split(/\s+/);
+    if (orderby && !contract.entitySets.get(entitySet)!.properties.has(orderby[0]!)) return sapError(reply, 400, '/IWBEP/CM_MGW_RT/021', `Property ${orderby[0]} not found in type ${entitySet}Type`);
     const matching = rows.filter(filter);
+    if (orderby) {
+      const [field, direction] = orderby as [string, string | undefined];
+      matching.sort((a, b) => String(a[field] ?? '').localeCompare(String(b[field] ?? '')) * (direction === 'desc' ? -1 : 1));
+    }
     const wanted = matching.slice(skip, top === Number.POSITIVE_INFINITY ? undefined : skip + top);
     const page = wanted.slice(0, pageSize);
     const d: Row = { results: page.map((r) => serialize(service, entitySet, r, select)) };
@@ -198,6 +209,10 @@ export function createSapSimulator(options: SapSimulatorOptions) {
         return books.lots.filter((l) => l.decision).map((l) => l.decision!);
       case 'API_INSPECTIONLOT_SRV/A_InspLotMatlDocItem':
         return books.lots.flatMap((l) => l.items);
+      case 'API_INSPECTIONLOT_SRV/A_InspectionCharacteristic':
+        return books.lots.flatMap((l) => l.characteristics);
+      case 'API_INSPECTIONLOT_SRV/A_InspectionResult':
+        return books.lots.flatMap((l) => l.results);
       default:
         return undefined;
     }
@@ -246,6 +261,8 @@ export function createSapSimulator(options: SapSimulatorOptions) {
         return { row: books.usageDecision(body) };
       case 'API_INSPECTIONLOT_SRV/A_InspLotMatlDocItem':
         return { row: books.postLotStock(body) };
+      case 'API_INSPECTIONLOT_SRV/A_InspectionResult':
+        return { row: books.recordResult(body, false) };
       default:
         throw new SapRefusal('/IWBEP/CM_MGW_RT/051', `Method 'CREATE_ENTITY' not implemented for entity set ${entitySet}`, 501);
     }
@@ -327,6 +344,23 @@ export function createSapSimulator(options: SapSimulatorOptions) {
         return collection(request, reply, sapService, nav.target, (deep?.results ?? []).map((r) => ({ ...r })));
       }
       return reply.send({ d: serialize(sapService, path.entitySet, row) });
+    }
+    if ((request.method === 'PATCH' || request.method === 'MERGE') && path.keys && !path.navigation && `${sapService}/${path.entitySet}` === 'API_INSPECTIONLOT_SRV/A_InspectionResult') {
+      let changes: Row;
+      try {
+        changes = JSON.parse(String(request.body ?? '')) as Row;
+      } catch {
+        return sapError(reply, 400, '/IWBEP/CM_MGW_RT/001', 'The request body is not valid JSON');
+      }
+      const problems = contractProblems(contract, path.entitySet, { ...changes, ...path.keys });
+      if (problems.length > 0) return sapError(reply, 400, '/IWBEP/CM_MGW_RT/022', `The request is not valid for ${path.entitySet}: ${problems[0]!.property} ${problems[0]!.reason}`);
+      try {
+        books.recordResult({ ...changes, ...path.keys }, true);
+      } catch (error) {
+        return refuse(reply, error);
+      }
+      if (loseAnswer(request, reply)) return reply;
+      return reply.status(204).send();
     }
     if (request.method !== 'POST' || path.keys || path.single !== undefined) return sapError(reply, 405, '/IWBEP/CM_MGW_RT/052', `${request.method} is not supported on ${rest}`);
     if (!set.creatable) return sapError(reply, 405, '/IWBEP/CM_MGW_RT/051', `Entity set ${path.entitySet} is not creatable`);

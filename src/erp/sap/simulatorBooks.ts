@@ -99,6 +99,8 @@ export interface InspectionLotRecord {
   StorageLocation: string;
   Batch: string;
   decision?: Record<string, unknown>;
+  characteristics: Record<string, unknown>[];
+  results: Record<string, unknown>[];
   items: { InspectionLot: string; InspLotMatlDocItem: string; InspLotQtyPosted: string; UsageDecisionStockType: string; StorageLocation: string; MaterialDocumentItemText: string; MaterialDocument: string; MaterialDocumentYear: string }[];
 }
 
@@ -128,7 +130,8 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
   const stock = new Map<string, Big>();
   const failed: FailedMovement[] = [];
   const lots: InspectionLotRecord[] = [];
-  const inspected = new Set<string>();
+  /** Per plant|material inspected on receipt: the master inspection characteristics of its inspection plan. */
+  const inspected = new Map<string, string[]>();
   const failing = new Map<string, string>();
   const locks = new Map<string, { user: string; until: number }>();
   let nextDocument = 4900000000;
@@ -136,6 +139,8 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
   let nextLot = 10000000;
   let nextReservation = 1000;
 
+  /** SAP's change stamp, YYYYMMDDhhmmss. */
+  const changedNow = () => new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const stockKey = (material: string, plant: string, sloc: string, batch: string, type: StockType) => [material, plant, sloc, batch, type].join('|');
   const quantityOf = (key: string) => stock.get(key) ?? new Big(0);
 
@@ -229,9 +234,13 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
 
   /** A receipt of a material SAP inspects lands in quality inspection stock, under a new lot. */
   function receive(movement: Movement, orderNumber: string): StockType | undefined {
-    if (movement.GoodsMovementType !== '101' || !inspected.has(`${movement.Plant}|${movement.Material}`)) return undefined;
+    const plan = inspected.get(`${movement.Plant}|${movement.Material}`);
+    if (movement.GoodsMovementType !== '101' || !plan) return undefined;
+    const lot = String(nextLot++).padStart(12, '0');
     lots.push({
-      InspectionLot: String(nextLot++).padStart(12, '0'),
+      InspectionLot: lot,
+      characteristics: plan.map((mic, i) => ({ InspectionLot: lot, InspPlanOperationInternalID: '00000001', InspectionCharacteristic: String((i + 1) * 10).padStart(4, '0'), InspectionSpecification: mic, InspectionSpecificationText: `${mic} (simulated plan)`, InspectionSpecificationPlant: movement.Plant, InspSpecIsQuantitative: true })),
+      results: [],
       Material: movement.Material,
       Plant: movement.Plant,
       ManufacturingOrder: orderNumber,
@@ -287,6 +296,7 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
         OpPlannedTotalQuantity: seed.quantity,
         /** The confirmation number (RUECK) each operation is confirmed under. */
         ConfirmationGroup: String(nextGroup++).padStart(10, '0'),
+        LastChangeDateTime: changedNow(),
       }));
       const reservation = String(nextReservation++).padStart(10, '0');
       const components = (seed.components ?? []).map((c, i) => ({
@@ -304,6 +314,7 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
         MatlCompIsMarkedForBackflush: c.backflush === true,
         GoodsMovementType: '261',
         WithdrawnQuantity: '0',
+        LastChangeDateTime: changedNow(),
       }));
       const header = {
         ManufacturingOrder: number,
@@ -317,7 +328,7 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
         OrderIsReleased: seed.released === false ? '' : 'X',
         OrderIsDeleted: '',
         MfgOrderConfirmedYieldQty: '0',
-        LastChangeDateTime: new Date().toISOString().replace(/\D/g, '').slice(0, 14),
+        LastChangeDateTime: changedNow(),
       };
       orders.set(number, { header, operations, components });
       return { order: number, reservation, operations: operations.map((o) => ({ operation: o.ManufacturingOrderOperation, confirmationGroup: o.ConfirmationGroup })) };
@@ -326,8 +337,8 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
       const key = stockKey(material, plant, storageLocation, options.batch ?? '', options.type ?? 'unrestricted');
       stock.set(key, quantityOf(key).plus(quantity));
     },
-    inspect(plant: string, material: string) {
-      inspected.add(`${plant}|${material}`);
+    inspect(plant: string, material: string, characteristics: string[] = []) {
+      inspected.set(`${plant}|${material}`, characteristics);
     },
     /** Goods movements of the material fail in confirmations (into COGI), with this message ('': SAP's deficit message); undefined: they post again. */
     failGoodsMovements(material: string, message?: string) {
@@ -404,6 +415,8 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
       delete record.to_ProdnOrdConfMatlDocItm;
       confirmations.push(record);
       order.header.MfgOrderConfirmedYieldQty = new Big(String(order.header.MfgOrderConfirmedYieldQty)).plus(String(body.ConfirmationYieldQuantity ?? '0')).toString();
+      order.header.OrderIsPartiallyConfirmed = 'X';
+      order.header.LastChangeDateTime = changedNow();
       return { record, messages };
     },
 
@@ -498,6 +511,21 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
       for (const movement of back) move(movement);
       for (const item of original.items) item.GoodsMovementIsCancelled = true;
       return newDocument('06', day, '', back);
+    },
+
+    /** A summarised result of a lot's characteristic (QE51N): recorded, or changed, until the usage decision is made. */
+    recordResult(body: Record<string, unknown>, change: boolean) {
+      const lot = lots.find((l) => l.InspectionLot === body.InspectionLot);
+      if (!lot) throw new SapRefusal('QA/010', `Inspection lot ${String(body.InspectionLot)} does not exist`, 404);
+      const same = (r: Record<string, unknown>) => r.InspPlanOperationInternalID === body.InspPlanOperationInternalID && r.InspectionCharacteristic === body.InspectionCharacteristic;
+      if (!lot.characteristics.some(same)) throw new SapRefusal('QE/006', `Characteristic ${String(body.InspectionCharacteristic)} of operation ${String(body.InspPlanOperationInternalID)} does not exist in lot ${lot.InspectionLot}`, 404);
+      if (lot.InspectionLotHasUsageDecision) throw new SapRefusal('QE/201', `Results for inspection lot ${lot.InspectionLot} cannot be changed: the usage decision has been made`);
+      const existing = lot.results.find(same);
+      if (existing && !change) throw new SapRefusal('QE/112', `Characteristic ${String(body.InspectionCharacteristic)} of lot ${lot.InspectionLot} already has a result`);
+      if (!existing && change) throw new SapRefusal('QE/113', `Characteristic ${String(body.InspectionCharacteristic)} of lot ${lot.InspectionLot} has no result to change`, 404);
+      if (existing) Object.assign(existing, body);
+      else lot.results.push({ ...body, InspectionResultStatus: '5' });
+      return existing ?? lot.results.at(-1)!;
     },
 
     usageDecision(body: Record<string, unknown>) {

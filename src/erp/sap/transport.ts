@@ -29,9 +29,11 @@ export interface SapTransport {
   /** One entity or function result (`d`), by its path under the service root. */
   get<T>(service: SapService, path: string, query?: Record<string, string>): Promise<T>;
   /** The rows of an entity set matching `$filter`, following `__next` up to `limit` rows. */
-  rows<T>(service: SapService, entitySet: string, query: { filter?: string; select?: readonly string[]; top?: number }, limit?: number): Promise<T[]>;
+  rows<T>(service: SapService, entitySet: string, query: { filter?: string; select?: readonly string[]; orderby?: string; top?: number }, limit?: number): Promise<T[]>;
   /** A create (deep insert included): SAP's answer and the messages it gave beside it. */
   create<T>(service: SapService, entitySet: string, body: Record<string, unknown>): Promise<{ created: T; messages: SapMessage[] }>;
+  /** Changes an entity (PATCH: the properties given, the rest as they are). */
+  merge(service: SapService, path: string, body: Record<string, unknown>): Promise<void>;
   /** A function import (POST), its parameters as OData literals. */
   call<T>(service: SapService, name: string, parameters: Record<string, string>): Promise<T>;
   /** An IDoc in XML to the idoc_xml service; the IDoc number SAP gave it. */
@@ -135,8 +137,8 @@ export function createSapTransport(options: { baseUrl: string; client: string; u
       if (body.d === undefined) throw new ErpError(`${erp} answered GET ${path} without "d"`, 'retryable', 'MalformedResponse');
       return body.d;
     },
-    async rows<T>(service: SapService, entitySet: string, q: { filter?: string; select?: readonly string[]; top?: number }, limit = 1000) {
-      let url: string | undefined = `${root(service)}${entitySet}?${query({ $filter: q.filter, $select: q.select?.join(','), $top: String(q.top ?? 100), $format: 'json' })}`;
+    async rows<T>(service: SapService, entitySet: string, q: { filter?: string; select?: readonly string[]; orderby?: string; top?: number }, limit = 1000) {
+      let url: string | undefined = `${root(service)}${entitySet}?${query({ $filter: q.filter, $select: q.select?.join(','), $orderby: q.orderby, $top: String(q.top ?? 100), $format: 'json' })}`;
       const rows: T[] = [];
       while (url && rows.length < limit) {
         const page: { rows: T[]; next?: string } = odataPage<T>(json(await http(service)({ method: 'GET', url, headers }), `GET ${entitySet}`));
@@ -150,6 +152,9 @@ export function createSapTransport(options: { baseUrl: string; client: string; u
       const answer = json(response, `POST ${entitySet}`) as { d?: T };
       if (answer.d === undefined) throw new ErpError(`${erp} answered POST ${entitySet} without "d"`, 'retryable', 'MalformedResponse');
       return { created: answer.d, messages: readSapMessages(response.headers) };
+    },
+    async merge(service: SapService, path: string, body: Record<string, unknown>) {
+      await http(service)({ method: 'PATCH', url: `${root(service)}${path}`, headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body), logged: body });
     },
     async call<T>(service: SapService, name: string, parameters: Record<string, string>) {
       const response = await http(service)({ method: 'POST', url: `${root(service)}${name}?${query(parameters)}`, headers });

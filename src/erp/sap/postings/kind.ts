@@ -17,8 +17,9 @@ export const documentIds = {
   confirmation: (group: string, count: string) => `confirmation:${group}/${count}`,
   materialDocument: (year: string, number: string) => `material-document:${year}/${number}`,
   lotPosting: (lot: string, item: string) => `inspection-lot:${lot}/${item}`,
-  parse(id: string): { type: 'confirmation' | 'material-document' | 'inspection-lot'; first: string; second: string } {
-    const match = /^(confirmation|material-document|inspection-lot):([^/]+)\/(.+)$/.exec(id);
+  inspectionResult: (lot: string, operation: string, characteristic: string) => `inspection-result:${lot}/${operation}/${characteristic}`,
+  parse(id: string): { type: 'confirmation' | 'material-document' | 'inspection-lot' | 'inspection-result'; first: string; second: string } {
+    const match = /^(confirmation|material-document|inspection-lot|inspection-result):([^/]+)\/(.+)$/.exec(id);
     if (!match) throw new Error(`not an SAP document id of the bridge: ${id}`);
     return { type: match[1] as 'confirmation', first: match[2]!, second: match[3]! };
   },
