@@ -138,22 +138,24 @@ describe('SAP S/4HANA', () => {
   });
 
   it("confirms hours as the work centre's activities, and a correction cancels the confirmation with its goods movements", async () => {
+    // The welding cell's standard value key lists labour before machine time: machine hours are its activity 3.
+    sap.seedWorkCentre('1010', 'WELD-02', ['SAP_01', 'SAP_03', 'SAP_02']);
     sap.seedOrder({ order: '1000520', material: 'FRAME', plant: '1010', quantity: '10', unit: 'PC', storageLocation: '0001', operations: [{ operation: '0010', workCentre: 'WELD-01' }], components: [{ material: 'STEEL', quantity: '50', unit: 'KG', operation: '0010', backflush: true }] });
     const order = '1000520';
     await post(
       event(plant, order, 'rel', { type: 'OrderReleased', material: 'FRAME', plannedQuantity: '10', unit: 'PC', operations: [{ operation: '0010', workCentre: 'WELD-01' }] }),
-      event(plant, order, 'machine', { type: 'TimeBooked', activity: 'machine', hours: '1.25', operation: '0010', workCentre: 'WELD-01' }),
+      event(plant, order, 'machine', { type: 'TimeBooked', activity: 'machine', hours: '1.25', operation: '0010', workCentre: 'WELD-02' }),
       event(plant, order, 'q1', { type: 'QuantityReported', operation: '0010', good: '4', unit: 'PC' }),
     );
     await eventually(() => view(plant, order), (v) => v.erpSyncStatus === 'InSync' && v.postings.length === 2);
-    const hours = confirmationsOf(order, '0010').find((c) => c.OpConfirmedWorkQuantity2 !== undefined)!;
-    expect(hours).toMatchObject({ OpConfirmedWorkQuantity2: '1.250', OpWorkQuantityUnit2: 'H', ConfirmationYieldQuantity: '0.000', APIConfHasNoGoodsMovements: true });
+    const hours = confirmationsOf(order, '0010').find((c) => c.OpConfirmedWorkQuantity3 !== undefined)!;
+    expect(hours).toMatchObject({ OpConfirmedWorkQuantity3: '1.250', OpWorkQuantityUnit3: 'H', ConfirmationYieldQuantity: '0.000', APIConfHasNoGoodsMovements: true });
     expect(movements(order, '261', 'STEEL').map((m) => m.QuantityInEntryUnit)).toEqual(['20.000']);
 
     // The 4 were 3: the confirmation is cancelled (its 261 taken back with it) and 3 confirmed anew.
     await post(event(plant, order, 'fix', { type: 'EventCorrected', correctsEventId: `${order}-q1`, reason: 'miscounted', replacement: { good: '3' } }));
     await eventually(() => view(plant, order), (v) => v.erpSyncStatus === 'InSync' && v.postings.length === 4);
-    const yields = sap.books.confirmations.filter((c) => c.OrderID === '000001000520' && c.OpConfirmedWorkQuantity2 === undefined);
+    const yields = sap.books.confirmations.filter((c) => c.OrderID === '000001000520' && c.OpConfirmedWorkQuantity3 === undefined);
     expect(yields.map((c) => [c.ConfirmationYieldQuantity, c.IsReversed, c.IsReversal])).toEqual([
       ['4.000', true, false],
       ['4.000', false, true],

@@ -16,12 +16,12 @@
  * | transfer, and its reversal (a transfer back) | the posting key in Remarks, among the transfers of that date between the same warehouses |
  * | confirmation or time reversal | the original time transaction no longer exists |
  */
-import type { DocumentPosting, PostingContent, Reversal } from '../../domain/postings';
+import type { DocumentPosting, PostingContent } from '../../domain/postings';
 import type { PostingRules } from '../../domain/postingRules';
-import type { ErpAdapter, PostingRequest, PostingResult } from '../adapter';
+import type { ErpAdapter } from '../adapter';
+import { type PostingKindsIn, byKind } from '../postingKinds';
 import { type ExactAdapterOptions, type ExactLookups, createExactLookups } from './lookups';
 import { createExactPlanningReader } from './planning';
-import type { ExactPostingKind } from './postings/kind';
 import { materialIssue } from './postings/materialIssue';
 import { overheadAllocation } from './postings/overhead';
 import { qualityHold } from './postings/qualityHold';
@@ -41,7 +41,7 @@ export const EXACT_POSTING_RULES: PostingRules = {
 
 /** The kinds Exact keeps, each in its own file (it has no quality management: no inspection results). */
 type ExactKind = Exclude<DocumentPosting['kind'], 'InspectionResult'>;
-const kinds: { [K in ExactKind]: ExactPostingKind<Extract<DocumentPosting, { kind: K }>> } = {
+const kinds: PostingKindsIn<ExactKind, ExactLookups> = {
   FinishedGoodsReceipt: finishedGoodsReceipt,
   ByProductReceipt: byProductReceipt,
   MaterialIssue: materialIssue,
@@ -52,13 +52,6 @@ const kinds: { [K in ExactKind]: ExactPostingKind<Extract<DocumentPosting, { kin
   OverheadAllocation: overheadAllocation,
 };
 
-/** The kind of a document, typed as the document's own (the map above holds one per kind). */
-function kindOf(document: DocumentPosting): ExactPostingKind<DocumentPosting> {
-  const kind = kinds[document.kind as ExactKind] as ExactPostingKind<DocumentPosting> | undefined;
-  if (!kind) throw new Error(`the Exact adapter keeps no ${document.kind} (the posting plan should not have made one)`);
-  return kind;
-}
-
 export function createExactAdapter(transport: ExactTransport, options: ExactAdapterOptions = {}): ErpAdapter {
   const exact: ExactLookups = createExactLookups(transport, options);
   return {
@@ -68,12 +61,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
       idempotency: 'lookup',
       rules: EXACT_POSTING_RULES,
     }),
-    post({ content, idempotencyKey: key }: PostingRequest): Promise<PostingResult> {
-      return content.kind === 'Reversal' ? kindOf(content.of).reverse(content as Reversal, key, exact) : kindOf(content).post(content, key, exact);
-    },
-    findPosted({ content, idempotencyKey: key }: PostingRequest): Promise<PostingResult | undefined> {
-      return content.kind === 'Reversal' ? kindOf(content.of).findReversal(content as Reversal, key, exact) : kindOf(content).find(content, key, exact);
-    },
+    ...byKind('Exact', kinds, exact),
     planning: createExactPlanningReader(transport, { masterDataReadEveryMs: options.masterDataReadEveryMs ?? 3_600_000, fullReadEveryMs: options.fullReadEveryMs ?? 86_400_000 }),
   };
 }

@@ -13,17 +13,17 @@
  * | their reversal | Cancel | the document whose items reverse the original |
  * | quality hold (QM plant, open lot) | API_INSPECTIONLOT_SRV, A_InspLotUsageDecision + A_InspLotMatlDocItem | MaterialDocumentItemText among the lot's items |
  * | quality hold (elsewhere) 344, its release 343 | A_MaterialDocumentHeader (04) | the header text |
- * | inspection result of a characteristic | API_INSPECTIONLOT_SRV, A_InspectionResult (MERGE when it changes) | InspectionResultText = the key, shortened |
+ * | inspection result of a characteristic | API_INSPECTIONLOT_SRV, A_InspectionResult (PATCH when it changes) | InspectionResultText = the key, shortened |
  *
  * Overhead is not posted: SAP absorbs it itself from the confirmed activities (costing sheet,
  * overhead run at period end), so the plan keeps no such line for an SAP connection.
  */
-import type { DocumentPosting, PostingContent, Reversal } from '../../domain/postings';
+import type { DocumentPosting, PostingContent } from '../../domain/postings';
 import type { PostingRules } from '../../domain/postingRules';
-import type { ErpAdapter, ErpPlanningReader, PostingRequest, PostingResult } from '../adapter';
+import type { ErpAdapter, ErpPlanningReader } from '../adapter';
+import { type PostingKindsIn, byKind } from '../postingKinds';
 import type { SapContext } from './context';
 import { operationConfirmation, timePosting } from './postings/confirmations';
-import type { SapPostingKind } from './postings/kind';
 import { byProductReceipt, finishedGoodsReceipt, materialIssue, stockTransfer } from './postings/materialDocuments';
 import { inspectionResult } from './postings/inspectionResult';
 import { qualityHold } from './postings/qualityHold';
@@ -31,7 +31,7 @@ import { qualityHold } from './postings/qualityHold';
 type SapKind = Exclude<DocumentPosting['kind'], 'OverheadAllocation'>;
 
 /** The kinds SAP keeps, each in its own file. */
-const kinds: { [K in SapKind]: SapPostingKind<Extract<DocumentPosting, { kind: K }>> } = {
+const kinds: PostingKindsIn<SapKind, SapContext> = {
   OperationConfirmation: operationConfirmation,
   TimePosting: timePosting,
   MaterialIssue: materialIssue,
@@ -50,22 +50,11 @@ export const SAP_POSTING_RULES: PostingRules = {
   kinds: [...(Object.keys(kinds) as SapKind[]), 'Reversal'],
 };
 
-function kindOf(document: DocumentPosting): SapPostingKind<DocumentPosting> {
-  const kind = kinds[document.kind as SapKind] as SapPostingKind<DocumentPosting> | undefined;
-  if (!kind) throw new Error(`the SAP adapter keeps no ${document.kind} (the posting plan should not have made one)`);
-  return kind;
-}
-
 export function createSapAdapter(sap: SapContext, planning?: ErpPlanningReader): ErpAdapter {
   return {
     system: 'sap',
     capabilities: () => ({ postings: new Set<PostingContent['kind']>(SAP_POSTING_RULES.kinds), idempotency: 'lookup', rules: SAP_POSTING_RULES }),
-    post({ content, idempotencyKey: key }: PostingRequest): Promise<PostingResult> {
-      return content.kind === 'Reversal' ? kindOf(content.of).reverse(content as Reversal, key, sap) : kindOf(content).post(content, key, sap);
-    },
-    findPosted({ content, idempotencyKey: key }: PostingRequest): Promise<PostingResult | undefined> {
-      return content.kind === 'Reversal' ? kindOf(content.of).findReversal(content as Reversal, key, sap) : kindOf(content).find(content, key, sap);
-    },
+    ...byKind('SAP', kinds, sap),
     ...(planning ? { planning } : {}),
   };
 }

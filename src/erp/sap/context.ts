@@ -7,6 +7,7 @@
 import Big from 'big.js';
 import type { DocumentPosting } from '../../domain/postings';
 import { ErpError } from '../adapter';
+import { odataString } from '../http/odata';
 import { type SapService, contractProblems, sapContract } from './contract';
 import type { SapPlant, SapSettings } from './settings';
 import type { SapTransport } from './transport';
@@ -42,6 +43,8 @@ export interface SapContext {
   plantOf(document: Pick<DocumentPosting, 'plant'>): SapPlant;
   /** The order as SAP holds it, read once a while per order. */
   order(reference: string): Promise<SapOrder>;
+  /** The standard value parameters of a work centre of the posting's plant (WorkCenterFormulaParam1..6), read once a while. */
+  workCentreParameters(document: Pick<DocumentPosting, 'plant'>, workCentre: string): Promise<string[]>;
   /** Throws ValidationRejected, naming each property, when the contract refuses the body. */
   checked<T extends Record<string, unknown>>(service: SapService, entitySet: string, body: T, assigned?: readonly string[]): T;
 }
@@ -60,6 +63,7 @@ export function sapOrderNumber(reference: string): string {
 
 export function createSapContext(transport: SapTransport, settings: SapSettings): SapContext {
   const orders = new Map<string, { order: SapOrder; at: number }>();
+  const workCentres = new Map<string, { parameters: string[]; at: number }>();
   return {
     transport,
     settings,
@@ -88,6 +92,18 @@ export function createSapContext(transport: SapTransport, settings: SapSettings)
       if (orders.size >= 500) orders.delete(orders.keys().next().value!);
       orders.set(number, { order, at: Date.now() });
       return order;
+    },
+    async workCentreParameters(document, workCentre) {
+      const plant = this.plantOf(document).plant;
+      const key = `${plant}|${workCentre}`;
+      const cached = workCentres.get(key);
+      if (cached && Date.now() - cached.at < 600_000) return cached.parameters;
+      const fields = [1, 2, 3, 4, 5, 6].map((n) => `WorkCenterFormulaParam${n}`);
+      const rows = await transport.rows<Record<string, string>>('API_WORK_CENTERS', 'A_WorkCenters', { filter: `WorkCenter eq ${odataString(workCentre)} and Plant eq ${odataString(plant)}`, select: fields, top: 1 });
+      const parameters = rows[0] ? fields.map((f) => rows[0]![f] ?? '') : [];
+      if (workCentres.size >= 500) workCentres.delete(workCentres.keys().next().value!);
+      workCentres.set(key, { parameters, at: Date.now() });
+      return parameters;
     },
     checked(service, entitySet, body, assigned = []) {
       const problems = contractProblems(sapContract(service), entitySet, body, { assigned });

@@ -28,9 +28,15 @@ export const SapSettings = z.strictObject({
   password: z.string().min(1),
   /** Per floor plant, its SAP plant. */
   sapPlants: z.record(z.string(), SapPlant),
-  /** Which activity of a confirmation takes setup, machine and labour hours (standard value key SAP1: 1, 2, 3). */
+  /**
+   * Which standard value parameters (the work centre's WorkCenterFormulaParam1..6, from its
+   * standard value key) hold setup, machine and labour time: the activity of a confirmation
+   * that takes those hours is the parameter's position. SAP's own: SAP_01, SAP_02, SAP_03.
+   */
+  activityParameters: z.strictObject({ setup: z.array(z.string().max(6)).min(1), machine: z.array(z.string().max(6)).min(1), labour: z.array(z.string().max(6)).min(1) }).default({ setup: ['SAP_01'], machine: ['SAP_02'], labour: ['SAP_03'] }),
+  /** The activities where SAP's work centre does not tell (standard value key SAP1: 1, 2, 3). */
   activities: ActivityIndexes.default({ setup: 1, machine: 2, labour: 3 }),
-  /** Per work centre whose standard value key orders its activities otherwise. */
+  /** Per work centre, activities that override what its standard value key says. */
   workCentres: z.record(z.string(), ActivityIndexes).optional(),
   /** The unit SAP keeps hours in (OpWorkQuantityUnitN). */
   hoursUnit: SapCode(3, 'an SAP unit').default('H'),
@@ -51,6 +57,13 @@ export const SapSettings = z.strictObject({
 });
 export type SapSettings = z.infer<typeof SapSettings>;
 
-export function activitiesOf(settings: Pick<SapSettings, 'activities' | 'workCentres'>, workCentre: string | undefined): ActivityIndexes {
-  return (workCentre ? settings.workCentres?.[workCentre] : undefined) ?? settings.activities;
+/** A work centre's activities: configured for it, else as its standard value parameters say, else the connection's. */
+export function activitiesOf(settings: Pick<SapSettings, 'activities' | 'workCentres' | 'activityParameters'>, workCentre: string | undefined, parameters: readonly string[] = []): ActivityIndexes {
+  const configured = workCentre ? settings.workCentres?.[workCentre] : undefined;
+  if (configured) return configured;
+  const position = (activity: keyof ActivityIndexes) => {
+    const at = parameters.findIndex((p) => settings.activityParameters[activity].includes(p));
+    return at >= 0 ? at + 1 : settings.activities[activity];
+  };
+  return { setup: position('setup'), machine: position('machine'), labour: position('labour') };
 }

@@ -195,6 +195,8 @@ export function createSapSimulator(options: SapSimulatorOptions) {
         return all.flatMap((o) => o.operations);
       case 'API_PRODUCTION_ORDER_2_SRV/A_ProductionOrderComponent_4':
         return all.flatMap((o) => o.components);
+      case 'API_WORK_CENTERS/A_WorkCenters':
+        return books.workCentres;
       case 'API_PROD_ORDER_CONFIRMATION_2_SRV/ProdnOrdConf2':
         return books.confirmations;
       case 'API_PROD_ORDER_CONFIRMATION_2_SRV/ProdnOrdConfMatlDocItm':
@@ -441,6 +443,7 @@ export function createSapSimulator(options: SapSimulatorOptions) {
     ledger,
     seedOrder: books.seedOrder,
     seedStock: books.seedStock,
+    seedWorkCentre: books.seedWorkCentre,
     /** Goods receipts of this material in this plant go to quality inspection stock under an inspection lot. */
     inspect: books.inspect,
     failGoodsMovements: books.failGoodsMovements,

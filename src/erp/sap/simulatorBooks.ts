@@ -134,6 +134,7 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
   const inspected = new Map<string, string[]>();
   const failing = new Map<string, string>();
   const locks = new Map<string, { user: string; until: number }>();
+  const workCentres: Record<string, unknown>[] = [];
   let nextDocument = 4900000000;
   let nextGroup = 1000;
   let nextLot = 10000000;
@@ -197,25 +198,15 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
     return record;
   }
 
-  const movementOf = (item: Record<string, unknown>): Movement => ({
-    Material: String(item.Material ?? ''),
-    Plant: String(item.Plant ?? ''),
-    StorageLocation: String(item.StorageLocation ?? ''),
-    Batch: String(item.Batch ?? ''),
-    GoodsMovementType: String(item.GoodsMovementType ?? ''),
-    EntryUnit: String(item.EntryUnit ?? ''),
-    QuantityInEntryUnit: String(item.QuantityInEntryUnit ?? '0'),
-    ManufacturingOrder: String(item.ManufacturingOrder ?? ''),
-    Reservation: String(item.Reservation ?? ''),
-    ReservationItem: String(item.ReservationItem ?? ''),
-    IssuingOrReceivingStorageLoc: String(item.IssuingOrReceivingStorageLoc ?? ''),
-    MaterialDocumentItemText: String(item.MaterialDocumentItemText ?? ''),
-    InventoryStockType: '',
-    ReversedMaterialDocument: String(item.ReversedMaterialDocument ?? ''),
-    ReversedMaterialDocumentYear: String(item.ReversedMaterialDocumentYear ?? ''),
-    ReversedMaterialDocumentItem: String(item.ReversedMaterialDocumentItem ?? ''),
-    GoodsMovementIsCancelled: false,
-  });
+  /** An item of a request as SAP keeps it: every text field a string, none missing. */
+  const TEXT_FIELDS = ['Material', 'Plant', 'StorageLocation', 'Batch', 'GoodsMovementType', 'EntryUnit', 'ManufacturingOrder', 'Reservation', 'ReservationItem', 'IssuingOrReceivingStorageLoc', 'MaterialDocumentItemText', 'ReversedMaterialDocument', 'ReversedMaterialDocumentYear', 'ReversedMaterialDocumentItem'] as const;
+  const movementOf = (item: Record<string, unknown>): Movement =>
+    ({
+      ...Object.fromEntries(TEXT_FIELDS.map((field) => [field, String(item[field] ?? '')])),
+      QuantityInEntryUnit: String(item.QuantityInEntryUnit ?? '0'),
+      InventoryStockType: '',
+      GoodsMovementIsCancelled: false,
+    }) as Movement;
 
   /** A reversal with reference takes back at most what the item it names still holds. */
   function checkReference(movement: Movement) {
@@ -275,6 +266,20 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
 
   return {
     orders,
+    workCentres,
+    /** A work centre with its standard value key's parameters, in order (SAP1: SAP_01 setup, SAP_02 machine, SAP_03 labour). */
+    seedWorkCentre(plant: string, workCentre: string, parameters: string[] = ['SAP_01', 'SAP_02', 'SAP_03'], description = workCentre) {
+      workCentres.push({
+        WorkCenterInternalID: String(10000000 + workCentres.length + 1),
+        WorkCenterTypeCode: 'A',
+        WorkCenter: workCentre,
+        WorkCenterDesc: description,
+        Plant: plant,
+        StandardWorkFormulaParamGroup: 'SAP1',
+        ...Object.fromEntries(parameters.map((p, i) => [`WorkCenterFormulaParam${i + 1}`, p])),
+        ...Object.fromEntries(parameters.map((_, i) => [`WorkCenterStandardWorkQtyUnit${i + 1}`, 'MIN'])),
+      });
+    },
     confirmations,
     documents,
     failed,

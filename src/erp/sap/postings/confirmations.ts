@@ -154,7 +154,8 @@ export const operationConfirmation: SapPostingKind<OperationConfirmation> = {
 
 export const timePosting: SapPostingKind<TimePosting> = {
   async post(document, key, sap) {
-    const index = activitiesOf(sap.settings, document.workCentre)[document.activity];
+    const parameters = document.workCentre ? await sap.workCentreParameters(document, document.workCentre) : [];
+    const index = activitiesOf(sap.settings, document.workCentre, parameters)[document.activity];
     const body = sap.checked(
       SERVICE,
       'ProdnOrdConf2',

@@ -4,7 +4,7 @@
  * 04; or the lot the floor names by its number), the characteristic found among the lot's by
  * its master inspection characteristic or its text, the measured value as the original
  * value, the judgement as valuation A or R. The short key is the result's text, so a retry
- * finds what this posting recorded; a changed value changes the result (a MERGE). SAP keeps
+ * finds what this posting recorded; a changed value changes the result (a PATCH). SAP keeps
  * no results once the lot's usage decision is made, so the hold posts after them.
  */
 import type { InspectionResult } from '../../../domain/postings';

@@ -1,16 +1,10 @@
-/** One kind of posting in SAP S/4HANA, in one file: how it is posted, found again by its key, reversed, and its reversal found. */
-import type { DocumentPosting, Reversal } from '../../../domain/postings';
-import type { PostingResult } from '../../adapter';
+/** One kind of posting in SAP S/4HANA, in one file, over the SAP context (see ../../postingKinds.ts); and the document ids the kinds hand out. */
+import type { DocumentPosting } from '../../../domain/postings';
+import type { PostingKindIn } from '../../postingKinds';
 import type { SapContext } from '../context';
 
-export type ReversalOf<D extends DocumentPosting> = Reversal & { of: D };
-
-export interface SapPostingKind<D extends DocumentPosting> {
-  post(document: D, key: string, sap: SapContext): Promise<PostingResult>;
-  find(document: D, key: string, sap: SapContext): Promise<PostingResult | undefined>;
-  reverse(reversal: ReversalOf<D>, key: string, sap: SapContext): Promise<PostingResult>;
-  findReversal(reversal: ReversalOf<D>, key: string, sap: SapContext): Promise<PostingResult | undefined>;
-}
+export type { ReversalOf } from '../../postingKinds';
+export type SapPostingKind<D extends DocumentPosting> = PostingKindIn<D, SapContext>;
 
 /** The ERP document ids the SAP adapter hands out: what a reversal needs to find the document again. */
 export const documentIds = {
