@@ -227,6 +227,34 @@ describe('SAP S/4HANA', () => {
     expect((await fetch(`${bridge.starterUrl}/v1/planning/orders/${plant}/1000701`)).status).toBe(404);
   });
 
+  it("keeps the plant's products, work centres and production BOMs as master data", async () => {
+    sap.seedProduct('1010', 'HUB-2', 'PC');
+    sap.seedProduct('1010', 'BAR-60', 'KG', { batch: true });
+    sap.seedProduct('1020', 'ELSEWHERE', 'PC');
+    sap.seedBom('1010', 'HUB-2', '10', [
+      { component: 'BAR-60', quantity: '25', unit: 'KG', scrapPercent: '4' },
+      { component: 'SWARF', quantity: '-2', unit: 'KG' },
+    ]);
+    sap.seedWorkCentre('1010', 'LATHE-02', ['SAP_01', 'SAP_02', 'SAP_03'], 'CNC lathe 2');
+    const material = async (code: string) => {
+      const answer = await fetch(`${bridge.starterUrl}/v1/master-data/materials/${plant}/${code}`);
+      return answer.status === 200 ? ((await answer.json()) as { baseUnit: string; decimals?: number | null; batchManaged?: boolean }) : undefined;
+    };
+    // A full read asked for reads the master data now, whenever it last did.
+    await eventually(async () => {
+      await bridge.post(`/v1/planning/sap/${plant}/sync`, { fullRead: true });
+      return material('HUB-2');
+    }, (m) => m !== undefined, 20_000);
+    expect(await material('HUB-2')).toMatchObject({ baseUnit: 'PC', decimals: 0 });
+    expect(await material('BAR-60')).toMatchObject({ baseUnit: 'KG', batchManaged: true });
+    expect(await material('ELSEWHERE')).toBeUndefined();
+    // Per unit of HUB-2 (the BOM is for 10), with its component scrap; the co-product (negative in SAP) is no component.
+    const bom = (await (await fetch(`${bridge.starterUrl}/v1/master-data/boms/${plant}/HUB-2`)).json()) as { components: { component: string; quantityPer: string; scrapAllowance: string }[] };
+    expect(bom.components.map((c) => [c.component, c.quantityPer, c.scrapAllowance])).toEqual([['BAR-60', '2.5', '0.04']]);
+    const centres = (await (await fetch(`${bridge.starterUrl}/v1/master-data/work-centres/${plant}`)).json()) as { workCentres: { code: string; description?: string }[] };
+    expect(centres.workCentres.find((c) => c.code === 'LATHE-02')).toMatchObject({ description: 'CNC lathe 2' });
+  });
+
   it('starts orders from the LOIPRO05 samples with their routing and components; sending one again changes nothing', async () => {
     const s4 = idoc('LOIPRO05_sample-s4.xml');
     const sent = await fetch(`${bridge.starterUrl}/v1/sap/sap-100/idoc`, { method: 'POST', headers: { 'Content-Type': 'application/xml' }, body: s4 });

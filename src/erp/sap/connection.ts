@@ -14,7 +14,7 @@ export function sapConnection(settings: SapSettings & { baseUrl: string }): Open
   const planningPlant = settings.planningPlant;
   const plannedIn = planningPlant ? settings.sapPlants[planningPlant]?.plant : undefined;
   if (planningPlant && !plannedIn) throw new Error(`planningPlant ${planningPlant} has no SAP plant in sapPlants`);
-  const planning = planningPlant && plannedIn ? { plant: planningPlant, reader: createSapPlanningReader(transport, plannedIn) } : undefined;
+  const planning = planningPlant && plannedIn ? { plant: planningPlant, reader: createSapPlanningReader(transport, plannedIn, { masterDataReadEveryMs: settings.masterDataReadEveryMs, wholeUnits: settings.wholeUnits }) } : undefined;
   return {
     adapter: createSapAdapter(sap, planning?.reader),
     description,

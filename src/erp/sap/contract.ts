@@ -12,7 +12,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { projectRoot } from '../../projectRoot';
 import { type XmlNode, child, children, textOf } from './xml';
 
-export const sapServices = ['API_PROD_ORDER_CONFIRMATION_2_SRV', 'API_MATERIAL_DOCUMENT_SRV', 'API_INSPECTIONLOT_SRV', 'API_PRODUCTION_ORDER_2_SRV', 'API_WORK_CENTERS'] as const;
+export const sapServices = ['API_PROD_ORDER_CONFIRMATION_2_SRV', 'API_MATERIAL_DOCUMENT_SRV', 'API_INSPECTIONLOT_SRV', 'API_PRODUCTION_ORDER_2_SRV', 'API_WORK_CENTERS', 'API_PRODUCT_SRV', 'API_BILL_OF_MATERIAL_SRV'] as const;
 export type SapService = (typeof sapServices)[number];
 
 export interface SapProperty {

@@ -6,17 +6,19 @@
  * it. A set whose page came back full says there is more; the next read goes on from there.
  *
  * SAP's API tells no deletions; an order SAP closes (technically completed, closed,
- * deletion flag) is read as completed.
+ * deletion flag) is read as completed. Every `masterDataReadEveryMs` (and on a full read) it
+ * also reads the plant's products, work centres and BOMs (masterData.ts).
  */
 import type { PlannedComponent, PlannedOperation, PlannedOrder, PlannedOrderStatus, PlanningChanges } from '../../domain/planning';
 import type { ErpPlanningReader } from '../adapter';
 import { odataString } from '../http/odata';
+import { readSapMasterData } from './masterData';
 import type { SapTransport } from './transport';
 
 const SERVICE = 'API_PRODUCTION_ORDER_2_SRV';
 const PAGE = 200;
-/** The highest LastChangeDateTime read of each set. */
-type SapPlanningCursor = Record<'orders' | 'components' | 'operations', string>;
+/** The highest LastChangeDateTime read of each set, and when master data was last read. */
+type SapPlanningCursor = Record<'orders' | 'components' | 'operations', string> & { masterDataReadAt?: number };
 
 interface OrderRow {
   ManufacturingOrder: string;
@@ -69,11 +71,11 @@ function statusOf(o: OrderRow): PlannedOrderStatus {
   return o.OrderIsReleased === 'X' ? 'released' : 'planned';
 }
 
-export function createSapPlanningReader(transport: SapTransport, sapPlant: string): ErpPlanningReader {
+export function createSapPlanningReader(transport: SapTransport, sapPlant: string, options: { masterDataReadEveryMs: number; wholeUnits: readonly string[] }): ErpPlanningReader {
   return {
-    async changesSince(cursorText) {
+    async changesSince(cursorText, asked = {}) {
       const cursor: SapPlanningCursor = cursorText ? (JSON.parse(cursorText) as SapPlanningCursor) : { orders: '0', components: '0', operations: '0' };
-      const changed = (set: keyof SapPlanningCursor, plantField: string) => `${plantField} eq ${odataString(sapPlant)} and LastChangeDateTime gt ${odataString(cursor[set])}`;
+      const changed = (set: 'orders' | 'components' | 'operations', plantField: string) => `${plantField} eq ${odataString(sapPlant)} and LastChangeDateTime gt ${odataString(cursor[set])}`;
       const [orders, components, operations] = await Promise.all([
         transport.rows<OrderRow>(SERVICE, 'A_ProductionOrder_2', {
           filter: changed('orders', 'ProductionPlant'),
@@ -94,6 +96,10 @@ export function createSapPlanningReader(transport: SapTransport, sapPlant: strin
           top: PAGE,
         }, PAGE),
       ]);
+      // Master data is read whole now and then (and on a full read asked for): what it did not meet is gone from SAP.
+      const masterDataDue = asked.fullRead === true || cursor.masterDataReadAt === undefined || Date.now() - cursor.masterDataReadAt >= options.masterDataReadEveryMs;
+      const masterData = masterDataDue ? await readSapMasterData(transport, sapPlant, options.wholeUnits) : undefined;
+      const readAt = Date.now();
       const highest = (rows: { LastChangeDateTime: string }[], from: string) => rows.reduce((max, r) => (r.LastChangeDateTime > max ? r.LastChangeDateTime : max), from);
       const changes: PlanningChanges & { more: boolean } = {
         orders: orders.map((o): PlannedOrder => {
@@ -133,7 +139,13 @@ export function createSapPlanningReader(transport: SapTransport, sapPlant: strin
             backflush: false,
           }),
         ),
-        cursor: JSON.stringify({ orders: highest(orders, cursor.orders), components: highest(components, cursor.components), operations: highest(operations, cursor.operations) } satisfies SapPlanningCursor),
+        ...(masterData ? { ...masterData, fullRead: { id: `sap-master-data-${readAt}`, complete: ['workCentres', 'bomLines'], ended: true } } : {}),
+        cursor: JSON.stringify({
+          orders: highest(orders, cursor.orders),
+          components: highest(components, cursor.components),
+          operations: highest(operations, cursor.operations),
+          ...(masterData ? { masterDataReadAt: readAt } : cursor.masterDataReadAt !== undefined ? { masterDataReadAt: cursor.masterDataReadAt } : {}),
+        } satisfies SapPlanningCursor),
         more: orders.length === PAGE || components.length === PAGE || operations.length === PAGE,
       };
       return changes;

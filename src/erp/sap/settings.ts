@@ -49,6 +49,10 @@ export const SapSettings = z.strictObject({
   goodsMovements: z.enum(['odata', 'idoc']).default('odata'),
   /** The IDoc partners: the bridge's logical system and SAP's. */
   idocPartners: z.strictObject({ sender: SapCode(10, 'a logical system'), receiver: SapCode(10, 'a logical system') }).optional(),
+  /** How often the planning sync also reads the plant's products, work centres and BOMs. */
+  masterDataReadEveryMs: z.number().int().min(0).default(3_600_000),
+  /** SAP units without decimals (T006): quantities in them are whole. */
+  wholeUnits: z.array(SapCode(3, 'an SAP unit')).default(['PC', 'ST', 'EA', 'PCE', 'PAA', 'PAL', 'CS', 'BOX']),
   /** The floor plant whose released production orders are read from this client; absent: none are read. */
   planningPlant: z.string().min(1).max(40).optional(),
   timeoutMs: z.number().int().positive().default(30_000),

@@ -197,6 +197,12 @@ export function createSapSimulator(options: SapSimulatorOptions) {
         return all.flatMap((o) => o.components);
       case 'API_WORK_CENTERS/A_WorkCenters':
         return books.workCentres;
+      case 'API_PRODUCT_SRV/A_ProductPlant':
+        return books.products;
+      case 'API_BILL_OF_MATERIAL_SRV/MaterialBOM':
+        return books.boms;
+      case 'API_BILL_OF_MATERIAL_SRV/MaterialBOMItem':
+        return books.bomItems;
       case 'API_PROD_ORDER_CONFIRMATION_2_SRV/ProdnOrdConf2':
         return books.confirmations;
       case 'API_PROD_ORDER_CONFIRMATION_2_SRV/ProdnOrdConfMatlDocItm':
@@ -444,6 +450,8 @@ export function createSapSimulator(options: SapSimulatorOptions) {
     seedOrder: books.seedOrder,
     seedStock: books.seedStock,
     seedWorkCentre: books.seedWorkCentre,
+    seedProduct: books.seedProduct,
+    seedBom: books.seedBom,
     /** Goods receipts of this material in this plant go to quality inspection stock under an inspection lot. */
     inspect: books.inspect,
     failGoodsMovements: books.failGoodsMovements,

@@ -135,6 +135,9 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
   const failing = new Map<string, string>();
   const locks = new Map<string, { user: string; until: number }>();
   const workCentres: Record<string, unknown>[] = [];
+  const products: Record<string, unknown>[] = [];
+  const boms: Record<string, unknown>[] = [];
+  const bomItems: Record<string, unknown>[] = [];
   let nextDocument = 4900000000;
   let nextGroup = 1000;
   let nextLot = 10000000;
@@ -267,6 +270,22 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
   return {
     orders,
     workCentres,
+    products,
+    boms,
+    bomItems,
+    /** A product of a plant, as its plant view keeps it (MM01). */
+    seedProduct(plant: string, product: string, baseUnit: string, options: { batch?: boolean; serialNumberProfile?: string } = {}) {
+      products.push({ Product: product, Plant: plant, BaseUnit: baseUnit, IsBatchManagementRequired: options.batch === true, SerialNumberProfile: options.serialNumberProfile ?? '', IsMarkedForDeletion: false });
+    },
+    /** A production BOM (usage 1) of a material in a plant, for `baseQuantity` of it (CS01); a negative item quantity is a co-product. */
+    seedBom(plant: string, material: string, baseQuantity: string, items: { component: string; quantity: string; unit: string; scrapPercent?: string }[], variant = '01') {
+      const bom = String(10000000 + boms.length + 1).slice(0, 8);
+      const head = { BillOfMaterial: bom, BillOfMaterialCategory: 'M', BillOfMaterialVariant: variant, BillOfMaterialVersion: '', EngineeringChangeDocument: '', Material: material, Plant: plant, BillOfMaterialVariantUsage: '1', BOMHeaderQuantityInBaseUnit: baseQuantity, IsMarkedForDeletion: false };
+      boms.push(head);
+      items.forEach((item, i) =>
+        bomItems.push({ ...head, BillOfMaterialItemNodeNumber: String(i + 1).padStart(8, '0'), HeaderChangeDocument: '', BillOfMaterialItemNumber: String((i + 1) * 10).padStart(4, '0'), BillOfMaterialItemCategory: 'L', BillOfMaterialComponent: item.component, BillOfMaterialItemQuantity: item.quantity, BillOfMaterialItemUnit: item.unit, ComponentScrapInPercent: item.scrapPercent ?? '0' }),
+      );
+    },
     /** A work centre with its standard value key's parameters, in order (SAP1: SAP_01 setup, SAP_02 machine, SAP_03 labour). */
     seedWorkCentre(plant: string, workCentre: string, parameters: string[] = ['SAP_01', 'SAP_02', 'SAP_03'], description = workCentre) {
       workCentres.push({
