@@ -39,7 +39,7 @@ const Env = z.object({
   PLANNING_SYNC_EVERY: duration.default('5 minutes'),
   DEMO_ORDERS: z.coerce.number().int().min(0).max(100).default(3),
   /** The ERP `npm start`'s demo factory runs on (deploy/demo-connections.<erp>.yaml); absent: deploy/demo-connections.yaml. */
-  DEMO_ERP: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must name an ERP module, e.g. sap').optional(),
+  DEMO_ERP: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must name an ERP module (a folder of src/erp)').optional(),
   SOURCES_FILE: z.string().min(1).optional(),
   STARTER_URL: z.url().optional(),
   SHOPFLOOR_TOKEN: z.string().min(1).optional(),

@@ -42,6 +42,8 @@ describe("SAP's contracts", () => {
     expect(refused.headers.get('x-csrf-token')).toBe('Required');
     const anonymous = await fetch(`${root(url, 'API_PROD_ORDER_CONFIRMATION_2_SRV')}$metadata`);
     expect(anonymous.status).toBe(401);
+    // The communication user exists in client 100 only; without sap-client the default client answers, which is not it.
+    for (const query of ['?sap-client=200', '']) expect((await fetch(`${root(url, 'API_PROD_ORDER_CONFIRMATION_2_SRV')}$metadata${query}`, { headers: { Authorization: basic } })).status).toBe(401);
   });
 
   it('refuses what the metadata refuses, in SAP\'s error body naming the property', async () => {

@@ -86,11 +86,11 @@ export interface OpenedConnection {
   check(): Promise<ConnectionCheck>;
   /** What the connection knows of its authorization, for GET /v1/erp/connections. */
   state(): Promise<ConnectionState>;
-  /** Where the ERP sends the bridge messages of its own (an IDoc port): POST /v1/<erp>/<connection>/<channel>. */
+  /** Where the ERP sends the bridge messages of its own (a port of its messaging): POST /v1/<erp>/<connection>/<channel>. */
   inbound?: Readonly<Record<string, InboundChannel>>;
 }
 
-/** A channel on which the ERP pushes messages to the bridge, e.g. production orders as IDocs. */
+/** A channel on which the ERP pushes messages to the bridge, e.g. the production orders it releases. */
 export interface InboundChannel {
   /** What the ERP sends here, for people. */
   readonly description: string;
@@ -99,7 +99,7 @@ export interface InboundChannel {
 }
 
 export interface InboundMessage {
-  /** The ERP's own reference of the message (an IDoc number). */
+  /** The ERP's own reference of the message (its message number). */
   reference: string;
   /** Each is delivered as a floor event from `source`; its id is the ERP's, so a message sent again changes nothing. */
   events: FloorEvent[];

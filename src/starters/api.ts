@@ -29,7 +29,7 @@ export function createStarterApi(deps: StarterDependencies) {
     }
   });
 
-  // What an ERP pushes (IDocs) comes as XML: kept as it is, for its module to read.
+  // What an ERP pushes (its own messages) may come as XML: kept as it is, for its module to read.
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (request, body, done) => {
     request.rawBody = body as string;
     done(null, body);

@@ -85,8 +85,9 @@ export function createSapSimulator(options: SapSimulatorOptions) {
     if (request.headers.authorization !== expected) {
       return reply.status(401).header('www-authenticate', 'Basic realm="SAP NetWeaver Application Server [S4H/100]"').type('text/html').send('<html><body><h1>Logon failed</h1></body></html>');
     }
+    // Without sap-client the system's default client answers; this simulator holds one client, and it is not the default.
     const client = new URL(request.url, 'http://sap').searchParams.get('sap-client');
-    if (client !== null && client !== options.client) {
+    if (client !== options.client) {
       return reply.status(401).type('text/html').send(`<html><body><h1>Logon failed</h1><p>Client ${client} is not available in this system</p></body></html>`);
     }
   });

@@ -107,7 +107,8 @@ export function createSapTransport(options: { baseUrl: string; client: string; u
       send = createHttpTransport({
         erp,
         timeoutMs: options.timeoutMs,
-        middleware: [exchangeLog, sapClient(options.client), basicAuthentication(options.user, options.password), csrfProtection(root(service))],
+        // The token is fetched in the same client as the writes it guards (a session without sap-client is the system's default client's).
+        middleware: [exchangeLog, sapClient(options.client), basicAuthentication(options.user, options.password), csrfProtection(`${root(service)}?sap-client=${options.client}`)],
         classify: (request, response) => sapError(erp, request, response),
       });
       transports.set(service, send);

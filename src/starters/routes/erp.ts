@@ -49,8 +49,8 @@ export function erpRoutes(app: FastifyInstance, deps: StarterDependencies): void
   });
 
   /**
-   * What an ERP pushes on a channel of its connection (production orders as IDocs at
-   * /v1/<erp>/<connection>/idoc): read by the connection's module into planning and floor
+   * What an ERP pushes on a channel of its connection (production orders released to the
+   * floor, in its own message format): read by the connection's module into planning and floor
    * events, each delivered like a posted event. A message refused is recorded, naming the
    * field; one sent again changes nothing (its events carry the ERP's own ids).
    */
