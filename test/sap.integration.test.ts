@@ -145,12 +145,15 @@ describe('SAP S/4HANA', () => {
     await post(
       event(plant, order, 'rel', { type: 'OrderReleased', material: 'FRAME', plannedQuantity: '10', unit: 'PC', operations: [{ operation: '0010', workCentre: 'WELD-01' }] }),
       event(plant, order, 'machine', { type: 'TimeBooked', activity: 'machine', hours: '1.25', operation: '0010', workCentre: 'WELD-02' }),
-      event(plant, order, 'q1', { type: 'QuantityReported', operation: '0010', good: '4', unit: 'PC' }),
+      event(plant, order, 'q1', { type: 'QuantityReported', operation: '0010', good: '4', scrap: '1', unit: 'PC', reasonCode: 'SPATTER' }),
     );
     await eventually(() => view(plant, order), (v) => v.erpSyncStatus === 'InSync' && v.postings.length === 2);
+    // SPATTER is no 4-character variance reason key: it goes in the confirmation's text, and the audit trail says so.
+    expect(confirmationsOf(order, '0010').find((c) => c.ConfirmationScrapQuantity === '1.000')).toMatchObject({ ConfirmationText: 'Shopfloor Bridge, reason SPATTER' });
+    expect((await bridge.audit.attemptsFor(plant, order)).some((a) => a.notes.some((n: string) => n.includes('reason SPATTER is longer')))).toBe(true);
     const hours = confirmationsOf(order, '0010').find((c) => c.OpConfirmedWorkQuantity3 !== undefined)!;
     expect(hours).toMatchObject({ OpConfirmedWorkQuantity3: '1.250', OpWorkQuantityUnit3: 'H', ConfirmationYieldQuantity: '0.000', APIConfHasNoGoodsMovements: true });
-    expect(movements(order, '261', 'STEEL').map((m) => m.QuantityInEntryUnit)).toEqual(['20.000']);
+    expect(movements(order, '261', 'STEEL').map((m) => m.QuantityInEntryUnit)).toEqual(['25.000']);
 
     // The 4 were 3: the confirmation is cancelled (its 261 taken back with it) and 3 confirmed anew.
     await post(event(plant, order, 'fix', { type: 'EventCorrected', correctsEventId: `${order}-q1`, reason: 'miscounted', replacement: { good: '3' } }));
@@ -161,8 +164,8 @@ describe('SAP S/4HANA', () => {
       ['4.000', false, true],
       ['3.000', false, false],
     ]);
-    expect(movements(order, '262', 'STEEL').map((m) => m.QuantityInEntryUnit)).toEqual(['20.000']);
-    expect(movements(order, '261', 'STEEL').map((m) => m.QuantityInEntryUnit)).toEqual(['20.000', '15.000']);
+    expect(movements(order, '262', 'STEEL').map((m) => m.QuantityInEntryUnit)).toEqual(['25.000']);
+    expect(movements(order, '261', 'STEEL').map((m) => m.QuantityInEntryUnit)).toEqual(['25.000', '20.000']);
   });
 
   it('sends the goods movements of an IDoc plant as MBGMCR, and a lost answer books them once', async () => {

@@ -93,6 +93,20 @@ describe("SAP's contracts", () => {
     expect(posts()).toBe(before);
   });
 
+  it('answers 503 during maintenance, which the adapter leaves to retry', async () => {
+    const settings = { ...SapSettings.parse({ client: '100', user: 'COMM', password: 'secret', sapPlants: { P1: { plant: '1010' } } }), baseUrl: url };
+    const request = { idempotencyKey: 'maintenance#1', content: { kind: 'MaterialIssue', basis: 'actual', plant: 'P1', productionOrder: '4711', erpOrderReference: '4711', transactionDate: '2026-12-01', material: 'STEEL', erpMaterial: 'STEEL', quantity: '1', unit: 'KG' } } as const;
+    sap.maintenance(true);
+    const check = await sapConnection(settings).check();
+    const down = await sapConnection(settings)
+      .adapter.findPosted(request)
+      .catch((e: unknown) => e);
+    sap.maintenance(false);
+    expect(check).toMatchObject({ ok: false, detail: expect.stringContaining('down for maintenance') });
+    expect(down).toMatchObject({ classification: 'retryable', type: 'ServerError', details: { status: 503 } });
+    expect(await sapConnection(settings).adapter.findPosted(request)).toBeUndefined();
+  });
+
   it('carries the key as SAP can hold it: a UUIDv5 (RFC 9562) and a 25-character header text', () => {
     // RFC 9562's example: www.example.com in the DNS namespace.
     expect(uuidV5('www.example.com', Buffer.from('6ba7b8109dad11d180b400c04fd430c8', 'hex'))).toBe('2ed6657d-e927-568b-95e1-2665a8aea6a2');

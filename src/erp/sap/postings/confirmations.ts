@@ -123,9 +123,22 @@ async function findCancellation(key: string, sap: SapContext): Promise<PostingRe
   return found && { erpDocumentId: documentIds.confirmation(found.ConfirmationGroup, found.ConfirmationCount), foundExisting: true };
 }
 
+/**
+ * The floor's reason for scrap or rework as SAP's variance reason (4 characters, a key of
+ * the plant's reasons); a longer one cannot be a key, so it goes in the confirmation's text
+ * instead, and the audit trail says so.
+ */
+function varianceReason(document: OperationConfirmation): { fields: Record<string, string>; note?: string } {
+  const code = document.reasonCode;
+  if (!code || new Big(document.scrap).plus(document.rework).lte(0)) return { fields: {} };
+  if (code.length <= 4) return { fields: { VarianceReasonCode: code } };
+  return { fields: { ConfirmationText: `Shopfloor Bridge, reason ${code}`.slice(0, 40) }, note: `reason ${code} is longer than SAP's variance reason key (4): sent in the confirmation text` };
+}
+
 export const operationConfirmation: SapPostingKind<OperationConfirmation> = {
   async post(document, key, sap) {
     const items = await backflushedWith(document, sap);
+    const reason = varianceReason(document);
     const body = sap.checked(
       SERVICE,
       'ProdnOrdConf2',
@@ -136,13 +149,14 @@ export const operationConfirmation: SapPostingKind<OperationConfirmation> = {
         ConfirmationScrapQuantity: sapQuantity(document.scrap),
         ConfirmationReworkQuantity: sapQuantity(document.rework),
         ...(document.final ? { FinalConfirmationType: 'X' } : {}),
-        ...(document.reasonCode && new Big(document.scrap).plus(document.rework).gt(0) ? { VarianceReasonCode: document.reasonCode } : {}),
+        ...reason.fields,
         ...(items.length ? { to_ProdnOrdConfMatlDocItm: { results: items } } : { APIConfHasNoGoodsMovements: true }),
       },
       ASSIGNED,
     );
     const { created, messages } = await sap.transport.create<Confirmation>(SERVICE, 'ProdnOrdConf2', body);
-    return verifiedMovements(created, items, messages, false, sap);
+    const result = await verifiedMovements(created, items, messages, false, sap);
+    return reason.note ? { ...result, notes: [reason.note] } : result;
   },
   async find(document, key, sap) {
     const found = await findByKey(key, sap);
