@@ -93,6 +93,21 @@ describe("SAP's contracts", () => {
     expect(posts()).toBe(before);
   });
 
+  it('moves a serialized material by its serial numbers, and refuses it without them, as SAP does', async () => {
+    sap.seedProduct('1010', 'FRAME', 'PC', { serialNumberProfile: 'ZSER' });
+    const settings = { ...SapSettings.parse({ client: '100', user: 'COMM', password: 'secret', sapPlants: { P1: { plant: '1010' } } }), baseUrl: url };
+    const receipt = (key: string, serialNumbers?: string[]) => ({
+      idempotencyKey: key,
+      content: { kind: 'FinishedGoodsReceipt', plant: 'P1', productionOrder: '4711', erpOrderReference: '4711', transactionDate: '2026-12-01', material: 'FRAME', erpMaterial: 'FRAME', quantity: '2', unit: 'PC', ...(serialNumbers ? { serialNumbers } : {}) },
+    }) as const;
+    const adapter = sapConnection(settings).adapter;
+    const refused = await adapter.post(receipt('serial#1')).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ classification: 'needsPerson', message: expect.stringContaining('M7/574') });
+    await adapter.post(receipt('serial#2', ['FR-0001', 'FR-0002']));
+    const items = sap.books.documents.flatMap((d) => d.items).filter((i) => i.Material === 'FRAME' && i.GoodsMovementType === '101');
+    expect(items.map((i) => i.serialNumbers)).toEqual([['FR-0001', 'FR-0002']]);
+  });
+
   it('answers 503 during maintenance, which the adapter leaves to retry', async () => {
     const settings = { ...SapSettings.parse({ client: '100', user: 'COMM', password: 'secret', sapPlants: { P1: { plant: '1010' } } }), baseUrl: url };
     const request = { idempotencyKey: 'maintenance#1', content: { kind: 'MaterialIssue', basis: 'actual', plant: 'P1', productionOrder: '4711', erpOrderReference: '4711', transactionDate: '2026-12-01', material: 'STEEL', erpMaterial: 'STEEL', quantity: '1', unit: 'KG' } } as const;

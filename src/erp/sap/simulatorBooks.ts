@@ -51,6 +51,8 @@ export interface Movement {
   ReversedMaterialDocumentYear: string;
   ReversedMaterialDocumentItem: string;
   GoodsMovementIsCancelled: boolean;
+  /** The serial numbers of the units moved (to_SerialNumbers). */
+  serialNumbers: string[];
 }
 
 export interface MaterialDocumentRecord {
@@ -209,7 +211,16 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
       QuantityInEntryUnit: String(item.QuantityInEntryUnit ?? '0'),
       InventoryStockType: '',
       GoodsMovementIsCancelled: false,
+      serialNumbers: ((item.to_SerialNumbers as { results?: { SerialNumber?: string }[] } | undefined)?.results ?? []).map((s) => String(s.SerialNumber ?? '')),
     }) as Movement;
+
+  /** A material with a serial number profile in its plant moves by serial numbers, one per unit. */
+  function checkSerials(movement: Movement, at: string) {
+    const product = products.find((p) => p.Product === movement.Material && p.Plant === movement.Plant);
+    if (!product?.SerialNumberProfile) return;
+    const units = new Big(movement.QuantityInEntryUnit);
+    if (!units.eq(movement.serialNumbers.length)) throw new SapRefusal('M7/574', `${at}: material ${movement.Material} is serialized (profile ${String(product.SerialNumberProfile)}): enter ${units.toString()} serial numbers, not ${movement.serialNumbers.length}`);
+  }
 
   /** A reversal with reference takes back at most what the item it names still holds. */
   function checkReference(movement: Movement) {
@@ -408,6 +419,8 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
         movement.ManufacturingOrder ||= number;
         try {
           checkOrderMovement(movement);
+          // SAP makes no automatic goods movement of a serialized material: it always goes to COGI.
+          checkSerials(movement, `Goods movement ${movement.GoodsMovementType}`);
           const reason = failing.get(movement.Material);
           // An empty reason: SAP's own deficit message for this movement.
           if (reason !== undefined) throw new SapRefusal('M7/021', reason || `Deficit of SL Unrestricted-use ${movement.QuantityInEntryUnit} ${movement.EntryUnit} : ${movement.Material} ${movement.Plant} ${movement.StorageLocation}`);
@@ -503,6 +516,7 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
         if (rule.from && rule.to && rule.from === rule.to && !movement.IssuingOrReceivingStorageLoc) throw new SapRefusal('M7/018', `Item ${i + 1}: enter the receiving storage location`);
         checkOrderMovement(movement);
         checkReference(movement);
+        checkSerials(movement, `Item ${i + 1}`);
       }
       // All or nothing, as one LUW: check every item's stock before any is booked.
       const snapshot = new Map(stock);

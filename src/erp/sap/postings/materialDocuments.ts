@@ -11,7 +11,7 @@
  * | stock transfer | 04 | 311 |
  * | receipt, by-product or transfer reversal | — | Cancel of the document |
  *
- * The posting key, shortened, is the header text (MaterialDocumentHeaderText, 25) and is
+ * Serial numbers go with their item (to_SerialNumbers). The posting key, shortened, is the header text (MaterialDocumentHeaderText, 25) and is
  * what finds the document again; a Cancel is found as the document whose items reverse the
  * original. A component SAP backflushes with the confirmation is never also issued here.
  */
@@ -39,6 +39,9 @@ export async function postMaterialDocument(sap: SapContext, key: string, day: st
     { GoodsMovementCode: code, PostingDate: sapDate(day), DocumentDate: sapDate(day), MaterialDocumentHeaderText: shortKey(key), to_MaterialDocumentItem: { results: items } },
     ['MaterialDocument', 'MaterialDocumentYear', 'MaterialDocumentItem'],
   );
+  if (sap.settings.goodsMovements === 'idoc' && items.some((i) => i.to_SerialNumbers)) {
+    throw new ErpError('serial numbers travel by OData only (the MBGMCR segment E1BP2017_GM_SERIALNUMBER is not sent): post this plant\'s serialized goods movements with goodsMovements: odata', 'needsPerson', 'SerialNumbersByIdoc');
+  }
   if (sap.settings.goodsMovements === 'idoc') return postByIdoc(sap, key, day, code, items);
   const { created } = await sap.transport.create<MaterialDocument>(SERVICE, 'A_MaterialDocumentHeader', body);
   return { erpDocumentId: documentIds.materialDocument(created.MaterialDocumentYear, created.MaterialDocument), foundExisting: false };
@@ -126,7 +129,13 @@ function stockItem(document: MaterialIssue | FinishedGoodsReceipt | ByProductRec
     ManufacturingOrder: sapOrderNumber(document.erpOrderReference),
     EntryUnit: document.unit,
     QuantityInEntryUnit: sapQuantity(document.quantity),
+    ...serialNumbersOf(document),
   };
+}
+
+/** A serialized material's units by their serial numbers, in the item's deep insert (A_SerialNumberMaterialDocument). */
+export function serialNumbersOf(document: { erpMaterial: string; serialNumbers?: string[] | undefined }) {
+  return document.serialNumbers?.length ? { to_SerialNumbers: { results: document.serialNumbers.map((SerialNumber) => ({ Material: document.erpMaterial, SerialNumber })) } } : {};
 }
 
 async function issueItem(document: MaterialIssue, sap: SapContext, movementType: '261' | '262') {

@@ -18,7 +18,7 @@ import { odataString } from '../../http/odata';
 import { type SapContext, sapOrderNumber, sapQuantity } from '../context';
 import { shortKey } from '../keys';
 import { type SapPostingKind, documentIds } from './kind';
-import { findMaterialDocument, postMaterialDocument } from './materialDocuments';
+import { findMaterialDocument, postMaterialDocument, serialNumbersOf } from './materialDocuments';
 
 const SERVICE = 'API_INSPECTIONLOT_SRV';
 
@@ -47,6 +47,7 @@ function transferItem(document: QualityHold, sap: SapContext, movementType: '343
     GoodsMovementType: movementType,
     EntryUnit: document.unit,
     QuantityInEntryUnit: sapQuantity(quantity),
+    ...serialNumbersOf(document),
   };
 }
 
