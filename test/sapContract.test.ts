@@ -11,7 +11,7 @@ import { ErpError } from '../src/erp/adapter';
 import { sapConnection } from '../src/erp/sap/connection';
 import { contractProblems, sapContract } from '../src/erp/sap/contract';
 import { buildMbgmcr, parseLoipro, parseMbgmcr } from '../src/erp/sap/idoc';
-import { shortKey, uuidV5 } from '../src/erp/sap/keys';
+import { shortKey, uuidV5 } from '../src/erp/postingKeys';
 import { SapSettings } from '../src/erp/sap/settings';
 import { type SapSimulator, createSapSimulator } from '../src/erp/sap/simulator';
 

@@ -15,6 +15,8 @@ export interface PostingRules {
   reversedInPart: readonly PostingKind[];
   /** The document kinds the ERP keeps; absent: every kind but those kept only where named (inspection results). A line of another kind is a planning problem, not a posting. */
   kinds?: readonly PostingKind[];
+  /** Kinds the ERP books itself or has no place for (overhead an ERP absorbs on its own): their lines are not posted, and that is no problem. */
+  leftToErp?: readonly PostingKind[];
 }
 
 /**
@@ -33,6 +35,10 @@ const KEPT_WHERE_NAMED: readonly PostingKind[] = ['InspectionResult'];
 
 export function keepsKind(rules: PostingRules, kind: PostingKind): boolean {
   return rules.kinds === undefined ? !KEPT_WHERE_NAMED.includes(kind) : rules.kinds.includes(kind);
+}
+
+export function leavesToErp(rules: PostingRules, kind: PostingKind): boolean {
+  return rules.leftToErp?.includes(kind) ?? false;
 }
 
 export function reversesInPart(rules: PostingRules, kind: PostingKind): boolean {

@@ -8,7 +8,7 @@
 import { entryOf, hasEntry } from './keyed';
 import { AMOUNT_DECIMALS, type BomComponent, backflushModeOf, derivedConsumption, erpDecimals, erpQuantity, toErpPrecision, toErpUnit } from './masterData';
 import type { Amounts, DocumentPosting, Posting } from './postings';
-import { keepsKind } from './postingRules';
+import { keepsKind, leavesToErp } from './postingRules';
 import { type MaterialLine, type PlanningProblem, type ProductionOrderState, materialLineKey, postingRulesOf, timeKey } from './productionOrder';
 import { erpEmployeeOf, erpMaterial, erpOrderReference } from './orderActions';
 import { type Decimal, add, isZero, multiply, round, ZERO } from './quantity';
@@ -35,7 +35,7 @@ export function lineTargets(state: ProductionOrderState): { targets: LineTarget[
   const { targets, problems } = allLineTargets(state);
   const rules = postingRulesOf(state);
   const kept = targets.filter((t) => keepsKind(rules, t.document.kind));
-  const refused = targets.filter((t) => !keepsKind(rules, t.document.kind)).map((t) => ({ lineKey: t.key, message: `the order's ERP connection (${state.erpConnection ?? state.erpSystem}) keeps no ${t.document.kind}: nothing of this line is posted` }));
+  const refused = targets.filter((t) => !keepsKind(rules, t.document.kind) && !leavesToErp(rules, t.document.kind)).map((t) => ({ lineKey: t.key, message: `the order's ERP connection (${state.erpConnection ?? state.erpSystem}) keeps no ${t.document.kind}: nothing of this line is posted` }));
   return { targets: kept, problems: [...problems, ...refused] };
 }
 

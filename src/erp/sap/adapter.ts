@@ -16,7 +16,7 @@
  * | inspection result of a characteristic | API_INSPECTIONLOT_SRV, A_InspectionResult (PATCH when it changes) | InspectionResultText = the key, shortened |
  *
  * Overhead is not posted: SAP absorbs it itself from the confirmed activities (costing sheet,
- * overhead run at period end), so the plan keeps no such line for an SAP connection.
+ * overhead run at period end), so the plan leaves such lines to SAP, and that is no problem.
  */
 import type { DocumentPosting, PostingContent } from '../../domain/postings';
 import type { PostingRules } from '../../domain/postingRules';
@@ -48,6 +48,8 @@ export const SAP_POSTING_RULES: PostingRules = {
   hoursDecimals: 3,
   reversedInPart: ['MaterialIssue', 'QualityHold'],
   kinds: [...(Object.keys(kinds) as SapKind[]), 'Reversal'],
+  // SAP absorbs overhead from the confirmed activities itself (costing sheet, period-end).
+  leftToErp: ['OverheadAllocation'],
 };
 
 export function createSapAdapter(sap: SapContext, planning?: ErpPlanningReader): ErpAdapter {

@@ -14,7 +14,7 @@ import { ErpError, type PostingResult } from '../../adapter';
 import { odataString } from '../../http/odata';
 import { sapDate } from '../contract';
 import { type SapContext, sapOrderNumber, sapQuantity } from '../context';
-import { uuidV5 } from '../keys';
+import { uuidV5 } from '../../postingKeys';
 import { activitiesOf } from '../settings';
 import type { SapMessage } from '../transport';
 import { type ReversalOf, type SapPostingKind, documentIds } from './kind';

@@ -11,7 +11,7 @@ import type { InspectionResult } from '../../../domain/postings';
 import { ErpError } from '../../adapter';
 import { odataString } from '../../http/odata';
 import { type SapContext, sapOrderNumber } from '../context';
-import { shortKey } from '../keys';
+import { shortKey } from '../../postingKeys';
 import { type SapPostingKind, documentIds } from './kind';
 
 const SERVICE = 'API_INSPECTIONLOT_SRV';

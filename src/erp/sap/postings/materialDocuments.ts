@@ -21,7 +21,7 @@ import { odataString } from '../../http/odata';
 import { sapDate } from '../contract';
 import { type SapContext, sapOrderNumber, sapQuantity } from '../context';
 import { buildMbgmcr } from '../idoc';
-import { shortKey } from '../keys';
+import { shortKey } from '../../postingKeys';
 import { type ReversalOf, type SapPostingKind, documentIds } from './kind';
 
 const SERVICE = 'API_MATERIAL_DOCUMENT_SRV';

@@ -16,7 +16,7 @@ import type { QualityHold } from '../../../domain/postings';
 import type { PostingResult } from '../../adapter';
 import { odataString } from '../../http/odata';
 import { type SapContext, sapOrderNumber, sapQuantity } from '../context';
-import { shortKey } from '../keys';
+import { shortKey } from '../../postingKeys';
 import { type SapPostingKind, documentIds } from './kind';
 import { findMaterialDocument, postMaterialDocument, serialNumbersOf } from './materialDocuments';
 

@@ -1,8 +1,7 @@
 /**
- * How the bridge's posting keys travel in SAP, which has no idempotency key of its own: a
- * confirmation carries a UUIDv5 of the key in ExternalSystemConfirmation (Edm.Guid), a
- * material document a shortened key in MaterialDocumentHeaderText (25 characters), an
- * inspection lot's stock posting the same in MaterialDocumentItemText. Both are derived from
+ * How the bridge's posting keys travel in ERPs that have no idempotency key of their own and
+ * only short fields to carry one: a UUIDv5 of the key (for a GUID field) or the key shortened
+ * to 25 characters (for a header text, a reference, an external key). Both are derived from
  * the whole key, so a look-up by them finds only what this posting made.
  */
 import { createHash } from 'node:crypto';
