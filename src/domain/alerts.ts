@@ -128,6 +128,19 @@ export function connectionNeedsAuthorizationAlert(connection: { id: string; desc
   };
 }
 
+/**
+ * An ERP connection is away for a while (maintenance): postings wait and go by themselves
+ * when it is back. One alert for the window: its key is the hour it is to end in.
+ */
+export function connectionUnavailableAlert(connection: { id: string; description: string }, reason: string, until: Date): Alert {
+  const hour = new Date(Math.ceil(until.getTime() / 3_600_000) * 3_600_000).toISOString().slice(0, 13);
+  return {
+    key: `erp-connection/${connection.id}/unavailable/${hour}`,
+    title: `${connection.description} is unavailable until about ${until.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    lines: [`ERP connection ${connection.id}: ${reason}`, 'Postings to this connection wait, nothing is lost, and they go by themselves when it is back. Nobody needs to act.'],
+  };
+}
+
 /** The ERP's planning has not been read for several turns in a row: the floor plans with what it read last. */
 export function planningReadFailingAlert(
   sync: { workflowId: string; erpSystem: string; erpTitle?: string | undefined; plant: string },

@@ -1,0 +1,48 @@
+/**
+ * AFAS Profit behind the ERP adapter interface, over its UpdateConnectors. AFAS keeps
+ * processing after a client gives up, so every attempt after the first looks the posting up
+ * first, through the GetConnectors the customer publishes for the bridge:
+ *
+ * | posting | connector | recognised by |
+ * |---|---|---|
+ * | material issue | FbStockMutation, Afboeking (42) | the key, shortened, in the description (Ds) |
+ * | its reversal in part | FbStockMutation, Opboeking (41) | the same, naming the original |
+ * | finished goods receipt, and its reversal (negative) | FbAssembly | the key, shortened, in the reference (RfCs) |
+ * | hours, and their reversal (negative) | PtRealization | the key, shortened, in the external key (XpRe) |
+ *
+ * AFAS has no operation confirmations: a production carries the output, so confirmation
+ * lines are left to AFAS (no problem, nothing posted).
+ */
+import type { DocumentPosting, PostingContent } from '../../domain/postings';
+import type { PostingRules } from '../../domain/postingRules';
+import type { ErpAdapter } from '../adapter';
+import { type PostingKindsIn, byKind } from '../postingKinds';
+import type { AfasContext } from './context';
+import { finishedGoodsReceipt } from './postings/productions';
+import { timePosting } from './postings/realizations';
+import { materialIssue } from './postings/stockMutations';
+
+type AfasKind = Extract<DocumentPosting['kind'], 'MaterialIssue' | 'FinishedGoodsReceipt' | 'TimePosting'>;
+
+const kinds: PostingKindsIn<AfasKind, AfasContext> = {
+  MaterialIssue: materialIssue,
+  FinishedGoodsReceipt: finishedGoodsReceipt,
+  TimePosting: timePosting,
+};
+
+/** AFAS keeps quantities to 4 decimals [unverified per item: an item's unit may keep fewer]; issues are taken back in part. */
+export const AFAS_POSTING_RULES: PostingRules = {
+  quantityDecimals: 4,
+  hoursDecimals: 2,
+  reversedInPart: ['MaterialIssue'],
+  kinds: [...(Object.keys(kinds) as AfasKind[]), 'Reversal'],
+  leftToErp: ['OperationConfirmation'],
+};
+
+export function createAfasAdapter(afas: AfasContext): ErpAdapter {
+  return {
+    system: 'afas',
+    capabilities: () => ({ postings: new Set<PostingContent['kind']>(AFAS_POSTING_RULES.kinds), idempotency: 'lookup', rules: AFAS_POSTING_RULES }),
+    ...byKind('AFAS', kinds, afas),
+  };
+}

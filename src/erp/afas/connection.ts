@@ -1,0 +1,38 @@
+/** A connection to one AFAS Profit environment: what the bridge does over it (post, check). */
+import { connectionUnavailableAlert } from '../../domain/alerts';
+import type { ErpError } from '../adapter';
+import type { ConnectionContext, OpenedConnection } from '../module';
+import { createAfasAdapter } from './adapter';
+import { createAfasContext } from './context';
+import type { AfasSettings } from './settings';
+import { createAfasTransport } from './transport';
+
+export function afasConnection(settings: AfasSettings & { baseUrl: string }, context: Partial<Pick<ConnectionContext, 'id' | 'raiseAlert'>> = {}): OpenedConnection {
+  const description = `AFAS Profit at ${new URL(settings.baseUrl).host}`;
+  // Maintenance is one calm alert for the window, not one per posting that meets it.
+  let announcedUntil = 0;
+  const onMaintenance = (error: ErpError) => {
+    const until = Date.now() + (error.details.retryAfterMs ?? 0);
+    if (Date.now() < announcedUntil || !context.raiseAlert) return;
+    announcedUntil = until;
+    const alert = connectionUnavailableAlert({ id: context.id ?? description, description }, error.message, new Date(until));
+    context.raiseAlert(alert).catch((failure: unknown) => console.error(`the alert "${alert.title}" could not be raised: ${String(failure)}`));
+  };
+  const transport = createAfasTransport({ baseUrl: settings.baseUrl, token: settings.token, integrationId: settings.integrationId, timeoutMs: settings.timeoutMs, onMaintenance });
+  return {
+    adapter: createAfasAdapter(createAfasContext(transport, settings)),
+    description,
+    maxPostingsPerSecond: settings.maxPostingsPerSecond,
+    async check() {
+      const checkedAt = new Date().toISOString();
+      try {
+        // A cheap read of the bridge's own GetConnector: it must be published for any post to be recognised again.
+        await transport.get(settings.getConnectors.stockMutations, { orderBy: 'Id', take: 1 });
+        return { ok: true, detail: `${description} answers (GetConnector ${settings.getConnectors.stockMutations} readable)`, checkedAt };
+      } catch (error) {
+        return { ok: false, detail: `${description}: ${error instanceof Error ? error.message : String(error)}`, checkedAt };
+      }
+    },
+    state: async () => ({ state: 'Connected', authentication: 'AfasToken', ...(settings.integrationId ? { integrationId: settings.integrationId } : {}) }),
+  };
+}

@@ -1,0 +1,39 @@
+/** A connection to one AFAS Profit environment: where it is, its token, and how the floor maps onto it. */
+import { z } from 'zod';
+
+const Code = (length: number, what: string) => z.string().min(1).max(length, `must be ${what} (at most ${length} characters)`);
+
+export const AfasPlant = z.strictObject({
+  /** The AFAS warehouse (War) the plant's stock is in, and its location (Loc) where AFAS keeps locations. */
+  warehouse: Code(15, 'an AFAS warehouse'),
+  location: Code(15, 'an AFAS location').default('*****'),
+});
+export type AfasPlant = z.infer<typeof AfasPlant>;
+
+export const AfasSettings = z.strictObject({
+  /** e.g. https://12345.rest.afas.online/ProfitRestServices; absent: `npm start` runs the simulator. */
+  baseUrl: z.url().optional(),
+  /** The app connector's token: its 64 hexadecimal data, or the whole <token> XML. */
+  token: z.string().regex(/^([0-9A-Fa-f]{64}|<token>.*<\/token>)$/s, 'must be the token AFAS issued: 64 hexadecimal digits, or the whole <token>…</token>'),
+  /** The partner's IntegrationId (nnnnn_nnnnnn), sent on every call. */
+  integrationId: z.string().regex(/^\d{5}_\d{6}$/, 'must be an AFAS IntegrationId, nnnnn_nnnnnn').optional(),
+  /** Per floor plant, its warehouse and location. */
+  afasPlants: z.record(z.string(), AfasPlant),
+  /** The reason (ReId) stock mutations are booked with. */
+  stockMutationReason: Code(12, 'an AFAS reason').default('PROD'),
+  /** The work types (Werksoort, an item of type 1) hours are booked on, per activity. */
+  workTypes: z.strictObject({ setup: Code(40, 'a work type'), machine: Code(40, 'a work type'), labour: Code(40, 'a work type') }).default({ setup: 'INSTEL', machine: 'MACHINE', labour: 'ARBEID' }),
+  /** The employee (EmId) machine and setup hours are booked on; labour names its own. */
+  defaultEmployee: Code(15, 'an AFAS employee').optional(),
+  /**
+   * The GetConnectors the customer publishes for the bridge to find its earlier posts (AFAS
+   * has no standard one for these; README: AFAS Profit lists their fields).
+   */
+  getConnectors: z
+    .strictObject({ stockMutations: z.string().min(1), productions: z.string().min(1), realizations: z.string().min(1) })
+    .default({ stockMutations: 'Shopfloor_StockMutations', productions: 'Shopfloor_Productions', realizations: 'Shopfloor_Realizations' }),
+  /** AFAS keeps processing after a client gives up (its own limit is 900 s): a post is looked up before it is sent again. */
+  timeoutMs: z.number().int().positive().default(60_000),
+  maxPostingsPerSecond: z.number().positive().max(8).default(2),
+});
+export type AfasSettings = z.infer<typeof AfasSettings>;

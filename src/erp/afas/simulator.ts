@@ -1,0 +1,185 @@
+/**
+ * A stand-in for AFAS Profit's ProfitRestServices over real HTTP: `AfasToken` authorization,
+ * UpdateConnectors validated against AFAS's OpenAPI specs (contract.ts), AFAS's answers (201
+ * with `results`, 500 with `externalMessage`, `errorNumber` and `profitLogReference`, 401,
+ * 503 with `retry_after`), at most 8 calls at once, and the GetConnectors the bridge reads
+ * its posts back through (paging with skip/take, which AFAS wants with orderbyfieldids, and
+ * filters). Faults: maintenance windows, a post that commits while its answer is lost (AFAS
+ * goes on after the client gave up), the next call failing with a status. Its ledger: stock
+ * mutations, productions, realisations and stock per item, warehouse and location.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import Big from 'big.js';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { type AfasConnector, afasConnectors, afasContractProblems, elementsOf } from './contract';
+import { afasTokenHeader } from './transport';
+
+export interface AfasSimulatorOptions {
+  token: string;
+  /** The GetConnectors the customer published for the bridge (names as in the connection's settings). */
+  getConnectors?: { stockMutations: string; productions: string; realizations: string };
+  /** Calls at once before AFAS refuses more (8). */
+  maxParallel?: number;
+}
+
+type Row = Record<string, unknown>;
+
+export function createAfasSimulator(options: AfasSimulatorOptions) {
+  const names = options.getConnectors ?? { stockMutations: 'Shopfloor_StockMutations', productions: 'Shopfloor_Productions', realizations: 'Shopfloor_Realizations' };
+  const items = new Map<string, { unit: string }>();
+  const warehouses = new Set<string>();
+  const workTypes = new Set<string>();
+  const stockMutations: Row[] = [];
+  const productions: Row[] = [];
+  const realizations: Row[] = [];
+  const stock = new Map<string, Big>();
+  let nextId = 1000;
+  let inFlight = 0;
+  let fault: { loseAnswer?: boolean; status?: number; retryAfterSeconds?: number; maintenanceSeconds?: number } = {};
+  const app = Fastify({ logger: false });
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  const expected = afasTokenHeader(options.token);
+
+  const validation = (reply: FastifyReply, message: string) => reply.status(500).send({ externalMessage: message, errorNumber: -2146232832, profitLogReference: randomUUID().replace(/-/g, '').toUpperCase() });
+  const move = (item: string, warehouse: string, location: string, batch: string, quantity: Big) => {
+    const key = [item, warehouse, location, batch].join('|');
+    stock.set(key, (stock.get(key) ?? new Big(0)).plus(quantity));
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith('/_simulator/')) return;
+    if (fault.maintenanceSeconds !== undefined) {
+      return reply.status(503).send({ error: { code: 'Maintenance', message: 'Profit is unavailable due to scheduled maintenance. See https://www.afasstatus.nl' }, retry_after: fault.maintenanceSeconds });
+    }
+    if (fault.status) {
+      const { status, retryAfterSeconds } = fault;
+      fault = { ...fault, status: undefined, retryAfterSeconds: undefined };
+      if (retryAfterSeconds !== undefined) reply.header('Retry-After', String(retryAfterSeconds));
+      return reply.status(status).send(status === 503 ? { error: { code: 'Unavailable', message: 'Service unavailable' }, retry_after: retryAfterSeconds ?? 60 } : { externalMessage: 'The service is not available' });
+    }
+    if (request.headers.authorization !== expected) return reply.status(401).send({ externalMessage: 'Het token is ongeldig of verlopen (the token is not valid)' });
+    if (inFlight >= (options.maxParallel ?? 8)) return reply.status(503).send({ error: { code: 'TooManyParallelCalls', message: `at most ${options.maxParallel ?? 8} calls at once` }, retry_after: 1 });
+    inFlight++;
+    reply.raw.once('close', () => inFlight--);
+  });
+
+  /** AFAS's business rules on what the schema lets through: items, warehouses and work types it holds. */
+  function book(connector: AfasConnector, body: Row): Row {
+    const [element] = elementsOf(body, connector);
+    const fields = (element?.Fields ?? {}) as Row;
+    const text = (name: string) => (fields[name] === undefined ? '' : String(fields[name]));
+    const id = nextId++;
+    switch (connector) {
+      case 'FbStockMutation': {
+        if (!items.has(text('ItCd'))) throw new Error(`Artikel ${text('ItCd')} bestaat niet (item ${text('ItCd')} does not exist)`);
+        if (!warehouses.has(text('War'))) throw new Error(`Magazijn ${text('War')} bestaat niet (warehouse ${text('War')} does not exist)`);
+        if (!['41', '42'].includes(text('VaOt'))) throw new Error(`Boekingssoort ${text('VaOt')} is hier niet toegestaan (entry sort ${text('VaOt')} is not allowed here)`);
+        const quantity = new Big(text('Qu') || '0');
+        move(text('ItCd'), text('War'), text('Loc'), text('BaNu'), text('VaOt') === '42' ? quantity.times(-1) : quantity);
+        stockMutations.push({ Id: id, Description: text('Ds'), EntrySort: text('VaOt'), ItemCode: text('ItCd'), Warehouse: text('War'), Location: text('Loc'), Batch: text('BaNu'), Unit: text('BiUn'), Quantity: quantity.toString(), Date: text('Da') });
+        return {};
+      }
+      case 'FbAssembly': {
+        if (!warehouses.has(text('War'))) throw new Error(`Magazijn ${text('War')} bestaat niet (warehouse ${text('War')} does not exist)`);
+        const objects = element?.Objects as Row | Row[] | undefined;
+        const holder = (Array.isArray(objects) ? objects[0] : objects) as { FbAssemblyLines?: { Element?: unknown } } | undefined;
+        const lines = [holder?.FbAssemblyLines?.Element].flat().filter(Boolean) as Row[];
+        for (const line of lines) {
+          const f = line.Fields as Row;
+          if (!items.has(String(f.ItCd))) throw new Error(`Artikel ${String(f.ItCd)} bestaat niet (item ${String(f.ItCd)} does not exist)`);
+          move(String(f.ItCd), text('War'), '', '', new Big(String(f.QuUn)));
+          productions.push({ Id: id, Reference: text('RfCs'), ItemCode: String(f.ItCd), Unit: String(f.BiUn), Quantity: new Big(String(f.QuUn)).toString(), Warehouse: text('War'), Date: text('OrDa') });
+        }
+        return {};
+      }
+      case 'PtRealization': {
+        if (text('VaIt') === '1' && !workTypes.has(text('ItCd'))) throw new Error(`Werksoort ${text('ItCd')} bestaat niet (work type ${text('ItCd')} does not exist)`);
+        realizations.push({ Id: id, ExternalKey: text('XpRe'), WorkType: text('ItCd'), Employee: text('EmId'), Quantity: new Big(text('Qu') || '0').toString(), Date: text('DaTi'), Description: text('Ds') });
+        return { PtRealization: { Id: id } };
+      }
+    }
+  }
+
+  app.post('/ProfitRestServices/connectors/:connector', async (request: FastifyRequest, reply) => {
+    const { connector } = request.params as { connector: string };
+    if (!(connector in afasConnectors)) return reply.status(404).send({ externalMessage: `Connector ${connector} bestaat niet of de gebruiker is niet geautoriseerd` });
+    let body: Row;
+    try {
+      body = JSON.parse(String(request.body ?? '')) as Row;
+    } catch {
+      return validation(reply, 'De aangeleverde JSON is ongeldig (the JSON is not valid)');
+    }
+    const problems = afasContractProblems(connector as AfasConnector, 'POST', body);
+    if (problems.length > 0) return validation(reply, `Validatie mislukt: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`);
+    let results: Row;
+    try {
+      results = book(connector as AfasConnector, body);
+    } catch (error) {
+      return validation(reply, error instanceof Error ? error.message : String(error));
+    }
+    if (fault.loseAnswer) {
+      // AFAS finishes what it started; the client that gave up never hears.
+      fault = { ...fault, loseAnswer: undefined };
+      request.raw.socket.destroy();
+      return reply;
+    }
+    return reply.status(201).send({ results: { [connector]: results[connector] ?? {} } });
+  });
+
+  app.get('/ProfitRestServices/connectors/:connector', async (request, reply) => {
+    const { connector } = request.params as { connector: string };
+    const rows = connector === names.stockMutations ? stockMutations : connector === names.productions ? productions : connector === names.realizations ? realizations : undefined;
+    if (!rows) return reply.status(404).send({ externalMessage: `GetConnector ${connector} bestaat niet of de gebruiker is niet geautoriseerd` });
+    const q = request.query as Record<string, string | undefined>;
+    if ((q.skip !== undefined || q.take !== undefined) && !q.orderbyfieldids) return validation(reply, 'orderbyfieldids is verplicht bij skip en take (rows may be missed or repeated without it)');
+    const fields = q.filterfieldids ? q.filterfieldids.split(',') : [];
+    const values = q.filtervalues ? q.filtervalues.split(',') : [];
+    const operators = q.operatortypes ? q.operatortypes.split(',') : [];
+    if (fields.length !== values.length || fields.length !== operators.length || operators.some((o) => o !== '1')) return validation(reply, 'filterfieldids, filtervalues and operatortypes must match, with operator 1 (=) in this simulator');
+    const order = q.orderbyfieldids?.replace(/^-/, '');
+    const matching = rows.filter((r) => fields.every((f, i) => String(r[f] ?? '') === values[i]));
+    if (order) matching.sort((a, b) => (Number(a[order]) - Number(b[order])) * (q.orderbyfieldids!.startsWith('-') ? -1 : 1));
+    const skip = Number(q.skip ?? 0);
+    const take = Number(q.take ?? 100);
+    return { skip, take, rows: take === -1 ? matching.slice(skip) : matching.slice(skip, skip + take) };
+  });
+
+  app.get('/_simulator/ledger', async () => ledger());
+  const ledger = () => ({
+    stockMutations: [...stockMutations],
+    productions: [...productions],
+    realizations: [...realizations],
+    stock: [...stock].map(([key, quantity]) => {
+      const [item, warehouse, location, batch] = key.split('|');
+      return { item, warehouse, location, batch, quantity: quantity.toString() };
+    }),
+  });
+
+  return {
+    stockMutations,
+    productions,
+    realizations,
+    ledger,
+    seedItem: (code: string, unit: string) => items.set(code, { unit }),
+    seedWarehouse: (code: string) => warehouses.add(code),
+    seedWorkType: (code: string) => workTypes.add(code),
+    loseNextAnswer() {
+      fault = { ...fault, loseAnswer: true };
+    },
+    failNext(status: number, retryAfterSeconds?: number) {
+      fault = { ...fault, status, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
+    },
+    /** A maintenance window: every call answers 503 with `retry_after` until it ends. */
+    maintenance(retryAfterSeconds: number | undefined) {
+      fault = { ...fault, maintenanceSeconds: retryAfterSeconds };
+    },
+    async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+      await app.listen({ port, host });
+      return `http://${host}:${(app.server.address() as AddressInfo).port}/ProfitRestServices`;
+    },
+    close: () => app.close(),
+  };
+}
+
+export type AfasSimulator = ReturnType<typeof createAfasSimulator>;
