@@ -7,6 +7,7 @@
 import type { ContractFixture, ErpModule } from '../module';
 import { AFAS_POSTING_RULES } from './adapter';
 import { afasConnection } from './connection';
+import { afasDemo } from './demoFactory';
 import { AfasSettings } from './settings';
 import { createAfasSimulator } from './simulator';
 
@@ -31,6 +32,8 @@ export const afasModule: ErpModule<AfasSettings> = {
       return { url, settings: { ...settings, baseUrl: url }, handle: simulator, stop: () => simulator.close() };
     },
   },
+
+  demo: (simulator, options) => afasDemo(simulator, options),
 
   contract: async (): Promise<ContractFixture> => (await import('./contractFixture')).afasContractFixture(),
 };
