@@ -32,8 +32,8 @@ export const AfasSettings = z.strictObject({
   getConnectors: z
     .strictObject({ stockMutations: z.string().min(1), productions: z.string().min(1), realizations: z.string().min(1) })
     .default({ stockMutations: 'Shopfloor_StockMutations', productions: 'Shopfloor_Productions', realizations: 'Shopfloor_Realizations' }),
-  /** AFAS keeps processing after a client gives up (its own limit is 900 s): a post is looked up before it is sent again. */
-  timeoutMs: z.number().int().positive().default(60_000),
+  /** AFAS keeps processing after a client gives up (its own limit is 900 s): a post is looked up before it is sent again. Below the posting attempt's own timeout. */
+  timeoutMs: z.number().int().positive().default(45_000),
   maxPostingsPerSecond: z.number().positive().max(8).default(2),
 });
 export type AfasSettings = z.infer<typeof AfasSettings>;

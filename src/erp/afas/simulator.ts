@@ -73,6 +73,7 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
     switch (connector) {
       case 'FbStockMutation': {
         if (!items.has(text('ItCd'))) throw new Error(`Artikel ${text('ItCd')} bestaat niet (item ${text('ItCd')} does not exist)`);
+        if (items.get(text('ItCd'))!.unit !== text('BiUn')) throw new Error(`Eenheid ${text('BiUn')} bestaat niet bij artikel ${text('ItCd')} (the item's unit is ${items.get(text('ItCd'))!.unit})`);
         if (!warehouses.has(text('War'))) throw new Error(`Magazijn ${text('War')} bestaat niet (warehouse ${text('War')} does not exist)`);
         if (!['41', '42'].includes(text('VaOt'))) throw new Error(`Boekingssoort ${text('VaOt')} is hier niet toegestaan (entry sort ${text('VaOt')} is not allowed here)`);
         const quantity = new Big(text('Qu') || '0');
@@ -88,6 +89,7 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
         for (const line of lines) {
           const f = line.Fields as Row;
           if (!items.has(String(f.ItCd))) throw new Error(`Artikel ${String(f.ItCd)} bestaat niet (item ${String(f.ItCd)} does not exist)`);
+          if (items.get(String(f.ItCd))!.unit !== String(f.BiUn)) throw new Error(`Eenheid ${String(f.BiUn)} bestaat niet bij artikel ${String(f.ItCd)} (the item's unit is ${items.get(String(f.ItCd))!.unit})`);
           move(String(f.ItCd), text('War'), '', '', new Big(String(f.QuUn)));
           productions.push({ Id: id, Reference: text('RfCs'), ItemCode: String(f.ItCd), Unit: String(f.BiUn), Quantity: new Big(String(f.QuUn)).toString(), Warehouse: text('War'), Date: text('OrDa') });
         }
