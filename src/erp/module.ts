@@ -11,6 +11,8 @@ import type { Alert } from '../domain/alerts';
 import type { FloorEvent } from '../domain/events';
 import type { PlanningChanges } from '../domain/planning';
 import type { PostingRules } from '../domain/postingRules';
+import Big from 'big.js';
+import type { MaterialIssue } from '../domain/postings';
 import type { ErpAdapter, ErpPlanningReader, PostingRequest } from './adapter';
 
 export interface ErpModule<Settings = unknown> {
@@ -180,4 +182,20 @@ export interface ContractFixture {
   /** The documents the ERP holds of this kind for this fixture, with their net quantity. */
   documents(): Promise<{ id: string; quantity: string }[]>;
   stop(): Promise<void>;
+}
+
+/** The contract's reversal of a material issue it posted: a quarter of it (in part) or all of it. */
+export function issueReversalOf(posted: PostingRequest, documentId: string, key: string, part: 'part' | 'whole'): PostingRequest {
+  const original = posted.content as MaterialIssue;
+  const quantity = part === 'whole' ? original.quantity : new Big(original.quantity).div(4).toString();
+  const { plant, productionOrder, erpOrderReference, transactionDate } = original;
+  return { idempotencyKey: key, content: { kind: 'Reversal', plant, productionOrder, erpOrderReference, transactionDate, of: { ...original, quantity }, originalDocumentId: documentId } };
+}
+
+/** A demo factory's call of the starter API (or a simulator's seed endpoint), as the MES makes it. */
+export async function demoCall(method: 'POST' | 'PUT', url: string, body: unknown, token?: string): Promise<unknown> {
+  const response = await fetch(url, { method, headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : undefined;
 }

@@ -1,8 +1,8 @@
 /** AFAS Profit's side of the contract suite (test/erpContract.ts): an environment on the simulator with its warehouse and steel. */
 import Big from 'big.js';
-import type { MaterialIssue, Reversal } from '../../domain/postings';
+import type { MaterialIssue } from '../../domain/postings';
 import type { PostingRequest } from '../adapter';
-import type { ContractFixture } from '../module';
+import { type ContractFixture, issueReversalOf } from '../module';
 import { afasConnection } from './connection';
 import { AfasSettings } from './settings';
 import { createAfasSimulator } from './simulator';
@@ -27,12 +27,7 @@ export async function afasContractFixture(): Promise<ContractFixture> {
     validPosting: async (key, variant = 0) => issue(key, String(12 + variant)),
     // An item AFAS does not know: a 500 with AFAS's validation message, for a person.
     invalidPosting: async (key) => issue(key, '5', 'NO-SUCH-ITEM'),
-    reversalOf: (posted, documentId, key, part) => {
-      const original = posted.content as MaterialIssue;
-      const quantity = part === 'whole' ? original.quantity : new Big(original.quantity).div(4).toString();
-      const content: Reversal = { kind: 'Reversal', plant: original.plant, productionOrder: original.productionOrder, erpOrderReference: original.erpOrderReference, transactionDate: original.transactionDate, of: { ...original, quantity }, originalDocumentId: documentId };
-      return { idempotencyKey: key, content };
-    },
+    reversalOf: issueReversalOf,
     loseNextAnswer: async () => simulator.loseNextAnswer(),
     failNext: async (status, retryAfterSeconds) => simulator.failNext(status, retryAfterSeconds),
     // As a person books it in Profit: the same item, warehouse and quantity, a description of their own.

@@ -4,7 +4,7 @@
  * per operation (one report sent twice) and hours, completes the orders, and corrects a steel
  * weighing after the fact (an Opboeking takes the difference back).
  */
-import type { DemoOptions, ErpDemo, RunningSimulator } from '../module';
+import { type DemoOptions, type ErpDemo, type RunningSimulator, demoCall } from '../module';
 import type { AfasSettings } from './settings';
 import type { AfasSimulator } from './simulator';
 
@@ -13,23 +13,17 @@ const ROUTING = [
   { operation: '20', workCentre: 'WELD' },
 ];
 
-async function call(method: 'POST' | 'PUT', url: string, body: unknown, token?: string): Promise<unknown> {
-  const response = await fetch(url, { method, headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
 
 export function afasDemo(running: RunningSimulator<AfasSettings>, options: DemoOptions): ErpDemo {
   const afas = running.handle as AfasSimulator;
   const { plant } = options;
-  const events = (body: unknown) => call('POST', `${options.starterUrl}/v1/events`, body, options.sourceToken);
+  const events = (body: unknown) => demoCall('POST', `${options.starterUrl}/v1/events`, body, options.sourceToken);
   const firstNumber = (Math.floor(Date.now() / 1000) % 100_000) * 10;
   return {
     async runOrders() {
       afas.seedItem('STEEL-S235', 'kg');
       afas.seedItem('BOLT-M8', 'pc');
-      await call('PUT', `${options.starterUrl}/v1/master-data/materials`, [
+      await demoCall('PUT', `${options.starterUrl}/v1/master-data/materials`, [
         ...Array.from({ length: options.orders }, (_, i) => ({ plant, material: `BRACKET-${i + 1}`, baseUnit: 'pc', decimals: 0 })),
         { plant, material: 'STEEL-S235', baseUnit: 'kg', conversions: { g: '0.001' }, decimals: 3, backflush: 'actual' },
         { plant, material: 'BOLT-M8', baseUnit: 'pc', decimals: 0, backflush: 'actual' },
@@ -71,7 +65,7 @@ export function afasDemo(running: RunningSimulator<AfasSettings>, options: DemoO
       const order = `AF-${firstNumber + 99}`;
       const routing = [{ operation: '10', workCentre: `${machine}-WC` }];
       afas.seedItem('CLIP', 'pc');
-      await call('PUT', `${options.starterUrl}/v1/master-data/materials`, { plant, material: 'CLIP', baseUnit: 'pc', decimals: 0 }, options.operatorToken);
+      await demoCall('PUT', `${options.starterUrl}/v1/master-data/materials`, { plant, material: 'CLIP', baseUnit: 'pc', decimals: 0 }, options.operatorToken);
       const e = (id: string, fields: object) => ({ eventId: `${order}-${id}`, source: 'demo-mes', plant, productionOrder: order, occurredAt: new Date().toISOString(), ...fields });
       await events([e('released', { type: 'OrderReleased', material: 'CLIP', plannedQuantity: '50', unit: 'pc', operations: routing }), e('start', { type: 'OperationStarted', operation: '10', workCentre: routing[0]!.workCentre, machine })]);
       options.log(`demo factory: AFAS order ${order} (CLIP) runs on ${machine} for ${seconds} s; the press's counts come over OPC UA`);

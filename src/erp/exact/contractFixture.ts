@@ -1,7 +1,7 @@
 /** Exact Online's side of the contract suite (test/erpContract.ts): a division on the simulator with one shop order and its steel. */
-import type { MaterialIssue, Reversal } from '../../domain/postings';
+import type { MaterialIssue } from '../../domain/postings';
 import type { PostingRequest } from '../adapter';
-import type { ContractFixture } from '../module';
+import { type ContractFixture, issueReversalOf } from '../module';
 import { inMemoryErrorBudget } from './errorBudget';
 import { ExactSettings, exactConnection } from './connection';
 import { fixedExactToken } from './oauth';
@@ -33,12 +33,7 @@ export async function exactContractFixture(): Promise<ContractFixture> {
     validPosting: async (key, variant = 0) => issue(key, String(12 + variant)),
     // An item Exact does not know: no retry cures it.
     invalidPosting: async (key) => issue(key, '5', 'NO-SUCH-ITEM'),
-    reversalOf: (posted, documentId, key, part) => {
-      const original = posted.content as MaterialIssue;
-      const quantity = part === 'whole' ? original.quantity : String(Number(original.quantity) / 4);
-      const content: Reversal = { kind: 'Reversal', plant: original.plant, productionOrder: original.productionOrder, erpOrderReference: original.erpOrderReference, transactionDate: original.transactionDate, of: { ...original, quantity }, originalDocumentId: documentId };
-      return { idempotencyKey: key, content };
-    },
+    reversalOf: issueReversalOf,
     loseNextAnswer: async () => {
       fault({ kind: 'dropResponse', method: 'POST', path: 'manufacturing/MaterialIssues' });
     },

@@ -6,6 +6,8 @@
  * grams, has an inspection reject a unit, completes the orders, and then corrects a
  * steel count on the first order after the fact.
  */
+import { demoCall } from '../module';
+
 export interface DemoFactoryOptions {
   starterUrl: string;
   exactSimulatorUrl: string;
@@ -26,7 +28,7 @@ const ROUTING = [
 
 export async function runDemoFactory(options: DemoFactoryOptions): Promise<string[]> {
   const { plant } = options;
-  const send = (method: 'POST' | 'PUT', url: string, body: unknown, token?: string) => call(method, url, body, token);
+  const send = (method: 'POST' | 'PUT', url: string, body: unknown, token?: string) => demoCall(method, url, body, token);
   const asMes = (body: unknown) => send('POST', `${options.starterUrl}/v1/events`, body, options.sourceToken);
   await send('PUT', `${options.starterUrl}/v1/master-data/materials`, [
     ...Array.from({ length: options.orders }, (_, i) => ({ plant, material: `BRACKET-${i + 1}`, baseUnit: 'pc', conversions: { box: '10' }, decimals: 0 })),
@@ -86,7 +88,7 @@ export async function runDemoFactory(options: DemoFactoryOptions): Promise<strin
 /** The MES finds it weighed steel wrong on the first order, after the ERP has it: the bridge reverses the difference. */
 export async function correctFirstOrder(options: DemoFactoryOptions, workflowId: string): Promise<void> {
   const order = workflowId.split('/').pop()!;
-  await call('POST', `${options.starterUrl}/v1/events`, {
+  await demoCall('POST', `${options.starterUrl}/v1/events`, {
     eventId: `${order}-steel-2-fix`,
     type: 'EventCorrected',
     source: 'demo-mes',
@@ -100,12 +102,6 @@ export async function correctFirstOrder(options: DemoFactoryOptions, workflowId:
   options.log(`demo factory: order ${order}'s second steel weighing corrected from 1350 g to 850 g`);
 }
 
-async function call(method: 'POST' | 'PUT', url: string, body: unknown, token?: string): Promise<unknown> {
-  const response = await fetch(url, { method, headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
 
 /**
  * An order on the demo press: the MES releases it and starts its operation on the press;
@@ -116,15 +112,15 @@ export async function runMachineOrder(options: DemoFactoryOptions, machine: stri
   const { plant } = options;
   const order = String((Math.floor(Date.now() / 1000) % 10_000_000) * 10 + 9);
   const routing = [{ operation: '0010', workCentre: `${machine}-WC` }];
-  await call('PUT', `${options.starterUrl}/v1/master-data/materials`, { plant, material: 'CLIP', baseUnit: 'pc', decimals: 0 }, options.operatorToken);
-  await call('POST', `${options.exactSimulatorUrl}/_simulator/shop-orders`, { shopOrderNumber: Number(order), itemCode: 'CLIP', plannedQuantity: 50, unit: 'pc', routing });
+  await demoCall('PUT', `${options.starterUrl}/v1/master-data/materials`, { plant, material: 'CLIP', baseUnit: 'pc', decimals: 0 }, options.operatorToken);
+  await demoCall('POST', `${options.exactSimulatorUrl}/_simulator/shop-orders`, { shopOrderNumber: Number(order), itemCode: 'CLIP', plannedQuantity: 50, unit: 'pc', routing });
   const e = (id: string, fields: object) => ({ eventId: `${order}-${id}`, source: 'demo-mes', plant, productionOrder: order, occurredAt: new Date().toISOString(), ...fields });
-  await call('POST', `${options.starterUrl}/v1/events`, [
+  await demoCall('POST', `${options.starterUrl}/v1/events`, [
     e('released', { type: 'OrderReleased', material: 'CLIP', plannedQuantity: '50', unit: 'pc', operations: routing }),
     e('start', { type: 'OperationStarted', operation: '0010', workCentre: routing[0]!.workCentre, machine }),
   ], options.sourceToken);
   options.log(`demo factory: order ${order} (CLIP) runs on ${machine} for ${seconds} s; the press's counts come over OPC UA`);
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  await call('POST', `${options.starterUrl}/v1/events`, [e('stop', { type: 'OperationCompleted', operation: '0010', machine }), e('completed', { type: 'OrderCompleted' })], options.sourceToken);
+  await demoCall('POST', `${options.starterUrl}/v1/events`, [e('stop', { type: 'OperationCompleted', operation: '0010', machine }), e('completed', { type: 'OrderCompleted' })], options.sourceToken);
   return `production-order/${plant}/${order}`;
 }

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { PostingRequest } from '../adapter';
 import { bearerAuthentication, createHttpTransport, exchangeLog } from '../http/transport';
-import type { ContractFixture, ErpModule, OpenedConnection } from '../module';
+import { type ContractFixture, type ErpModule, type OpenedConnection, issueReversalOf } from '../module';
 import { LOOPBACK_POSTING_RULES, createLoopbackAdapter } from './adapter';
 import { createLoopbackSimulator } from './simulator';
 
@@ -79,11 +79,7 @@ export const loopbackModule: ErpModule<LoopbackSettings> = {
       unreachable: async () => openLoopback({ ...settings, baseUrl: 'http://127.0.0.1:9', timeoutMs: 1000 }),
       validPosting: async (key, variant = 0) => issue(key, String(12 + variant)),
       invalidPosting: async (key) => issue(key, '1.23456'),
-      reversalOf: (posted, documentId, key, part) => {
-        const original = posted.content as Extract<PostingRequest['content'], { kind: 'MaterialIssue' }>;
-        const quantity = part === 'whole' ? original.quantity : String(Number(original.quantity) / 4);
-        return { idempotencyKey: key, content: { kind: 'Reversal', plant: original.plant, productionOrder: original.productionOrder, erpOrderReference: original.erpOrderReference, transactionDate: original.transactionDate, of: { ...original, quantity }, originalDocumentId: documentId } };
-      },
+      reversalOf: issueReversalOf,
       loseNextAnswer: () => simulatorCall('faults', { loseAnswer: true }),
       failNext: (status, retryAfterSeconds) => simulatorCall('faults', { status, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) }),
       bookByHand: async (request) => {

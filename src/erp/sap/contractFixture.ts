@@ -1,8 +1,8 @@
 /** SAP S/4HANA's side of the contract suite (test/erpContract.ts): a client on the simulator with one released order and its steel. */
 import Big from 'big.js';
-import type { MaterialIssue, Reversal } from '../../domain/postings';
+import type { MaterialIssue } from '../../domain/postings';
 import type { PostingRequest } from '../adapter';
-import type { ContractFixture } from '../module';
+import { type ContractFixture, issueReversalOf } from '../module';
 import { sapConnection } from './connection';
 import { documentIds } from './postings/kind';
 import { SapSettings } from './settings';
@@ -30,12 +30,7 @@ export async function sapContractFixture(): Promise<ContractFixture> {
     validPosting: async (key, variant = 0) => issue(key, String(12 + variant)),
     // An order not released in SAP takes no goods issue: no retry cures it.
     invalidPosting: async (key) => issue(key, '5', '1000124'),
-    reversalOf: (posted, documentId, key, part) => {
-      const original = posted.content as MaterialIssue;
-      const quantity = part === 'whole' ? original.quantity : new Big(original.quantity).div(4).toString();
-      const content: Reversal = { kind: 'Reversal', plant: original.plant, productionOrder: original.productionOrder, erpOrderReference: original.erpOrderReference, transactionDate: original.transactionDate, of: { ...original, quantity }, originalDocumentId: documentId };
-      return { idempotencyKey: key, content };
-    },
+    reversalOf: issueReversalOf,
     loseNextAnswer: async () => simulator.loseNextAnswer(),
     failNext: async (status, retryAfterSeconds) => simulator.failNext(status, retryAfterSeconds),
     // As a person books it in MIGO: the same order, reservation, material and quantity, a header text of their own.

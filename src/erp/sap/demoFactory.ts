@@ -8,7 +8,7 @@
  * last order's steel is out of stock: its goods movement fails into COGI and its confirmation
  * waits for a person (README: SAP S/4HANA).
  */
-import type { DemoOptions, ErpDemo, RunningSimulator } from '../module';
+import { type DemoOptions, type ErpDemo, type RunningSimulator, demoCall } from '../module';
 import type { SapSettings } from './settings';
 import type { SapSimulator } from './simulator';
 
@@ -17,23 +17,17 @@ const ROUTING = [
   { operation: '0020', workCentre: 'WELD-01' },
 ];
 
-async function call(method: 'POST' | 'PUT', url: string, body: unknown, token?: string): Promise<unknown> {
-  const response = await fetch(url, { method, headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
 
 export function sapDemo(running: RunningSimulator<SapSettings>, options: DemoOptions): ErpDemo {
   const sap = running.handle as SapSimulator;
   const { plant } = options;
   const sapPlant = running.settings.sapPlants[plant]?.plant ?? '1010';
-  const events = (body: unknown) => call('POST', `${options.starterUrl}/v1/events`, body, options.sourceToken);
+  const events = (body: unknown) => demoCall('POST', `${options.starterUrl}/v1/events`, body, options.sourceToken);
   // Fresh order numbers each run: the dev server keeps earlier runs' orders.
   const firstNumber = 1_000_000 + (Math.floor(Date.now() / 1000) % 100_000) * 10;
   return {
     async runOrders() {
-      await call('PUT', `${options.starterUrl}/v1/master-data/materials`, [
+      await demoCall('PUT', `${options.starterUrl}/v1/master-data/materials`, [
         ...Array.from({ length: options.orders }, (_, i) => ({ plant, material: `BRACKET-${i + 1}`, baseUnit: 'PC', decimals: 0 })),
         // SAP backflushes the steel with the saw's confirmation: the bridge issues none of it.
         { plant, material: 'STEEL-S235', baseUnit: 'KG', decimals: 3, backflush: 'erp' },
@@ -107,7 +101,7 @@ export function sapDemo(running: RunningSimulator<SapSettings>, options: DemoOpt
       const order = String(firstNumber + 99);
       const routing = [{ operation: '0010', workCentre: `${machine}-WC` }];
       // The press counts in pc, SAP in PC: the same unit, under SAP's name for it.
-      await call('PUT', `${options.starterUrl}/v1/master-data/materials`, { plant, material: 'CLIP', baseUnit: 'PC', conversions: { pc: '1' }, decimals: 0 }, options.operatorToken);
+      await demoCall('PUT', `${options.starterUrl}/v1/master-data/materials`, { plant, material: 'CLIP', baseUnit: 'PC', conversions: { pc: '1' }, decimals: 0 }, options.operatorToken);
       sap.seedOrder({ order, material: 'CLIP', plant: sapPlant, quantity: '50', unit: 'PC', storageLocation: '0001', operations: routing });
       const e = (id: string, fields: object) => ({ eventId: `${order}-${id}`, source: 'demo-mes', plant, productionOrder: order, occurredAt: new Date().toISOString(), ...fields });
       await events([e('released', { type: 'OrderReleased', material: 'CLIP', plannedQuantity: '50', unit: 'PC', operations: routing }), e('start', { type: 'OperationStarted', operation: '0010', workCentre: routing[0]!.workCentre, machine })]);
