@@ -20,12 +20,12 @@ describe('AFAS Profit', () => {
     afas = createAfasSimulator({ token: TOKEN });
     const url = await afas.listen(0);
     afas.seedWarehouse('HOOFD');
-    afas.seedItem('STEEL', 'kg');
+    afas.seedItem('STEEL', 'kg', { decimals: 3 });
     afas.seedItem('BRACKET', 'pc');
     for (const workType of ['INSTEL', 'MACHINE', 'ARBEID']) afas.seedWorkType(workType);
     bridge = await startBridge(
       { AFAS_TOKEN: TOKEN },
-      { connections: [{ id: 'afas-test', erp: 'afas', plants: [plant], baseUrl: url, token: '${AFAS_TOKEN}', afasPlants: { [plant]: { warehouse: 'HOOFD', location: 'A1' } }, defaultEmployee: 'E001', maxPostingsPerSecond: 8 }] },
+      { connections: [{ id: 'afas-test', erp: 'afas', plants: [plant], baseUrl: url, token: '${AFAS_TOKEN}', afasPlants: { [plant]: { warehouse: 'HOOFD', location: 'A1' } }, defaultEmployee: 'E001', planningPlant: plant, maxPostingsPerSecond: 8 }] },
     );
   });
   afterAll(async () => {
@@ -79,5 +79,23 @@ describe('AFAS Profit', () => {
     expect(afas.stockMutations.filter((m) => m.ItemCode === 'STEEL')).toHaveLength(2);
     expect(posted(order).realizations - before.realizations).toBe(1);
     expect(afas.productions).toHaveLength(2);
+  });
+
+  it("keeps AFAS's items and compositions as the plant's master data", async () => {
+    afas.seedItem('GEAR', 'pc');
+    afas.seedItem('SHAFT-STEEL', 'kg', { decimals: 3 });
+    afas.seedComposition('GEAR', [{ item: 'SHAFT-STEEL', quantity: 0.75 }]);
+    const material = async (code: string) => {
+      const answer = await fetch(`${bridge.starterUrl}/v1/master-data/materials/${plant}/${code}`);
+      return answer.status === 200 ? ((await answer.json()) as { baseUnit: string; decimals?: number | null }) : undefined;
+    };
+    await eventually(async () => {
+      await bridge.post(`/v1/planning/afas/${plant}/sync`, { fullRead: true });
+      return material('SHAFT-STEEL');
+    }, (m) => m !== undefined, 20_000);
+    expect(await material('GEAR')).toMatchObject({ baseUnit: 'pc', decimals: 0 });
+    expect(await material('SHAFT-STEEL')).toMatchObject({ baseUnit: 'kg' });
+    const bom = (await (await fetch(`${bridge.starterUrl}/v1/master-data/boms/${plant}/GEAR`)).json()) as { components: { component: string; quantityPer: string }[] };
+    expect(bom.components.map((c) => [c.component, c.quantityPer])).toEqual([['SHAFT-STEEL', '0.75']]);
   });
 });

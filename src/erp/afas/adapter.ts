@@ -15,7 +15,7 @@
  */
 import type { DocumentPosting, PostingContent } from '../../domain/postings';
 import type { PostingRules } from '../../domain/postingRules';
-import type { ErpAdapter } from '../adapter';
+import type { ErpAdapter, ErpPlanningReader } from '../adapter';
 import { type PostingKindsIn, byKind } from '../postingKinds';
 import type { AfasContext } from './context';
 import { finishedGoodsReceipt } from './postings/productions';
@@ -39,10 +39,11 @@ export const AFAS_POSTING_RULES: PostingRules = {
   leftToErp: ['OperationConfirmation'],
 };
 
-export function createAfasAdapter(afas: AfasContext): ErpAdapter {
+export function createAfasAdapter(afas: AfasContext, planning?: ErpPlanningReader): ErpAdapter {
   return {
     system: 'afas',
     capabilities: () => ({ postings: new Set<PostingContent['kind']>(AFAS_POSTING_RULES.kinds), idempotency: 'lookup', rules: AFAS_POSTING_RULES }),
     ...byKind('AFAS', kinds, afas),
+    ...(planning ? { planning } : {}),
   };
 }

@@ -4,6 +4,7 @@ import type { ErpError } from '../adapter';
 import type { ConnectionContext, OpenedConnection } from '../module';
 import { createAfasAdapter } from './adapter';
 import { createAfasContext } from './context';
+import { createAfasPlanningReader } from './planning';
 import type { AfasSettings } from './settings';
 import { createAfasTransport } from './transport';
 
@@ -19,9 +20,11 @@ export function afasConnection(settings: AfasSettings & { baseUrl: string }, con
     context.raiseAlert(alert).catch((failure: unknown) => console.error(`the alert "${alert.title}" could not be raised: ${String(failure)}`));
   };
   const transport = createAfasTransport({ baseUrl: settings.baseUrl, token: settings.token, integrationId: settings.integrationId, timeoutMs: settings.timeoutMs, onMaintenance });
+  const planning = settings.planningPlant ? { plant: settings.planningPlant, reader: createAfasPlanningReader(transport, { masterDataReadEveryMs: settings.masterDataReadEveryMs }) } : undefined;
   return {
-    adapter: createAfasAdapter(createAfasContext(transport, settings)),
+    adapter: createAfasAdapter(createAfasContext(transport, settings), planning?.reader),
     description,
+    ...(planning ? { planning } : {}),
     maxPostingsPerSecond: settings.maxPostingsPerSecond,
     async check() {
       const checkedAt = new Date().toISOString();

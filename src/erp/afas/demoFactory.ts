@@ -21,7 +21,7 @@ export function afasDemo(running: RunningSimulator<AfasSettings>, options: DemoO
   const firstNumber = (Math.floor(Date.now() / 1000) % 100_000) * 10;
   return {
     async runOrders() {
-      afas.seedItem('STEEL-S235', 'kg');
+      afas.seedItem('STEEL-S235', 'kg', { decimals: 3 });
       afas.seedItem('BOLT-M8', 'pc');
       await demoCall('PUT', `${options.starterUrl}/v1/master-data/materials`, [
         ...Array.from({ length: options.orders }, (_, i) => ({ plant, material: `BRACKET-${i + 1}`, baseUnit: 'pc', decimals: 0 })),

@@ -32,6 +32,10 @@ export const AfasSettings = z.strictObject({
   getConnectors: z
     .strictObject({ stockMutations: z.string().min(1), productions: z.string().min(1), realizations: z.string().min(1) })
     .default({ stockMutations: 'Shopfloor_StockMutations', productions: 'Shopfloor_Productions', realizations: 'Shopfloor_Realizations' }),
+  /** The floor plant whose master data (items, compositions) this environment holds; absent: none is read. */
+  planningPlant: z.string().min(1).max(40).optional(),
+  /** How often that master data is read again. */
+  masterDataReadEveryMs: z.number().int().min(0).default(3_600_000),
   /** AFAS keeps processing after a client gives up (its own limit is 900 s): a post is looked up before it is sent again. Below the posting attempt's own timeout. */
   timeoutMs: z.number().int().positive().default(45_000),
   maxPostingsPerSecond: z.number().positive().max(8).default(2),

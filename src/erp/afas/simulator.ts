@@ -27,7 +27,8 @@ type Row = Record<string, unknown>;
 
 export function createAfasSimulator(options: AfasSimulatorOptions) {
   const names = options.getConnectors ?? { stockMutations: 'Shopfloor_StockMutations', productions: 'Shopfloor_Productions', realizations: 'Shopfloor_Realizations' };
-  const items = new Map<string, { unit: string }>();
+  const items = new Map<string, { unit: string; decimals: number; description: string }>();
+  const compositions: Row[] = [];
   const warehouses = new Set<string>();
   const workTypes = new Set<string>();
   const stockMutations: Row[] = [];
@@ -131,7 +132,11 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
 
   app.get('/ProfitRestServices/connectors/:connector', async (request, reply) => {
     const { connector } = request.params as { connector: string };
-    const rows = connector === names.stockMutations ? stockMutations : connector === names.productions ? productions : connector === names.realizations ? realizations : undefined;
+    const standard: Record<string, () => Row[]> = {
+      Profit_Article: () => [...items].map(([code, item]) => ({ ItemCode: code, Description: item.description, UnitId: item.unit, Blocked: false, Stock: true, BitDecimals: item.decimals })),
+      Profit_Composition: () => compositions,
+    };
+    const rows = connector === names.stockMutations ? stockMutations : connector === names.productions ? productions : connector === names.realizations ? realizations : standard[connector]?.();
     if (!rows) return reply.status(404).send({ externalMessage: `GetConnector ${connector} bestaat niet of de gebruiker is niet geautoriseerd` });
     const q = request.query as Record<string, string | undefined>;
     if ((q.skip !== undefined || q.take !== undefined) && !q.orderbyfieldids) return validation(reply, 'orderbyfieldids is verplicht bij skip en take (rows may be missed or repeated without it)');
@@ -141,7 +146,8 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
     if (fields.length !== values.length || fields.length !== operators.length || operators.some((o) => o !== '1')) return validation(reply, 'filterfieldids, filtervalues and operatortypes must match, with operator 1 (=) in this simulator');
     const order = q.orderbyfieldids?.replace(/^-/, '');
     const matching = rows.filter((r) => fields.every((f, i) => String(r[f] ?? '') === values[i]));
-    if (order) matching.sort((a, b) => (Number(a[order]) - Number(b[order])) * (q.orderbyfieldids!.startsWith('-') ? -1 : 1));
+    const compare = (a: unknown, b: unknown) => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a ?? '').localeCompare(String(b ?? '')));
+    if (order) matching.sort((a, b) => compare(a[order], b[order]) * (q.orderbyfieldids!.startsWith('-') ? -1 : 1));
     const skip = Number(q.skip ?? 0);
     const take = Number(q.take ?? 100);
     return { skip, take, rows: take === -1 ? matching.slice(skip) : matching.slice(skip, skip + take) };
@@ -163,7 +169,11 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
     productions,
     realizations,
     ledger,
-    seedItem: (code: string, unit: string) => items.set(code, { unit }),
+    seedItem: (code: string, unit: string, options: { decimals?: number; description?: string } = {}) => items.set(code, { unit, decimals: options.decimals ?? 0, description: options.description ?? code }),
+    /** A composition (an assembled item's parts, per one of it). */
+    seedComposition(composition: string, parts: { item: string; quantity: number }[]) {
+      parts.forEach((part, i) => compositions.push({ CompositionId: composition, ItemCode: part.item, Quantity: part.quantity, PresentationSeqno: i + 1, Blocked: false, UnitId: items.get(composition)?.unit ?? '' }));
+    },
     seedWarehouse: (code: string) => warehouses.add(code),
     seedWorkType: (code: string) => workTypes.add(code),
     loseNextAnswer() {
