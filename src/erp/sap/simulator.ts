@@ -243,11 +243,11 @@ export function createSapSimulator(options: SapSimulatorOptions) {
     return { entitySet: entitySet!, keys, ...(navigation ? { navigation } : {}) };
   }
 
-  const loseAnswer = (request: FastifyRequest, reply: FastifyReply) => {
+  /** The write committed; its answer is lost on the way (the connection drops). */
+  const loseAnswer = (request: FastifyRequest) => {
     if (!fault.loseAnswer) return false;
     fault = { ...fault, loseAnswer: undefined };
     request.raw.socket.destroy();
-    void reply;
     return true;
   };
 
@@ -331,7 +331,7 @@ export function createSapSimulator(options: SapSimulatorOptions) {
     if (request.method === 'POST' && contract.functions.has(path.entitySet) && !path.keys) {
       try {
         const { set, row } = functionCall(sapService, path.entitySet, request.query as Record<string, string>);
-        if (loseAnswer(request, reply)) return reply;
+        if (loseAnswer(request)) return reply;
         return reply.send({ d: { ...serialize(sapService, set, row), ...deepItems(sapService, set, row) } });
       } catch (error) {
         return refuse(reply, error);
@@ -368,7 +368,7 @@ export function createSapSimulator(options: SapSimulatorOptions) {
       } catch (error) {
         return refuse(reply, error);
       }
-      if (loseAnswer(request, reply)) return reply;
+      if (loseAnswer(request)) return reply;
       return reply.status(204).send();
     }
     if (request.method !== 'POST' || path.keys || path.single !== undefined) return sapError(reply, 405, '/IWBEP/CM_MGW_RT/052', `${request.method} is not supported on ${rest}`);
@@ -391,7 +391,7 @@ export function createSapSimulator(options: SapSimulatorOptions) {
     }
     try {
       const { row, messages } = create(sapService, path.entitySet, body);
-      if (loseAnswer(request, reply)) return reply;
+      if (loseAnswer(request)) return reply;
       if (messages?.length) reply.header('sap-message', JSON.stringify({ code: messages[0]!.code, message: messages[0]!.message, severity: messages[0]!.severity, target: '', details: messages.slice(1) }));
       return reply.status(201).send({ d: { ...serialize(sapService, path.entitySet, row), ...deepItems(sapService, path.entitySet, row) } });
     } catch (error) {
@@ -411,7 +411,7 @@ export function createSapSimulator(options: SapSimulatorOptions) {
     try {
       const document = books.postDocument(parsed.materialDocument);
       idocs.push({ number, type: 'MBGMCR03', headerText: parsed.headerText, document: document.MaterialDocument });
-      if (loseAnswer(request, reply)) return reply;
+      if (loseAnswer(request)) return reply;
       return reply.type('application/xml').send(`<?xml version="1.0"?><idoc_xml><DOCNUM>${number}</DOCNUM><STATUS>53</STATUS><MBLNR>${document.MaterialDocument}</MBLNR></idoc_xml>`);
     } catch (error) {
       idocs.push({ number, type: 'MBGMCR03', headerText: parsed.headerText });
