@@ -20,12 +20,13 @@ describe('AFAS Profit', () => {
     afas = createAfasSimulator({ token: TOKEN });
     const url = await afas.listen(0);
     afas.seedWarehouse('HOOFD');
+    afas.seedWarehouse('QUAR');
     afas.seedItem('STEEL', 'kg', { decimals: 3 });
     afas.seedItem('BRACKET', 'pc');
     for (const workType of ['INSTEL', 'MACHINE', 'ARBEID']) afas.seedWorkType(workType);
     bridge = await startBridge(
       { AFAS_TOKEN: TOKEN },
-      { connections: [{ id: 'afas-test', erp: 'afas', plants: [plant], baseUrl: url, token: '${AFAS_TOKEN}', afasPlants: { [plant]: { warehouse: 'HOOFD', location: 'A1' } }, defaultEmployee: 'E001', planningPlant: plant, maxPostingsPerSecond: 8 }] },
+      { connections: [{ id: 'afas-test', erp: 'afas', plants: [plant], baseUrl: url, token: '${AFAS_TOKEN}', afasPlants: { [plant]: { warehouse: 'HOOFD', location: 'A1', quarantine: { warehouse: 'QUAR' } } }, defaultEmployee: 'E001', planningPlant: plant, maxPostingsPerSecond: 8 }] },
     );
   });
   afterAll(async () => {
@@ -97,5 +98,27 @@ describe('AFAS Profit', () => {
     expect(await material('SHAFT-STEEL')).toMatchObject({ baseUnit: 'kg' });
     const bom = (await (await fetch(`${bridge.starterUrl}/v1/master-data/boms/${plant}/GEAR`)).json()) as { components: { component: string; quantityPer: string }[] };
     expect(bom.components.map((c) => [c.component, c.quantityPer])).toEqual([['SHAFT-STEEL', '0.75']]);
+  });
+
+  it('puts output a quality decision blocks into the quarantine warehouse, and a release back', async () => {
+    const order = 'AF-3';
+    const stockOf = (item: string) => {
+      const byWarehouse: Record<string, number> = {};
+      for (const row of afas.ledger().stock.filter((r) => r.item === item)) byWarehouse[row.warehouse!] = (byWarehouse[row.warehouse!] ?? 0) + Number(row.quantity);
+      return byWarehouse;
+    };
+    const before = stockOf('BRACKET').HOOFD ?? 0;
+    const decision = (id: string, fields: object) => event(order, id, { type: 'QualityResult', inspection: 'FAI-AF-3', unit: 'pc', ...fields });
+    for (const e of [...orderEvents(order), decision('block', { result: 'rejected', disposition: 'block', quantity: '3' })]) expect((await bridge.postEvent(e)).status).toBe(202);
+    await eventually(async () => stockOf('BRACKET').QUAR, (q) => q === 3, 30_000);
+    expect(stockOf('BRACKET').HOOFD).toBe(before + 7);
+    expect((await bridge.postEvent(decision('release', { result: 'accepted', disposition: 'release', quantity: '1' }))).status).toBe(202);
+    await eventually(async () => stockOf('BRACKET').QUAR, (q) => q === 2, 30_000);
+    expect(stockOf('BRACKET').HOOFD).toBe(before + 8);
+    const done = await eventually(() => view(order), (v) => v.erpSyncStatus === 'InSync');
+    expect(done.postings.filter((p) => p.lineKey === 'hold').map((p) => [p.content.kind, p.status, p.erpDocumentId?.startsWith('stock-move:')])).toEqual([
+      ['QualityHold', 'Posted', true],
+      ['Reversal', 'Posted', true],
+    ]);
   });
 });

@@ -9,6 +9,7 @@
  * | its reversal in part | FbStockMutation, Opboeking (41) | the same, naming the original |
  * | finished goods receipt, and its reversal (negative) | FbAssembly | the key, shortened, in the reference (RfCs) |
  * | hours, and their reversal (negative) | PtRealization | the key, shortened, in the external key (XpRe) |
+ * | stock transfer, quality hold (into the plant's quarantine), and their reversal in part | a pair of FbStockMutation: Afboeking where it leaves, Opboeking where it arrives | each side by the key, shortened, and its side, in Ds |
  *
  * AFAS has no operation confirmations: a production carries the output, so confirmation
  * lines are left to AFAS (no problem, nothing posted).
@@ -21,20 +22,23 @@ import type { AfasContext } from './context';
 import { finishedGoodsReceipt } from './postings/productions';
 import { timePosting } from './postings/realizations';
 import { materialIssue } from './postings/stockMutations';
+import { qualityHold, stockTransfer } from './postings/transfers';
 
-type AfasKind = Extract<DocumentPosting['kind'], 'MaterialIssue' | 'FinishedGoodsReceipt' | 'TimePosting'>;
+type AfasKind = Extract<DocumentPosting['kind'], 'MaterialIssue' | 'FinishedGoodsReceipt' | 'TimePosting' | 'StockTransfer' | 'QualityHold'>;
 
 const kinds: PostingKindsIn<AfasKind, AfasContext> = {
   MaterialIssue: materialIssue,
   FinishedGoodsReceipt: finishedGoodsReceipt,
   TimePosting: timePosting,
+  StockTransfer: stockTransfer,
+  QualityHold: qualityHold,
 };
 
-/** AFAS keeps quantities to 4 decimals [unverified per item: an item's unit may keep fewer]; issues are taken back in part. */
+/** AFAS keeps quantities to 4 decimals [unverified per item: an item's unit may keep fewer]; issues, transfers and holds are taken back in part. */
 export const AFAS_POSTING_RULES: PostingRules = {
   quantityDecimals: 4,
   hoursDecimals: 2,
-  reversedInPart: ['MaterialIssue'],
+  reversedInPart: ['MaterialIssue', 'StockTransfer', 'QualityHold'],
   kinds: [...(Object.keys(kinds) as AfasKind[]), 'Reversal'],
   leftToErp: ['OperationConfirmation'],
 };

@@ -26,7 +26,7 @@ export const afasModule: ErpModule<AfasSettings> = {
     wanted: (settings) => settings.baseUrl === undefined,
     async start(settings, options) {
       const simulator = createAfasSimulator({ token: settings.token, getConnectors: settings.getConnectors });
-      for (const plant of Object.values(settings.afasPlants)) simulator.seedWarehouse(plant.warehouse);
+      for (const plant of Object.values(settings.afasPlants)) for (const warehouse of [plant.warehouse, plant.quarantine?.warehouse]) if (warehouse) simulator.seedWarehouse(warehouse);
       for (const workType of Object.values(settings.workTypes)) simulator.seedWorkType(workType);
       const url = await simulator.listen(options.port ?? 0, options.host);
       return { url, settings: { ...settings, baseUrl: url }, handle: simulator, stop: () => simulator.close() };

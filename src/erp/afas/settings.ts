@@ -3,10 +3,14 @@ import { z } from 'zod';
 
 const Code = (length: number, what: string) => z.string().min(1).max(length, `must be ${what} (at most ${length} characters)`);
 
+const Place = z.strictObject({ warehouse: Code(15, 'an AFAS warehouse'), location: Code(15, 'an AFAS location').default('*****') });
+
 export const AfasPlant = z.strictObject({
   /** The AFAS warehouse (War) the plant's stock is in, and its location (Loc) where AFAS keeps locations. */
   warehouse: Code(15, 'an AFAS warehouse'),
   location: Code(15, 'an AFAS location').default('*****'),
+  /** Where stock a quality decision blocks is kept: AFAS has no blocked stock status, so a quarantine warehouse or location. */
+  quarantine: Place.optional(),
 });
 export type AfasPlant = z.infer<typeof AfasPlant>;
 
