@@ -275,6 +275,12 @@ describe('SAP S/4HANA', () => {
     const after = await eventually(() => view('HZ001', '1895938'), (v) => v.duplicatesIgnored === started!.duplicatesIgnored + 1);
     expect({ ...after, duplicatesIgnored: started!.duplicatesIgnored, stateBytes: started!.stateBytes }).toEqual(started);
 
+    // An order that ended takes no events: the IDoc is refused for it, not dropped.
+    await bridge.env.client.workflow.getHandle(productionOrderWorkflowId('HZ001', '1895938')).terminate('test: the order ended');
+    const ended = await fetch(`${bridge.starterUrl}/v1/sap/sap-100/idoc`, { method: 'POST', headers: { 'Content-Type': 'application/xml' }, body: s4 });
+    expect(ended.status).toBe(409);
+    expect(await ended.json()).toMatchObject({ title: 'Order ended', accepted: [] });
+
     // The non-SAP sample (no reservations, no confirmation numbers) starts its order too.
     const other = await fetch(`${bridge.starterUrl}/v1/sap/sap-100/idoc`, { method: 'POST', headers: { 'Content-Type': 'application/xml' }, body: idoc('LOIPRO05_sample-nonsap.xml') });
     expect(other.status).toBe(202);

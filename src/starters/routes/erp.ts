@@ -8,9 +8,8 @@ import { fieldProblems } from '../../domain/fieldProblems';
 import { ErpError } from '../../erp/adapter';
 import { FloorEvent } from '../../domain/events';
 import { InboundRefused } from '../../erp/module';
-import { DeliveryRefused } from '../../delivery/orderDelivery';
 import { erpPlanningWorkflowId, syncNowSignal } from '../../workflows/erpPlanning/workflow';
-import { type StarterDependencies, operator, problem, reader, source, zodProblems } from './shared';
+import { type StarterDependencies, deliverEach, operator, problem, reader, source, zodProblems } from './shared';
 
 const PlanningQuery = z.strictObject({
   plant: Reference,
@@ -80,16 +79,12 @@ export function erpRoutes(app: FastifyInstance, deps: StarterDependencies): void
       events.push(parsed.data);
     }
     for (const { plant, changes } of message.planning) await deps.planning.apply(connection.erp, plant, changes);
-    const accepted = [];
-    for (const event of events) {
-      try {
-        const workflowId = await deps.delivery.deliver(event);
-        if (workflowId) accepted.push({ eventId: event.eventId, workflowId });
-      } catch (error) {
-        if (!(error instanceof DeliveryRefused)) throw error;
-        return refuse(422, 'No ERP connection', `${error.message}; event ${event.eventId} was not applied.`, [{ field: 'plant', message: error.message }]);
-      }
-    }
+    const delivered = await deliverEach(deps, reply, events, {
+      record: (reason) => deps.rejectedInputs.record({ channel: 'http', source: sender, reference: `${request.method} ${request.url}`, reason, payload: request.rawBody ?? '' }),
+      plantField: (index) => `events[${index}].plant`,
+    });
+    if (!('accepted' in delivered)) return delivered;
+    const { accepted } = delivered;
     return reply.status(202).send({ reference: message.reference, accepted });
   });
 

@@ -2,11 +2,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { FloorEvent, implausibleTime } from '../../domain/events';
-import { DeliveryRefused } from '../../delivery/orderDelivery';
 import type { FieldProblem } from '../../domain/fieldProblems';
-import { productionOrderWorkflowId } from '../../workflows/productionOrder/workflow';
 import type { Caller } from '../auth';
-import { type StarterDependencies, problem, source, unionProblems } from './shared';
+import { type StarterDependencies, deliverEach, problem, source, unionProblems } from './shared';
 
 const EventOrBatch = z.union([FloorEvent, z.array(FloorEvent).min(1, 'must hold at least one event').max(500, 'must hold at most 500 events')]);
 
@@ -31,22 +29,12 @@ export function eventRoutes(app: FastifyInstance, deps: StarterDependencies): vo
     if (foreign !== -1) {
       return refuse(403, 'Wrong source', `source ${sourceId} may send only events whose source is "${sourceId}"; nothing was started.`, [{ field: `${Array.isArray(parsed.data) ? `${foreign}.` : ''}source`, message: `must be "${sourceId}"` }]);
     }
-    const accepted = [];
-    for (const event of events) {
-      let workflowId: string | undefined;
-      try {
-        workflowId = await deps.delivery.deliver(event);
-      } catch (error) {
-        if (!(error instanceof DeliveryRefused)) throw error;
-        await deps.rejectedInputs.record({ channel: 'http', ...(sourceId ? { source: sourceId } : {}), reference: `${request.method} ${request.url}`, reason: `event ${event.eventId}: ${error.message}`, payload: request.rawBody ?? '' });
-        return problem(reply, 422, 'No ERP connection', `${error.message}; event ${event.eventId} was not applied.`, [{ field: `${Array.isArray(parsed.data) ? `${events.indexOf(event)}.` : ''}plant`, message: error.message }], { accepted });
-      }
-      if (workflowId === undefined) {
-        const id = productionOrderWorkflowId(event.plant, event.productionOrder);
-        return problem(reply, 409, 'Order ended', `production order ${id} was terminated or failed and takes no events; event ${event.eventId} was not applied.`, [], { accepted });
-      }
-      accepted.push({ eventId: event.eventId, workflowId });
-    }
+    const delivered = await deliverEach(deps, reply, events, {
+      record: (reason) => deps.rejectedInputs.record({ channel: 'http', ...(sourceId ? { source: sourceId } : {}), reference: `${request.method} ${request.url}`, reason, payload: request.rawBody ?? '' }),
+      plantField: (index) => `${Array.isArray(parsed.data) ? `${index}.` : ''}plant`,
+    });
+    if (!('accepted' in delivered)) return delivered;
+    const { accepted } = delivered;
     return reply.status(202).send({ accepted });
   }
 

@@ -6,12 +6,13 @@ import type { Client } from '@temporalio/client';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import type { RejectedInputs } from '../../audit/rejectedInputs';
-import type { OrderDelivery } from '../../delivery/orderDelivery';
-import type { TimeWindow } from '../../domain/events';
+import { DeliveryRefused, type OrderDelivery } from '../../delivery/orderDelivery';
+import type { FloorEvent, TimeWindow } from '../../domain/events';
 import { type FieldProblem, fieldProblems } from '../../domain/fieldProblems';
 import type { ErpConnections } from '../../erp/connections';
 import type { MasterDataStore } from '../../masterData/store';
 import type { PlanningStore } from '../../planning/store';
+import { productionOrderWorkflowId } from '../../workflows/productionOrder/workflow';
 import type { Authenticator, Caller } from '../auth';
 
 export interface StarterDependencies {
@@ -70,4 +71,33 @@ export function problem(reply: FastifyReply, status: number, title: string, deta
     .status(status)
     .type('application/problem+json')
     .send({ type: 'about:blank', title, status, detail, ...(errors.length ? { errors } : {}), ...extra });
+}
+
+/**
+ * Hands each event to its order's workflow, in order. The first one that cannot be applied
+ * stops the rest: a plant no ERP connection serves (422, recorded by `record`), an order that
+ * ended (409); the answer names what was accepted before it. Else: what was accepted.
+ */
+export async function deliverEach(
+  deps: Pick<StarterDependencies, 'delivery'>,
+  reply: FastifyReply,
+  events: readonly FloorEvent[],
+  options: { record: (reason: string) => Promise<unknown>; plantField: (index: number) => string },
+): Promise<{ accepted: { eventId: string; workflowId: string }[] } | FastifyReply> {
+  const accepted: { eventId: string; workflowId: string }[] = [];
+  for (const [index, event] of events.entries()) {
+    let workflowId: string | undefined;
+    try {
+      workflowId = await deps.delivery.deliver(event);
+    } catch (error) {
+      if (!(error instanceof DeliveryRefused)) throw error;
+      await options.record(`event ${event.eventId}: ${error.message}`);
+      return problem(reply, 422, 'No ERP connection', `${error.message}; event ${event.eventId} was not applied.`, [{ field: options.plantField(index), message: error.message }], { accepted });
+    }
+    if (workflowId === undefined) {
+      return problem(reply, 409, 'Order ended', `production order ${productionOrderWorkflowId(event.plant, event.productionOrder)} was terminated or failed and takes no events; event ${event.eventId} was not applied.`, [], { accepted });
+    }
+    accepted.push({ eventId: event.eventId, workflowId });
+  }
+  return { accepted };
 }
