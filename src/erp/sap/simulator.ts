@@ -18,7 +18,8 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { type SapService, type SapServiceContract, contractProblems, sapContract, sapServices, valueProblem } from './contract';
 import { parseMbgmcr } from './idoc';
-import { type SapBooks, SapRefusal, createSapBooks } from './simulatorBooks';
+import { type SapBooks, createSapBooks } from './simulatorBooks';
+import { SapRefusal } from './simulatorTypes';
 
 export interface SapSimulatorOptions {
   client: string;

@@ -2,24 +2,15 @@
  * What the SAP simulator holds, as SAP's tables would: production orders with operations
  * (their confirmation numbers) and components (reservations, backflush flags),
  * confirmations, material documents, stock per material, plant, storage location, batch and
- * stock type, inspection lots with usage decisions and stock postings, and the goods
- * movements that failed (COGI). Business rules refuse what SAP refuses, with SAP's message
- * class and number; the HTTP side (simulator.ts) turns them into OData answers.
+ * stock type, and the goods movements that failed (COGI); inspection lots and master data
+ * in books of their own (simulatorQuality.ts, simulatorMasterData.ts). Business rules refuse
+ * what SAP refuses, with SAP's message class and number; the HTTP side (simulator.ts) turns
+ * them into OData answers.
  */
 import Big from 'big.js';
-
-export type StockType = 'unrestricted' | 'quality' | 'blocked';
-
-export class SapRefusal extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-    readonly lock = false,
-  ) {
-    super(message);
-  }
-}
+import { createSapMasterDataBooks } from './simulatorMasterData';
+import { createSapQualityBooks } from './simulatorQuality';
+import { type MaterialDocumentRecord, type Movement, SapRefusal, type StockType } from './simulatorTypes';
 
 export interface OrderSeed {
   order: string;
@@ -31,39 +22,6 @@ export interface OrderSeed {
   released?: boolean;
   operations: { operation: string; workCentre: string; text?: string }[];
   components?: { material: string; quantity: string; unit: string; operation: string; backflush?: boolean; storageLocation?: string; batch?: string }[];
-}
-
-export interface Movement {
-  Material: string;
-  Plant: string;
-  StorageLocation: string;
-  Batch: string;
-  GoodsMovementType: string;
-  EntryUnit: string;
-  QuantityInEntryUnit: string;
-  ManufacturingOrder: string;
-  Reservation: string;
-  ReservationItem: string;
-  IssuingOrReceivingStorageLoc: string;
-  MaterialDocumentItemText: string;
-  InventoryStockType: string;
-  ReversedMaterialDocument: string;
-  ReversedMaterialDocumentYear: string;
-  ReversedMaterialDocumentItem: string;
-  GoodsMovementIsCancelled: boolean;
-  /** The serial numbers of the units moved (to_SerialNumbers). */
-  serialNumbers: string[];
-}
-
-export interface MaterialDocumentRecord {
-  MaterialDocument: string;
-  MaterialDocumentYear: string;
-  GoodsMovementCode: string;
-  PostingDate: string;
-  DocumentDate: string;
-  MaterialDocumentHeaderText: string;
-  ReferenceDocument: string;
-  items: (Movement & { MaterialDocumentItem: string })[];
 }
 
 export interface ConfirmationRecord {
@@ -82,28 +40,6 @@ export interface FailedMovement {
   confirmation: string;
   movement: Movement;
   message: string;
-}
-
-export interface InspectionLotRecord {
-  InspectionLot: string;
-  Material: string;
-  Plant: string;
-  ManufacturingOrder: string;
-  InspectionLotOrigin: string;
-  InspectionLotQuantity: string;
-  InspectionLotQuantityUnit: string;
-  InspLotQtyToBePosted: string;
-  InspLotQtyToFree: string;
-  InspLotQtyToBlocked: string;
-  InspLotQtyToScrap: string;
-  InspectionLotHasUsageDecision: boolean;
-  InspLotIsStockPostingCompleted: boolean;
-  StorageLocation: string;
-  Batch: string;
-  decision?: Record<string, unknown>;
-  characteristics: Record<string, unknown>[];
-  results: Record<string, unknown>[];
-  items: { InspectionLot: string; InspLotMatlDocItem: string; InspLotQtyPosted: string; UsageDecisionStockType: string; StorageLocation: string; MaterialDocumentItemText: string; MaterialDocument: string; MaterialDocumentYear: string }[];
 }
 
 /** Movement types: which stock they take from and put into (undefined: none), and the type that reverses them. */
@@ -131,18 +67,11 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
   const documents: MaterialDocumentRecord[] = [];
   const stock = new Map<string, Big>();
   const failed: FailedMovement[] = [];
-  const lots: InspectionLotRecord[] = [];
-  /** Per plant|material inspected on receipt: the master inspection characteristics of its inspection plan. */
-  const inspected = new Map<string, string[]>();
   const failing = new Map<string, string>();
   const locks = new Map<string, { user: string; until: number }>();
-  const workCentres: Record<string, unknown>[] = [];
-  const products: Record<string, unknown>[] = [];
-  const boms: Record<string, unknown>[] = [];
-  const bomItems: Record<string, unknown>[] = [];
+  const masterData = createSapMasterDataBooks();
   let nextDocument = 4900000000;
   let nextGroup = 1000;
-  let nextLot = 10000000;
   let nextReservation = 1000;
 
   /** SAP's change stamp, YYYYMMDDhhmmss. */
@@ -216,7 +145,7 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
 
   /** A material with a serial number profile in its plant moves by serial numbers, one per unit. */
   function checkSerials(movement: Movement, at: string) {
-    const product = products.find((p) => p.Product === movement.Material && p.Plant === movement.Plant);
+    const product = masterData.productOf(movement.Material, movement.Plant);
     if (!product?.SerialNumberProfile) return;
     const units = new Big(movement.QuantityInEntryUnit);
     if (!units.eq(movement.serialNumbers.length)) throw new SapRefusal('M7/574', `${at}: material ${movement.Material} is serialized (profile ${String(product.SerialNumberProfile)}): enter ${units.toString()} serial numbers, not ${movement.serialNumbers.length}`);
@@ -237,33 +166,15 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
     if (item.GoodsMovementIsCancelled || new Big(movement.QuantityInEntryUnit).gt(left)) throw new SapRefusal('M7/022', `Only ${left.toString()} ${item.EntryUnit} of material document ${movement.ReversedMaterialDocument} item ${item.MaterialDocumentItem} are left to reverse`);
   }
 
-  /** A receipt of a material SAP inspects lands in quality inspection stock, under a new lot. */
-  function receive(movement: Movement, orderNumber: string): StockType | undefined {
-    const plan = inspected.get(`${movement.Plant}|${movement.Material}`);
-    if (movement.GoodsMovementType !== '101' || !plan) return undefined;
-    const lot = String(nextLot++).padStart(12, '0');
-    lots.push({
-      InspectionLot: lot,
-      characteristics: plan.map((mic, i) => ({ InspectionLot: lot, InspPlanOperationInternalID: '00000001', InspectionCharacteristic: String((i + 1) * 10).padStart(4, '0'), InspectionSpecification: mic, InspectionSpecificationText: `${mic} (simulated plan)`, InspectionSpecificationPlant: movement.Plant, InspSpecIsQuantitative: true })),
-      results: [],
-      Material: movement.Material,
-      Plant: movement.Plant,
-      ManufacturingOrder: orderNumber,
-      InspectionLotOrigin: '04',
-      InspectionLotQuantity: movement.QuantityInEntryUnit,
-      InspectionLotQuantityUnit: movement.EntryUnit,
-      InspLotQtyToBePosted: movement.QuantityInEntryUnit,
-      InspLotQtyToFree: '0',
-      InspLotQtyToBlocked: '0',
-      InspLotQtyToScrap: '0',
-      InspectionLotHasUsageDecision: false,
-      InspLotIsStockPostingCompleted: false,
-      StorageLocation: movement.StorageLocation,
-      Batch: movement.Batch,
-      items: [],
-    });
-    return 'quality';
-  }
+  const quality = createSapQualityBooks({
+    move,
+    newDocument,
+    movementOf,
+    scrap(material, plant, storageLocation, batch, type, quantity) {
+      const from = stockKey(material, plant, storageLocation, batch, type);
+      stock.set(from, quantityOf(from).minus(quantity));
+    },
+  });
 
   function checkOrderMovement(movement: Movement) {
     const rule = MOVEMENTS[movement.GoodsMovementType];
@@ -280,40 +191,15 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
 
   return {
     orders,
-    workCentres,
-    products,
-    boms,
-    bomItems,
-    /** A product of a plant, as its plant view keeps it (MM01). */
-    seedProduct(plant: string, product: string, baseUnit: string, options: { batch?: boolean; serialNumberProfile?: string } = {}) {
-      products.push({ Product: product, Plant: plant, BaseUnit: baseUnit, IsBatchManagementRequired: options.batch === true, SerialNumberProfile: options.serialNumberProfile ?? '', IsMarkedForDeletion: false });
-    },
-    /** A production BOM (usage 1) of a material in a plant, for `baseQuantity` of it (CS01); a negative item quantity is a co-product. */
-    seedBom(plant: string, material: string, baseQuantity: string, items: { component: string; quantity: string; unit: string; scrapPercent?: string }[], variant = '01') {
-      const bom = String(10000000 + boms.length + 1).slice(0, 8);
-      const head = { BillOfMaterial: bom, BillOfMaterialCategory: 'M', BillOfMaterialVariant: variant, BillOfMaterialVersion: '', EngineeringChangeDocument: '', Material: material, Plant: plant, BillOfMaterialVariantUsage: '1', BOMHeaderQuantityInBaseUnit: baseQuantity, IsMarkedForDeletion: false };
-      boms.push(head);
-      items.forEach((item, i) =>
-        bomItems.push({ ...head, BillOfMaterialItemNodeNumber: String(i + 1).padStart(8, '0'), HeaderChangeDocument: '', BillOfMaterialItemNumber: String((i + 1) * 10).padStart(4, '0'), BillOfMaterialItemCategory: 'L', BillOfMaterialComponent: item.component, BillOfMaterialItemQuantity: item.quantity, BillOfMaterialItemUnit: item.unit, ComponentScrapInPercent: item.scrapPercent ?? '0' }),
-      );
-    },
-    /** A work centre with its standard value key's parameters, in order (SAP1: SAP_01 setup, SAP_02 machine, SAP_03 labour). */
-    seedWorkCentre(plant: string, workCentre: string, parameters: string[] = ['SAP_01', 'SAP_02', 'SAP_03'], description = workCentre) {
-      workCentres.push({
-        WorkCenterInternalID: String(10000000 + workCentres.length + 1),
-        WorkCenterTypeCode: 'A',
-        WorkCenter: workCentre,
-        WorkCenterDesc: description,
-        Plant: plant,
-        StandardWorkFormulaParamGroup: 'SAP1',
-        ...Object.fromEntries(parameters.map((p, i) => [`WorkCenterFormulaParam${i + 1}`, p])),
-        ...Object.fromEntries(parameters.map((_, i) => [`WorkCenterStandardWorkQtyUnit${i + 1}`, 'MIN'])),
-      });
-    },
+    ...masterData,
     confirmations,
     documents,
     failed,
-    lots,
+    lots: quality.lots,
+    inspect: quality.inspect,
+    recordResult: quality.recordResult,
+    usageDecision: quality.usageDecision,
+    postLotStock: quality.postLotStock,
     seedOrder(seed: OrderSeed) {
       const number = seed.order.padStart(12, '0');
       const routing = String(nextGroup++).padStart(10, '0');
@@ -372,10 +258,6 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
       const key = stockKey(material, plant, storageLocation, options.batch ?? '', options.type ?? 'unrestricted');
       stock.set(key, quantityOf(key).plus(quantity));
     },
-    inspect(plant: string, material: string, characteristics: string[] = []) {
-      inspected.set(`${plant}|${material}`, characteristics);
-    },
-    /** Goods movements of the material fail in confirmations (into COGI), with this message ('': SAP's deficit message); undefined: they post again. */
     failGoodsMovements(material: string, message?: string) {
       if (message === undefined) failing.delete(material);
       else failing.set(material, message);
@@ -520,13 +402,13 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
       }
       // All or nothing, as one LUW: check every item's stock before any is booked.
       const snapshot = new Map(stock);
-      const lotsBefore = lots.length;
+      const lotsBefore = quality.lots.length;
       try {
-        for (const movement of movements) move(movement, receive(movement, movement.ManufacturingOrder));
+        for (const movement of movements) move(movement, quality.receive(movement, movement.ManufacturingOrder));
       } catch (error) {
         stock.clear();
         for (const [k, v] of snapshot) stock.set(k, v);
-        lots.length = lotsBefore;
+        quality.lots.length = lotsBefore;
         throw error;
       }
       return newDocument(code, String(body.PostingDate ?? `/Date(${Date.now()})/`), String(body.MaterialDocumentHeaderText ?? ''), movements);
@@ -551,70 +433,6 @@ export function createSapBooks(options: { strictStock?: boolean } = {}) {
       return newDocument('06', day, '', back);
     },
 
-    /** A summarised result of a lot's characteristic (QE51N): recorded, or changed, until the usage decision is made. */
-    recordResult(body: Record<string, unknown>, change: boolean) {
-      const lot = lots.find((l) => l.InspectionLot === body.InspectionLot);
-      if (!lot) throw new SapRefusal('QA/010', `Inspection lot ${String(body.InspectionLot)} does not exist`, 404);
-      const same = (r: Record<string, unknown>) => r.InspPlanOperationInternalID === body.InspPlanOperationInternalID && r.InspectionCharacteristic === body.InspectionCharacteristic;
-      if (!lot.characteristics.some(same)) throw new SapRefusal('QE/006', `Characteristic ${String(body.InspectionCharacteristic)} of operation ${String(body.InspPlanOperationInternalID)} does not exist in lot ${lot.InspectionLot}`, 404);
-      if (lot.InspectionLotHasUsageDecision) throw new SapRefusal('QE/201', `Results for inspection lot ${lot.InspectionLot} cannot be changed: the usage decision has been made`);
-      const existing = lot.results.find(same);
-      if (existing && !change) throw new SapRefusal('QE/112', `Characteristic ${String(body.InspectionCharacteristic)} of lot ${lot.InspectionLot} already has a result`);
-      if (!existing && change) throw new SapRefusal('QE/113', `Characteristic ${String(body.InspectionCharacteristic)} of lot ${lot.InspectionLot} has no result to change`, 404);
-      if (existing) Object.assign(existing, body);
-      else lot.results.push({ ...body, InspectionResultStatus: '5' });
-      return existing ?? lot.results.at(-1)!;
-    },
-
-    usageDecision(body: Record<string, unknown>) {
-      const lot = lots.find((l) => l.InspectionLot === body.InspectionLot);
-      if (!lot) throw new SapRefusal('QA/010', `Inspection lot ${String(body.InspectionLot)} does not exist`, 404);
-      if (lot.InspectionLotHasUsageDecision) throw new SapRefusal('QA/117', `The usage decision for inspection lot ${lot.InspectionLot} has already been made`);
-      if (!body.InspectionLotUsageDecisionCode) throw new SapRefusal('QA/105', 'Enter a usage decision code');
-      lot.decision = { ...body, InspectionLotUsageDecidedOn: `/Date(${Date.now()})/` };
-      lot.InspectionLotHasUsageDecision = true;
-      return lot.decision;
-    },
-
-    /** A stock posting of an inspection lot (QA11): quality inspection stock to where the decision sends it. */
-    postLotStock(body: Record<string, unknown>) {
-      const lot = lots.find((l) => l.InspectionLot === body.InspectionLot);
-      if (!lot) throw new SapRefusal('QA/010', `Inspection lot ${String(body.InspectionLot)} does not exist`, 404);
-      if (!lot.InspectionLotHasUsageDecision) throw new SapRefusal('QA/094', `Make the usage decision for inspection lot ${lot.InspectionLot} first`);
-      const item = String(body.InspLotMatlDocItem ?? '');
-      if (lot.items.some((i) => i.InspLotMatlDocItem === item)) throw new SapRefusal('QA/120', `Item ${item} of inspection lot ${lot.InspectionLot} already exists`);
-      const quantity = new Big(String(body.InspLotQtyPosted ?? '0'));
-      if (quantity.lte(0)) throw new SapRefusal('QA/121', 'Enter a quantity to post');
-      if (quantity.gt(lot.InspLotQtyToBePosted)) throw new SapRefusal('QA/114', `The quantity ${quantity.toString()} exceeds the ${lot.InspLotQtyToBePosted} of lot ${lot.InspectionLot} still to be posted`);
-      const target = { LMENGE01: { type: '321', field: 'InspLotQtyToFree' }, LMENGE04: { type: '350', field: 'InspLotQtyToBlocked' }, LMENGE02: { type: '555', field: 'InspLotQtyToScrap' } }[String(body.UsageDecisionStockType ?? '')] as
-        | { type: string; field: 'InspLotQtyToFree' | 'InspLotQtyToBlocked' | 'InspLotQtyToScrap' }
-        | undefined;
-      if (!target) throw new SapRefusal('QA/122', `Stock type ${String(body.UsageDecisionStockType)} is not a posting target of the usage decision`);
-      const movement = movementOf({ Material: lot.Material, Plant: lot.Plant, StorageLocation: lot.StorageLocation, Batch: lot.Batch, GoodsMovementType: target.type, EntryUnit: lot.InspectionLotQuantityUnit, QuantityInEntryUnit: quantity.toString(), MaterialDocumentItemText: body.MaterialDocumentItemText });
-      if (target.type === '555') {
-        // Scrap from quality inspection stock: out of stock altogether.
-        const from = stockKey(lot.Material, lot.Plant, lot.StorageLocation, lot.Batch, 'quality');
-        stock.set(from, quantityOf(from).minus(quantity));
-      } else {
-        move(movement);
-      }
-      const document = newDocument('04', `/Date(${Date.now()})/`, '', [movement]);
-      lot.InspLotQtyToBePosted = new Big(lot.InspLotQtyToBePosted).minus(quantity).toString();
-      lot[target.field] = new Big(lot[target.field]).plus(quantity).toString();
-      lot.InspLotIsStockPostingCompleted = new Big(lot.InspLotQtyToBePosted).eq(0);
-      const record = {
-        InspectionLot: lot.InspectionLot,
-        InspLotMatlDocItem: item,
-        InspLotQtyPosted: quantity.toFixed(3),
-        UsageDecisionStockType: String(body.UsageDecisionStockType),
-        StorageLocation: lot.StorageLocation,
-        MaterialDocumentItemText: String(body.MaterialDocumentItemText ?? ''),
-        MaterialDocument: document.MaterialDocument,
-        MaterialDocumentYear: document.MaterialDocumentYear,
-      };
-      lot.items.push(record);
-      return record;
-    },
   };
 }
 
