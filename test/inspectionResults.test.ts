@@ -8,7 +8,8 @@ import { FloorEvent } from '../src/domain/events';
 import { nextPendingPosting, recordPosted } from '../src/domain/orderActions';
 import { planPostings } from '../src/domain/postingPlan';
 import type { PostingRules } from '../src/domain/postingRules';
-import { INSPECTION_RESULTS_KEPT, type ProductionOrderState, applyEvent, initialState } from '../src/domain/productionOrder';
+import { INSPECTION_RESULTS_KEPT } from '../src/domain/inspectionResults';
+import { type ProductionOrderState, applyEvent, initialState } from '../src/domain/productionOrder';
 
 const withQm: PostingRules = { quantityDecimals: 3, hoursDecimals: 3, reversedInPart: ['MaterialIssue', 'QualityHold'], kinds: ['FinishedGoodsReceipt', 'QualityHold', 'InspectionResult', 'OperationConfirmation', 'Reversal'] };
 const withoutQm: PostingRules = { quantityDecimals: 6, hoursDecimals: 6, reversedInPart: ['MaterialIssue'] };

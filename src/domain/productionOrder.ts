@@ -19,7 +19,8 @@ import {
 } from './events';
 import { describeProblems, fieldProblems } from './fieldProblems';
 import { type PostingRules, RULES_BEFORE_CONNECTIONS, keepsKind } from './postingRules';
-import { entryOf, hasEntry, keyed } from './keyed';
+import { entryOf, hasEntry } from './keyed';
+import { type InspectionRecord, inspectionResultKey, recordInspectionResult } from './inspectionResults';
 import { HELD_CORRECTIONS_KEPT, hasSeen, heldEventsFull, keptRecent, keptRejections, rememberSeen } from './orderBounds';
 import type { MasterDataLookup, OrderMasterData } from './masterData';
 import type { Posting } from './postings';
@@ -413,9 +414,10 @@ function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, s
     case 'QualityResult': {
       if (sign === 1) state = { ...state, quality: { ...state.quality, inspections: state.quality.inspections + 1 } };
       if (event.characteristic && keepsKind(postingRulesOf(state), 'InspectionResult')) {
-        const recorded = recordInspectionResult(state, event as QualityResult & { characteristic: string }, sign, date);
+        const results = state.inspectionResults ?? {};
+        const recorded = recordInspectionResult(results, event as QualityResult & { characteristic: string }, sign, date);
         if (typeof recorded === 'string') return recorded;
-        state = recorded;
+        if (recorded !== results) state = { ...state, inspectionResults: recorded };
       }
       if (event.quantity === undefined || (event.result !== 'rejected' && event.disposition !== 'release')) return state;
       const refusal = event.operation ? unknownOperation(state, event.operation) : undefined;
@@ -438,44 +440,6 @@ function applyQuantities(state: ProductionOrderState, event: CorrectableEvent, s
       return (sign === 1 && holdProblem(state, judged)) || judged;
     }
   }
-}
-
-export const INSPECTION_RESULTS_KEPT = 200;
-
-export interface InspectionRecord {
-  inspection: string;
-  characteristic: string;
-  result: 'accepted' | 'rejected';
-  measuredValue?: Decimal;
-  operation?: string;
-  date: string;
-}
-
-export function inspectionResultKey(inspection: string, characteristic: string): string {
-  return `${inspection}|${characteristic}`;
-}
-
-/** The latest result of a characteristic (sign 1), or the result taken back (-1: a correction withdrew the event that gave it). */
-function recordInspectionResult(state: ProductionOrderState, event: QualityResult & { characteristic: string }, sign: 1 | -1, date: string): ProductionOrderState | string {
-  const key = inspectionResultKey(event.inspection, event.characteristic);
-  const results = state.inspectionResults ?? {};
-  if (sign === -1) {
-    const current = entryOf(results, key);
-    if (!current || current.result !== event.result || current.measuredValue !== event.measuredValue) return state;
-    return { ...state, inspectionResults: keyed(Object.entries(results).filter(([k]) => k !== key)) };
-  }
-  if (!hasEntry(results, key) && Object.keys(results).length >= INSPECTION_RESULTS_KEPT) {
-    return `records a ${INSPECTION_RESULTS_KEPT + 1}th characteristic on one order; the bridge keeps ${INSPECTION_RESULTS_KEPT}: record the rest in the ERP's quality management`;
-  }
-  const record: InspectionRecord = {
-    inspection: event.inspection,
-    characteristic: event.characteristic,
-    result: event.result,
-    ...(event.measuredValue !== undefined ? { measuredValue: event.measuredValue } : {}),
-    ...(event.operation ? { operation: event.operation } : {}),
-    date,
-  };
-  return { ...state, inspectionResults: keyed([...Object.entries(results), [key, record] as const]) };
 }
 
 /**
