@@ -23,10 +23,11 @@ describe('AFAS Profit', () => {
     afas.seedWarehouse('QUAR');
     afas.seedItem('STEEL', 'kg', { decimals: 3 });
     afas.seedItem('BRACKET', 'pc');
+    afas.seedItem('PAINT', 'l', { decimals: 4 });
     for (const workType of ['INSTEL', 'MACHINE', 'ARBEID']) afas.seedWorkType(workType);
     bridge = await startBridge(
       { AFAS_TOKEN: TOKEN },
-      { connections: [{ id: 'afas-test', erp: 'afas', plants: [plant], baseUrl: url, token: '${AFAS_TOKEN}', afasPlants: { [plant]: { warehouse: 'HOOFD', location: 'A1', quarantine: { warehouse: 'QUAR' } } }, defaultEmployee: 'E001', planningPlant: plant, maxPostingsPerSecond: 8 }] },
+      { connections: [{ id: 'afas-test', erp: 'afas', plants: [plant], baseUrl: url, token: '${AFAS_TOKEN}', afasPlants: { [plant]: { warehouse: 'HOOFD', location: 'A1', quarantine: { warehouse: 'QUAR' } } }, defaultEmployee: 'E001', planningPlant: plant, maxPostingsPerSecond: 8, timeoutMs: 1500 }] },
     );
   });
   afterAll(async () => {
@@ -43,9 +44,11 @@ describe('AFAS Profit', () => {
     event(order, 'laser', { type: 'TimeBooked', activity: 'machine', hours: '1.5', operation: '10', workCentre: 'LASER' }),
     event(order, 'done', { type: 'OrderCompleted' }),
   ];
+  const productionsOf = (order: string) => afas.productions.filter((p) => String(p.Remark).endsWith(`order ${order}`));
+  const partsOf = (order: string) => afas.productionParts.filter((part) => productionsOf(order).some((p) => p.Id === part.ProductionId));
   const posted = (order: string) => ({
-    mutations: afas.stockMutations.filter((m) => String(m.Description).startsWith('Shopfloor') && m.ItemCode === 'STEEL').length,
-    productions: afas.productions.filter((p) => String(p.Reference).startsWith('Shopfloor')).length,
+    productions: productionsOf(order).length,
+    parts: partsOf(order).length,
     realizations: afas.realizations.filter((r) => String(r.Description).includes(`order ${order}`)).length,
   });
 
@@ -54,14 +57,14 @@ describe('AFAS Profit', () => {
     afas.maintenance(3);
     for (const e of orderEvents(order)) expect((await bridge.postEvent(e)).status).toBe(202);
     await new Promise((resolve) => setTimeout(resolve, 2500));
-    expect(posted(order)).toEqual({ mutations: 0, productions: 0, realizations: 0 });
+    expect(posted(order)).toEqual({ productions: 0, parts: 0, realizations: 0 });
     afas.maintenance(undefined);
     const done = await eventually(() => view(order), (v) => v.erpSyncStatus === 'InSync', 30_000);
-    expect(posted(order)).toEqual({ mutations: 1, productions: 1, realizations: 1 });
-    // The confirmation of operation 10 is AFAS's production's to carry: no posting, no problem.
+    expect(posted(order)).toEqual({ productions: 1, parts: 1, realizations: 1 });
+    // The confirmation of operation 10 is AFAS's production's to carry, and so is the steel it took: no posting of either, no problem.
     expect(done.planningProblems).toEqual([]);
-    expect(done.postings.map((p) => p.content.kind).sort()).toEqual(['FinishedGoodsReceipt', 'MaterialIssue', 'TimePosting']);
-    expect(afas.stockMutations.find((m) => m.ItemCode === 'STEEL')).toMatchObject({ EntrySort: '42', Quantity: '4.5', Warehouse: 'HOOFD', Location: 'A1' });
+    expect(done.postings.map((p) => p.content.kind).sort()).toEqual(['FinishedGoodsReceipt', 'TimePosting']);
+    expect(partsOf(order)[0]).toMatchObject({ ItemCode: 'STEEL', Quantity: '4.5', Warehouse: 'HOOFD', Location: 'A1' });
     expect(afas.realizations[0]).toMatchObject({ WorkType: 'MACHINE', Employee: 'E001', Quantity: '1.5' });
     const alerts = async () => {
       const ids: string[] = [];
@@ -77,9 +80,44 @@ describe('AFAS Profit', () => {
     const before = posted(order);
     for (const e of orderEvents(order)) expect((await bridge.postEvent(e)).status).toBe(202);
     await eventually(() => view(order), (v) => v.erpSyncStatus === 'InSync', 30_000);
-    expect(afas.stockMutations.filter((m) => m.ItemCode === 'STEEL')).toHaveLength(2);
-    expect(posted(order).realizations - before.realizations).toBe(1);
-    expect(afas.productions).toHaveLength(2);
+    expect(posted(order)).toEqual({ productions: 1, parts: 1, realizations: before.realizations + 1 });
+  });
+
+  it('posts once what AFAS booked while the bridge had given up waiting for its answer', async () => {
+    const order = 'AF-4';
+    // Booked at once, answered after 4 s: past the connection's 1.5 s timeout.
+    afas.answerNextPostAfter(4000);
+    for (const e of orderEvents(order)) expect((await bridge.postEvent(e)).status).toBe(202);
+    const done = await eventually(() => view(order), (v) => v.erpSyncStatus === 'InSync', 30_000);
+    expect(posted(order)).toEqual({ productions: 1, parts: 1, realizations: 1 });
+    expect(done.postings.map((p) => p.content.kind).sort()).toEqual(['FinishedGoodsReceipt', 'TimePosting']);
+    const attempts = await bridge.audit.attemptsFor(plant, order);
+    expect(attempts.map((a) => a.outcome)).toEqual(expect.arrayContaining(['retryable-error', 'found-existing']));
+  });
+
+  it("books the order's production with what it produced and every component it consumed, at AFAS's precision, the remainder carried", async () => {
+    const order = 'AF-5';
+    const events = [
+      event(order, 'rel', { type: 'OrderReleased', material: 'BRACKET', plannedQuantity: '12', unit: 'pc', outputBatch: 'B-AF5' }),
+      event(order, 's1', { type: 'MaterialConsumed', material: 'STEEL', quantity: '1.23456', unit: 'kg', batch: 'H-77' }),
+      event(order, 's2', { type: 'MaterialConsumed', material: 'STEEL', quantity: '2.00007', unit: 'kg', batch: 'H-77' }),
+      event(order, 'p1', { type: 'MaterialConsumed', material: 'PAINT', quantity: '0.33333', unit: 'l' }),
+      event(order, 'q', { type: 'QuantityReported', good: '11', scrap: '1', unit: 'pc' }),
+      event(order, 'done', { type: 'OrderCompleted' }),
+    ];
+    for (const e of events) expect((await bridge.postEvent(e)).status).toBe(202);
+    await eventually(() => view(order), (v) => v.erpSyncStatus === 'InSync', 30_000);
+    expect(productionsOf(order)).toEqual([expect.objectContaining({ ItemCode: 'BRACKET', Quantity: '11', Batch: 'B-AF5', Warehouse: 'HOOFD' })]);
+    // AFAS's items say STEEL is kept without batches: one total, rounded once; the floor's batch stays in the audit trail.
+    expect(partsOf(order).map((p) => [p.ItemCode, p.Quantity, p.Batch])).toEqual([
+      ['STEEL', '3.2346', ''],
+      ['PAINT', '0.3333', ''],
+    ]);
+    // Steel the floor reports after the production: a production of the parts alone, the 0.00003 kg the first left carried into it.
+    expect((await bridge.postEvent(event(order, 's3', { type: 'MaterialConsumed', material: 'STEEL', quantity: '0.00002', unit: 'kg', batch: 'H-77' }))).status).toBe(202);
+    await eventually(async () => partsOf(order).length, (n) => n === 3, 30_000);
+    expect(partsOf(order).at(-1)).toMatchObject({ ItemCode: 'STEEL', Quantity: '0.0001' });
+    expect(productionsOf(order).at(-1)).toMatchObject({ Quantity: '0' });
   });
 
   it("keeps AFAS's items and compositions as the plant's master data", async () => {

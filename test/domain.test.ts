@@ -501,6 +501,33 @@ describe('quality decisions as stock status, and posting rules from the connecti
     expect(scrapped.rejectedEvents.at(-1)!.reason).toBe('leaves 2 good pc, fewer than the 3 pc on hold: release some first');
   });
 
+  it('carries consumption in the receipt where the ERP books both in one production: each component at its total, the remainder carried', () => {
+    const rules = { quantityDecimals: 4, hoursDecimals: 2, reversedInPart: [], kinds: ['FinishedGoodsReceipt' as const, 'Reversal' as const], consumptionInReceipt: true };
+    const state = { ...start(), erpConnection: 'afas', postingRules: rules };
+    const before = run(state, [events.released('10'), consume('c1', 'STEEL', '1.23456'), consume('c2', 'PAINT', '0.00004', 'l'), events.quantity('q', '10')]);
+    // Nothing is issued before the production that carries it.
+    expect(before.postings).toEqual([]);
+    const completed = run(before, [consume('c3', 'STEEL', '2.00007'), events.completed()]);
+    expect(completed.postings[0]!.sourceEventIds).toEqual(expect.arrayContaining(['4711-q', 'c1', 'c3']));
+    const done = postAll(completed);
+    expect(done.postings).toHaveLength(1);
+    const [production] = done.postings;
+    expect(production!.content).toMatchObject({ kind: 'FinishedGoodsReceipt', quantity: '10', components: [{ material: 'STEEL', quantity: '3.2346', unit: 'kg', basis: 'actual' }] });
+    // More consumption after it: a production of the parts alone, at the total's precision (3.23463 + 0.00004 → 3.2347: the remainder carried).
+    const more = postAll(run(done, [consume('c4', 'STEEL', '0.00004'), consume('c5', 'PAINT', '0.00002', 'l')]));
+    expect(kinds(more.postings.slice(1))).toEqual(['FinishedGoodsReceipt {"quantity":"0","component|issue|STEEL|kg||":"0.0001"}', 'FinishedGoodsReceipt {"quantity":"0","component|issue|PAINT|l||":"0.0001"}']);
+    expect(ledger(more).receipt).toEqual({ quantity: '10', 'component|issue|STEEL|kg||': '3.2347', 'component|issue|PAINT|l||': '0.0001' });
+    // A correction lowering a component reverses the latest production whole and books what remains again.
+    const corrected = postAll(run(more, [correction('fix', 'c3', { quantity: '1' })]));
+    expect(kinds(corrected.postings.slice(3))).toEqual([
+      'Reversal of FinishedGoodsReceipt {"quantity":"0","component|issue|PAINT|l||":"0.0001"}',
+      'Reversal of FinishedGoodsReceipt {"quantity":"0","component|issue|STEEL|kg||":"0.0001"}',
+      'Reversal of FinishedGoodsReceipt {"quantity":"10","component|issue|STEEL|kg||":"3.2346"}',
+      'FinishedGoodsReceipt {"quantity":"10","component|issue|STEEL|kg||":"2.2346","component|issue|PAINT|l||":"0.0001"}',
+    ]);
+    expect(ledger(corrected).receipt).toEqual({ quantity: '10', 'component|issue|STEEL|kg||': '2.2346', 'component|issue|PAINT|l||': '0.0001' });
+  });
+
   it('plans no posting of a kind the connection does not keep: a problem of the line says so', () => {
     const state = { ...start(), erpConnection: 'lab', postingRules: { quantityDecimals: 3, hoursDecimals: 2, reversedInPart: ['MaterialIssue' as const], kinds: ['MaterialIssue' as const, 'FinishedGoodsReceipt' as const, 'Reversal' as const] } };
     const planned = run(state, [events.released('10'), time('t', { activity: 'machine', hours: '1.255', workCentre: 'SAW' }), events.quantity('q', '10'), events.completed()]);

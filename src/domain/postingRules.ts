@@ -17,6 +17,12 @@ export interface PostingRules {
   kinds?: readonly PostingKind[];
   /** Kinds the ERP books itself or has no place for (overhead an ERP absorbs on its own): their lines are not posted, and that is no problem. */
   leftToErp?: readonly PostingKind[];
+  /**
+   * The ERP books what an order consumed with its output, in one document (an AFAS
+   * production): the issue lines are carried by the receipt, each component at its own
+   * total, and nothing is issued before the order completes.
+   */
+  consumptionInReceipt?: boolean;
 }
 
 /**
@@ -39,6 +45,10 @@ export function keepsKind(rules: PostingRules, kind: PostingKind): boolean {
 
 export function leavesToErp(rules: PostingRules, kind: PostingKind): boolean {
   return rules.leftToErp?.includes(kind) ?? false;
+}
+
+export function carriesConsumptionInReceipt(rules: PostingRules): boolean {
+  return rules.consumptionInReceipt === true;
 }
 
 export function reversesInPart(rules: PostingRules, kind: PostingKind): boolean {

@@ -7,8 +7,8 @@
  */
 import { entryOf, hasEntry } from './keyed';
 import { AMOUNT_DECIMALS, type BomComponent, backflushModeOf, derivedConsumption, erpDecimals, erpQuantity, toErpPrecision, toErpUnit } from './masterData';
-import type { Amounts, DocumentPosting, Posting } from './postings';
-import { keepsKind, leavesToErp } from './postingRules';
+import type { Amounts, ConsumedComponent, DocumentPosting, MaterialIssue, Posting } from './postings';
+import { carriesConsumptionInReceipt, keepsKind, leavesToErp } from './postingRules';
 import { type MaterialLine, type PlanningProblem, type ProductionOrderState, materialLineKey, postingRulesOf, timeKey } from './productionOrder';
 import { erpEmployeeOf, erpMaterial, erpOrderReference } from './orderActions';
 import { type Decimal, add, isZero, multiply, round, ZERO } from './quantity';
@@ -32,11 +32,37 @@ export interface LineTarget {
 
 /** The lines the order's state asks of the ERP, and what keeps others from being planned; a line of a kind the ERP does not keep is a problem. */
 export function lineTargets(state: ProductionOrderState): { targets: LineTarget[]; problems: PlanningProblem[] } {
-  const { targets, problems } = allLineTargets(state);
   const rules = postingRulesOf(state);
+  const all = allLineTargets(state);
+  const { targets, problems } = carriesConsumptionInReceipt(rules) ? { ...all, targets: consumptionInReceipt(all.targets) } : all;
   const kept = targets.filter((t) => keepsKind(rules, t.document.kind));
   const refused = targets.filter((t) => !keepsKind(rules, t.document.kind) && !leavesToErp(rules, t.document.kind)).map((t) => ({ lineKey: t.key, message: `the order's ERP connection (${state.erpConnection ?? state.erpSystem}) keeps no ${t.document.kind}: nothing of this line is posted` }));
   return { targets: kept, problems: [...problems, ...refused] };
+}
+
+/**
+ * For an ERP that books consumption with the output (consumptionInReceipt): the issue lines
+ * ride in the receipt line, each component at its own cumulative total (so what a rounding
+ * leaves is carried to the next document, as on its own line); before the receipt is due,
+ * nothing is issued.
+ */
+function consumptionInReceipt(targets: readonly LineTarget[]): LineTarget[] {
+  const issues = targets.filter((t) => t.document.kind === 'MaterialIssue');
+  const rest = targets.filter((t) => t.document.kind !== 'MaterialIssue');
+  const receipt = rest.find((t) => t.key === 'receipt');
+  if (!receipt || receipt.document.kind !== 'FinishedGoodsReceipt' || issues.length === 0) return rest;
+  const components = issues.map((t): ConsumedComponent => {
+    const { kind: _kind, plant: _plant, productionOrder: _order, erpOrderReference: _reference, transactionDate: _date, ...component } = t.document as MaterialIssue;
+    return { ...component, line: t.key };
+  });
+  const folded: LineTarget = {
+    ...receipt,
+    sources: [...(receipt.sources ?? [receipt.source]), ...issues.flatMap((t) => t.sources ?? [t.source])],
+    amounts: { ...receipt.amounts, ...Object.fromEntries(issues.map((t) => [`component|${t.key}`, t.amounts.quantity!])) },
+    derivation: `${receipt.derivation}; consuming ${issues.map((t) => t.derivation).join('; ')}`,
+    document: { ...receipt.document, components },
+  };
+  return rest.map((t) => (t === receipt ? folded : t));
 }
 
 function allLineTargets(state: ProductionOrderState): { targets: LineTarget[]; problems: PlanningProblem[] } {

@@ -5,7 +5,7 @@
  * same however often the post is retried.
  */
 import type { TimeActivity } from './events';
-import type { Decimal } from './quantity';
+import { type Decimal, isZero } from './quantity';
 
 interface PostingBase {
   plant: string;
@@ -37,9 +37,19 @@ export interface MaterialIssue extends StockMovement {
   basis: 'actual' | 'derived';
 }
 
-/** Finished goods booked into stock against the order: its conforming output (batch and location from the release). */
+/**
+ * Finished goods booked into stock against the order: its conforming output (batch and
+ * location from the release). Where the ERP books consumption with the output in one
+ * document (an AFAS production), it carries the components consumed too.
+ */
 export interface FinishedGoodsReceipt extends StockMovement {
   kind: 'FinishedGoodsReceipt';
+  components?: ConsumedComponent[];
+}
+
+/** A component a receipt carries: what an issue line of the plan (`line`) would have issued on its own. */
+export interface ConsumedComponent extends Omit<MaterialIssue, 'kind' | keyof PostingBase> {
+  line: string;
 }
 
 /** A by-product of the order taken into stock. */
@@ -140,13 +150,16 @@ export interface Reversal extends PostingBase {
 export type PostingContent = DocumentPosting | Reversal;
 export type PostingKind = PostingContent['kind'];
 
-/** The amounts a posting carries, by name: what the plan compares against the floor's totals. */
-export type Amounts = Partial<Record<'quantity' | 'yield' | 'scrap' | 'rework' | 'hours' | 'amount', Decimal>>;
+/** The amounts a posting carries, by name: what the plan compares against the floor's totals (a receipt's components by their line). */
+export type Amounts = Partial<Record<'quantity' | 'yield' | 'scrap' | 'rework' | 'hours' | 'amount' | ComponentAmount, Decimal>>;
+type ComponentAmount = `component|${string}`;
+const componentAmount = (line: string): ComponentAmount => `component|${line}`;
 
 export function amountsOf(content: PostingContent): Amounts {
   switch (content.kind) {
-    case 'MaterialIssue':
     case 'FinishedGoodsReceipt':
+      return { quantity: content.quantity, ...Object.fromEntries((content.components ?? []).map((c) => [componentAmount(c.line), c.quantity])) };
+    case 'MaterialIssue':
     case 'ByProductReceipt':
     case 'StockTransfer':
     case 'QualityHold':
@@ -166,7 +179,14 @@ export function amountsOf(content: PostingContent): Amounts {
 
 /** The same document carrying other amounts (a delta, or the part of it being reversed). */
 export function withAmounts<T extends DocumentPosting>(content: T, amounts: Amounts): T {
-  return { ...content, ...amounts };
+  if (content.kind !== 'FinishedGoodsReceipt' || !content.components) return { ...content, ...amounts };
+  // A receipt's components carry their own amounts; one the amounts leave at nothing is not carried.
+  const { quantity } = amounts;
+  const components = content.components.flatMap((c) => {
+    const carried = amounts[componentAmount(c.line)];
+    return carried === undefined || isZero(carried) ? [] : [{ ...c, quantity: carried }];
+  });
+  return { ...content, ...(quantity === undefined ? {} : { quantity }), components };
 }
 
 /** Skipped: an operator decided the ERP shall not get this posting, and said why. */
@@ -218,7 +238,7 @@ export function describePosting(content: PostingContent): string {
     case 'MaterialIssue':
       return `issue ${content.quantity} ${content.unit} ${content.erpMaterial}`;
     case 'FinishedGoodsReceipt':
-      return `receipt ${content.quantity} ${content.unit} ${content.erpMaterial}`;
+      return `receipt ${content.quantity} ${content.unit} ${content.erpMaterial}${content.components?.length ? `, consuming ${content.components.map((c) => `${c.quantity} ${c.unit} ${c.erpMaterial}`).join(', ')}` : ''}`;
     case 'ByProductReceipt':
       return `by-product ${content.quantity} ${content.unit} ${content.erpMaterial}`;
     case 'StockTransfer':

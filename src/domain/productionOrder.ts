@@ -23,7 +23,7 @@ import { entryOf, hasEntry } from './keyed';
 import { type InspectionRecord, inspectionResultKey, recordInspectionResult } from './inspectionResults';
 import { HELD_CORRECTIONS_KEPT, hasSeen, heldEventsFull, keptRecent, keptRejections, rememberSeen } from './orderBounds';
 import type { MasterDataLookup, OrderMasterData } from './masterData';
-import type { Posting } from './postings';
+import type { Amounts, Posting } from './postings';
 import { type Decimal, ZERO, add, compare, isPositive, isZero, multiply, negate } from './quantity';
 
 export interface RejectedEvent {
@@ -186,7 +186,7 @@ export interface ProductionOrderState {
   masterData?: OrderMasterData;
   postings: Posting[];
   /** Net amounts of settled postings compacted out of `postings`, by line. */
-  archivedLines: Record<string, Record<string, Decimal>>;
+  archivedLines: Record<string, Amounts>;
   lastEventAt?: string;
 }
 

@@ -5,14 +5,14 @@
  *
  * | posting | connector | recognised by |
  * |---|---|---|
- * | material issue | FbStockMutation, Afboeking (42) | the key, shortened, in the description (Ds) |
+ * | finished goods receipt with the components consumed, and its reversal (negative) | FbAssembly: the production line, its parts (AfasFbOrderCompLines) | the key, shortened, in the reference (RfCs); line GUIDs (GuLi) derived from it |
+ * | material issue (orders started before productions carried their parts) | FbStockMutation, Afboeking (42) | the key, shortened, in the description (Ds) |
  * | its reversal in part | FbStockMutation, Opboeking (41) | the same, naming the original |
- * | finished goods receipt, and its reversal (negative) | FbAssembly | the key, shortened, in the reference (RfCs) |
  * | hours, and their reversal (negative) | PtRealization | the key, shortened, in the external key (XpRe) |
  * | stock transfer, quality hold (into the plant's quarantine), and their reversal in part | a pair of FbStockMutation: Afboeking where it leaves, Opboeking where it arrives | each side by the key, shortened, and its side, in Ds |
  *
- * AFAS has no operation confirmations: a production carries the output, so confirmation
- * lines are left to AFAS (no problem, nothing posted).
+ * AFAS has no operation confirmations: a production carries the output and what it consumed
+ * (consumptionInReceipt), so confirmation lines are left to AFAS (no problem, nothing posted).
  */
 import type { DocumentPosting, PostingContent } from '../../domain/postings';
 import type { PostingRules } from '../../domain/postingRules';
@@ -41,6 +41,7 @@ export const AFAS_POSTING_RULES: PostingRules = {
   reversedInPart: ['MaterialIssue', 'StockTransfer', 'QualityHold'],
   kinds: [...(Object.keys(kinds) as AfasKind[]), 'Reversal'],
   leftToErp: ['OperationConfirmation'],
+  consumptionInReceipt: true,
 };
 
 export function createAfasAdapter(afas: AfasContext, planning?: ErpPlanningReader): ErpAdapter {

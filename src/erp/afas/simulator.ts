@@ -4,8 +4,8 @@
  * with `results`, 500 with `externalMessage`, `errorNumber` and `profitLogReference`, 401,
  * 503 with `retry_after`), at most 8 calls at once, and the GetConnectors the bridge reads
  * its posts back through (paging with skip/take, which AFAS wants with orderbyfieldids, and
- * filters). Faults: maintenance windows, a post that commits while its answer is lost (AFAS
- * goes on after the client gave up), the next call failing with a status. Its ledger: stock
+ * filters). Faults: maintenance windows, a post that commits while its answer is lost or
+ * comes after the client's timeout (AFAS goes on after the client gave up), the next call failing with a status. Its ledger: stock
  * mutations, productions, realisations and stock per item, warehouse and location.
  */
 import { randomUUID } from 'node:crypto';
@@ -33,11 +33,12 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
   const workTypes = new Set<string>();
   const stockMutations: Row[] = [];
   const productions: Row[] = [];
+  const productionParts: Row[] = [];
   const realizations: Row[] = [];
   const stock = new Map<string, Big>();
   let nextId = 1000;
   let inFlight = 0;
-  let fault: { loseAnswer?: boolean; status?: number; retryAfterSeconds?: number; maintenanceSeconds?: number } = {};
+  let fault: { loseAnswer?: boolean; slowAnswerMs?: number; status?: number; retryAfterSeconds?: number; maintenanceSeconds?: number } = {};
   const app = Fastify({ logger: false });
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   const expected = afasTokenHeader(options.token);
@@ -65,6 +66,23 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
     reply.raw.once('close', () => inFlight--);
   });
 
+  /** The child objects of one kind under an element (`Objects` as one object or a list of them, as AFAS takes it). */
+  const children = (element: Row | undefined, name: string): Row[] =>
+    [element?.Objects].flat().flatMap((holder) => [(holder as Record<string, { Element?: unknown } | undefined> | undefined)?.[name]?.Element].flat()).filter(Boolean) as Row[];
+  /** A production's line or part: an item AFAS holds, in its unit, from a warehouse it holds, with its batch and location sub-lines. */
+  const stockLine = (line: Row, headerWarehouse: string) => {
+    const f = line.Fields as Row;
+    const item = String(f.ItCd);
+    if (!items.has(item)) throw new Error(`Artikel ${item} bestaat niet (item ${item} does not exist)`);
+    if (items.get(item)!.unit !== String(f.BiUn)) throw new Error(`Eenheid ${String(f.BiUn)} bestaat niet bij artikel ${item} (the item's unit is ${items.get(item)!.unit})`);
+    const warehouse = f.War === undefined ? headerWarehouse : String(f.War);
+    if (!warehouses.has(warehouse)) throw new Error(`Magazijn ${warehouse} bestaat niet (warehouse ${warehouse} does not exist)`);
+    const quantity = new Big(String(f.QuUn));
+    const batch = children(line, 'FbOrderBatchLines')[0]?.Fields as Row | undefined;
+    const location = children(line, 'FbOrderLocationLines')[0]?.Fields as Row | undefined;
+    return { item, unit: String(f.BiUn), quantity, warehouse, sub: { batch: batch ? String(batch.BaNu) : '', location: location ? String(location.Loc) : '' } };
+  };
+
   /** AFAS's business rules on what the schema lets through: items, warehouses and work types it holds. */
   function book(connector: AfasConnector, body: Row): Row {
     const [element] = elementsOf(body, connector);
@@ -84,15 +102,16 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
       }
       case 'FbAssembly': {
         if (!warehouses.has(text('War'))) throw new Error(`Magazijn ${text('War')} bestaat niet (warehouse ${text('War')} does not exist)`);
-        const objects = element?.Objects as Row | Row[] | undefined;
-        const holder = (Array.isArray(objects) ? objects[0] : objects) as { FbAssemblyLines?: { Element?: unknown } } | undefined;
-        const lines = [holder?.FbAssemblyLines?.Element].flat().filter(Boolean) as Row[];
-        for (const line of lines) {
-          const f = line.Fields as Row;
-          if (!items.has(String(f.ItCd))) throw new Error(`Artikel ${String(f.ItCd)} bestaat niet (item ${String(f.ItCd)} does not exist)`);
-          if (items.get(String(f.ItCd))!.unit !== String(f.BiUn)) throw new Error(`Eenheid ${String(f.BiUn)} bestaat niet bij artikel ${String(f.ItCd)} (the item's unit is ${items.get(String(f.ItCd))!.unit})`);
-          move(String(f.ItCd), text('War'), '', '', new Big(String(f.QuUn)));
-          productions.push({ Id: id, Reference: text('RfCs'), ItemCode: String(f.ItCd), Unit: String(f.BiUn), Quantity: new Big(String(f.QuUn)).toString(), Warehouse: text('War'), Date: text('OrDa') });
+        const lines = children(element, 'FbAssemblyLines');
+        // AFAS checks the whole production before it books any of it.
+        const checked = lines.map((line) => ({ line, ...stockLine(line, text('War')), parts: children(line, 'AfasFbOrderCompLines').map((part) => stockLine(part, text('War'))) }));
+        for (const { item, unit, quantity, warehouse, sub, parts } of checked) {
+          move(item, warehouse, sub.location, sub.batch, quantity);
+          productions.push({ Id: id, Reference: text('RfCs'), Remark: text('Re'), ItemCode: item, Unit: unit, Quantity: quantity.toString(), Warehouse: warehouse, Location: sub.location, Batch: sub.batch, Date: text('OrDa') });
+          for (const part of parts) {
+            move(part.item, part.warehouse, part.sub.location, part.sub.batch, part.quantity.times(-1));
+            productionParts.push({ ProductionId: id, Reference: text('RfCs'), ItemCode: part.item, Unit: part.unit, Quantity: part.quantity.toString(), Warehouse: part.warehouse, Location: part.sub.location, Batch: part.sub.batch });
+          }
         }
         return {};
       }
@@ -127,6 +146,12 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
       request.raw.socket.destroy();
       return reply;
     }
+    if (fault.slowAnswerMs !== undefined) {
+      // Booked, but answered after the client's timeout: AFAS's own limit is 900 s.
+      const ms = fault.slowAnswerMs;
+      fault = { ...fault, slowAnswerMs: undefined };
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    }
     return reply.status(201).send({ results: { [connector]: results[connector] ?? {} } });
   });
 
@@ -157,6 +182,7 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
   const ledger = () => ({
     stockMutations: [...stockMutations],
     productions: [...productions],
+    productionParts: [...productionParts],
     realizations: [...realizations],
     stock: [...stock].map(([key, quantity]) => {
       const [item, warehouse, location, batch] = key.split('|');
@@ -167,6 +193,7 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
   return {
     stockMutations,
     productions,
+    productionParts,
     realizations,
     ledger,
     seedItem: (code: string, unit: string, options: { decimals?: number; description?: string } = {}) => items.set(code, { unit, decimals: options.decimals ?? 0, description: options.description ?? code }),
@@ -178,6 +205,10 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
     seedWorkType: (code: string) => workTypes.add(code),
     loseNextAnswer() {
       fault = { ...fault, loseAnswer: true };
+    },
+    /** The next post is booked at once and answered only after `ms`: a client with a shorter timeout gives up on a post that is in. */
+    answerNextPostAfter(ms: number) {
+      fault = { ...fault, slowAnswerMs: ms };
     },
     failNext(status: number, retryAfterSeconds?: number) {
       fault = { ...fault, status, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };

@@ -1,14 +1,19 @@
 /**
  * The order's good output as an AFAS production (FbAssembly): into the plant's warehouse,
- * one production line of the item (a batch as its batch line), the key, shortened, in its
- * reference (RfCs, 50), by which the customer's productions GetConnector finds it. A
- * reversal is a production of the negative quantity, with its own reference [unverified:
- * whether AFAS takes a negative production; a correction in AFAS itself is the alternative].
+ * one production line of the item (its batch, serial and location sub-lines), carrying the
+ * components the floor consumed as its part lines (AfasFbOrderCompLines, each with its batch,
+ * serials and location), so the order's completion in AFAS holds what was produced and what
+ * it took. The key, shortened, is the production's reference (RfCs, 50), by which the
+ * customer's productions GetConnector finds it; each line's GUID (GuLi) is derived from the
+ * key too. A reversal is a production of the negative quantities, parts included, with its own
+ * reference [unverified: whether AFAS takes a negative production; a correction in AFAS
+ * itself is the alternative]. A production that carries only parts (consumption the floor
+ * reported after the order's production) has a production line of 0 [unverified].
  */
-import type { FinishedGoodsReceipt } from '../../../domain/postings';
+import type { ConsumedComponent, FinishedGoodsReceipt } from '../../../domain/postings';
 import { ErpError, type PostingResult } from '../../adapter';
 import type { PostingKindIn } from '../../postingKinds';
-import { shortKey } from '../../postingKeys';
+import { shortKey, uuidV5 } from '../../postingKeys';
 import type { AfasContext } from '../context';
 
 interface ProductionRow {
@@ -23,21 +28,52 @@ async function findByReference(afas: AfasContext, reference: string): Promise<Po
   return rows[0] && { erpDocumentId: `production:${rows[0].Id}`, foundExisting: true };
 }
 
-async function produce(afas: AfasContext, document: FinishedGoodsReceipt, key: string, quantity: string, day: string): Promise<PostingResult> {
+const signed = (quantity: string, sign: 1 | -1) => (sign === 1 || quantity === '0' ? quantity : `-${quantity}`);
+
+/** A line's batch, serial and location sub-lines (AFAS's order sub-objects), as the spec names them. */
+function subLines(line: { unit: string; quantity: string; batch?: string | undefined; serialNumbers?: string[] | undefined; storageLocation?: string | undefined }, sign: 1 | -1, location: string | undefined) {
+  const objects: Record<string, unknown>[] = [];
+  if (line.batch) objects.push({ FbOrderBatchLines: { Element: [{ Fields: { BaNu: line.batch, BiUn: line.unit, QuUn: signed(line.quantity, sign) } }] } });
+  if (line.serialNumbers?.length) objects.push({ FbOrderSerialLines: { Element: line.serialNumbers.map((s) => ({ Fields: { SeNu: s, BiUn: line.unit, QuUn: signed('1', sign) } })) } });
+  if (location) objects.push({ FbOrderLocationLines: { Element: [{ Fields: { Loc: location, Qu: signed(line.quantity, sign) } }] } });
+  return objects.length > 0 ? { Objects: objects } : {};
+}
+
+function partLine(afas: AfasContext, key: string, component: ConsumedComponent, warehouse: string, defaultLocation: string, sign: 1 | -1) {
+  return {
+    Fields: {
+      VaIt: '2',
+      ItCd: component.erpMaterial,
+      GuLi: uuidV5(`${key}|${component.line}`),
+      Ds: `${component.basis === 'derived' ? 'implied by output' : 'consumed'}: ${component.material}`.slice(0, 100),
+      BiUn: component.unit,
+      QuUn: signed(component.quantity, sign),
+      War: warehouse,
+    },
+    ...subLines(component, sign, component.storageLocation ?? defaultLocation),
+  };
+}
+
+async function produce(afas: AfasContext, document: FinishedGoodsReceipt, key: string, sign: 1 | -1, day: string): Promise<PostingResult> {
   const plant = afas.plantOf(document);
   const reference = referenceOf(key);
+  const parts = (document.components ?? []).map((c) => partLine(afas, key, c, plant.warehouse, plant.location, sign));
   await afas.update('FbAssembly', {
     FbAssembly: {
       Element: {
         Fields: { OrDa: day, DaAc: day, War: plant.warehouse, RfCs: reference, Re: `Shopfloor Bridge, order ${document.erpOrderReference}` },
-        Objects: {
-          FbAssemblyLines: {
-            Element: {
-              Fields: { VaIt: '2', ItCd: document.erpMaterial, BiUn: document.unit, QuUn: quantity },
-              ...(document.batch ? { Objects: { FbOrderBatchLines: { Element: { Fields: { BaNu: document.batch, BiUn: document.unit, QuUn: quantity } } } } } : {}),
+        Objects: [
+          {
+            FbAssemblyLines: {
+              Element: [
+                {
+                  Fields: { VaIt: '2', ItCd: document.erpMaterial, GuLi: uuidV5(key), BiUn: document.unit, QuUn: signed(document.quantity, sign), War: plant.warehouse },
+                  ...withParts(subLines(document, sign, document.storageLocation ?? plant.location), parts),
+                },
+              ],
             },
           },
-        },
+        ],
       },
     },
   });
@@ -46,9 +82,13 @@ async function produce(afas: AfasContext, document: FinishedGoodsReceipt, key: s
   return { ...booked, foundExisting: false };
 }
 
+function withParts(lines: { Objects?: Record<string, unknown>[] }, parts: unknown[]) {
+  return parts.length === 0 ? lines : { Objects: [...(lines.Objects ?? []), { AfasFbOrderCompLines: { Element: parts } }] };
+}
+
 export const finishedGoodsReceipt: PostingKindIn<FinishedGoodsReceipt, AfasContext> = {
-  post: (document, key, afas) => produce(afas, document, key, document.quantity, document.transactionDate),
+  post: (document, key, afas) => produce(afas, document, key, 1, document.transactionDate),
   find: (_document, key, afas) => findByReference(afas, referenceOf(key)),
-  reverse: (reversal, key, afas) => produce(afas, reversal.of, key, `-${reversal.of.quantity}`, reversal.transactionDate),
+  reverse: (reversal, key, afas) => produce(afas, reversal.of, key, -1, reversal.transactionDate),
   findReversal: (_reversal, key, afas) => findByReference(afas, referenceOf(key)),
 };
