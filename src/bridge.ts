@@ -23,6 +23,7 @@ import { createPostgresPlanningStore } from './planning/store';
 import { alertRaiser } from './starters/alerts';
 import { createStarterApi } from './starters/api';
 import { createAuthenticator } from './starters/auth';
+import { createPeriodCloses, schedulePeriodCloses } from './starters/periodClose';
 import { startErpPlanning } from './starters/planning';
 import { createBridgeWorkers } from './workers';
 
@@ -100,6 +101,7 @@ export async function runBridge(options: {
     // A clear line per connection: whether it works, before the first posting finds out.
     for (const c of await connections.describe({ check: true })) log(`ERP connection ${c.id} (${c.description}, plants ${c.plants.join(', ')}): ${c.check!.ok ? 'ok' : 'NOT WORKING'}, ${c.check!.detail}`);
     await startErpPlanning(options.client, config, connections);
+    for (const id of await schedulePeriodCloses(options.client, config.temporal.taskQueue, connections.list)) log(`Period-end close scheduled: ${id}`);
   }
   const api =
     options.api === false
@@ -112,6 +114,7 @@ export async function runBridge(options: {
           masterData,
           planning,
           connections,
+          periodCloses: createPeriodCloses(options.client, config.temporal.taskQueue, connections),
           databaseReady: () => options.pool.query('SELECT 1'),
           floorTimeWindow: config.floorTimeWindow,
         });

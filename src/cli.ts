@@ -11,12 +11,14 @@
  *   rejected [limit]                          the latest input the bridge refused
  *   connections [--check]                     the ERP connections and their state; --check: whether each works (exit 1 if one does not)
  *   planning <plant> [status]                 the ERP's orders for the plant, with their components and routing
+ *   close <connection> <YYYY-MM> [--book]     the period-end close's entries (a dry run); --book: book them, once
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from './config';
 import { describePosting } from './domain/postings';
 import type { ProductionOrderView } from './domain/orderView';
 import type { PlannedOrderDetail } from './domain/planning';
+import type { PeriodCloseStatus } from './workflows/periodClose/workflow';
 
 const usage = readFileSync(__filename, 'utf8').split('\n').filter((line) => /^ \* {3}\w/.test(line)).map((line) => line.slice(3)).join('\n');
 
@@ -98,6 +100,24 @@ async function main(argv: string[]): Promise<number> {
         for (const s of o.operations) console.log(`  op ${s.operation}${s.workCentre ? ` on ${s.workCentre}` : ''}${s.plannedRunHours ? `, ${s.plannedRunHours} h run` : ''}`);
       }
       return 0;
+    }
+    case 'close': {
+      need(2, '<connection> <YYYY-MM> [--book]');
+      const [connection, period] = args as [string, string];
+      const route = `/v1/erp/connections/${connection}/period-close`;
+      let close = (await call('POST', route, { period, book: args.includes('--book') })) as unknown as PeriodCloseStatus;
+      // A booking runs in its workflow: follow it until it is done.
+      while (close.stage !== 'Done') {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        close = (await call('GET', `${route}/${period}`)) as unknown as PeriodCloseStatus;
+      }
+      console.log(`close ${close.period} of ${connection}${close.dryRun ? ' (dry run: nothing booked)' : `: ${close.booked} booked, ${close.held} already in the ERP, ${close.failed} refused`}`);
+      for (const line of close.lines) {
+        console.log(`  ${line.plant}/${line.productionOrder} ${line.quantity} ${line.unit} ${line.material}${line.outcome === 'planned' ? '' : ` — ${line.outcome}${line.error ? `: ${line.error.message}` : ''}`}`);
+        for (const b of line.bookings) console.log(`    ${b.account.padEnd(18)} debit ${b.debit.padStart(10)}  credit ${b.credit.padStart(10)}`);
+      }
+      for (const p of close.problems) console.log(`  no entry for ${p.plant}/${p.productionOrder}: ${p.problem}`);
+      return close.failed > 0 ? 1 : 0;
     }
     default:
       console.error(`commands:\n${usage}`);

@@ -10,6 +10,7 @@ import type { AlertChannel } from './alerts/channels';
 import { createErpPostingActivities } from './activities/erpPostings';
 import { createMasterDataActivities } from './activities/masterData';
 import { createOrderMemoryActivities } from './activities/orderMemory';
+import { createPeriodCloseActivities } from './activities/periodClose';
 import { createPlanningActivities } from './activities/planning';
 import type { AuditTrail } from './audit/auditTrail';
 import type { OrderMemory } from './orderMemory/store';
@@ -66,7 +67,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
         },
       },
     } satisfies InjectedSinks<BridgeAlertSinks>,
-    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData }), ...createDeliveryActivities({ delivery: options.delivery }), ...createAlertActivities(options.alerts), ...createOrderMemoryActivities({ memory: options.orderMemory }) },
+    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData }), ...createDeliveryActivities({ delivery: options.delivery }), ...createAlertActivities(options.alerts), ...createOrderMemoryActivities({ memory: options.orderMemory }), ...createPeriodCloseActivities({ memory: options.orderMemory }) },
   });
   const erpCalls = { ...erpPostings, ...createPlanningActivities({ connections: options.connections, store: options.planning, masterData: options.masterData }) };
   const postingWorkers = await Promise.all(

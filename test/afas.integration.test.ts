@@ -25,9 +25,11 @@ describe('AFAS Profit', () => {
     afas.seedItem('BRACKET', 'pc');
     afas.seedItem('PAINT', 'l', { decimals: 4 });
     for (const workType of ['INSTEL', 'MACHINE', 'ARBEID']) afas.seedWorkType(workType);
+    afas.seedJournal('MEM');
+    afas.seedAccount('3000', '3100', '4990', '8010', '8020');
     bridge = await startBridge(
       { AFAS_TOKEN: TOKEN },
-      { connections: [{ id: 'afas-test', erp: 'afas', plants: [plant], baseUrl: url, token: '${AFAS_TOKEN}', afasPlants: { [plant]: { warehouse: 'HOOFD', location: 'A1', quarantine: { warehouse: 'QUAR' } } }, defaultEmployee: 'E001', planningPlant: plant, maxPostingsPerSecond: 8, timeoutMs: 1500 }] },
+      { connections: [{ id: 'afas-test', erp: 'afas', plants: [plant], baseUrl: url, token: '${AFAS_TOKEN}', afasPlants: { [plant]: { warehouse: 'HOOFD', location: 'A1', quarantine: { warehouse: 'QUAR' } } }, defaultEmployee: 'E001', planningPlant: plant, maxPostingsPerSecond: 8, timeoutMs: 1500, periodClose: { journal: 'MEM', accounts: { workInProgress: '3100', finishedGoods: '3000', materialVariance: '8010', conversionVariance: '8020' } } }] },
     );
   });
   afterAll(async () => {
@@ -158,5 +160,66 @@ describe('AFAS Profit', () => {
       ['QualityHold', 'Posted', true],
       ['Reversal', 'Posted', true],
     ]);
+  });
+
+  it('closes November: a dry run lists the entries, the booking books them once, WIP to finished goods and the variances to cost of sales', async () => {
+    const order = 'AF-C1';
+    // At standard a bracket costs 10.00: 1.00 material, 9.00 conversion. Steel costs 2.40 a kg; an hour on the press 64.00.
+    expect((await bridge.put('/v1/master-data/materials', [
+      { plant, material: 'BRACKET', baseUnit: 'pc', decimals: 0, standardCost: '10.00', standardMaterialCost: '1.00' },
+      { plant, material: 'STEEL', baseUnit: 'kg', decimals: 3, standardCost: '2.40' },
+    ])).status).toBe(200);
+    expect((await bridge.put('/v1/master-data/work-centre-costs', [{ plant, workCentre: 'PRESS', activity: 'machine', ratePerHour: '64', journal: 'MEM', debitAccount: '3100', creditAccount: '4990' }])).status).toBe(200);
+    const events = [
+      event(order, 'rel', { type: 'OrderReleased', material: 'BRACKET', plannedQuantity: '10', unit: 'pc' }),
+      event(order, 'steel', { type: 'MaterialConsumed', material: 'STEEL', quantity: '4.5', unit: 'kg' }),
+      event(order, 'press', { type: 'TimeBooked', activity: 'machine', hours: '1.5', workCentre: 'PRESS' }),
+      event(order, 'q', { type: 'QuantityReported', good: '10', unit: 'pc' }),
+      event(order, 'done', { type: 'OrderCompleted' }),
+    ];
+    for (const e of events) expect((await bridge.postEvent(e)).status).toBe(202);
+    // The close reads what orders closed with: wait until this one has.
+    const workflowId = productionOrderWorkflowId(plant, order);
+    await eventually(async () => (await bridge.env.client.workflow.getHandle(workflowId).describe()).status.name, (s) => s === 'COMPLETED', 30_000);
+    expect(afas.balances()).toEqual({ '3100': '96', '4990': '-96' });
+
+    const close = (body: object) => bridge.post('/v1/erp/connections/afas-test/period-close', { period: '2026-11', ...body });
+    const dry = await close({});
+    expect(dry.status).toBe(200);
+    const ours = (lines: { productionOrder: string; error?: unknown }[]) => lines.filter((l) => l.productionOrder === order);
+    expect(ours(dry.body.lines)).toEqual([
+      expect.objectContaining({
+        outcome: 'planned',
+        quantity: '10',
+        bookings: [
+          expect.objectContaining({ account: 'finishedGoods', debit: '100', credit: '0' }),
+          expect.objectContaining({ account: 'workInProgress', debit: '0', credit: '106.8' }),
+          expect.objectContaining({ account: 'materialVariance', debit: '0.8', credit: '0' }),
+          expect.objectContaining({ account: 'conversionVariance', debit: '6', credit: '0' }),
+        ],
+      }),
+    ]);
+    // The orders before standard costs were known get no entry, and the close says why.
+    expect(dry.body.problems.length).toBeGreaterThan(0);
+    for (const p of dry.body.problems) expect(p.problem).toMatch(/no standard cost/);
+    expect(afas.balances()).toEqual({ '3100': '96', '4990': '-96' });
+
+    const booked = async () => {
+      const started = await close({ book: true });
+      expect(started.status).toBe(202);
+      return eventually(async () => (await bridge.get(started.body.status)).body, (s) => s.stage === 'Done', 30_000);
+    };
+    // A blocked booking period: refused for a person, with AFAS's words; nothing booked.
+    afas.blockPeriod(2026, 11);
+    const refused = await booked();
+    expect(refused).toMatchObject({ booked: 0, failed: 1 });
+    expect(ours(refused.lines)[0]?.error).toMatchObject({ type: 'BookingPeriodBlocked', message: expect.stringContaining('2026/11') });
+    afas.blockPeriod(2026, 11, false);
+    expect(await booked()).toMatchObject({ booked: 1, held: 0, failed: 0 });
+    // WIP moved to finished goods at standard; the variances went to cost of sales.
+    expect(afas.balances()).toEqual({ '3000': '100', '3100': '-10.8', '4990': '-96', '8010': '0.8', '8020': '6' });
+    // Closing again books nothing: the entry is found in AFAS.
+    expect(await booked()).toMatchObject({ booked: 0, held: 1, failed: 0 });
+    expect(afas.balances()).toEqual({ '3000': '100', '3100': '-10.8', '4990': '-96', '8010': '0.8', '8020': '6' });
   });
 });

@@ -46,6 +46,8 @@ export interface Bridge {
   post(path: string, body?: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
   /** PUTs to the starter API, e.g. master data. */
   put(path: string, body: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
+  /** GETs from the starter API. */
+  get(path: string): Promise<{ status: number; body: any; contentType: string | null }>;
   ledger(): Promise<{ entity: string; id: string; action: 'created' | 'deleted'; record: Record<string, unknown> }[]>;
   teardown(): Promise<void>;
 }
@@ -145,7 +147,7 @@ export async function startBridge(
   });
   const { starterUrl, audit, masterData } = bridge;
 
-  async function send(method: 'POST' | 'PUT', path: string, body?: unknown) {
+  async function send(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) {
     const response = await fetch(`${starterUrl}${path}`, {
       method,
       headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
@@ -177,6 +179,7 @@ export async function startBridge(
     postEvent: (body) => send('POST', '/v1/events', body),
     post: (path, body) => send('POST', path, body),
     put: (path, body) => send('PUT', path, body),
+    get: (path) => send('GET', path),
     async ledger() {
       const response = await fetch(`${simulatorUrl}/_simulator/ledger`);
       return ((await response.json()) as { entries: [] }).entries;

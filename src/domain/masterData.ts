@@ -38,6 +38,13 @@ export const MaterialMaster = z.strictObject({
    * the ERP's items where the bridge reads them.
    */
   batchManaged: z.boolean().optional(),
+  /**
+   * What one base unit costs at standard, in the ERP's currency, and the part of it that is
+   * material (the rest is conversion): what the period-end close values output at, and
+   * consumption of it, and books the variances against.
+   */
+  standardCost: NonNegativeDecimal.optional(),
+  standardMaterialCost: NonNegativeDecimal.optional(),
 });
 export type MaterialMaster = z.infer<typeof MaterialMaster>;
 

@@ -36,8 +36,8 @@ export const RULES_BEFORE_CONNECTIONS: PostingRules = {
   reversedInPart: ['MaterialIssue', 'StockTransfer', 'QualityHold', 'OverheadAllocation'],
 };
 
-/** Kinds an ERP keeps only where its rules name them: an ERP without quality management records no inspection results. */
-const KEPT_WHERE_NAMED: readonly PostingKind[] = ['InspectionResult'];
+/** Kinds an ERP keeps only where its rules name them: an ERP without quality management records no inspection results, one that closes its own periods takes no close entries. */
+const KEPT_WHERE_NAMED: readonly PostingKind[] = ['InspectionResult', 'PeriodCloseEntry'];
 
 export function keepsKind(rules: PostingRules, kind: PostingKind): boolean {
   return rules.kinds === undefined ? !KEPT_WHERE_NAMED.includes(kind) : rules.kinds.includes(kind);

@@ -133,7 +133,27 @@ export interface InspectionResult extends PostingBase {
   operation?: string;
 }
 
-export type DocumentPosting = MaterialIssue | FinishedGoodsReceipt | ByProductReceipt | StockTransfer | QualityHold | InspectionResult | OperationConfirmation | TimePosting | OverheadAllocation;
+/**
+ * An order's share of a period-end close (periodClose.ts): its work in progress, at actual
+ * cost, moved to finished goods at standard cost, the difference booked to cost of sales as
+ * material and conversion variances. Amounts in the ERP's currency; posted once per period.
+ */
+export interface PeriodCloseEntry extends PostingBase {
+  kind: 'PeriodCloseEntry';
+  /** The month closed, YYYY-MM. */
+  period: string;
+  /** The good output received, in the material's base unit. */
+  material: string;
+  erpMaterial: string;
+  quantity: Decimal;
+  unit: string;
+  standardMaterial: Decimal;
+  standardConversion: Decimal;
+  actualMaterial: Decimal;
+  actualConversion: Decimal;
+}
+
+export type DocumentPosting = MaterialIssue | FinishedGoodsReceipt | ByProductReceipt | StockTransfer | QualityHold | InspectionResult | OperationConfirmation | TimePosting | OverheadAllocation | PeriodCloseEntry;
 
 /**
  * Takes back (part of) a posted document because a correction lowered what the floor
@@ -171,6 +191,7 @@ export function amountsOf(content: PostingContent): Amounts {
     case 'OverheadAllocation':
       return { amount: content.amount };
     case 'InspectionResult':
+    case 'PeriodCloseEntry':
       return {};
     case 'Reversal':
       return amountsOf(content.of);
@@ -253,6 +274,8 @@ export function describePosting(content: PostingContent): string {
       return `${content.activity} ${content.hours} h${content.operation ? ` on ${content.operation}` : ''}`;
     case 'OverheadAllocation':
       return `overhead ${content.amount} on ${content.workCentre} (${content.activity} at ${content.ratePerHour}/h)`;
+    case 'PeriodCloseEntry':
+      return `close ${content.period}: ${content.quantity} ${content.unit} ${content.erpMaterial} to finished goods at standard`;
     case 'Reversal':
       return `reversal of ${describePosting(content.of)}`;
   }

@@ -13,8 +13,14 @@ import type { Alert } from '../domain/alerts';
 import { ErpConnectionId } from '../domain/erpSystem';
 import { fieldProblems } from '../domain/fieldProblems';
 import type { PostingRules } from '../domain/postingRules';
-import type { ConnectionCheck, ConnectionConfig, ConnectionState, OpenedConnection, RunningSimulator } from './module';
+import type { CloseSchedule, ConnectionCheck, ConnectionConfig, ConnectionState, OpenedConnection, RunningSimulator } from './module';
 import { erpModule, erpModules } from './registry';
+
+const CloseScheduleSchema = z.strictObject({
+  dayOfMonth: z.number().int().min(1).max(28, 'must be 1 to 28: every month has the day'),
+  hour: z.number().int().min(0).max(23),
+  timeZone: z.string().min(1).optional(),
+});
 
 const Plants = z.array(z.string().min(1).max(40)).min(1, 'name the plants this connection serves ("*" for every plant no other connection names)');
 
@@ -22,7 +28,7 @@ const Plants = z.array(z.string().min(1).max(40)).min(1, 'name the plants this c
 function connectionsFileSchema() {
   const entries = erpModules.map((m) => {
     const settings = m.settings as unknown as z.ZodObject;
-    return settings.extend({ id: ErpConnectionId, erp: z.literal(m.erp), plants: Plants, simulatorPort: z.number().int().min(0).max(65535).optional() });
+    return settings.extend({ id: ErpConnectionId, erp: z.literal(m.erp), plants: Plants, simulatorPort: z.number().int().min(0).max(65535).optional(), closeSchedule: CloseScheduleSchema.optional() });
   });
   return z.strictObject({
     version: z.literal(1),
@@ -38,8 +44,8 @@ function erpNamesSchema() {
 
 export function parseErpConnections(text: string, fileName: string, env: Record<string, string | undefined>): ConnectionConfig[] {
   parseConfigFile(text, fileName, erpNamesSchema(), env);
-  const parsed = parseConfigFile(text, fileName, connectionsFileSchema(), env) as unknown as { connections: (Record<string, unknown> & { id: string; erp: string; plants: string[]; simulatorPort?: number })[] };
-  const configs = parsed.connections.map(({ id, erp, plants, simulatorPort, ...settings }) => ({ id, erp, plants, settings, ...(simulatorPort !== undefined ? { simulatorPort } : {}) }));
+  const parsed = parseConfigFile(text, fileName, connectionsFileSchema(), env) as unknown as { connections: (Record<string, unknown> & Omit<ConnectionConfig, 'settings'>)[] };
+  const configs = parsed.connections.map(({ id, erp, plants, simulatorPort, closeSchedule, ...settings }) => ({ id, erp, plants, settings, ...(simulatorPort !== undefined ? { simulatorPort } : {}), ...(closeSchedule ? { closeSchedule } : {}) }));
   return checked(configs, fileName);
 }
 
@@ -112,6 +118,7 @@ export interface ErpConnection extends OpenedConnection {
   title: string;
   plants: readonly string[];
   postingRules: PostingRules;
+  closeSchedule?: CloseSchedule;
 }
 
 export interface ConnectionDescription extends ConnectionState {
@@ -143,7 +150,7 @@ export async function openErpConnections(configs: readonly ConnectionConfig[], c
     const module = erpModule(config.erp);
     if (!module) throw new Error(`ERP connection ${config.id}: no ERP module "${config.erp}" (known: ${erpModules.map((m) => m.erp).join(', ')})`);
     const opened = await module.open(config.settings, { id: config.id, pool: context.pool, ...(context.raiseAlert ? { raiseAlert: context.raiseAlert } : {}) });
-    list.push({ ...opened, id: config.id, erp: config.erp, title: module.title, plants: config.plants, postingRules: module.postingRules(config.settings) });
+    list.push({ ...opened, id: config.id, erp: config.erp, title: module.title, plants: config.plants, postingRules: module.postingRules(config.settings), ...(config.closeSchedule ? { closeSchedule: config.closeSchedule } : {}) });
   }
   const checks = new Map<string, ConnectionCheck>();
   const asking = new Map<string, Promise<ConnectionCheck>>();

@@ -65,6 +65,15 @@ export interface ConnectionConfig {
   settings: unknown;
   /** Where `npm start` runs the ERP's simulator for it, when the settings name no ERP address. */
   simulatorPort?: number;
+  /** When the period-end close books the month that ended, by itself (a Temporal schedule; the ERP must take close entries). */
+  closeSchedule?: CloseSchedule;
+}
+
+/** A day of the month and an hour (in the time zone, default UTC) the close of the month before runs. */
+export interface CloseSchedule {
+  dayOfMonth: number;
+  hour: number;
+  timeZone?: string | undefined;
 }
 
 export interface ConnectionContext {

@@ -50,6 +50,8 @@ interface MaterialRow {
   decimals: number | null;
   backflush: string;
   batch_managed: boolean | null;
+  standard_cost: string | null;
+  standard_material_cost: string | null;
 }
 
 interface CostRow {
@@ -108,12 +110,13 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
     async upsertMaterials(materials) {
       for (const m of materials) {
         await pool.query(
-          `INSERT INTO material_master (plant, material, erp_material, base_unit, conversions, decimals, backflush, batch_managed, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+          `INSERT INTO material_master (plant, material, erp_material, base_unit, conversions, decimals, backflush, batch_managed, standard_cost, standard_material_cost, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
            ON CONFLICT (plant, material) DO UPDATE SET erp_material = EXCLUDED.erp_material, base_unit = EXCLUDED.base_unit,
              conversions = EXCLUDED.conversions, decimals = EXCLUDED.decimals, backflush = EXCLUDED.backflush,
-             batch_managed = COALESCE(EXCLUDED.batch_managed, material_master.batch_managed), updated_at = now()`,
-          [m.plant, m.material, m.erpMaterial ?? null, m.baseUnit, JSON.stringify(m.conversions), m.decimals ?? null, m.backflush, m.batchManaged ?? null],
+             batch_managed = COALESCE(EXCLUDED.batch_managed, material_master.batch_managed),
+             standard_cost = EXCLUDED.standard_cost, standard_material_cost = EXCLUDED.standard_material_cost, updated_at = now()`,
+          [m.plant, m.material, m.erpMaterial ?? null, m.baseUnit, JSON.stringify(m.conversions), m.decimals ?? null, m.backflush, m.batchManaged ?? null, m.standardCost ?? null, m.standardMaterialCost ?? null],
         );
       }
     },
@@ -275,6 +278,8 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
               ...(r.decimals === null ? {} : { decimals: r.decimals }),
               backflush: r.backflush,
               ...(r.batch_managed === null ? {} : { batchManaged: r.batch_managed }),
+              ...(r.standard_cost === null ? {} : { standardCost: r.standard_cost }),
+              ...(r.standard_material_cost === null ? {} : { standardMaterialCost: r.standard_material_cost }),
             })
           : null;
       }

@@ -11,6 +11,8 @@ import type { ProductionOrderState } from '../domain/productionOrder';
 export interface OrderMemory {
   remember(workflowId: string, state: ProductionOrderState): Promise<void>;
   recall(workflowId: string): Promise<ProductionOrderState | undefined>;
+  /** The orders of a connection that closed completed between two days (YYYY-MM-DD, both included), by workflow id after `after`, at most `limit`. */
+  completedBetween(query: { erpConnection: string; from: string; to: string; after?: string | undefined; limit: number }): Promise<ProductionOrderState[]>;
 }
 
 export function createPostgresOrderMemory(pool: Pool): OrderMemory {
@@ -26,6 +28,15 @@ export function createPostgresOrderMemory(pool: Pool): OrderMemory {
     async recall(workflowId) {
       const { rows } = await pool.query<{ state: ProductionOrderState }>('SELECT state FROM order_memory WHERE workflow_id = $1', [workflowId]);
       return rows[0]?.state;
+    },
+    async completedBetween({ erpConnection, from, to, after, limit }) {
+      const { rows } = await pool.query<{ state: ProductionOrderState }>(
+        `SELECT state FROM order_memory
+         WHERE state->>'erpConnection' = $1 AND state->>'completedOn' >= $2 AND state->>'completedOn' <= $3 AND workflow_id > $4
+         ORDER BY workflow_id LIMIT $5`,
+        [erpConnection, from, to, after ?? '', limit],
+      );
+      return rows.map((r) => r.state);
     },
   };
 }

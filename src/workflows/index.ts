@@ -3,3 +3,4 @@ export { productionOrder } from './productionOrder/workflow';
 export { machine } from './machine/workflow';
 export { erpPlanning } from './erpPlanning/workflow';
 export { deliverAlert } from './alert/workflow';
+export { periodClose } from './periodClose/workflow';

@@ -16,6 +16,7 @@ export const afasConnectors = {
   FbStockMutation: 'warehouse.json',
   FbAssembly: 'sales-and-orders.json',
   PtRealization: 'projects-and-costing.json',
+  FiEntries: 'journal-entries.json',
 } as const;
 export type AfasConnector = keyof typeof afasConnectors;
 
@@ -73,7 +74,10 @@ export function afasContractProblems(connector: AfasConnector, method: 'POST' | 
 }
 
 /** The Element(s) of a body's root object, as a list. */
+/** The root object of a connector's body: its own name, but FiEntries takes FiEntryPar. */
+export const rootObjectOf = (connector: AfasConnector): string => (connector === 'FiEntries' ? 'FiEntryPar' : connector);
+
 export function elementsOf(body: Record<string, unknown>, connector: AfasConnector): Record<string, unknown>[] {
-  const element = (body[connector] as { Element?: unknown } | undefined)?.Element;
+  const element = (body[rootObjectOf(connector)] as { Element?: unknown } | undefined)?.Element;
   return (Array.isArray(element) ? element : element ? [element] : []) as Record<string, unknown>[];
 }

@@ -5,7 +5,7 @@
  * customer publishes for it.
  */
 import type { ContractFixture, ErpModule } from '../module';
-import { AFAS_POSTING_RULES } from './adapter';
+import { afasPostingRules } from './adapter';
 import { afasConnection } from './connection';
 import { afasDemo } from './demoFactory';
 import { AfasSettings } from './settings';
@@ -15,7 +15,7 @@ export const afasModule: ErpModule<AfasSettings> = {
   erp: 'afas',
   title: 'AFAS Profit',
   settings: AfasSettings,
-  postingRules: () => AFAS_POSTING_RULES,
+  postingRules: (settings) => afasPostingRules(settings),
 
   async open(settings, context) {
     if (!settings.baseUrl) throw new Error(`ERP connection ${context.id}: baseUrl is required (e.g. https://12345.rest.afas.online/ProfitRestServices)`);

@@ -43,5 +43,23 @@ export const AfasSettings = z.strictObject({
   /** AFAS keeps processing after a client gives up (its own limit is 900 s): a post is looked up before it is sent again. Below the posting attempt's own timeout. */
   timeoutMs: z.number().int().positive().default(45_000),
   maxPostingsPerSecond: z.number().positive().max(8).default(2),
+  /** The administration (UnId) journal entries are booked in, where the environment holds several. */
+  administration: z.number().int().positive().optional(),
+  /**
+   * The period-end close (README: AFAS Profit, period-end close): the journal its entries
+   * go to and the ledger accounts of the roles they book. Absent: AFAS takes no close
+   * entries from the bridge.
+   */
+  periodClose: z
+    .strictObject({
+      journal: Code(6, 'an AFAS journal'),
+      accounts: z.strictObject({
+        workInProgress: Code(16, 'an AFAS ledger account'),
+        finishedGoods: Code(16, 'an AFAS ledger account'),
+        materialVariance: Code(16, 'an AFAS ledger account'),
+        conversionVariance: Code(16, 'an AFAS ledger account'),
+      }),
+    })
+    .optional(),
 });
 export type AfasSettings = z.infer<typeof AfasSettings>;

@@ -6,7 +6,8 @@
  * its posts back through (paging with skip/take, which AFAS wants with orderbyfieldids, and
  * filters). Faults: maintenance windows, a post that commits while its answer is lost or
  * comes after the client's timeout (AFAS goes on after the client gave up), the next call failing with a status. Its ledger: stock
- * mutations, productions, realisations and stock per item, warehouse and location.
+ * mutations, productions with their parts, realisations, journal entries (Profit_Transactions)
+ * and stock per item, warehouse and location; booking periods can be blocked.
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -34,6 +35,10 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
   const stockMutations: Row[] = [];
   const productions: Row[] = [];
   const productionParts: Row[] = [];
+  const transactions: Row[] = [];
+  const journals = new Set<string>();
+  const accounts = new Set<string>();
+  const blockedPeriods = new Set<string>();
   const realizations: Row[] = [];
   const stock = new Map<string, Big>();
   let nextId = 1000;
@@ -120,6 +125,23 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
         realizations.push({ Id: id, ExternalKey: text('XpRe'), WorkType: text('ItCd'), Employee: text('EmId'), Quantity: new Big(text('Qu') || '0').toString(), Date: text('DaTi'), Description: text('Ds') });
         return { PtRealization: { Id: id } };
       }
+      case 'FiEntries': {
+        const year = Number(text('Year'));
+        const period = Number(text('Peri'));
+        if (!journals.has(text('JoCo'))) throw new Error(`Dagboek ${text('JoCo')} bestaat niet (journal ${text('JoCo')} does not exist)`);
+        if (blockedPeriods.has(`${year}/${period}`)) throw new Error(`Periode ${year}/${period} is geblokkeerd voor boekingen (the booking period ${year}/${period} is blocked)`);
+        const lines = children(element, 'FiEntries').map((line) => line.Fields as Row);
+        for (const line of lines) if (!accounts.has(String(line.AcNr))) throw new Error(`Grootboekrekening ${String(line.AcNr)} bestaat niet (ledger account ${String(line.AcNr)} does not exist)`);
+        const amount = (v: unknown) => new Big(v === undefined || v === '' ? '0' : String(v));
+        const debit = lines.reduce((t, l) => t.plus(amount(l.AmDe)), new Big(0));
+        const credit = lines.reduce((t, l) => t.plus(amount(l.AmCr)), new Big(0));
+        if (!debit.eq(credit)) throw new Error(`De boeking is niet in balans: debet ${debit.toString()}, credit ${credit.toString()} (the entry does not balance)`);
+        // The journal's counter numbers the entry (the bridge sends EnNo 0).
+        lines.forEach((line, i) =>
+          transactions.push({ UnitId: Number(text('UnId') || '1'), EntryNo: id, SeqNo: i + 1, Year: year, Period: period, JournalId: text('JoCo'), AccountNo: String(line.AcNr), AmtDebit: amount(line.AmDe).toString(), AmtCredit: amount(line.AmCr).toString(), EntryDate: String(line.EnDa), VoucherNo: String(line.BpNr ?? ''), Description: String(line.Ds ?? '') }),
+        );
+        return {};
+      }
     }
   }
 
@@ -160,6 +182,7 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
     const standard: Record<string, () => Row[]> = {
       Profit_Article: () => [...items].map(([code, item]) => ({ ItemCode: code, Description: item.description, UnitId: item.unit, Blocked: false, Stock: true, BitDecimals: item.decimals })),
       Profit_Composition: () => compositions,
+      Profit_Transactions: () => transactions,
     };
     const rows = connector === names.stockMutations ? stockMutations : connector === names.productions ? productions : connector === names.realizations ? realizations : standard[connector]?.();
     if (!rows) return reply.status(404).send({ externalMessage: `GetConnector ${connector} bestaat niet of de gebruiker is niet geautoriseerd` });
@@ -183,6 +206,7 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
     stockMutations: [...stockMutations],
     productions: [...productions],
     productionParts: [...productionParts],
+    transactions: [...transactions],
     realizations: [...realizations],
     stock: [...stock].map(([key, quantity]) => {
       const [item, warehouse, location, batch] = key.split('|');
@@ -202,6 +226,19 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
       parts.forEach((part, i) => compositions.push({ CompositionId: composition, ItemCode: part.item, Quantity: part.quantity, PresentationSeqno: i + 1, Blocked: false, UnitId: items.get(composition)?.unit ?? '' }));
     },
     seedWarehouse: (code: string) => warehouses.add(code),
+    seedJournal: (code: string) => journals.add(code),
+    seedAccount: (...codes: string[]) => codes.forEach((code) => accounts.add(code)),
+    /** Closes a booking period for entries (Profit: the period blocked), or opens it again. */
+    blockPeriod(year: number, period: number, blocked = true) {
+      if (blocked) blockedPeriods.add(`${year}/${period}`);
+      else blockedPeriods.delete(`${year}/${period}`);
+    },
+    /** What the ledger holds per account: debit less credit. */
+    balances() {
+      const byAccount = new Map<string, Big>();
+      for (const t of transactions) byAccount.set(String(t.AccountNo), (byAccount.get(String(t.AccountNo)) ?? new Big(0)).plus(String(t.AmtDebit)).minus(String(t.AmtCredit)));
+      return Object.fromEntries([...byAccount].map(([account, balance]) => [account, balance.toString()]));
+    },
     seedWorkType: (code: string) => workTypes.add(code),
     loseNextAnswer() {
       fault = { ...fault, loseAnswer: true };

@@ -34,7 +34,9 @@ export function afasError(erp: string, request: HttpRequest, response: HttpRespo
   }
   if (response.status === 500 && body.externalMessage) {
     const reference = body.profitLogReference ? ` (log reference ${body.profitLogReference})` : '';
-    return new ErpError(`${erp} refused ${where}: ${body.externalMessage}${reference}`, 'needsPerson', 'ValidationRejected', answerDetails(response));
+    // A booking period closed for entries opens only by a person in Profit; then the posting is retried.
+    const type = /periode.*(geblokkeerd|afgesloten)|period.*(blocked|closed)/i.test(body.externalMessage) ? 'BookingPeriodBlocked' : 'ValidationRejected';
+    return new ErpError(`${erp} refused ${where}: ${body.externalMessage}${reference}`, 'needsPerson', type, answerDetails(response));
   }
   if (response.status === 401) return new ErpError(`${erp} refused the token on ${where}: ${body.externalMessage ?? 'unauthorized'}`, 'needsPerson', 'AuthenticationFailed', answerDetails(response));
   if (response.status === 403) return new ErpError(`${erp}'s token may not use ${where}: ${body.externalMessage ?? 'forbidden'}`, 'needsPerson', 'Forbidden', answerDetails(response));

@@ -40,7 +40,7 @@ export const EXACT_POSTING_RULES: PostingRules = {
 };
 
 /** The kinds Exact keeps, each in its own file (it has no quality management: no inspection results). */
-type ExactKind = Exclude<DocumentPosting['kind'], 'InspectionResult'>;
+type ExactKind = Exclude<DocumentPosting['kind'], 'InspectionResult' | 'PeriodCloseEntry'>;
 const kinds: PostingKindsIn<ExactKind, ExactLookups> = {
   FinishedGoodsReceipt: finishedGoodsReceipt,
   ByProductReceipt: byProductReceipt,

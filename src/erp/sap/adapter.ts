@@ -28,7 +28,7 @@ import { byProductReceipt, finishedGoodsReceipt, materialIssue, stockTransfer } 
 import { inspectionResult } from './postings/inspectionResult';
 import { qualityHold } from './postings/qualityHold';
 
-type SapKind = Exclude<DocumentPosting['kind'], 'OverheadAllocation'>;
+type SapKind = Exclude<DocumentPosting['kind'], 'OverheadAllocation' | 'PeriodCloseEntry'>;
 
 /** The kinds SAP keeps, each in its own file. */
 const kinds: PostingKindsIn<SapKind, SapContext> = {

@@ -8,6 +8,8 @@ import { fieldProblems } from '../../domain/fieldProblems';
 import { ErpError } from '../../erp/adapter';
 import { FloorEvent } from '../../domain/events';
 import { InboundRefused } from '../../erp/module';
+import { Period } from '../../domain/periodClose';
+import { CannotClose } from '../periodClose';
 import { erpPlanningWorkflowId, syncNowSignal } from '../../workflows/erpPlanning/workflow';
 import { type StarterDependencies, deliverEach, operator, problem, reader, source, zodProblems } from './shared';
 
@@ -15,6 +17,7 @@ const PlanningQuery = z.strictObject({
   plant: Reference,
   status: z.enum(['planned', 'released', 'inProcess', 'finished', 'completed']).optional(),
 });
+const CloseBody = z.strictObject({ period: Period, book: z.boolean().default(false) });
 const SyncBody = z.strictObject({ fullRead: z.boolean().optional() }).optional();
 
 export function erpRoutes(app: FastifyInstance, deps: StarterDependencies): void {
@@ -45,6 +48,37 @@ export function erpRoutes(app: FastifyInstance, deps: StarterDependencies): void
       throw error;
     }
     return reply.status(204).send();
+  });
+
+  /**
+   * The period-end close of a connection's month: `{"period": "2026-11"}` answers with the
+   * entries it would book (a dry run); with `"book": true` it starts booking them (202) and
+   * GET …/period-close/<period> follows it. An order's entry is booked once, however often.
+   */
+  app.post('/v1/erp/connections/:id/period-close', operator, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const body = CloseBody.safeParse(request.body ?? {});
+    if (!body.success) return problem(reply, 400, 'Invalid request', 'Nothing was closed: name the month.', zodProblems(body.error));
+    try {
+      if (!body.data.book) return await deps.periodCloses.dryRun(id, body.data.period);
+      const workflowId = await deps.periodCloses.book(id, body.data.period);
+      return reply.status(202).send({ workflowId, status: `/v1/erp/connections/${id}/period-close/${body.data.period}` });
+    } catch (error) {
+      if (error instanceof CannotClose) return problem(reply, deps.connections.byId(id) ? 409 : 404, 'Cannot close', error.message);
+      throw error;
+    }
+  });
+
+  app.get('/v1/erp/connections/:id/period-close/:period', reader, async (request, reply) => {
+    const { id, period } = request.params as { id: string; period: string };
+    const month = Period.safeParse(period);
+    if (!month.success) return problem(reply, 400, 'Invalid request', 'Name the month.', fieldProblems(month.error, 'period'));
+    try {
+      return (await deps.periodCloses.status(id, month.data)) ?? problem(reply, 404, 'Not closed', `the close of ${month.data} was never started on connection ${id}`);
+    } catch (error) {
+      if (error instanceof CannotClose) return problem(reply, deps.connections.byId(id) ? 409 : 404, 'Cannot close', error.message);
+      throw error;
+    }
   });
 
   /**

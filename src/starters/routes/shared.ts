@@ -14,6 +14,7 @@ import type { MasterDataStore } from '../../masterData/store';
 import type { PlanningStore } from '../../planning/store';
 import { productionOrderWorkflowId } from '../../workflows/productionOrder/workflow';
 import type { Authenticator, Caller } from '../auth';
+import type { PeriodCloses } from '../periodClose';
 
 export interface StarterDependencies {
   client: Client;
@@ -26,6 +27,8 @@ export interface StarterDependencies {
   planning: PlanningStore;
   /** The ERP connections: their state and checks, and authorizing one again. */
   connections: Pick<ErpConnections, 'describe' | 'byId' | 'list'>;
+  /** The period-end close of the connections whose ERP takes close entries. */
+  periodCloses: PeriodCloses;
   /** Answers when the database answers (for /readyz). */
   databaseReady: () => Promise<unknown>;
   /** Events dated outside it are refused (default: 400 days back, 10 minutes ahead). */
