@@ -18,7 +18,7 @@ import { loadConfig } from './config';
 import { describePosting } from './domain/postings';
 import type { ProductionOrderView } from './domain/orderView';
 import type { PlannedOrderDetail } from './domain/planning';
-import type { PeriodCloseStatus } from './workflows/periodClose/workflow';
+import type { PeriodCloseView } from './starters/periodClose';
 
 const usage = readFileSync(__filename, 'utf8').split('\n').filter((line) => /^ \* {3}\w/.test(line)).map((line) => line.slice(3)).join('\n');
 
@@ -105,11 +105,11 @@ async function main(argv: string[]): Promise<number> {
       need(2, '<connection> <YYYY-MM> [--book]');
       const [connection, period] = args as [string, string];
       const route = `/v1/erp/connections/${connection}/period-close`;
-      let close = (await call('POST', route, { period, book: args.includes('--book') })) as unknown as PeriodCloseStatus;
+      let close = (await call('POST', route, { period, book: args.includes('--book') })) as unknown as PeriodCloseView;
       // A booking runs in its workflow: follow it until it is done.
       while (close.stage !== 'Done') {
         await new Promise((resolve) => setTimeout(resolve, 1000));
-        close = (await call('GET', `${route}/${period}`)) as unknown as PeriodCloseStatus;
+        close = (await call('GET', `${route}/${period}`)) as unknown as PeriodCloseView;
       }
       console.log(`close ${close.period} of ${connection}${close.dryRun ? ' (dry run: nothing booked)' : `: ${close.booked} booked, ${close.held} already in the ERP, ${close.failed} refused`}`);
       for (const line of close.lines) {
@@ -117,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
         for (const b of line.bookings) console.log(`    ${b.account.padEnd(18)} debit ${b.debit.padStart(10)}  credit ${b.credit.padStart(10)}`);
       }
       for (const p of close.problems) console.log(`  no entry for ${p.plant}/${p.productionOrder}: ${p.problem}`);
+      for (const id of close.openOrders) console.log(`  completed, not closed yet (a close takes it once it has): ${id}`);
       return close.failed > 0 ? 1 : 0;
     }
     default:

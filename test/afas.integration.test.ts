@@ -201,6 +201,7 @@ describe('AFAS Profit', () => {
     ]);
     // The orders before standard costs were known get no entry, and the close says why.
     expect(dry.body.problems.length).toBeGreaterThan(0);
+    expect(dry.body.openOrders).not.toContain(workflowId);
     for (const p of dry.body.problems) expect(p.problem).toMatch(/no standard cost/);
     expect(afas.balances()).toEqual({ '3100': '96', '4990': '-96' });
 

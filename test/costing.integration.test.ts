@@ -71,4 +71,13 @@ describe('overhead absorbed by work centre hours, as Exact journal entries', () 
     expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'OverheadAllocation')).toBe(true);
     expect(attempts.some((a) => a.outcome === 'found-existing' && a.posting.kind === 'Reversal' && a.posting.of.kind === 'OverheadAllocation')).toBe(true);
   });
+
+  it('closes no period in Exact, which closes its own: the close is refused, naming why', async () => {
+    const { body } = await bridge.get('/v1/erp/connections');
+    const id = (body.connections as { id: string }[])[0]!.id;
+    const refused = await bridge.post(`/v1/erp/connections/${id}/period-close`, { period: '2026-11' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toMatch(/takes no period-end close entries/);
+    expect((await bridge.post('/v1/erp/connections/no-such/period-close', { period: '2026-11' })).status).toBe(404);
+  });
 });

@@ -14,14 +14,20 @@ export class CannotClose extends Error {
   override readonly name = 'CannotClose';
 }
 
+/** A close as the starter shows it: with the completed orders still open, which no close takes until they have closed. */
+export type PeriodCloseView = PeriodCloseStatus & { openOrders: string[] };
+
 export interface PeriodCloses {
   /** The entries the close of the month would book, booking nothing. */
-  dryRun(connectionId: string, period: Period): Promise<PeriodCloseStatus>;
+  dryRun(connectionId: string, period: Period): Promise<PeriodCloseView>;
   /** Starts booking the month (a close already under way is the one followed); its workflow id. */
   book(connectionId: string, period: Period): Promise<string>;
   /** Where the booking of the month stands, or undefined before it was ever started. */
-  status(connectionId: string, period: Period): Promise<PeriodCloseStatus | undefined>;
+  status(connectionId: string, period: Period): Promise<PeriodCloseView | undefined>;
 }
+
+/** Completed orders still open are listed up to this many. */
+const OPEN_ORDERS_SHOWN = 50;
 
 export function createPeriodCloses(client: Client, taskQueue: string, connections: { byId(id: string): ErpConnection | undefined }): PeriodCloses {
   const closable = (id: string) => {
@@ -42,9 +48,20 @@ export function createPeriodCloses(client: Client, taskQueue: string, connection
         { key: ErpConnectionKey, value: connection.id },
       ],
     });
+  /** Orders of the connection that completed and have not closed yet (in sync, waiting for late events, or for a person). */
+  const openOrders = async (id: string) => {
+    const ids: string[] = [];
+    const query = `WorkflowType = 'productionOrder' AND ExecutionStatus = 'Running' AND ErpConnection = '${id.replace(/'/g, "\\'")}' AND OrderStatus = 'Completed'`;
+    for await (const w of client.workflow.list({ query })) {
+      ids.push(w.workflowId);
+      if (ids.length >= OPEN_ORDERS_SHOWN) break;
+    }
+    return ids;
+  };
+  const view = async (id: string, status: PeriodCloseStatus): Promise<PeriodCloseView> => ({ ...status, openOrders: await openOrders(id) });
   return {
     async dryRun(id, period) {
-      return (await start(closable(id), period, true)).result();
+      return view(id, await (await start(closable(id), period, true)).result());
     },
     async book(id, period) {
       return (await start(closable(id), period, false)).workflowId;
@@ -54,7 +71,8 @@ export function createPeriodCloses(client: Client, taskQueue: string, connection
       const handle = client.workflow.getHandle(periodCloseWorkflowId(id, period, false));
       try {
         const { status } = await handle.describe();
-        return status.name === 'RUNNING' ? await handle.query(periodCloseStatusQuery) : status.name === 'COMPLETED' ? await handle.result() : undefined;
+        const close = status.name === 'RUNNING' ? await handle.query(periodCloseStatusQuery) : status.name === 'COMPLETED' ? await handle.result() : undefined;
+        return close && view(id, close);
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) return undefined;
         throw error;

@@ -2,7 +2,9 @@
  * `DEMO_ERP=afas npm start`'s demo factory on the AFAS simulator, all over HTTP like a real
  * MES: brackets cut and welded from steel and bolts; the "MES" reports consumption, output
  * per operation (one report sent twice) and hours, completes the orders, and corrects a steel
- * weighing after the fact (an Opboeking takes the difference back).
+ * weighing after the fact (the production is taken back and booked again with what remains).
+ * Standard costs and the laser's hourly rate are master data, so the laser's hours absorb
+ * overhead (FiEntries) and the period-end close has entries to show.
  */
 import { type DemoOptions, type ErpDemo, type RunningSimulator, demoCall } from '../module';
 import type { AfasSettings } from './settings';
@@ -24,10 +26,13 @@ export function afasDemo(running: RunningSimulator<AfasSettings>, options: DemoO
       afas.seedItem('STEEL-S235', 'kg', { decimals: 3 });
       afas.seedItem('BOLT-M8', 'pc');
       await demoCall('PUT', `${options.starterUrl}/v1/master-data/materials`, [
-        ...Array.from({ length: options.orders }, (_, i) => ({ plant, material: `BRACKET-${i + 1}`, baseUnit: 'pc', decimals: 0 })),
-        { plant, material: 'STEEL-S235', baseUnit: 'kg', conversions: { g: '0.001' }, decimals: 3, backflush: 'actual' },
-        { plant, material: 'BOLT-M8', baseUnit: 'pc', decimals: 0, backflush: 'actual' },
+        ...Array.from({ length: options.orders }, (_, i) => ({ plant, material: `BRACKET-${i + 1}`, baseUnit: 'pc', decimals: 0, standardCost: '3.80', standardMaterialCost: '2.60' })),
+        { plant, material: 'STEEL-S235', baseUnit: 'kg', conversions: { g: '0.001' }, decimals: 3, backflush: 'actual', standardCost: '2.40' },
+        { plant, material: 'BOLT-M8', baseUnit: 'pc', decimals: 0, backflush: 'actual', standardCost: '0.85' },
       ], options.operatorToken);
+      afas.seedJournal('MEM');
+      afas.seedAccount('3100', '4990');
+      await demoCall('PUT', `${options.starterUrl}/v1/master-data/work-centre-costs`, [{ plant, workCentre: 'LASER', activity: 'machine', ratePerHour: '64', journal: 'MEM', debitAccount: '3100', creditAccount: '4990' }], options.operatorToken);
       const workflowIds: string[] = [];
       for (let i = 0; i < options.orders; i++) {
         const order = `AF-${firstNumber + i}`;
@@ -58,7 +63,7 @@ export function afasDemo(running: RunningSimulator<AfasSettings>, options: DemoO
     async correctOrder(workflowId) {
       const order = workflowId.split('/').pop()!;
       await events({ eventId: `${order}-steel-2-fix`, type: 'EventCorrected', source: 'demo-mes', plant, productionOrder: order, occurredAt: new Date().toISOString(), correctsEventId: `${order}-steel-2`, reason: 'scale recalibrated', replacement: { quantity: '850' } });
-      options.log(`demo factory: order ${order}'s second steel weighing corrected from 1350 g to 850 g: an Opboeking takes 0.5 kg back`);
+      options.log(`demo factory: order ${order}'s second steel weighing corrected from 1350 g to 850 g: its production is taken back and booked again with 0.5 kg less steel`);
     },
 
     async runMachineOrder(machine, seconds) {

@@ -28,6 +28,10 @@ export const afasModule: ErpModule<AfasSettings> = {
       const simulator = createAfasSimulator({ token: settings.token, getConnectors: settings.getConnectors });
       for (const plant of Object.values(settings.afasPlants)) for (const warehouse of [plant.warehouse, plant.quarantine?.warehouse]) if (warehouse) simulator.seedWarehouse(warehouse);
       for (const workType of Object.values(settings.workTypes)) simulator.seedWorkType(workType);
+      if (settings.periodClose) {
+        simulator.seedJournal(settings.periodClose.journal);
+        simulator.seedAccount(...Object.values(settings.periodClose.accounts));
+      }
       const url = await simulator.listen(options.port ?? 0, options.host);
       return { url, settings: { ...settings, baseUrl: url }, handle: simulator, stop: () => simulator.close() };
     },
