@@ -29,7 +29,7 @@ describe('AFAS Profit', () => {
     afas.seedAccount('3000', '3100', '4990', '8010', '8020');
     bridge = await startBridge(
       { AFAS_TOKEN: TOKEN },
-      { connections: [{ id: 'afas-test', erp: 'afas', plants: [plant], baseUrl: url, token: '${AFAS_TOKEN}', afasPlants: { [plant]: { warehouse: 'HOOFD', location: 'A1', quarantine: { warehouse: 'QUAR' } } }, defaultEmployee: 'E001', planningPlant: plant, maxPostingsPerSecond: 8, timeoutMs: 1500, periodClose: { journal: 'MEM', accounts: { workInProgress: '3100', finishedGoods: '3000', materialVariance: '8010', conversionVariance: '8020' } } }] },
+      { connections: [{ id: 'afas-test', erp: 'afas', plants: [plant], baseUrl: url, token: '${AFAS_TOKEN}', afasPlants: { [plant]: { warehouse: 'HOOFD', location: 'A1', quarantine: { warehouse: 'QUAR' } } }, defaultEmployee: 'E001', planningPlant: plant, maxPostingsPerSecond: 8, timeoutMs: 1500, productionOrders: { getConnector: 'Shopfloor_ProductionOrders', statuses: { Vrijgegeven: 'released', Gereed: 'finished' } }, periodClose: { journal: 'MEM', accounts: { workInProgress: '3100', finishedGoods: '3000', materialVariance: '8010', conversionVariance: '8020' } } }] },
     );
   });
   afterAll(async () => {
@@ -120,6 +120,26 @@ describe('AFAS Profit', () => {
     await eventually(async () => partsOf(order).length, (n) => n === 3, 30_000);
     expect(partsOf(order).at(-1)).toMatchObject({ ItemCode: 'STEEL', Quantity: '0.0001' });
     expect(productionsOf(order).at(-1)).toMatchObject({ Quantity: '0' });
+  });
+
+  it("reads the customer's production orders GetConnector through the connection's field mapping, and drops what it no longer shows", async () => {
+    const rows = [
+      { Id: 1, OrderNumber: 'PR-1001', ItemCode: 'BRACKET', Description: 'Brackets for line 2', Quantity: 250, QuantityProduced: 0, Unit: 'pc', Status: 'Vrijgegeven', StartDate: '2026-12-02T00:00:00Z', EndDate: '2026-12-04T00:00:00Z' },
+      { Id: 2, OrderNumber: 'PR-1002', ItemCode: 'BRACKET', Quantity: '12.5', Unit: 'pc', Status: 'Concept' },
+      { Id: 3, OrderNumber: 'PR-1003', ItemCode: 'GEAR', Quantity: 40, QuantityProduced: 40, Unit: 'pc', Status: 'Gereed' },
+    ];
+    afas.publishGetConnector('Shopfloor_ProductionOrders', rows);
+    const orders = async () => {
+      await bridge.post(`/v1/planning/afas/${plant}/sync`, {});
+      return ((await bridge.get(`/v1/planning/orders?plant=${plant}`)).body.orders as { erpOrder: string; status: string; plannedQuantity: string; plannedStart?: string; description?: string }[]).map((o) => [o.erpOrder, o.status, o.plannedQuantity, o.plannedStart ?? null]);
+    };
+    // A concept order is not the floor's yet.
+    expect(await eventually(orders, (o) => o.length === 2, 20_000)).toEqual([
+      ['PR-1001', 'released', '250', '2026-12-02'],
+      ['PR-1003', 'finished', '40', null],
+    ]);
+    rows.splice(2, 1);
+    expect(await eventually(orders, (o) => o.length === 1, 20_000)).toEqual([['PR-1001', 'released', '250', '2026-12-02']]);
   });
 
   it("keeps AFAS's items and compositions as the plant's master data", async () => {

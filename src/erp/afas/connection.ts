@@ -20,7 +20,7 @@ export function afasConnection(settings: AfasSettings & { baseUrl: string }, con
     context.raiseAlert(alert).catch((failure: unknown) => console.error(`the alert "${alert.title}" could not be raised: ${String(failure)}`));
   };
   const transport = createAfasTransport({ baseUrl: settings.baseUrl, token: settings.token, integrationId: settings.integrationId, timeoutMs: settings.timeoutMs, onMaintenance });
-  const planning = settings.planningPlant ? { plant: settings.planningPlant, reader: createAfasPlanningReader(transport, { masterDataReadEveryMs: settings.masterDataReadEveryMs }) } : undefined;
+  const planning = settings.planningPlant ? { plant: settings.planningPlant, reader: createAfasPlanningReader(transport, { masterDataReadEveryMs: settings.masterDataReadEveryMs, productionOrders: settings.productionOrders }) } : undefined;
   return {
     adapter: createAfasAdapter(createAfasContext(transport, settings), planning?.reader),
     description,

@@ -1,14 +1,16 @@
 /**
- * AFAS Profit's master data for the floor, through its standard GetConnectors: items
- * (Profit_Article: basic unit, decimals, stock tracking) and compositions as bills of
- * materials (Profit_Composition: the parts per one of the composed item). Read whole every
- * `masterDataReadEveryMs` (or on a full read), paged with skip/take and always sorted, as
- * AFAS wants. AFAS has no standard GetConnector for production orders, so no orders are read
- * [not yet: a customer GetConnector named in the connection's settings].
+ * AFAS Profit's planning and master data for the floor: items (Profit_Article: basic unit,
+ * decimals, stock tracking) and compositions as bills of materials (Profit_Composition: the
+ * parts per one of the composed item), read whole every `masterDataReadEveryMs` (or on a
+ * full read); and, where the connection names one, the customer's GetConnector of production
+ * orders (AFAS has no standard one), read whole at every turn through the field mapping in
+ * its settings: an order it no longer shows is removed here too. Paged with skip/take and
+ * always sorted, as AFAS wants.
  */
 import Big from 'big.js';
-import type { ErpBomLine, ErpBomVersion, ErpItem } from '../../domain/planning';
+import type { ErpBomLine, ErpBomVersion, ErpItem, PlannedOrder, PlanningSet } from '../../domain/planning';
 import type { ErpPlanningReader } from '../adapter';
+import type { AfasSettings } from './settings';
 import type { AfasTransport } from './transport';
 
 interface ArticleRow {
@@ -40,12 +42,47 @@ async function all<T>(transport: AfasTransport, connector: string, orderBy: stri
   return rows;
 }
 
-export function createAfasPlanningReader(transport: AfasTransport, options: { masterDataReadEveryMs: number }): ErpPlanningReader {
+type OrderSource = NonNullable<AfasSettings['productionOrders']>;
+
+const text = (value: unknown) => (value === undefined || value === null ? '' : String(value));
+const day = (value: unknown) => (text(value) ? text(value).slice(0, 10) : undefined);
+const decimal = (value: unknown) => new Big(text(value) || '0').toString();
+
+/** The rows of the customer's production order GetConnector, as planned orders, through the connection's field mapping. */
+async function productionOrders(transport: AfasTransport, source: OrderSource): Promise<PlannedOrder[]> {
+  const f = source.fields;
+  const rows = await all<Record<string, unknown>>(transport, source.getConnector, f.id);
+  return rows.flatMap((row): PlannedOrder[] => {
+    const status = source.statuses ? source.statuses[text(row[f.status])] : 'released';
+    if (!status || !text(row[f.order]) || !text(row[f.material])) return [];
+    const start = day(row[f.start]);
+    const finish = day(row[f.finish]);
+    return [
+      {
+        erpId: text(row[f.id]),
+        erpOrder: text(row[f.order]),
+        material: text(row[f.material]),
+        ...(text(row[f.description]) ? { description: text(row[f.description]) } : {}),
+        plannedQuantity: decimal(row[f.quantity]),
+        producedQuantity: decimal(row[f.produced]),
+        unit: text(row[f.unit]),
+        status,
+        ...(start ? { plannedStart: start } : {}),
+        ...(finish ? { plannedFinish: finish } : {}),
+      },
+    ];
+  });
+}
+
+export function createAfasPlanningReader(transport: AfasTransport, options: { masterDataReadEveryMs: number; productionOrders?: OrderSource | undefined }): ErpPlanningReader {
   return {
     async changesSince(cursorText, asked = {}) {
       const cursor = cursorText ? (JSON.parse(cursorText) as { masterDataReadAt?: number }) : {};
       const due = asked.fullRead === true || cursor.masterDataReadAt === undefined || Date.now() - cursor.masterDataReadAt >= options.masterDataReadEveryMs;
-      if (!due) return { orders: [], components: [], operations: [], cursor: JSON.stringify(cursor), more: false };
+      const orders = options.productionOrders ? await productionOrders(transport, options.productionOrders) : [];
+      // The orders are read whole each turn: what the connector no longer shows is gone.
+      const ordersRead = (also: PlanningSet[], id: string) => ({ fullRead: { id, complete: [...(options.productionOrders ? (['orders'] as const) : []), ...also], ended: true } });
+      if (!due) return { orders, components: [], operations: [], ...(options.productionOrders ? ordersRead([], `afas-orders-${Date.now()}`) : {}), cursor: JSON.stringify(cursor), more: false };
       const [articles, compositions] = await Promise.all([all<ArticleRow>(transport, 'Profit_Article', 'ItemCode'), all<CompositionRow>(transport, 'Profit_Composition', 'CompositionId')]);
       const items: ErpItem[] = articles
         .filter((a) => !a.Blocked)
@@ -62,7 +99,7 @@ export function createAfasPlanningReader(transport: AfasTransport, options: { ma
         byProduct: false,
       }));
       const readAt = Date.now();
-      return { orders: [], components: [], operations: [], items, bomVersions, bomLines, fullRead: { id: `afas-master-data-${readAt}`, complete: ['bomLines'], ended: true }, cursor: JSON.stringify({ masterDataReadAt: readAt }), more: false };
+      return { orders, components: [], operations: [], items, bomVersions, bomLines, ...ordersRead(['bomLines'], `afas-master-data-${readAt}`), cursor: JSON.stringify({ masterDataReadAt: readAt }), more: false };
     },
   };
 }

@@ -36,7 +36,32 @@ export const AfasSettings = z.strictObject({
   getConnectors: z
     .strictObject({ stockMutations: z.string().min(1), productions: z.string().min(1), realizations: z.string().min(1) })
     .default({ stockMutations: 'Shopfloor_StockMutations', productions: 'Shopfloor_Productions', realizations: 'Shopfloor_Realizations' }),
-  /** The floor plant whose master data (items, compositions) this environment holds; absent: none is read. */
+  /**
+   * The customer's GetConnector of production orders (AFAS has no standard one), and which
+   * of its fields hold what the floor needs; `statuses` maps its status values to the
+   * bridge's (rows of other values are not read; absent: every row is a released order).
+   */
+  productionOrders: z
+    .strictObject({
+      getConnector: z.string().min(1),
+      fields: z
+        .strictObject({
+          id: z.string().min(1).default('Id'),
+          order: z.string().min(1).default('OrderNumber'),
+          material: z.string().min(1).default('ItemCode'),
+          description: z.string().min(1).default('Description'),
+          quantity: z.string().min(1).default('Quantity'),
+          produced: z.string().min(1).default('QuantityProduced'),
+          unit: z.string().min(1).default('Unit'),
+          status: z.string().min(1).default('Status'),
+          start: z.string().min(1).default('StartDate'),
+          finish: z.string().min(1).default('EndDate'),
+        })
+        .default({ id: 'Id', order: 'OrderNumber', material: 'ItemCode', description: 'Description', quantity: 'Quantity', produced: 'QuantityProduced', unit: 'Unit', status: 'Status', start: 'StartDate', finish: 'EndDate' }),
+      statuses: z.record(z.string(), z.enum(['planned', 'released', 'inProcess', 'finished', 'completed'])).optional(),
+    })
+    .optional(),
+  /** The floor plant whose master data (items, compositions) and production orders this environment holds; absent: none is read. */
   planningPlant: z.string().min(1).max(40).optional(),
   /** How often that master data is read again. */
   masterDataReadEveryMs: z.number().int().min(0).default(3_600_000),

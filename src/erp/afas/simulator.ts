@@ -39,6 +39,8 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
   const journals = new Set<string>();
   const accounts = new Set<string>();
   const blockedPeriods = new Set<string>();
+  /** GetConnectors a customer defined (production orders): their rows as published. */
+  const published = new Map<string, Row[]>();
   const realizations: Row[] = [];
   const stock = new Map<string, Big>();
   let nextId = 1000;
@@ -184,7 +186,7 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
       Profit_Composition: () => compositions,
       Profit_Transactions: () => transactions,
     };
-    const rows = connector === names.stockMutations ? stockMutations : connector === names.productions ? productions : connector === names.realizations ? realizations : standard[connector]?.();
+    const rows = connector === names.stockMutations ? stockMutations : connector === names.productions ? productions : connector === names.realizations ? realizations : (published.get(connector) ?? standard[connector]?.());
     if (!rows) return reply.status(404).send({ externalMessage: `GetConnector ${connector} bestaat niet of de gebruiker is niet geautoriseerd` });
     const q = request.query as Record<string, string | undefined>;
     if ((q.skip !== undefined || q.take !== undefined) && !q.orderbyfieldids) return validation(reply, 'orderbyfieldids is verplicht bij skip en take (rows may be missed or repeated without it)');
@@ -227,6 +229,8 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
     },
     seedWarehouse: (code: string) => warehouses.add(code),
     seedJournal: (code: string) => journals.add(code),
+    /** A GetConnector the customer defined, with the rows it shows (kept: later changes to them show too). */
+    publishGetConnector: (name: string, rows: Row[]) => published.set(name, rows),
     seedAccount: (...codes: string[]) => codes.forEach((code) => accounts.add(code)),
     /** Closes a booking period for entries (Profit: the period blocked), or opens it again. */
     blockPeriod(year: number, period: number, blocked = true) {
