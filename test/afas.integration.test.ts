@@ -101,8 +101,8 @@ describe('AFAS Profit', () => {
     const order = 'AF-5';
     const events = [
       event(order, 'rel', { type: 'OrderReleased', material: 'BRACKET', plannedQuantity: '12', unit: 'pc', outputBatch: 'B-AF5' }),
-      event(order, 's1', { type: 'MaterialConsumed', material: 'STEEL', quantity: '1.23456', unit: 'kg', batch: 'H-77' }),
-      event(order, 's2', { type: 'MaterialConsumed', material: 'STEEL', quantity: '2.00007', unit: 'kg', batch: 'H-77' }),
+      event(order, 's1', { type: 'MaterialConsumed', material: 'STEEL', quantity: '1.23456', unit: 'kg' }),
+      event(order, 's2', { type: 'MaterialConsumed', material: 'STEEL', quantity: '2.00007', unit: 'kg' }),
       event(order, 'p1', { type: 'MaterialConsumed', material: 'PAINT', quantity: '0.33333', unit: 'l' }),
       event(order, 'q', { type: 'QuantityReported', good: '11', scrap: '1', unit: 'pc' }),
       event(order, 'done', { type: 'OrderCompleted' }),
@@ -110,13 +110,12 @@ describe('AFAS Profit', () => {
     for (const e of events) expect((await bridge.postEvent(e)).status).toBe(202);
     await eventually(() => view(order), (v) => v.erpSyncStatus === 'InSync', 30_000);
     expect(productionsOf(order)).toEqual([expect.objectContaining({ ItemCode: 'BRACKET', Quantity: '11', Batch: 'B-AF5', Warehouse: 'HOOFD' })]);
-    // AFAS's items say STEEL is kept without batches: one total, rounded once; the floor's batch stays in the audit trail.
     expect(partsOf(order).map((p) => [p.ItemCode, p.Quantity, p.Batch])).toEqual([
       ['STEEL', '3.2346', ''],
       ['PAINT', '0.3333', ''],
     ]);
     // Steel the floor reports after the production: a production of the parts alone, the 0.00003 kg the first left carried into it.
-    expect((await bridge.postEvent(event(order, 's3', { type: 'MaterialConsumed', material: 'STEEL', quantity: '0.00002', unit: 'kg', batch: 'H-77' }))).status).toBe(202);
+    expect((await bridge.postEvent(event(order, 's3', { type: 'MaterialConsumed', material: 'STEEL', quantity: '0.00002', unit: 'kg' }))).status).toBe(202);
     await eventually(async () => partsOf(order).length, (n) => n === 3, 30_000);
     expect(partsOf(order).at(-1)).toMatchObject({ ItemCode: 'STEEL', Quantity: '0.0001' });
     expect(productionsOf(order).at(-1)).toMatchObject({ Quantity: '0' });
@@ -176,10 +175,32 @@ describe('AFAS Profit', () => {
     await eventually(async () => stockOf('BRACKET').QUAR, (q) => q === 2, 30_000);
     expect(stockOf('BRACKET').HOOFD).toBe(before + 8);
     const done = await eventually(() => view(order), (v) => v.erpSyncStatus === 'InSync');
-    expect(done.postings.filter((p) => p.lineKey === 'hold').map((p) => [p.content.kind, p.status, p.erpDocumentId?.startsWith('stock-move:')])).toEqual([
+    // The quarantine is a warehouse of its own: each move is a warehouse transfer in AFAS's three steps.
+    expect(done.postings.filter((p) => p.lineKey === 'hold').map((p) => [p.content.kind, p.status, p.erpDocumentId?.startsWith('warehouse-transfer:')])).toEqual([
       ['QualityHold', 'Posted', true],
       ['Reversal', 'Posted', true],
     ]);
+  });
+
+  it("moves stock between warehouses in AFAS's three steps, each once though the dispatch's answer was lost", async () => {
+    const order = 'AF-T1';
+    afas.seedWarehouse('EXPEDITIE');
+    afas.loseNextAnswer('FbWarTransferOut');
+    const events = [
+      event(order, 'rel', { type: 'OrderReleased', material: 'BRACKET', plannedQuantity: '10', unit: 'pc' }),
+      event(order, 'move', { type: 'StockTransferred', material: 'STEEL', quantity: '12.5', unit: 'kg', toWarehouse: 'EXPEDITIE', toStorageLocation: 'D4' }),
+    ];
+    for (const e of events) expect((await bridge.postEvent(e)).status).toBe(202);
+    const done = await eventually(() => view(order), (v) => v.postings.some((p) => p.status === 'Posted'), 30_000);
+    const steps = afas.ledger().warehouseTransfers.filter((t) => t.Reference === afas.ledger().warehouseTransfers.find((p) => p.Step === 'prep' && p.From === 'HOOFD' && p.To === 'EXPEDITIE')?.Reference);
+    expect(steps.map((t) => t.Step)).toEqual(['prep', 'out', 'in']);
+    expect(done.postings[0]!.erpDocumentId).toBe(`warehouse-transfer:${steps.map((t) => t.OrderNumber).join('/')}`);
+    const stock = afas.ledger().stock.filter((r) => r.item === 'STEEL');
+    expect(stock.find((r) => r.warehouse === 'EXPEDITIE' && r.location === 'D4')?.quantity).toBe('12.5');
+    // A correction taking 2.5 kg back moves it the other way, in three steps of its own.
+    expect((await bridge.postEvent(event(order, 'fix', { type: 'EventCorrected', correctsEventId: `${order}-move`, reason: 'counted again', replacement: { quantity: '10' } }))).status).toBe(202);
+    await eventually(async () => afas.ledger().stock.find((r) => r.item === 'STEEL' && r.warehouse === 'EXPEDITIE')?.quantity, (q) => q === '10', 30_000);
+    expect(afas.ledger().warehouseTransfers.filter((t) => t.From === 'EXPEDITIE').map((t) => t.Step)).toEqual(['prep', 'out', 'in']);
   });
 
   it('closes November: a dry run lists the entries, the booking books them once, WIP to finished goods and the variances to cost of sales', async () => {

@@ -14,6 +14,9 @@ import { projectRoot } from '../../projectRoot';
 /** Each UpdateConnector the bridge posts to, and the spec that describes it. */
 export const afasConnectors = {
   FbStockMutation: 'warehouse.json',
+  FbWarTransferPrep: 'warehouse.json',
+  FbWarTransferOut: 'warehouse.json',
+  FbWarTransferIn: 'warehouse.json',
   FbAssembly: 'sales-and-orders.json',
   PtRealization: 'projects-and-costing.json',
   FiEntries: 'journal-entries.json',

@@ -34,8 +34,8 @@ export const AfasSettings = z.strictObject({
    * has no standard one for these; README: AFAS Profit lists their fields).
    */
   getConnectors: z
-    .strictObject({ stockMutations: z.string().min(1), productions: z.string().min(1), realizations: z.string().min(1) })
-    .default({ stockMutations: 'Shopfloor_StockMutations', productions: 'Shopfloor_Productions', realizations: 'Shopfloor_Realizations' }),
+    .strictObject({ stockMutations: z.string().min(1), productions: z.string().min(1), realizations: z.string().min(1), warehouseTransfers: z.string().min(1).default('Shopfloor_WarehouseTransfers') })
+    .default({ stockMutations: 'Shopfloor_StockMutations', productions: 'Shopfloor_Productions', realizations: 'Shopfloor_Realizations', warehouseTransfers: 'Shopfloor_WarehouseTransfers' }),
   /**
    * The customer's GetConnector of production orders (AFAS has no standard one), and which
    * of its fields hold what the floor needs; `statuses` maps its status values to the

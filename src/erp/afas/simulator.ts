@@ -19,7 +19,7 @@ import { afasTokenHeader } from './transport';
 export interface AfasSimulatorOptions {
   token: string;
   /** The GetConnectors the customer published for the bridge (names as in the connection's settings). */
-  getConnectors?: { stockMutations: string; productions: string; realizations: string };
+  getConnectors?: { stockMutations: string; productions: string; realizations: string; warehouseTransfers?: string };
   /** Calls at once before AFAS refuses more (8). */
   maxParallel?: number;
 }
@@ -36,6 +36,7 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
   const productions: Row[] = [];
   const productionParts: Row[] = [];
   const transactions: Row[] = [];
+  const warehouseTransfers: Row[] = [];
   const journals = new Set<string>();
   const accounts = new Set<string>();
   const blockedPeriods = new Set<string>();
@@ -45,7 +46,7 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
   const stock = new Map<string, Big>();
   let nextId = 1000;
   let inFlight = 0;
-  let fault: { loseAnswer?: boolean; slowAnswerMs?: number; status?: number; retryAfterSeconds?: number; maintenanceSeconds?: number } = {};
+  let fault: { loseAnswer?: boolean | string; slowAnswerMs?: number; status?: number; retryAfterSeconds?: number; maintenanceSeconds?: number } = {};
   const app = Fastify({ logger: false });
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   const expected = afasTokenHeader(options.token);
@@ -127,6 +128,41 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
         realizations.push({ Id: id, ExternalKey: text('XpRe'), WorkType: text('ItCd'), Employee: text('EmId'), Quantity: new Big(text('Qu') || '0').toString(), Date: text('DaTi'), Description: text('Ds') });
         return { PtRealization: { Id: id } };
       }
+      case 'FbWarTransferPrep': {
+        for (const w of [text('War'), text('Wa2')]) if (!warehouses.has(w)) throw new Error(`Magazijn ${w} bestaat niet (warehouse ${w} does not exist)`);
+        if (text('War') === text('Wa2')) throw new Error('Bron- en doelmagazijn zijn gelijk (source and target warehouse are the same)');
+        const lines = children(element, 'FbWarTransferLines').map((line) => ({ ...stockLine(line, text('War')), guid: String((line.Fields as Row).GuLi ?? '') }));
+        warehouseTransfers.push({ Id: id, OrderNumber: `OV${id}`, Step: 'prep', Reference: text('RfCs'), From: text('War'), To: text('Wa2'), Lines: lines.map((l) => ({ item: l.item, unit: l.unit, quantity: l.quantity.toString(), batch: l.sub.batch, guid: l.guid })) });
+        return {};
+      }
+      case 'FbWarTransferOut': {
+        const prep = warehouseTransfers.find((t) => t.Step === 'prep' && t.OrderNumber === text('SoOr'));
+        if (!prep) throw new Error(`Voorbereiding ${text('SoOr')} bestaat niet (no warehouse transfer preparation ${text('SoOr')})`);
+        const prepared = prep.Lines as { item: string; quantity: string }[];
+        const lines = children(element, 'FbWarTransferLines').map((line) => stockLine(line, String(prep.From)));
+        for (const l of lines) {
+          const planned = prepared.find((p) => p.item === l.item);
+          if (!planned || l.quantity.gt(planned.quantity)) throw new Error(`Meer uitgeleverd dan voorbereid voor ${l.item} (more dispatched than prepared)`);
+        }
+        for (const l of lines) move(l.item, String(prep.From), l.sub.location, l.sub.batch, l.quantity.times(-1));
+        warehouseTransfers.push({ Id: id, OrderNumber: `UL${id}`, Step: 'out', Reference: text('RfCs'), From: prep.From, To: prep.To, Preparation: prep.OrderNumber, Lines: lines.map((l) => ({ item: l.item, unit: l.unit, quantity: l.quantity.toString(), batch: l.sub.batch })) });
+        return {};
+      }
+      case 'FbWarTransferIn': {
+        const out = warehouseTransfers.find((t) => t.Step === 'out' && t.OrderNumber === text('SoWo'));
+        if (!out) throw new Error(`Uitleverbon ${text('SoWo')} bestaat niet (no dispatch slip ${text('SoWo')})`);
+        if (warehouseTransfers.some((t) => t.Step === 'in' && t.Dispatch === out.OrderNumber)) throw new Error(`Uitleverbon ${text('SoWo')} is al ontvangen (dispatch slip ${text('SoWo')} was received already)`);
+        const dispatched = out.Lines as { item: string; unit: string; quantity: string; batch: string }[];
+        for (const line of children(element, 'FbWarTransferLines')) {
+          const item = String((line.Fields as Row).ItCd);
+          const sent = dispatched.find((d) => d.item === item);
+          if (!sent) throw new Error(`Artikel ${item} is niet uitgeleverd met ${text('SoWo')} (item not on the dispatch slip)`);
+          const location = children(line, 'FbOrderLocationLines')[0]?.Fields as Row | undefined;
+          move(item, String(out.To), location ? String(location.Loc) : '', sent.batch, new Big(sent.quantity));
+        }
+        warehouseTransfers.push({ Id: id, OrderNumber: `ON${id}`, Step: 'in', Reference: text('RfCs'), From: out.From, To: out.To, Dispatch: out.OrderNumber });
+        return {};
+      }
       case 'FiEntries': {
         const year = Number(text('Year'));
         const period = Number(text('Peri'));
@@ -164,7 +200,7 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
     } catch (error) {
       return validation(reply, error instanceof Error ? error.message : String(error));
     }
-    if (fault.loseAnswer) {
+    if (fault.loseAnswer === true || fault.loseAnswer === connector) {
       // AFAS finishes what it started; the client that gave up never hears.
       fault = { ...fault, loseAnswer: undefined };
       request.raw.socket.destroy();
@@ -186,7 +222,12 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
       Profit_Composition: () => compositions,
       Profit_Transactions: () => transactions,
     };
-    const rows = connector === names.stockMutations ? stockMutations : connector === names.productions ? productions : connector === names.realizations ? realizations : (published.get(connector) ?? standard[connector]?.());
+    const rows =
+      connector === names.stockMutations ? stockMutations
+      : connector === names.productions ? productions
+      : connector === names.realizations ? realizations
+      : connector === (names.warehouseTransfers ?? 'Shopfloor_WarehouseTransfers') ? warehouseTransfers.map(({ Lines: _lines, ...row }) => row)
+      : (published.get(connector) ?? standard[connector]?.());
     if (!rows) return reply.status(404).send({ externalMessage: `GetConnector ${connector} bestaat niet of de gebruiker is niet geautoriseerd` });
     const q = request.query as Record<string, string | undefined>;
     if ((q.skip !== undefined || q.take !== undefined) && !q.orderbyfieldids) return validation(reply, 'orderbyfieldids is verplicht bij skip en take (rows may be missed or repeated without it)');
@@ -209,6 +250,7 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
     productions: [...productions],
     productionParts: [...productionParts],
     transactions: [...transactions],
+    warehouseTransfers: [...warehouseTransfers],
     realizations: [...realizations],
     stock: [...stock].map(([key, quantity]) => {
       const [item, warehouse, location, batch] = key.split('|');
@@ -244,8 +286,9 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
       return Object.fromEntries([...byAccount].map(([account, balance]) => [account, balance.toString()]));
     },
     seedWorkType: (code: string) => workTypes.add(code),
-    loseNextAnswer() {
-      fault = { ...fault, loseAnswer: true };
+    /** The next post (to that connector, if named) is booked, and its answer lost. */
+    loseNextAnswer(connector?: AfasConnector) {
+      fault = { ...fault, loseAnswer: connector ?? true };
     },
     /** The next post is booked at once and answered only after `ms`: a client with a shorter timeout gives up on a post that is in. */
     answerNextPostAfter(ms: number) {
