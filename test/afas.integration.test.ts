@@ -29,7 +29,7 @@ describe('AFAS Profit', () => {
     afas.seedAccount('3000', '3100', '4990', '8010', '8020');
     bridge = await startBridge(
       { AFAS_TOKEN: TOKEN },
-      { connections: [{ id: 'afas-test', erp: 'afas', plants: [plant], baseUrl: url, token: '${AFAS_TOKEN}', afasPlants: { [plant]: { warehouse: 'HOOFD', location: 'A1', quarantine: { warehouse: 'QUAR' } } }, defaultEmployee: 'E001', planningPlant: plant, maxPostingsPerSecond: 8, timeoutMs: 1500, productionOrders: { getConnector: 'Shopfloor_ProductionOrders', statuses: { Vrijgegeven: 'released', Gereed: 'finished' } }, periodClose: { journal: 'MEM', accounts: { workInProgress: '3100', finishedGoods: '3000', materialVariance: '8010', conversionVariance: '8020' } } }] },
+      { connections: [{ id: 'afas-test', erp: 'afas', plants: [plant], baseUrl: url, token: '${AFAS_TOKEN}', afasPlants: { [plant]: { warehouse: 'HOOFD', location: 'A1', quarantine: { warehouse: 'QUAR' } } }, defaultEmployee: 'E001', planningPlant: plant, maxPostingsPerSecond: 8, timeoutMs: 1500, productionOrders: { getConnector: 'Shopfloor_ProductionOrders', statuses: { Vrijgegeven: 'released', Gereed: 'finished' } }, productionPreparations: 'create', periodClose: { journal: 'MEM', accounts: { workInProgress: '3100', finishedGoods: '3000', materialVariance: '8010', conversionVariance: '8020' } } }] },
     );
   });
   afterAll(async () => {
@@ -87,8 +87,8 @@ describe('AFAS Profit', () => {
 
   it('posts once what AFAS booked while the bridge had given up waiting for its answer', async () => {
     const order = 'AF-4';
-    // Booked at once, answered after 4 s: past the connection's 1.5 s timeout.
-    afas.answerNextPostAfter(4000);
+    // The production is booked at once, answered after 4 s: past the connection's 1.5 s timeout.
+    afas.answerNextPostAfter(4000, 'FbAssembly');
     for (const e of orderEvents(order)) expect((await bridge.postEvent(e)).status).toBe(202);
     const done = await eventually(() => view(order), (v) => v.erpSyncStatus === 'InSync', 30_000);
     expect(posted(order)).toEqual({ productions: 1, parts: 1, realizations: 1 });
@@ -130,7 +130,9 @@ describe('AFAS Profit', () => {
     afas.publishGetConnector('Shopfloor_ProductionOrders', rows);
     const orders = async () => {
       await bridge.post(`/v1/planning/afas/${plant}/sync`, {});
-      return ((await bridge.get(`/v1/planning/orders?plant=${plant}`)).body.orders as { erpOrder: string; status: string; plannedQuantity: string; plannedStart?: string; description?: string }[]).map((o) => [o.erpOrder, o.status, o.plannedQuantity, o.plannedStart ?? null]);
+      const all = (await bridge.get(`/v1/planning/orders?plant=${plant}`)).body.orders as { erpOrder: string; status: string; plannedQuantity: string; plannedStart?: string; description?: string }[];
+      // The production orders the bridge prepared for floor orders show there too; these are the planner's.
+      return all.filter((o) => o.erpOrder.startsWith('PR-')).map((o) => [o.erpOrder, o.status, o.plannedQuantity, o.plannedStart ?? null]);
     };
     // A concept order is not the floor's yet.
     expect(await eventually(orders, (o) => o.length === 2, 20_000)).toEqual([
@@ -139,6 +141,18 @@ describe('AFAS Profit', () => {
     ]);
     rows.splice(2, 1);
     expect(await eventually(orders, (o) => o.length === 1, 20_000)).toEqual([['PR-1001', 'released', '250', '2026-12-02']]);
+  });
+
+  it("names the order's production order in its production, and prepares it where AFAS holds none", async () => {
+    afas.publishGetConnector('Shopfloor_ProductionOrders', [{ Id: 7, OrderNumber: 'PR-2001', ItemCode: 'BRACKET', Quantity: 10, Unit: 'pc', Status: 'Vrijgegeven' }]);
+    for (const order of ['PR-2001', 'AF-P1']) {
+      for (const e of orderEvents(order)) expect((await bridge.postEvent(e)).status).toBe(202);
+      await eventually(() => view(order), (v) => v.erpSyncStatus === 'InSync', 30_000);
+    }
+    // The planner's order is AFAS's already: linked, not prepared again. The floor's own is prepared first, once.
+    expect(productionsOf('PR-2001').map((p) => p.Preparation)).toEqual(['PR-2001']);
+    expect(productionsOf('AF-P1').map((p) => p.Preparation)).toEqual(['AF-P1']);
+    expect(afas.ledger().preparations.filter((p) => ['PR-2001', 'AF-P1'].includes(String(p.OrderNumber)))).toEqual([expect.objectContaining({ OrderNumber: 'AF-P1', ItemCode: 'BRACKET', Quantity: '10' })]);
   });
 
   it("keeps AFAS's items and compositions as the plant's master data", async () => {

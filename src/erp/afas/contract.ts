@@ -18,6 +18,7 @@ export const afasConnectors = {
   FbWarTransferOut: 'warehouse.json',
   FbWarTransferIn: 'warehouse.json',
   FbAssembly: 'sales-and-orders.json',
+  FbAssemblyPrep: 'sales-and-orders.json',
   PtRealization: 'projects-and-costing.json',
   FiEntries: 'journal-entries.json',
 } as const;

@@ -19,6 +19,9 @@ export const afasModule: ErpModule<AfasSettings> = {
 
   async open(settings, context) {
     if (!settings.baseUrl) throw new Error(`ERP connection ${context.id}: baseUrl is required (e.g. https://12345.rest.afas.online/ProfitRestServices)`);
+    if (settings.productionPreparations === 'create' && !settings.productionOrders) {
+      throw new Error(`ERP connection ${context.id}: productionPreparations: create needs productionOrders, the GetConnector that shows whether AFAS holds an order already`);
+    }
     return afasConnection({ ...settings, baseUrl: settings.baseUrl }, context);
   },
 

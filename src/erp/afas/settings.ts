@@ -61,6 +61,13 @@ export const AfasSettings = z.strictObject({
       statuses: z.record(z.string(), z.enum(['planned', 'released', 'inProcess', 'finished', 'completed'])).optional(),
     })
     .optional(),
+  /**
+   * How the order's productions name the production order (preparation, SoOr) in AFAS:
+   * `link`: the floor's order is AFAS's (read through `productionOrders`), its number is the
+   * preparation's; `create`: as link, and an order AFAS does not hold yet is created first
+   * (FbAssemblyPrep, numbered with the order's reference). Absent: productions stand alone.
+   */
+  productionPreparations: z.enum(['link', 'create']).optional(),
   /** The floor plant whose master data (items, compositions) and production orders this environment holds; absent: none is read. */
   planningPlant: z.string().min(1).max(40).optional(),
   /** How often that master data is read again. */
@@ -88,3 +95,4 @@ export const AfasSettings = z.strictObject({
     .optional(),
 });
 export type AfasSettings = z.infer<typeof AfasSettings>;
+

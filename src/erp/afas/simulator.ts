@@ -20,6 +20,8 @@ export interface AfasSimulatorOptions {
   token: string;
   /** The GetConnectors the customer published for the bridge (names as in the connection's settings). */
   getConnectors?: { stockMutations: string; productions: string; realizations: string; warehouseTransfers?: string };
+  /** The customer's production orders GetConnector (its rows published by a test, with the orders the bridge prepares). */
+  productionOrders?: string;
   /** Calls at once before AFAS refuses more (8). */
   maxParallel?: number;
 }
@@ -42,11 +44,15 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
   const blockedPeriods = new Set<string>();
   /** GetConnectors a customer defined (production orders): their rows as published. */
   const published = new Map<string, Row[]>();
+  /** Production orders the bridge created (FbAssemblyPrep): the customer's production orders GetConnector shows them beside its own. */
+  const preparations: Row[] = [];
+  const productionOrdersConnector = options.productionOrders ?? 'Shopfloor_ProductionOrders';
+  const ordersShown = () => [...(published.get(productionOrdersConnector) ?? []), ...preparations];
   const realizations: Row[] = [];
   const stock = new Map<string, Big>();
   let nextId = 1000;
   let inFlight = 0;
-  let fault: { loseAnswer?: boolean | string; slowAnswerMs?: number; status?: number; retryAfterSeconds?: number; maintenanceSeconds?: number } = {};
+  let fault: { loseAnswer?: boolean | string; slowAnswer?: { ms: number; connector?: AfasConnector | undefined }; status?: number; retryAfterSeconds?: number; maintenanceSeconds?: number } = {};
   const app = Fastify({ logger: false });
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   const expected = afasTokenHeader(options.token);
@@ -110,12 +116,13 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
       }
       case 'FbAssembly': {
         if (!warehouses.has(text('War'))) throw new Error(`Magazijn ${text('War')} bestaat niet (warehouse ${text('War')} does not exist)`);
+        if (text('SoOr') && !ordersShown().some((o) => String(o.OrderNumber) === text('SoOr'))) throw new Error(`Voorbereiding ${text('SoOr')} bestaat niet (no production order ${text('SoOr')})`);
         const lines = children(element, 'FbAssemblyLines');
         // AFAS checks the whole production before it books any of it.
         const checked = lines.map((line) => ({ line, ...stockLine(line, text('War')), parts: children(line, 'AfasFbOrderCompLines').map((part) => stockLine(part, text('War'))) }));
         for (const { item, unit, quantity, warehouse, sub, parts } of checked) {
           move(item, warehouse, sub.location, sub.batch, quantity);
-          productions.push({ Id: id, Reference: text('RfCs'), Remark: text('Re'), ItemCode: item, Unit: unit, Quantity: quantity.toString(), Warehouse: warehouse, Location: sub.location, Batch: sub.batch, Date: text('OrDa') });
+          productions.push({ Id: id, Reference: text('RfCs'), Remark: text('Re'), Preparation: text('SoOr'), ItemCode: item, Unit: unit, Quantity: quantity.toString(), Warehouse: warehouse, Location: sub.location, Batch: sub.batch, Date: text('OrDa') });
           for (const part of parts) {
             move(part.item, part.warehouse, part.sub.location, part.sub.batch, part.quantity.times(-1));
             productionParts.push({ ProductionId: id, Reference: text('RfCs'), ItemCode: part.item, Unit: part.unit, Quantity: part.quantity.toString(), Warehouse: part.warehouse, Location: part.sub.location, Batch: part.sub.batch });
@@ -127,6 +134,15 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
         if (text('VaIt') === '1' && !workTypes.has(text('ItCd'))) throw new Error(`Werksoort ${text('ItCd')} bestaat niet (work type ${text('ItCd')} does not exist)`);
         realizations.push({ Id: id, ExternalKey: text('XpRe'), WorkType: text('ItCd'), Employee: text('EmId'), Quantity: new Big(text('Qu') || '0').toString(), Date: text('DaTi'), Description: text('Ds') });
         return { PtRealization: { Id: id } };
+      }
+      case 'FbAssemblyPrep': {
+        const number = text('OrNu');
+        if (ordersShown().some((o) => String(o.OrderNumber) === number)) throw new Error(`Voorbereiding ${number} bestaat al (production order ${number} exists)`);
+        if (!warehouses.has(text('War'))) throw new Error(`Magazijn ${text('War')} bestaat niet (warehouse ${text('War')} does not exist)`);
+        const [line] = children(element, 'FbAssemblyLines').map((l) => stockLine(l, text('War')));
+        if (!line) throw new Error('Een voorbereiding zonder regel (a production order needs a line)');
+        preparations.push({ Id: id, OrderNumber: number, ItemCode: line.item, Quantity: line.quantity.toString(), QuantityProduced: 0, Unit: line.unit, Status: 'Vrijgegeven', Reference: text('RfCs') });
+        return {};
       }
       case 'FbWarTransferPrep': {
         for (const w of [text('War'), text('Wa2')]) if (!warehouses.has(w)) throw new Error(`Magazijn ${w} bestaat niet (warehouse ${w} does not exist)`);
@@ -206,11 +222,11 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
       request.raw.socket.destroy();
       return reply;
     }
-    if (fault.slowAnswerMs !== undefined) {
+    const slow = fault.slowAnswer;
+    if (slow && (slow.connector === undefined || slow.connector === connector)) {
       // Booked, but answered after the client's timeout: AFAS's own limit is 900 s.
-      const ms = fault.slowAnswerMs;
-      fault = { ...fault, slowAnswerMs: undefined };
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      fault = { ...fault, slowAnswer: undefined };
+      await new Promise((resolve) => setTimeout(resolve, slow.ms));
     }
     return reply.status(201).send({ results: { [connector]: results[connector] ?? {} } });
   });
@@ -227,6 +243,7 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
       : connector === names.productions ? productions
       : connector === names.realizations ? realizations
       : connector === (names.warehouseTransfers ?? 'Shopfloor_WarehouseTransfers') ? warehouseTransfers.map(({ Lines: _lines, ...row }) => row)
+      : connector === productionOrdersConnector ? ordersShown()
       : (published.get(connector) ?? standard[connector]?.());
     if (!rows) return reply.status(404).send({ externalMessage: `GetConnector ${connector} bestaat niet of de gebruiker is niet geautoriseerd` });
     const q = request.query as Record<string, string | undefined>;
@@ -250,6 +267,7 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
     productions: [...productions],
     productionParts: [...productionParts],
     transactions: [...transactions],
+    preparations: [...preparations],
     warehouseTransfers: [...warehouseTransfers],
     realizations: [...realizations],
     stock: [...stock].map(([key, quantity]) => {
@@ -290,9 +308,9 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
     loseNextAnswer(connector?: AfasConnector) {
       fault = { ...fault, loseAnswer: connector ?? true };
     },
-    /** The next post is booked at once and answered only after `ms`: a client with a shorter timeout gives up on a post that is in. */
-    answerNextPostAfter(ms: number) {
-      fault = { ...fault, slowAnswerMs: ms };
+    /** The next post (to that connector, if named) is booked at once and answered only after `ms`: a client with a shorter timeout gives up on a post that is in. */
+    answerNextPostAfter(ms: number, connector?: AfasConnector) {
+      fault = { ...fault, slowAnswer: { ms, connector } };
     },
     failNext(status: number, retryAfterSeconds?: number) {
       fault = { ...fault, status, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };

@@ -8,7 +8,9 @@
  * key too. A reversal is a production of the negative quantities, parts included, with its own
  * reference [unverified: whether AFAS takes a negative production; a correction in AFAS
  * itself is the alternative]. A production that carries only parts (consumption the floor
- * reported after the order's production) has a production line of 0 [unverified].
+ * reported after the order's production) has a production line of 0 [unverified]. Where the
+ * connection says so, the production names its production order (SoOr), which the bridge
+ * creates (FbAssemblyPrep) when AFAS does not hold it.
  */
 import type { ConsumedComponent, FinishedGoodsReceipt } from '../../../domain/postings';
 import { ErpError, type PostingResult } from '../../adapter';
@@ -54,14 +56,42 @@ function partLine(afas: AfasContext, key: string, component: ConsumedComponent, 
   };
 }
 
+/**
+ * The production order (preparation) the production names, where the connection links them:
+ * the order's reference is its number in AFAS; with `create`, an order AFAS does not show
+ * through the production orders' GetConnector is prepared first, numbered so, for what the
+ * production books.
+ */
+async function preparation(afas: AfasContext, document: FinishedGoodsReceipt, day: string, warehouse: string): Promise<string | undefined> {
+  const mode = afas.settings.productionPreparations;
+  if (!mode) return undefined;
+  const number = document.erpOrderReference;
+  if (number.length > 12) throw new ErpError(`AFAS numbers production orders with at most 12 characters: order ${number} has no AFAS preparation to name (map its reference)`, 'needsPerson', 'OrderReferenceTooLong');
+  if (mode === 'link') return number;
+  const orders = afas.settings.productionOrders!;
+  const held = async () => (await afas.transport.get<Record<string, unknown>>(orders.getConnector, { filters: { [orders.fields.order]: number }, orderBy: orders.fields.id, take: 1 })).length > 0;
+  if (await held()) return number;
+  await afas.update('FbAssemblyPrep', {
+    FbAssemblyPrep: {
+      Element: {
+        Fields: { OrNu: number, OrDa: day, War: warehouse, RfCs: `Shopfloor order ${number}`.slice(0, 50), Re: `Shopfloor Bridge: order ${document.productionOrder} of plant ${document.plant}` },
+        Objects: [{ FbAssemblyLines: { Element: [{ Fields: { VaIt: '2', ItCd: document.erpMaterial, BiUn: document.unit, QuUn: document.quantity, War: warehouse } }] } }],
+      },
+    },
+  });
+  if (!(await held())) throw new ErpError(`AFAS took the production order ${number} but does not show it yet; looking again`, 'retryable', 'NotYetVisible', { retryAfterMs: 2000 });
+  return number;
+}
+
 async function produce(afas: AfasContext, document: FinishedGoodsReceipt, key: string, sign: 1 | -1, day: string): Promise<PostingResult> {
   const plant = afas.plantOf(document);
   const reference = referenceOf(key);
+  const prepared = await preparation(afas, document, day, plant.warehouse);
   const parts = (document.components ?? []).map((c) => partLine(afas, key, c, plant.warehouse, plant.location, sign));
   await afas.update('FbAssembly', {
     FbAssembly: {
       Element: {
-        Fields: { OrDa: day, DaAc: day, War: plant.warehouse, RfCs: reference, Re: `Shopfloor Bridge, order ${document.erpOrderReference}` },
+        Fields: { OrDa: day, DaAc: day, War: plant.warehouse, RfCs: reference, Re: `Shopfloor Bridge, order ${document.erpOrderReference}`, ...(prepared ? { SoOr: prepared } : {}) },
         Objects: [
           {
             FbAssemblyLines: {
