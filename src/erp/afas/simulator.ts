@@ -52,7 +52,7 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
   const stock = new Map<string, Big>();
   let nextId = 1000;
   let inFlight = 0;
-  let fault: { loseAnswer?: boolean | string; slowAnswer?: { ms: number; connector?: AfasConnector | undefined }; status?: number; retryAfterSeconds?: number; maintenanceSeconds?: number } = {};
+  let fault: { readDelayMs?: number; loseAnswer?: boolean | string; slowAnswer?: { ms: number; connector?: AfasConnector | undefined }; status?: number; retryAfterSeconds?: number; maintenanceSeconds?: number } = {};
   const app = Fastify({ logger: false });
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   const expected = afasTokenHeader(options.token);
@@ -233,6 +233,7 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
 
   app.get('/ProfitRestServices/connectors/:connector', async (request, reply) => {
     const { connector } = request.params as { connector: string };
+    if (fault.readDelayMs) await new Promise((resolve) => setTimeout(resolve, fault.readDelayMs));
     const standard: Record<string, () => Row[]> = {
       Profit_Article: () => [...items].map(([code, item]) => ({ ItemCode: code, Description: item.description, UnitId: item.unit, Blocked: false, Stock: true, BitDecimals: item.decimals })),
       Profit_Composition: () => compositions,
@@ -314,6 +315,10 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
     },
     failNext(status: number, retryAfterSeconds?: number) {
       fault = { ...fault, status, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
+    },
+    /** Every GetConnector call takes this long (undefined: none), so calls overlap as on a busy environment. */
+    slowReads(ms: number | undefined) {
+      fault = { ...fault, readDelayMs: ms };
     },
     /** A maintenance window: every call answers 503 with `retry_after` until it ends. */
     maintenance(retryAfterSeconds: number | undefined) {

@@ -4,7 +4,7 @@
  * are read once, here: a validation error is a 500 with `externalMessage`, `errorNumber` and
  * `profitLogReference` (a person must act, with AFAS's text and log reference); maintenance
  * is a 503 with `retry_after` in seconds (waited out, however long); 401 and 403 mean the
- * token is wrong or lacks the connector.
+ * token is wrong or lacks the connector. At most 8 calls are under way at once, as AFAS allows.
  */
 import { ErpError } from '../adapter';
 import { type HttpRequest, type HttpResponse, type Middleware, answerDetails, createHttpTransport, defaultClassification, exchangeLog } from '../http/transport';
@@ -43,6 +43,25 @@ export function afasError(erp: string, request: HttpRequest, response: HttpRespo
   return defaultClassification(erp, request, response);
 }
 
+/** AFAS allows 8 calls at once per environment: this process keeps to that, queueing the rest. */
+export const AFAS_PARALLEL_CALLS = 8;
+
+/** At most `limit` of the calls given to it run at once; the others wait their turn, in order. */
+function callLimit(limit: number): <T>(call: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (call) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await call();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
+}
+
 export function createAfasTransport(options: { baseUrl: string; token: string; integrationId?: string | undefined; timeoutMs: number; onMaintenance?: (error: ErpError) => void }): AfasTransport {
   const erp = 'AFAS Profit';
   const base = options.baseUrl.replace(/\/+$/, '');
@@ -57,7 +76,9 @@ export function createAfasTransport(options: { baseUrl: string; token: string; i
       throw error;
     }
   };
-  const http = createHttpTransport({ erp, timeoutMs: options.timeoutMs, middleware: [exchangeLog, maintenance, afasHeaders], classify: (request, response) => afasError(erp, request, response) });
+  const limited = callLimit(AFAS_PARALLEL_CALLS);
+  const parallel: Middleware = (request, next) => limited(() => next(request));
+  const http = createHttpTransport({ erp, timeoutMs: options.timeoutMs, middleware: [exchangeLog, maintenance, parallel, afasHeaders], classify: (request, response) => afasError(erp, request, response) });
   const json = (response: HttpResponse): Record<string, unknown> => {
     if (!response.text) return {};
     try {
