@@ -4,7 +4,9 @@
  * split into pages read side by side, sorted, none lost or read twice.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afasConnection } from '../src/erp/afas/connection';
 import { createAfasPlanningReader } from '../src/erp/afas/planning';
+import { AfasSettings } from '../src/erp/afas/settings';
 import { type AfasSimulator, createAfasSimulator } from '../src/erp/afas/simulator';
 import { createAfasTransport } from '../src/erp/afas/transport';
 
@@ -45,5 +47,12 @@ describe('the AFAS transport', () => {
     const codes = (changes.items ?? []).map((i) => i.code);
     expect(codes).toHaveLength(7300);
     expect(new Set(codes).size).toBe(7300);
+  });
+
+  it("checks red, naming it, where a plant's warehouse is not AFAS's", async () => {
+    afas.seedWarehouse('HOOFD');
+    const connection = (warehouse: string) => afasConnection({ ...AfasSettings.parse({ token: TOKEN, afasPlants: { P1: { warehouse, quarantine: { warehouse: 'HOOFD' } } } }), baseUrl: url });
+    expect(await connection('HOOFD').check()).toMatchObject({ ok: true });
+    expect(await connection('HOFD').check()).toMatchObject({ ok: false, detail: expect.stringContaining('no open warehouse HOFD in Profit_Warehouses') });
   });
 });

@@ -31,7 +31,12 @@ export function afasConnection(settings: AfasSettings & { baseUrl: string }, con
       try {
         // A cheap read of the bridge's own GetConnector: it must be published for any post to be recognised again.
         await transport.get(settings.getConnectors.stockMutations, { orderBy: 'Id', take: 1 });
-        return { ok: true, detail: `${description} answers (GetConnector ${settings.getConnectors.stockMutations} readable)`, checkedAt };
+        // Every warehouse the plants post into must be AFAS's, and open.
+        const wanted = [...new Set(Object.values(settings.afasPlants).flatMap((p) => [p.warehouse, ...(p.quarantine ? [p.quarantine.warehouse] : [])]))];
+        const held = await transport.get<{ Warehouse: string; Blocked?: boolean }>('Profit_Warehouses', { orderBy: 'Warehouse', take: 1000 });
+        const missing = wanted.filter((w) => !held.some((h) => h.Warehouse === w && h.Blocked !== true));
+        if (missing.length > 0) return { ok: false, detail: `${description}: no open warehouse ${missing.join(', ')} in Profit_Warehouses (afasPlants names it)`, checkedAt };
+        return { ok: true, detail: `${description} answers (GetConnector ${settings.getConnectors.stockMutations} readable, warehouses ${wanted.join(', ')} open)`, checkedAt };
       } catch (error) {
         return { ok: false, detail: `${description}: ${error instanceof Error ? error.message : String(error)}`, checkedAt };
       }

@@ -238,6 +238,8 @@ export function createAfasSimulator(options: AfasSimulatorOptions) {
       Profit_Article: () => [...items].map(([code, item]) => ({ ItemCode: code, Description: item.description, UnitId: item.unit, Blocked: false, Stock: true, BitDecimals: item.decimals })),
       Profit_Composition: () => compositions,
       Profit_Transactions: () => transactions,
+      Profit_Warehouses: () => [...warehouses].map((code) => ({ Warehouse: code, Description: code, Blocked: false })),
+      Profit_Stock_per_Warehouse: () => [...stock].map(([key, quantity]) => ({ Basisartikeltype_code: 'A', Item_code: key.split('|')[0], In_stock: Number(quantity), Unit: items.get(key.split('|')[0]!)?.unit ?? '' })),
     };
     const rows =
       connector === names.stockMutations ? stockMutations
