@@ -109,7 +109,7 @@ export async function runBridge(options: {
       : createStarterApi({
           client: options.client,
           delivery,
-          auth: createAuthenticator(config.sources.http),
+          auth: createAuthenticator(config.sources.http, { open: config.authOpen }),
           rejectedInputs,
           masterData,
           planning,

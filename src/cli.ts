@@ -12,12 +12,16 @@
  *   connections [--check]                     the ERP connections and their state; --check: whether each works (exit 1 if one does not)
  *   planning <plant> [status]                 the ERP's orders for the plant, with their components and routing
  *   close <connection> <YYYY-MM> [--book]     the period-end close's entries (a dry run); --book: book them, once
+ *   trust-plc [thumbprint]                    the PLC certificates refused, with their thumbprints; with one: trust that PLC (this machine's .data/pki)
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { loadConfig } from './config';
 import { describePosting } from './domain/postings';
 import type { ProductionOrderView } from './domain/orderView';
 import type { PlannedOrderDetail } from './domain/planning';
+import { projectRoot } from './projectRoot';
+import { refusedPlcCertificates, trustPlcCertificate, trustedPlcCertificates } from './sources/opcua/trust';
 import type { PeriodCloseView } from './starters/periodClose';
 
 const usage = readFileSync(__filename, 'utf8').split('\n').filter((line) => /^ \* {3}\w/.test(line)).map((line) => line.slice(3)).join('\n');
@@ -99,6 +103,21 @@ async function main(argv: string[]): Promise<number> {
         for (const c of o.components) console.log(`  ${c.byProduct ? 'yields' : 'uses  '} ${c.plannedQuantity} ${c.unit} ${c.material}${c.backflush ? ' (backflushed)' : ''}`);
         for (const s of o.operations) console.log(`  op ${s.operation}${s.workCentre ? ` on ${s.workCentre}` : ''}${s.plannedRunHours ? `, ${s.plannedRunHours} h run` : ''}`);
       }
+      return 0;
+    }
+    case 'trust-plc': {
+      const pki = path.join(projectRoot, '.data', 'pki');
+      const trusted = path.join(pki, 'trusted');
+      if (args[0]) {
+        const certificate = trustPlcCertificate(pki, trusted, args[0]);
+        if (!certificate) throw new Error(`no refused PLC certificate has the thumbprint ${args[0]} (npm run cli -- trust-plc lists them)`);
+        console.log(`trusted ${certificate.subject} (${certificate.thumbprint}); the sources take it at their next attempt to connect`);
+        return 0;
+      }
+      const refused = refusedPlcCertificates(pki, trusted);
+      if (refused.length === 0) console.log('no PLC certificate was refused');
+      for (const c of refused) console.log(`${c.thumbprint}  ${c.subject}  valid to ${c.validTo}`);
+      for (const c of trustedPlcCertificates(trusted)) console.log(`trusted: ${c.thumbprint}  ${c.subject}`);
       return 0;
     }
     case 'close': {

@@ -41,6 +41,8 @@ const Env = z.object({
   /** The ERP `npm start`'s demo factory runs on (deploy/demo-connections.<erp>.yaml); absent: deploy/demo-connections.yaml. */
   DEMO_ERP: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must name an ERP module (a folder of src/erp)').optional(),
   SOURCES_FILE: z.string().min(1).optional(),
+  /** open: without a sources file, everyone may call the starter API (a first look; nothing real). closed: nobody may. */
+  AUTH: z.enum(['open', 'closed'], { error: 'must be open or closed' }).default('closed'),
   STARTER_URL: z.url().optional(),
   SHOPFLOOR_TOKEN: z.string().min(1).optional(),
   ALERT_SLACK_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of a Slack incoming webhook' }).optional(),
@@ -125,5 +127,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cli: { starterUrl: e.STARTER_URL ?? `http://${e.STARTER_HOST}:${e.STARTER_PORT}`, token: e.SHOPFLOOR_TOKEN },
     /** Who may send events over HTTP, the MQTT broker and topics, the OPC UA machines (SOURCES_FILE). */
     sources: e.SOURCES_FILE ? parseSourcesConfig(readFileSync(e.SOURCES_FILE, 'utf8'), e.SOURCES_FILE, { ...defaults, ...env }) : noSources,
+    /** AUTH=open lets everyone in where no source or operator is configured; otherwise the starter API wants a token. */
+    authOpen: e.AUTH === 'open',
   };
 }

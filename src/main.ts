@@ -48,6 +48,14 @@ async function main() {
     step,
   });
   const { address, client } = embedded;
+  // Who may call the starter API: the demo's tokens are printed (they are the demo's, and every README example uses them); a real file's never are.
+  const { sources, operators } = config.sources.http;
+  const shown = (t: string | undefined) => (simulated ? `Authorization: Bearer ${t}` : 'its token from the sources file');
+  for (const s of sources) step(`  source ${s.id} (plants ${s.plants.join(', ')}): ${s.bearerToken ? shown(s.bearerToken) : 'signed webhooks'}`);
+  for (const o of operators) step(`  operator ${o.name} (plants ${o.plants.join(', ')}; ${o.actions.join(', ')}): ${shown(o.bearerToken)}`);
+  if (sources.length + operators.length === 0) {
+    step(config.authOpen ? '  AUTH=open and no sources file: everyone may call the starter API' : '  no sources file: the starter API refuses every call but /healthz, /readyz and /v1/schema (SOURCES_FILE names who may call; AUTH=open lets everyone)');
+  }
   const { starterUrl } = embedded.bridge;
   const stops: (() => Promise<unknown>)[] = [];
 
@@ -86,7 +94,6 @@ async function main() {
   process.on('SIGINT', () => void stopAll('SIGINT'));
   process.on('SIGTERM', () => void stopAll('SIGTERM'));
 
-  if (config.sources.http.sources.length === 0) step('The starter API takes events without authentication: no SOURCES_FILE names its sources.');
   if (embedded.uiUrl) step(`Temporal Web UI: ${embedded.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
 
   // The demo runs on the first simulated connection whose ERP has a demo factory.

@@ -80,6 +80,8 @@ export async function startBridge(
     EXACT_DEFAULT_EMPLOYEE_ID: SIMULATOR_EMPLOYEE_ID,
     // Tests post fast and meet Exact's limits on purpose; the rate-limit test sets its own pace.
     EXACT_MAX_POSTINGS_PER_SECOND: '50',
+    // Tests call the starter API as everyone (the starter API's own tests configure sources).
+    AUTH: 'open',
     ...env,
   };
   const division = Number(overrides.EXACT_DIVISION ?? 123456);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OpcUaMachine } from '../src/sources/config';
 import { plcNodeIds } from '../src/sources/opcua/plcSimulator';
 import { type OpcUaSource, startOpcUaSource } from '../src/sources/opcua/source';
+import { trustPlcCertificate } from '../src/sources/opcua/trust';
 import { freePort } from '../src/temporal/devServer';
 import { machineStatusQuery, machineWorkflowId } from '../src/workflows/machine/workflow';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
@@ -114,10 +115,16 @@ describe('an OPC UA machine', () => {
         nodes: plcNodeIds('LATHE-2'),
         security: { mode: 'SignAndEncrypt', policy: 'Basic256Sha256', username: 'bridge', password },
       });
-    const refused = await startOpcUaSource({ machine: secured('wrong'), delivery: bridge.delivery, rejected: bridge.rejectedInputs, pkiFolder: path.join(pki, 'secure-client-1'), forwardEveryMs: 250 });
-    stops.push(() => refused.stop());
+    // A PLC first seen is not trusted: no session, and its certificate's thumbprint on record.
     const source = await startOpcUaSource({ machine: secured('s3cret'), delivery: bridge.delivery, rejected: bridge.rejectedInputs, pkiFolder: path.join(pki, 'secure-client-2'), forwardEveryMs: 250 });
     stops.push(() => source.stop());
+    const untrusted = await eventually(() => bridge.rejectedInputs.recent(20), (r) => r.some((x) => x.source === `${plant}/LATHE-2` && x.reason.includes('is not trusted')), 30_000);
+    const thumbprint = /certificate ([0-9a-f]{40}) /.exec(untrusted.find((x) => x.reason.includes('is not trusted'))!.reason)![1]!;
+    expect(source.status()).toMatchObject({ connected: false, latest: {} });
+    // A person compares the thumbprint with the PLC's and trusts it: the next attempt connects.
+    expect(trustPlcCertificate(pki, path.join(pki, 'trusted'), thumbprint)).toMatchObject({ thumbprint });
+    const refused = await startOpcUaSource({ machine: secured('wrong'), delivery: bridge.delivery, rejected: bridge.rejectedInputs, pkiFolder: path.join(pki, 'secure-client-1'), forwardEveryMs: 250 });
+    stops.push(() => refused.stop());
     await plc.command({ produce: { good: 3 } });
     expect((await eventually(async () => source.status(), (s) => s.delivered && s.latest.good === '3', 30_000)).latest.good).toBe('3');
     const handle = bridge.env.client.workflow.getHandle(machineWorkflowId(plant, 'LATHE-2'));
@@ -125,6 +132,6 @@ describe('an OPC UA machine', () => {
     // The wrong password never gets a session, so nothing is read through it; the refusal is on record.
     expect(refused.status()).toMatchObject({ latest: {}, delivered: true });
     const recorded = await eventually(() => bridge.rejectedInputs.recent(20), (r) => r.some((x) => x.source === `${plant}/LATHE-2`));
-    expect(recorded.find((x) => x.source === `${plant}/LATHE-2`)).toMatchObject({ channel: 'opcua', reason: expect.stringMatching(/^no session: /) });
+    expect(recorded.filter((x) => x.source === `${plant}/LATHE-2` && !x.reason.includes('is not trusted'))[0]).toMatchObject({ channel: 'opcua', reason: expect.stringMatching(/^no session: /) });
   }, 120_000);
 });

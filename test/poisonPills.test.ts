@@ -94,6 +94,14 @@ describe('the MQTT door (Unified Namespace)', () => {
     expect(read).toMatchObject({ kind: 'events', events: [{ material: name, batch: name, plant: 'P1', productionOrder: '4711' }] });
   });
 
+  it('refuses a payload naming another plant, order or source than its topic and mapping give it', () => {
+    expect(readUnsMessage(mapping, 'plant/P1/4711/events', message({ plant: 'P2' }), at)).toEqual({ kind: 'refused', reason: 'plant: the topic says "P1", the payload "P2"' });
+    expect(readUnsMessage(mapping, 'plant/P1/4711/events', message({ productionOrder: '4712' }), at)).toEqual({ kind: 'refused', reason: 'productionOrder: the topic says "4711", the payload "4712"' });
+    expect(readUnsMessage(mapping, 'plant/P1/4711/events', message({ source: 'mes' }), at)).toEqual({ kind: 'refused', reason: 'source: the mapping says "line-uns", the payload "mes"' });
+    // Saying the same is no conflict.
+    expect(readUnsMessage(mapping, 'plant/P1/4711/events', message({ plant: 'P1', source: 'line-uns' }), at)).toMatchObject({ kind: 'events', events: [{ plant: 'P1', source: 'line-uns' }] });
+  });
+
   it('refuses an event dated outside the window around the time it arrived', () => {
     expect(readUnsMessage(mapping, 'plant/P1/4711/events', message({ occurredAt: '9999-01-01T00:00:00Z' }), at)).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/^occurredAt: must lie between/) });
   });

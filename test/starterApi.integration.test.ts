@@ -4,6 +4,7 @@
  * record of every input it refused. Plus the sources file's errors, which name the line.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,12 +21,18 @@ http:
   sources:
     - id: mes
       bearerToken: \${MES_TOKEN}
+      plants: ["*"]
+      eventTypes: ["*"]
     - id: qms
       hmacSecret: qms-shared-secret
       timestampToleranceSeconds: 60
+      plants: ["*"]
+      eventTypes: [OrderReleased, QualityResult]
   operators:
     - name: shift-lead
       bearerToken: operator-token-123
+      plants: ["*"]
+      actions: [orders, masterData, connections, read]
 `;
 
 describe('the starter API with sources and operators configured', () => {
@@ -33,7 +40,7 @@ describe('the starter API with sources and operators configured', () => {
   beforeAll(async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'sources-')), 'sources.yaml');
     writeFileSync(file, SOURCES);
-    bridge = await startBridge({ SOURCES_FILE: file, MES_TOKEN: 'mes-token-4567' });
+    bridge = await startBridge({ SOURCES_FILE: file, MES_TOKEN: 'mes-token-4567-abcd' });
   });
   afterAll(async () => {
     await bridge?.teardown();
@@ -48,7 +55,7 @@ describe('the starter API with sources and operators configured', () => {
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   };
-  const mes = { Authorization: 'Bearer mes-token-4567' };
+  const mes = { Authorization: 'Bearer mes-token-4567-abcd' };
   const operator = { Authorization: 'Bearer operator-token-123' };
   const started = async (plant: string, order: string) =>
     bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order)).describe().then(() => true, (e: unknown) => (e instanceof WorkflowNotFoundError ? false : Promise.reject(e)));
@@ -90,6 +97,18 @@ describe('the starter API with sources and operators configured', () => {
     expect(rejected.rejectedInputs.map((r: { reason: string }) => r.reason)).toEqual(
       expect.arrayContaining([expect.stringContaining('does not match the body'), expect.stringContaining('more than 60 s from now')]),
     );
+    // A source nobody configured: 404, and nothing stored.
+    const before = (await call('GET', '/v1/rejected-inputs?limit=1', undefined, operator)).body.rejectedInputs[0].id;
+    expect((await call('POST', '/v1/webhooks/invented-name', body, signed(now))).status).toBe(404);
+    expect((await call('GET', '/v1/rejected-inputs?limit=1', undefined, operator)).body.rejectedInputs[0].id).toBe(before);
+  });
+
+  it('keeps the first 4 KiB of a refused payload, with its size and digest', async () => {
+    const big = JSON.stringify({ ...event(newPlant(), '4'), plannedQuantity: '9'.repeat(20_000) });
+    expect((await call('POST', '/v1/events', big, mes)).status).toBe(400);
+    const [kept] = (await call('GET', '/v1/rejected-inputs?limit=1', undefined, operator)).body.rejectedInputs;
+    expect(kept.payload.length).toBe(4096);
+    expect(kept).toMatchObject({ payloadBytes: Buffer.byteLength(big), payloadSha256: createHash('sha256').update(big).digest('hex') });
   });
 
   it('lets only operators act, lets sources and operators read, and says when it is ready', async () => {
@@ -110,6 +129,85 @@ describe('the starter API with sources and operators configured', () => {
   });
 });
 
+describe('scopes: each source and operator within its plants, event types, machines and actions', () => {
+  const plant = newPlant();
+  const other = newPlant();
+  let bridge: Bridge;
+  beforeAll(async () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'scopes-')), 'sources.yaml');
+    writeFileSync(
+      file,
+      `version: 1
+http:
+  sources:
+    - { id: line-1, bearerToken: line-1-token-0000, plants: [${plant}], eventTypes: [OrderReleased, OperationStarted, QuantityReported], machines: [PRESS-1] }
+  operators:
+    - { name: viewer, bearerToken: viewer-token-00000, plants: [${plant}], actions: [read] }
+    - { name: planner, bearerToken: planner-token-0000, plants: [${plant}], actions: [masterData] }
+`,
+    );
+    bridge = await startBridge({ SOURCES_FILE: file });
+  });
+  afterAll(async () => bridge?.teardown());
+  const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const send = async (method: string, route: string, token: string, body?: unknown) => {
+    const response = await fetch(`${bridge.starterUrl}${route}`, { method, headers: { ...as(token), ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const line = (fields: object, where = plant) => ({ ...floorEvents(where, 'S1').released('5'), source: 'line-1', ...fields });
+  const started = async (where: string, order: string) =>
+    bridge.env.client.workflow.getHandle(productionOrderWorkflowId(where, order)).describe().then(() => true, (e: unknown) => (e instanceof WorkflowNotFoundError ? false : Promise.reject(e)));
+
+  it("refuses a source's event of another plant, of a type it may not send, or naming a machine not its own, saying which, and records each", async () => {
+    const refusals = [
+      [line({}, other), 'plant', `source line-1 may not see or act on plant ${other}`],
+      [line({ type: 'MaterialConsumed', material: 'STEEL', quantity: '1', unit: 'kg' }), 'type', 'source line-1 may not send MaterialConsumed'],
+      [line({ eventId: 'S1-op', type: 'OperationStarted', operation: '10', machine: 'PRESS-2' }), 'machine', 'source line-1 may not name machine PRESS-2 (its machines: PRESS-1)'],
+    ] as const;
+    for (const [event, field, message] of refusals) {
+      const answer = await send('POST', '/v1/events', 'line-1-token-0000', event);
+      expect(answer).toMatchObject({ status: 403, body: { errors: [{ field, message: expect.stringContaining(message) }] } });
+    }
+    expect(await started(other, 'S1')).toBe(false);
+    const { body } = await send('GET', '/v1/rejected-inputs?limit=3', 'line-1-token-0000');
+    expect(body.rejectedInputs.map((r: { source: string }) => r.source)).toEqual(['line-1', 'line-1', 'line-1']);
+    expect((await send('POST', '/v1/events', 'line-1-token-0000', line({}))).status).toBe(202);
+  });
+
+  it('lets an operator only what its actions say, and every caller read only its plants', async () => {
+    const material = { plant, material: 'X', baseUnit: 'pc' };
+    expect(await send('PUT', '/v1/master-data/materials', 'viewer-token-00000', material)).toMatchObject({ status: 403, body: { detail: expect.stringContaining('operator viewer may not do this: it needs masterData') } });
+    expect((await send('PUT', '/v1/master-data/materials', 'planner-token-0000', material)).status).toBe(200);
+    expect(await send('PUT', '/v1/master-data/materials', 'planner-token-0000', [material, { ...material, plant: other }])).toMatchObject({ status: 403, body: { errors: [{ field: '1.plant' }] } });
+    expect((await send('POST', `/v1/orders/${plant}/S1/postings/1/retry`, 'planner-token-0000')).status).toBe(403);
+    expect((await send('GET', `/v1/orders/${plant}/S1`, 'viewer-token-00000')).status).not.toBe(403);
+    expect(await send('GET', `/v1/orders/${other}/S1`, 'viewer-token-00000')).toMatchObject({ status: 403, body: { detail: expect.stringContaining(`may not see or act on plant ${other}`) } });
+    expect((await send('GET', `/v1/planning/orders?plant=${other}`, 'line-1-token-0000')).status).toBe(403);
+    expect((await send('GET', '/v1/erp/connections', 'line-1-token-0000')).status).toBe(403);
+    expect((await send('GET', '/v1/erp/connections', 'viewer-token-00000')).status).toBe(200);
+    expect((await send('PUT', '/v1/erp/connections/exact-123456/authorization', 'viewer-token-00000', {})).status).toBe(403);
+  });
+});
+
+describe('closed by default', () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    bridge = await startBridge({ AUTH: 'closed' });
+  });
+  afterAll(async () => bridge?.teardown());
+
+  it('refuses every call but health and schema without a sources file, unless AUTH=open', async () => {
+    const plant = newPlant();
+    const status = async (method: string, route: string, body?: unknown) => (await fetch(`${bridge.starterUrl}${route}`, { method, headers: body === undefined ? {} : { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).status;
+    expect(await status('POST', '/v1/events', floorEvents(plant, 'C1').released('5'))).toBe(401);
+    expect(await status('GET', '/v1/orders')).toBe(401);
+    expect(await status('GET', '/v1/erp/connections')).toBe(401);
+    expect(await status('GET', '/healthz')).toBe(200);
+    expect(await status('GET', '/v1/schema')).toBe(200);
+  });
+});
+
 describe('the operator CLI', () => {
   let bridge: Bridge;
   let dir: string;
@@ -117,7 +215,7 @@ describe('the operator CLI', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'cli-'));
     const file = path.join(dir, 'sources.yaml');
     writeFileSync(file, SOURCES);
-    bridge = await startBridge({ SOURCES_FILE: file, MES_TOKEN: 'mes-token-4567' });
+    bridge = await startBridge({ SOURCES_FILE: file, MES_TOKEN: 'mes-token-4567-abcd' });
   });
   afterAll(async () => {
     await bridge?.teardown();
@@ -136,12 +234,12 @@ describe('the operator CLI', () => {
     const events = floorEvents(plant, '9911'); // Exact does not know shop order 9911
     const file = path.join(dir, 'events.json');
     writeFileSync(file, JSON.stringify([events.released('3'), events.quantity('q', '3'), events.completed()].map((e) => ({ ...e, source: 'mes' }))));
-    const sent = await cli('mes-token-4567', 'send', file);
+    const sent = await cli('mes-token-4567-abcd', 'send', file);
     expect(sent).toMatchObject({ code: 0, out: expect.stringContaining(`accepted 9911-rel → production-order/${plant}/9911`) });
 
     await eventually(async () => (await cli('operator-token-123', 'attention', plant)).out, (out) => out.includes('9911'));
     expect((await cli('operator-token-123', 'show', plant, '9911')).out).toMatch(/#1 NeedsAttention\s+receipt 3 pc BRACKET — UnknownShopOrder: Exact Online has no shop order 9911/);
-    expect(await cli('mes-token-4567', 'skip', plant, '9911', '1', 'booked by hand')).toMatchObject({ code: 1, err: expect.stringContaining('403') });
+    expect(await cli('mes-token-4567-abcd', 'skip', plant, '9911', '1', 'booked by hand')).toMatchObject({ code: 1, err: expect.stringContaining('403') });
     expect(await cli('operator-token-123', 'skip', plant, '9911', '1', 'booked', 'by', 'hand')).toMatchObject({ code: 0, out: 'posting 1: Skipped; order ERP InSync\n' });
     expect((await cli('operator-token-123', 'show', plant, '9911')).out).toContain('#1 Skipped        receipt 3 pc BRACKET — skipped: booked by hand');
     expect(await cli('operator-token-123', 'send', path.join(dir, 'missing.json'))).toMatchObject({ code: 1, err: expect.stringContaining('ENOENT') });
@@ -156,21 +254,23 @@ describe('the sources file', () => {
     expect(parse(`version: 1\nopcua:\n  machines:\n    - plant: P1\n      machine: PRESS-3\n      endpoint: http://plc:4840\n      nodes: { good: "ns=2;s=Good" }\n`)).toThrow(
       'sources.yaml:6: opcua.machines.0.endpoint: must be an opc.tcp:// URL',
     );
-    expect(parse(`version: 1\nhttp:\n  sources:\n    - id: mes\n`)).toThrow('sources.yaml:4: http.sources.0: give bearerToken or hmacSecret');
+    expect(parse(`version: 1\nhttp:\n  sources:\n    - id: mes\n      plants: [P1]\n      eventTypes: ["*"]\n`)).toThrow('sources.yaml:4: http.sources.0: give bearerToken or hmacSecret');
+    expect(parse(`version: 1\nhttp:\n  sources:\n    - { id: mes, bearerToken: mes-token-000000000, eventTypes: [Shipped] }\n`)).toThrow(/^sources.yaml:4: http.sources.0.plants: .*\n.*eventTypes.0: must be an event type/s);
     expect(parse(`version: 1\nmqtt:\n  url: mqtt://b\n  clientId: c\n  unifiedNamespace:\n    - topic: acme/+/events\n      payload: events\n`)).toThrow(/^sources.yaml:6: mqtt.unifiedNamespace.0.topic: use \{placeholders\}/);
   });
 
   it('takes secrets from the environment, and says which one is missing', () => {
-    const text = `version: 1\nhttp:\n  sources:\n    - id: mes\n      bearerToken: \${MES_TOKEN}\n`;
+    const text = `version: 1\nhttp:\n  sources:\n    - id: mes\n      bearerToken: \${MES_TOKEN}\n      plants: [P1]\n      eventTypes: ["*"]\n`;
     expect(parse(text)).toThrow('sources.yaml:5: http.sources.0.bearerToken: environment variable MES_TOKEN is not set');
-    expect(parse(text, { MES_TOKEN: 'a-long-token' })().http.sources[0]).toMatchObject({ id: 'mes', bearerToken: 'a-long-token' });
+    expect(parse(text, { MES_TOKEN: 'a-long-token-5678' })().http.sources[0]).toMatchObject({ id: 'mes', bearerToken: 'a-long-token-5678', plants: ['P1'] });
+    expect(parse(text, { MES_TOKEN: 'short-token' })).toThrow('sources.yaml:5: http.sources.0.bearerToken: must be at least 16 characters (a secret)');
   });
 
   it('says where a file is not YAML at all, and how to write a secret inside { }', () => {
     expect(parse('version: 1\nhttp: [\n')).toThrow(/^sources.yaml:\d+: /);
-    const flowSecret = 'version: 1\nhttp:\n  operators:\n    - { name: lead, bearerToken: ${LEAD_TOKEN} }\n';
+    const flowSecret = 'version: 1\nhttp:\n  operators:\n    - { name: lead, bearerToken: ${LEAD_TOKEN}, plants: [P1], actions: [read] }\n';
     expect(parse(flowSecret)).toThrow(/^sources.yaml:4: .*write a secret in quotes/);
-    expect(parse(flowSecret.replace('${LEAD_TOKEN}', '"${LEAD_TOKEN}"'), { LEAD_TOKEN: 'lead-token-1' })().http.operators).toEqual([{ name: 'lead', bearerToken: 'lead-token-1' }]);
+    expect(parse(flowSecret.replace('${LEAD_TOKEN}', '"${LEAD_TOKEN}"'), { LEAD_TOKEN: 'lead-token-1234567' })().http.operators).toEqual([{ name: 'lead', bearerToken: 'lead-token-1234567', plants: ['P1'], actions: ['read'] }]);
   });
 
   it('parses the example the README gives', () => {

@@ -18,17 +18,26 @@ export function alertChannels(config: Config['alerts']): AlertChannel[] {
   return [...(config.slackWebhookUrl ? [slackChannel(config.slackWebhookUrl, link)] : []), ...(config.mail ? [mailChannel(config.mail, link)] : [])];
 }
 
+/**
+ * An alert's words as Slack shows them, never as markup: what came from outside (an event's
+ * id, an ERP's message, a source's name) may hold `<url|label>`, mentions or `&`, which Slack
+ * would render as a link or a ping. Slack's own escaping: &, < and >.
+ */
+export function slackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function slackChannel(webhookUrl: string, link: (alert: Alert) => string | undefined): AlertChannel {
   return {
     name: 'slack',
     async send(alert) {
       const url = link(alert);
       const body = {
-        text: alert.title,
+        text: slackText(alert.title),
         blocks: [
           { type: 'header', text: { type: 'plain_text', text: alert.title.slice(0, 150) } },
-          { type: 'section', text: { type: 'mrkdwn', text: alert.lines.join('\n') } },
-          ...(url ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `<${url}|Open ${alert.workflowId} in the Temporal Web UI>` }] }] : []),
+          { type: 'section', text: { type: 'mrkdwn', text: slackText(alert.lines.join('\n')) } },
+          ...(url ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `<${url}|Open ${slackText(alert.workflowId ?? '')} in the Temporal Web UI>` }] }] : []),
         ],
       };
       const response = await fetch(webhookUrl, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) });

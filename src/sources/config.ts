@@ -6,9 +6,17 @@
  */
 import { z } from 'zod';
 import { parseConfigFile } from '../configFile';
-import { Reference } from '../domain/events';
+import { FloorEvent, Reference } from '../domain/events';
 
-const secret = z.string().min(8, 'must be at least 8 characters (a secret)');
+/** The shortest token or shared secret taken: a guessable one is refused at start. */
+export const SECRET_MIN_LENGTH = 16;
+const secret = z.string().min(SECRET_MIN_LENGTH, `must be at least ${SECRET_MIN_LENGTH} characters (a secret)`);
+
+/** Plants (or machines) by name; "*" for every one. */
+const Names = (what: string) => z.array(z.union([z.literal('*'), Reference])).min(1, `name the ${what} ("*" for every one)`);
+
+const eventTypes = FloorEvent.options.map((o) => o.shape.type.value) as [string, ...string[]];
+const EventType = z.enum(['*', ...eventTypes], { error: `must be an event type (${eventTypes.join(', ')}) or "*"` });
 
 export const HttpSource = z
   .strictObject({
@@ -18,11 +26,32 @@ export const HttpSource = z
     /** Shared secret of a webhook: the body is signed with HMAC-SHA256 (see README). */
     hmacSecret: secret.optional(),
     timestampToleranceSeconds: z.number().int().positive().max(3600).default(300),
+    /** The plants whose events it may send and whose orders and planning it may read. */
+    plants: Names('plants it sends for'),
+    /** The event types it may send. */
+    eventTypes: z.array(EventType).min(1, 'name the event types it sends ("*" for every one)'),
+    /** The machines it may name (an operation started on a machine takes that machine's counts): absent, none. */
+    machines: Names('machines it may name').optional(),
   })
   .refine((s) => s.bearerToken !== undefined || s.hmacSecret !== undefined, 'give bearerToken or hmacSecret');
 export type HttpSource = z.infer<typeof HttpSource>;
 
-const Operator = z.strictObject({ name: z.string().min(1), bearerToken: secret });
+/**
+ * What an operator may do: post events as a source would, act on orders (retry, skip, map,
+ * acknowledge, reload), keep master data, act on ERP connections (authorize, close periods,
+ * read planning now), read. Every action reads too.
+ */
+export const OperatorAction = z.enum(['postEvents', 'orders', 'masterData', 'connections', 'read']);
+export type OperatorAction = z.infer<typeof OperatorAction>;
+
+const Operator = z.strictObject({
+  name: z.string().min(1),
+  bearerToken: secret,
+  /** The plants whose orders, master data and planning it may see and act on. */
+  plants: Names('plants it acts on'),
+  actions: z.array(OperatorAction).min(1, `name what it may do (${OperatorAction.options.join(', ')})`),
+});
+export type Operator = z.infer<typeof Operator>;
 
 /** A Unified Namespace topic: `{name}` placeholders capture a level and fill the event's field of that name. */
 const TopicPattern = z
@@ -103,7 +132,7 @@ export const SourcesConfig = z.strictObject({
 });
 export type SourcesConfig = z.infer<typeof SourcesConfig>;
 
-/** No file: no sources beyond the starter API, which then takes events without authentication. */
+/** No file: no source and no operator; the starter API then refuses everyone (unless AUTH=open). */
 export const noSources: SourcesConfig = { version: 1, http: { sources: [], operators: [] } };
 
 /**

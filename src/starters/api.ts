@@ -2,12 +2,14 @@
  * The starter API: what the MES, QMS and WMS call, and operators use. It validates every
  * event, hands it to the order's workflow, and answers 202 only once Temporal holds it.
  * Bad input gets application/problem+json naming each bad field, and is recorded. Who may
- * call what: sources send events (bearer token, or a signed webhook), operators act; both
- * may read. /healthz, /readyz and /v1/schema are open.
+ * call what (auth.ts): sources send events (bearer token, or a signed webhook), operators act
+ * as their actions allow; both read, within their plants. /healthz, /readyz and /v1/schema
+ * are open.
  */
 import Fastify from 'fastify';
 import { z } from 'zod';
 import { FloorEvent } from '../domain/events';
+import { actionRefusal, plantRefusal } from './auth';
 import { eventRoutes } from './routes/events';
 import { erpRoutes } from './routes/erp';
 import { masterDataRoutes } from './routes/masterData';
@@ -46,12 +48,20 @@ export function createStarterApi(deps: StarterDependencies) {
   });
 
   app.addHook('onRequest', async (request, reply) => {
-    const access = request.routeOptions.config.access ?? 'public';
+    const { access = 'public', action, operatorsOnly } = request.routeOptions.config;
     if (access === 'public' || (access === 'source' && request.routeOptions.url === '/v1/webhooks/:source')) return;
     const caller = deps.auth.fromBearer(request.headers.authorization);
     if (!caller) return problem(reply.header('WWW-Authenticate', 'Bearer'), 401, 'Unauthorized', 'Send Authorization: Bearer <token> of a configured source or operator.');
-    const allowed = caller.kind === 'open' || access === 'reader' || caller.kind === access;
-    if (!allowed) return problem(reply, 403, 'Forbidden', `this needs a${access === 'operator' ? 'n operator' : ' source'}'s token`);
+    const refusal =
+      access === 'source' ? (caller.kind === 'operator' ? actionRefusal(caller, 'postEvents') : undefined)
+      : access === 'operator' ? actionRefusal(caller, action ?? 'read')
+      : caller.kind === 'source' ? (operatorsOnly ? `this is for operators; source ${caller.id} sends events and reads orders, planning and master data of its plants` : undefined)
+      : actionRefusal(caller, 'read');
+    if (refusal) return problem(reply, 403, 'Forbidden', refusal);
+    // A plant the route names, in its path or its query, must be the caller's.
+    const plant = (request.params as { plant?: string } | undefined)?.plant ?? (request.query as { plant?: unknown } | undefined)?.plant;
+    const outside = typeof plant === 'string' ? plantRefusal(caller, plant) : undefined;
+    if (outside) return problem(reply, 403, 'Forbidden', outside);
     request.caller = caller;
   });
 

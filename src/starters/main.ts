@@ -14,7 +14,9 @@ async function main() {
   const connection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const bridge = await runBridge({ config, connection: nativeConnection, client, pool: database.pool, listen: config.starter, worker: false });
-  console.log(`Starter API listening on ${bridge.starterUrl}${config.sources.http.sources.length === 0 ? ' (no sources configured: it takes events without authentication)' : ''}`);
+  const { sources, operators } = config.sources.http;
+  const access = sources.length + operators.length > 0 ? `${sources.length} sources and ${operators.length} operators may call it` : config.authOpen ? 'AUTH=open and no sources file: everyone may call it' : 'no sources file: it refuses every call but /healthz, /readyz and /v1/schema';
+  console.log(`Starter API listening on ${bridge.starterUrl} (${access})`);
   const stop = async () => {
     await bridge.stop();
     await connection.close();

@@ -44,9 +44,12 @@ export type UnsMessage =
   | { kind: 'refused'; reason: string };
 
 /**
- * What a message on a mapped topic says. Events take from the topic what their payload
- * leaves out (plant, productionOrder, ...); an event without an eventId gets one derived
- * from topic and payload, so that a redelivered message is recognised as the same event.
+ * What a message on a mapped topic says. The topic and the mapping say who the message is
+ * from and what it is about: what the topic captures (plant, productionOrder, ...) and the
+ * mapping's source fill the event, and a payload that names another is refused, naming the
+ * field (a publisher cannot send for a plant or as a source its topic does not give it). An
+ * event without an eventId gets one derived from topic and payload, so that a redelivered
+ * message is recognised as the same event.
  */
 export function readUnsMessage(mapping: UnsMapping, topic: string, payload: Buffer, receivedAt: string, window: TimeWindow = DEFAULT_TIME_WINDOW): UnsMessage {
   const captured = matchTopic(mapping.topic, topic);
@@ -68,7 +71,13 @@ export function readUnsMessage(mapping: UnsMapping, topic: string, payload: Buff
   for (const [index, item] of items.entries()) {
     if (typeof item !== 'object' || item === null) return { kind: 'refused', reason: `${Array.isArray(body) ? `${index}: ` : ''}an event must be a JSON object` };
     const derivedId = `mqtt:${createHash('sha256').update(topic).update('\n').update(JSON.stringify(item)).digest('hex').slice(0, 32)}`;
-    const event = FloorEvent.safeParse({ source: mapping.source, eventId: derivedId, ...captured, ...item });
+    const given = { ...captured, source: mapping.source };
+    const disagrees = Object.entries(given).find(([field, value]) => field in item && (item as Record<string, unknown>)[field] !== value);
+    if (disagrees) {
+      const [field, value] = disagrees;
+      return { kind: 'refused', reason: `${Array.isArray(body) ? `${index}.` : ''}${field}: the ${field === 'source' ? 'mapping' : 'topic'} says "${value}", the payload "${String((item as Record<string, unknown>)[field])}"` };
+    }
+    const event = FloorEvent.safeParse({ eventId: derivedId, ...item, ...given });
     if (!event.success) return { kind: 'refused', reason: `${Array.isArray(body) ? `${index}.` : ''}${describeProblems(event.error, '(payload)')}` };
     const late = implausibleTime(event.data.occurredAt, Date.parse(receivedAt), window);
     if (late) return { kind: 'refused', reason: `${Array.isArray(body) ? `${index}.` : ''}occurredAt: ${late}` };

@@ -9,6 +9,7 @@
  * over with a new client when no read-back has come through for three of those, and signs
  * and encrypts where configured.
  */
+import path from 'node:path';
 import {
   AttributeIds,
   type ClientMonitoredItem,
@@ -25,6 +26,7 @@ import {
 import type { RejectedInputs } from '../../audit/rejectedInputs';
 import type { OrderDelivery } from '../../delivery/orderDelivery';
 import type { OpcUaMachine } from '../config';
+import { refusedPlcCertificates, shareTrustList } from './trust';
 
 export interface OpcUaSourceOptions {
   machine: OpcUaMachine;
@@ -32,6 +34,8 @@ export interface OpcUaSourceOptions {
   rejected: RejectedInputs;
   /** Where the client keeps its certificates (one folder per process: node-opcua races on a shared one). */
   pkiFolder: string;
+  /** The trust list of PLC certificates (default: `trusted` beside the client's folder). A signing session opens only to a PLC in it. */
+  trustFolder?: string;
   forwardEveryMs?: number;
   log?: (line: string) => void;
 }
@@ -71,7 +75,8 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
       securityMode: MessageSecurityMode[machine.security.mode],
       securityPolicy: SecurityPolicy[machine.security.policy],
       connectionStrategy: { initialDelay: 500, maxDelay: 10_000, maxRetry: -1, randomisationFactor: 0.1 },
-      clientCertificateManager: new OPCUACertificateManager({ rootFolder: options.pkiFolder, automaticallyAcceptUnknownCertificate: true }),
+      // Signed or encrypted, the PLC must be in the trust list: a spoofed one is refused, and recorded.
+      clientCertificateManager: new OPCUACertificateManager({ rootFolder: options.pkiFolder, automaticallyAcceptUnknownCertificate: machine.security.mode === 'None' }),
     });
     fresh.on('connection_lost', () => {
       if (fresh !== client) return;
@@ -165,10 +170,19 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
    */
   /** The first connect is under way: it opens the session itself. */
   let connecting = true;
+  /** A refused PLC certificate is recorded once, with its thumbprint. */
+  let recordedUntrusted = false;
   const watchdogMs = machine.watchdogSeconds * 1000;
+  const trustFolder = options.trustFolder ?? path.join(path.dirname(options.pkiFolder), 'trusted');
   const connect = async () => {
     for (let attempt = 1; !stopped; attempt++) {
       try {
+        // A certificate a person trusted since the last attempt is taken now, by a client that reads the trust list afresh.
+        if (machine.security.mode !== 'None' && shareTrustList(trustFolder, options.pkiFolder) > 0 && !connected) {
+          const stale = client;
+          client = newClient();
+          await stale.disconnect().catch(() => undefined);
+        }
         if (!connected) {
           await client.connect(machine.endpoint);
           connected = true;
@@ -180,9 +194,15 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
         connecting = false;
         return;
       } catch (error) {
-        const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+        const untrusted = machine.security.mode === 'None' ? [] : refusedPlcCertificates(path.dirname(options.pkiFolder), trustFolder).filter((c) => c.file.startsWith(options.pkiFolder));
+        const reason = untrusted.length > 0
+          ? `the PLC's certificate ${untrusted[0]!.thumbprint} (${untrusted[0]!.subject}) is not trusted: check its thumbprint with the PLC's, then npm run cli -- trust-plc ${untrusted[0]!.thumbprint}`
+          : error instanceof Error ? error.message.split('\n')[0]! : String(error);
         log(`OPC UA ${name}: ${reason}`);
-        if (attempt === 1) await options.rejected.record({ channel: 'opcua', source: name, reference: machine.endpoint, reason: `no session: ${reason}`, payload: '' }).catch(() => undefined);
+        if (attempt === 1 || (untrusted.length > 0 && !recordedUntrusted)) {
+          recordedUntrusted ||= untrusted.length > 0;
+          await options.rejected.record({ channel: 'opcua', source: name, reference: machine.endpoint, reason: `no session: ${reason}`, payload: '' }).catch(() => undefined);
+        }
         await new Promise((resolve) => setTimeout(resolve, Math.min(60_000, 1000 * 2 ** attempt)));
       }
     }

@@ -11,7 +11,8 @@ import { InboundRefused } from '../../erp/module';
 import { Period } from '../../domain/periodClose';
 import { CannotClose } from '../periodClose';
 import { erpPlanningWorkflowId, syncNowSignal } from '../../workflows/erpPlanning/workflow';
-import { type StarterDependencies, deliverEach, operator, problem, reader, source, zodProblems } from './shared';
+import { eventRefusal } from '../auth';
+import { type StarterDependencies, deliverEach, operator, operatorReader, problem, reader, source, zodProblems } from './shared';
 
 const PlanningQuery = z.strictObject({
   plant: Reference,
@@ -22,9 +23,9 @@ const SyncBody = z.strictObject({ fullRead: z.boolean().optional() }).optional()
 
 export function erpRoutes(app: FastifyInstance, deps: StarterDependencies): void {
   /** Each connection: its ERP, plants, authorization state, and a check of whether it works (asked at most once a minute). */
-  app.get('/v1/erp/connections', reader, async () => ({ connections: await deps.connections.describe({ check: true }) }));
+  app.get('/v1/erp/connections', operatorReader, async () => ({ connections: await deps.connections.describe({ check: true }) }));
 
-  app.get('/v1/erp/connections/:id', reader, async (request, reply) => {
+  app.get('/v1/erp/connections/:id', operatorReader, async (request, reply) => {
     const { id } = request.params as { id: string };
     const found = (await deps.connections.describe({ check: true })).find((c) => c.id === id);
     return found ?? problem(reply, 404, 'Unknown connection', `no ERP connection ${id} (configured: ${deps.connections.list.map((c) => c.id).join(', ')})`);
@@ -34,7 +35,7 @@ export function erpRoutes(app: FastifyInstance, deps: StarterDependencies): void
    * After a person authorized the app in the ERP (the first time, or when its authorization
    * died): what the ERP handed out, in the body its connection asks for.
    */
-  app.put('/v1/erp/connections/:id/authorization', operator, async (request, reply) => {
+  app.put('/v1/erp/connections/:id/authorization', operator('connections'), async (request, reply) => {
     const { id } = request.params as { id: string };
     const connection = deps.connections.byId(id);
     if (!connection) return problem(reply, 404, 'Unknown connection', `no ERP connection ${id}`);
@@ -55,7 +56,7 @@ export function erpRoutes(app: FastifyInstance, deps: StarterDependencies): void
    * entries it would book (a dry run); with `"book": true` it starts booking them (202) and
    * GET …/period-close/<period> follows it. An order's entry is booked once, however often.
    */
-  app.post('/v1/erp/connections/:id/period-close', operator, async (request, reply) => {
+  app.post('/v1/erp/connections/:id/period-close', operator('connections'), async (request, reply) => {
     const { id } = request.params as { id: string };
     const body = CloseBody.safeParse(request.body ?? {});
     if (!body.success) return problem(reply, 400, 'Invalid request', 'Nothing was closed: name the month.', zodProblems(body.error));
@@ -69,7 +70,7 @@ export function erpRoutes(app: FastifyInstance, deps: StarterDependencies): void
     }
   });
 
-  app.get('/v1/erp/connections/:id/period-close/:period', reader, async (request, reply) => {
+  app.get('/v1/erp/connections/:id/period-close/:period', operatorReader, async (request, reply) => {
     const { id, period } = request.params as { id: string; period: string };
     const month = Period.safeParse(period);
     if (!month.success) return problem(reply, 400, 'Invalid request', 'Name the month.', fieldProblems(month.error, 'period'));
@@ -110,6 +111,8 @@ export function erpRoutes(app: FastifyInstance, deps: StarterDependencies): void
     for (const [i, event] of message.events.entries()) {
       const parsed = FloorEvent.safeParse(event);
       if (!parsed.success) return refuse(400, 'Invalid message', `order ${event.productionOrder} of message ${message.reference} is not a valid floor event; nothing was started.`, zodProblems(parsed.error).map((p) => ({ ...p, field: `events[${i}].${p.field}` })));
+      const refused = eventRefusal(caller, parsed.data);
+      if (refused) return refuse(403, 'Forbidden', `${connection.title} sent an event of message ${message.reference} the caller may not send; nothing was started.`, [{ field: `events[${i}].${refused.field}`, message: refused.message }]);
       events.push(parsed.data);
     }
     for (const { plant, changes } of message.planning) await deps.planning.apply(connection.erp, plant, changes);
@@ -138,7 +141,7 @@ export function erpRoutes(app: FastifyInstance, deps: StarterDependencies): void
    * Reads the ERP's planning now instead of at the next turn (e.g. a planner just released
    * orders); `{"fullRead": true}` reads everything again, removing what the ERP deleted.
    */
-  app.post('/v1/planning/:erpSystem/:plant/sync', operator, async (request, reply) => {
+  app.post('/v1/planning/:erpSystem/:plant/sync', operator('connections'), async (request, reply) => {
     const { erpSystem, plant } = request.params as { erpSystem: string; plant: string };
     const system = ErpSystem.safeParse(erpSystem);
     if (!system.success) return problem(reply, 400, 'Invalid request', 'Nothing was read.', fieldProblems(system.error, 'erpSystem'));

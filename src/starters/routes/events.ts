@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { FloorEvent, implausibleTime } from '../../domain/events';
 import type { FieldProblem } from '../../domain/fieldProblems';
-import type { Caller } from '../auth';
+import { type Caller, eventRefusal } from '../auth';
 import { type StarterDependencies, deliverEach, problem, source, unionProblems } from './shared';
 
 const EventOrBatch = z.union([FloorEvent, z.array(FloorEvent).min(1, 'must hold at least one event').max(500, 'must hold at most 500 events')]);
@@ -29,6 +29,12 @@ export function eventRoutes(app: FastifyInstance, deps: StarterDependencies): vo
     if (foreign !== -1) {
       return refuse(403, 'Wrong source', `source ${sourceId} may send only events whose source is "${sourceId}"; nothing was started.`, [{ field: `${Array.isArray(parsed.data) ? `${foreign}.` : ''}source`, message: `must be "${sourceId}"` }]);
     }
+    // Its plants, event types and machines: a source (or an operator) sends only what it is configured for.
+    const outside = events.flatMap((e, i) => {
+      const refused = eventRefusal(caller, e);
+      return refused ? [{ field: `${Array.isArray(parsed.data) ? `${i}.` : ''}${refused.field}`, message: refused.message }] : [];
+    });
+    if (outside.length > 0) return refuse(403, 'Forbidden', 'The caller may not send these events; nothing was started.', outside);
     const delivered = await deliverEach(deps, reply, events, {
       record: (reason) => deps.rejectedInputs.record({ channel: 'http', ...(sourceId ? { source: sourceId } : {}), reference: `${request.method} ${request.url}`, reason, payload: request.rawBody ?? '' }),
       plantField: (index) => `${Array.isArray(parsed.data) ? `${index}.` : ''}plant`,
@@ -43,6 +49,8 @@ export function eventRoutes(app: FastifyInstance, deps: StarterDependencies): vo
   /** A signed webhook (see auth.ts): the source is named in the path and proven by the signature. */
   app.post('/v1/webhooks/:source', source, async (request, reply) => {
     const { source } = request.params as { source: string };
+    // A name nobody configured stores nothing: invented names must not fill the database or raise alerts.
+    if (!deps.auth.isWebhookSource(source)) return problem(reply, 404, 'Unknown webhook', 'no webhook source of that name is configured');
     const verified = deps.auth.verifyWebhook(source, request.rawBody ?? '', request.headers);
     if ('refusal' in verified) {
       await deps.rejectedInputs.record({ channel: 'http', source, reference: `POST /v1/webhooks/${source}`, reason: `signature refused: ${verified.refusal}`, payload: request.rawBody ?? '' });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { Reference } from '../../domain/events';
 import { fieldProblems } from '../../domain/fieldProblems';
 import { BomComponent, BomComponentFields, MaterialMaster, WorkCentreCost } from '../../domain/masterData';
+import { plantRefusal } from '../auth';
 import { type StarterDependencies, operator, problem, reader, unionProblems, zodProblems } from './shared';
 
 const BomBody = z.strictObject({
@@ -14,10 +15,15 @@ export function masterDataRoutes(app: FastifyInstance, deps: StarterDependencies
   /** One master data record or an array of up to 1000: all are stored, or none, and every bad field is named. */
   function putMasterData<T>(route: string, record: z.ZodType<T>, what: string, store: (records: T[]) => Promise<void>) {
     const oneOrMany = z.union([record, z.array(record).min(1, `must hold at least one ${what}`).max(1000, `must hold at most 1000 ${what}s`)]);
-    app.put(route, operator, async (request, reply) => {
+    app.put(route, operator('masterData'), async (request, reply) => {
       const body = oneOrMany.safeParse(request.body);
       if (!body.success) return problem(reply, 400, `Invalid ${what}`, `No ${what} was changed.`, unionProblems(request.body, record, body.error));
       const records = Array.isArray(body.data) ? body.data : [body.data as T];
+      const outside = records.flatMap((r, i) => {
+        const refused = plantRefusal(request.caller!, (r as { plant: string }).plant);
+        return refused ? [{ field: Array.isArray(body.data) ? `${i}.plant` : 'plant', message: refused }] : [];
+      });
+      if (outside.length > 0) return problem(reply, 403, 'Forbidden', `No ${what} was changed.`, outside);
       await store(records);
       return { upserted: records.length };
     });
@@ -46,7 +52,7 @@ export function masterDataRoutes(app: FastifyInstance, deps: StarterDependencies
     return { parentMaterial: material, components: bom.map(({ component, quantityPer, yieldFactor, scrapAllowance }) => ({ component, quantityPer, yieldFactor, scrapAllowance })) };
   });
 
-  app.put('/v1/master-data/boms/:plant/:material', operator, async (request, reply) => {
+  app.put('/v1/master-data/boms/:plant/:material', operator('masterData'), async (request, reply) => {
     const { plant, material } = request.params as { plant: string; material: string };
     const plantOk = Reference.safeParse(plant);
     if (!plantOk.success) return problem(reply, 400, 'Invalid request', 'No bill of materials was changed.', fieldProblems(plantOk.error, 'plant'));

@@ -37,6 +37,9 @@ export function orderRoutes(app: FastifyInstance, deps: StarterDependencies): vo
     const { plant, erpSyncStatus, orderStatus, limit } = query.data;
     const clauses = ["WorkflowType = 'productionOrder'", 'ExecutionStatus = "Running"'];
     if (plant) clauses.push(`Plant = '${plant}'`);
+    // Without a plant: the caller's plants only.
+    const caller = request.caller!;
+    if (!plant && caller.kind !== 'open' && !caller.plants.includes('*')) clauses.push(`Plant IN (${caller.plants.map((p) => `'${p}'`).join(', ')})`);
     if (erpSyncStatus) clauses.push(`ErpSyncStatus = '${erpSyncStatus}'`);
     if (orderStatus) clauses.push(`OrderStatus = '${orderStatus}'`);
     const orders = [];
@@ -66,34 +69,36 @@ export function orderRoutes(app: FastifyInstance, deps: StarterDependencies): vo
 
   app.get('/v1/orders/:plant/:order', reader, (request, reply) => onOrder(request.params, reply, (h) => h.query(statusQuery)));
 
-  app.post('/v1/orders/:plant/:order/postings/:sequence/retry', operator, (request, reply) =>
+  app.post('/v1/orders/:plant/:order/postings/:sequence/retry', operator('orders'), (request, reply) =>
     onOrder(request.params, reply, (h) => h.executeUpdate(retryPostingUpdate, { args: [{ sequence: sequenceOf(request.params) }] })),
   );
 
-  app.post('/v1/orders/:plant/:order/postings/:sequence/skip', operator, async (request, reply) => {
+  app.post('/v1/orders/:plant/:order/postings/:sequence/skip', operator('orders'), async (request, reply) => {
     const body = z.object({ reason: z.string().trim().min(1, 'must say why the posting is skipped') }).safeParse(request.body ?? {});
     if (!body.success) return problem(reply, 400, 'Invalid request', 'Nothing was skipped.', zodProblems(body.error));
     return onOrder(request.params, reply, (h) => h.executeUpdate(skipPostingUpdate, { args: [{ sequence: sequenceOf(request.params), reason: body.data.reason }] }));
   });
 
-  app.post('/v1/orders/:plant/:order/mappings', operator, async (request, reply) => {
+  app.post('/v1/orders/:plant/:order/mappings', operator('orders'), async (request, reply) => {
     const body = MappingBody.safeParse(request.body ?? {});
     if (!body.success) return problem(reply, 400, 'Invalid request', 'No mapping was changed.', zodProblems(body.error));
     return onOrder(request.params, reply, (h) => h.executeUpdate(correctMappingUpdate, { args: [body.data] }));
   });
 
-  app.post('/v1/orders/:plant/:order/rejected-events/:eventId/acknowledge', operator, async (request, reply) => {
+  app.post('/v1/orders/:plant/:order/rejected-events/:eventId/acknowledge', operator('orders'), async (request, reply) => {
     const body = Note('how the rejection was dealt with').safeParse(request.body ?? {});
     if (!body.success) return problem(reply, 400, 'Invalid request', 'Nothing was acknowledged.', zodProblems(body.error));
     const { eventId } = request.params as { eventId: string };
     return onOrder(request.params, reply, (h) => h.executeUpdate(acknowledgeRejectedEventUpdate, { args: [{ eventId, note: body.data.note }] }));
   });
 
-  app.post('/v1/orders/:plant/:order/master-data/reload', operator, (request, reply) => onOrder(request.params, reply, (h) => h.executeUpdate(reloadMasterDataUpdate, { args: [] })));
+  app.post('/v1/orders/:plant/:order/master-data/reload', operator('orders'), (request, reply) => onOrder(request.params, reply, (h) => h.executeUpdate(reloadMasterDataUpdate, { args: [] })));
 
+  /** What the bridge refused: an operator sees all of it, a source only its own. */
   app.get('/v1/rejected-inputs', reader, async (request, reply) => {
     const limit = z.coerce.number().int().positive().max(1000).default(100).safeParse((request.query as { limit?: string }).limit);
     if (!limit.success) return problem(reply, 400, 'Invalid query', 'limit: 1 to 1000.', zodProblems(limit.error));
-    return { rejectedInputs: await deps.rejectedInputs.recent(limit.data) };
+    const caller = request.caller!;
+    return { rejectedInputs: await deps.rejectedInputs.recent(limit.data, caller.kind === 'source' ? { source: caller.id } : {}) };
   });
 }

@@ -13,6 +13,7 @@ import type { ErpConnections } from '../../erp/connections';
 import type { MasterDataStore } from '../../masterData/store';
 import type { PlanningStore } from '../../planning/store';
 import { productionOrderWorkflowId } from '../../workflows/productionOrder/workflow';
+import type { OperatorAction } from '../../sources/config';
 import type { Authenticator, Caller } from '../auth';
 import type { PeriodCloses } from '../periodClose';
 
@@ -36,7 +37,7 @@ export interface StarterDependencies {
 }
 
 
-/** Who may call a route. */
+/** Who may call a route: anyone, sources (and operators who post events), operators with the route's action, or any caller who reads. */
 export type Access = 'public' | 'source' | 'operator' | 'reader';
 
 declare module 'fastify' {
@@ -46,12 +47,17 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     access?: Access;
+    /** What an operator must be allowed to do (operator routes). */
+    action?: OperatorAction;
+    /** A read for operators only (the ERP connections' state, everyone's refused input). */
+    operatorsOnly?: boolean;
   }
 }
 
-
+/** Sources and operators read, each within its plants (a route's :plant, or ?plant=). */
 export const reader = { config: { access: 'reader' as const } };
-export const operator = { config: { access: 'operator' as const } };
+export const operatorReader = { config: { access: 'reader' as const, operatorsOnly: true } };
+export const operator = (action: OperatorAction) => ({ config: { access: 'operator' as const, action } });
 export const source = { config: { access: 'source' as const } };
 
 /** A one-or-many union error hides the per-field issues; report them against the shape the caller sent. */
