@@ -158,6 +158,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       POSTING_RETRY_INITIAL_INTERVAL: '200ms',
       POSTING_BATCH_WINDOW: '1s',
       ORDER_CLOSE_AFTER: '1 hour',
+      // The chaos MES posts without a token: no sources file, and the starter API open to it.
+      AUTH: 'open',
     };
     const config = loadConfig(env);
     try {

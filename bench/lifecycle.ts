@@ -24,7 +24,7 @@ async function main() {
   const eventsPerOrder = Math.max(3, Number(process.argv[3] ?? 10));
   Runtime.install({ logger: new DefaultLogger('WARN') });
   // Postings unpaced (the simulator has no rate limit here): this measures the bridge, not Exact's budget.
-  const config = loadConfig(process.env, { TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`, ORDER_CLOSE_AFTER: '1s', POSTING_RETRY_INITIAL_INTERVAL: '100ms', EXACT_MAX_POSTINGS_PER_SECOND: '50' });
+  const config = loadConfig(process.env, { TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`, ORDER_CLOSE_AFTER: '1s', POSTING_RETRY_INITIAL_INTERVAL: '100ms', EXACT_MAX_POSTINGS_PER_SECOND: '50', AUTH: 'open' });
 
   const embedded = await startEmbedded(config, { simulators: { tuning: { rateLimit: { perWindow: 1_000_000, windowMs: 60_000, perDay: 10_000_000 } } } });
   const { client, nativeConnection } = embedded;
