@@ -25,6 +25,8 @@ import { createStarterApi } from './starters/api';
 import { createAuthenticator } from './starters/auth';
 import { createPeriodCloses, schedulePeriodCloses } from './starters/periodClose';
 import { startErpPlanning } from './starters/planning';
+import { dataConverterOf } from './temporal/connect';
+import { createEncryptionCodec } from './temporal/payloadCodec';
 import { createBridgeWorkers } from './workers';
 
 export interface RunningBridge {
@@ -94,6 +96,7 @@ export async function runBridge(options: {
           planning,
           alerts: alertChannels(config.alerts),
           raiseAlert,
+          dataConverter: dataConverterOf(config.temporal),
           ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
         });
   const running = Promise.all(workers.map((w) => w.run())).then(() => undefined);
@@ -115,6 +118,7 @@ export async function runBridge(options: {
           planning,
           connections,
           periodCloses: createPeriodCloses(options.client, config.temporal.taskQueue, connections),
+          codec: config.temporal.payloadKeys.length > 0 ? { codec: createEncryptionCodec(config.temporal.payloadKeys), corsOrigin: config.temporal.codecCorsOrigin } : undefined,
           databaseReady: () => options.pool.query('SELECT 1'),
           floorTimeWindow: config.floorTimeWindow,
         });

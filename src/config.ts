@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { msToNumber } from '@temporalio/common/lib/time';
 import { z } from 'zod';
+import { parsePayloadKeys } from './temporal/payloadCodec';
 import type { TimeWindow } from './domain/events';
 import { fieldProblems } from './domain/fieldProblems';
 import { connectionsFromEnvironment, parseErpConnections } from './erp/connections';
@@ -41,6 +42,17 @@ const Env = z.object({
   /** The ERP `npm start`'s demo factory runs on (deploy/demo-connections.<erp>.yaml); absent: deploy/demo-connections.yaml. */
   DEMO_ERP: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must name an ERP module (a folder of src/erp)').optional(),
   SOURCES_FILE: z.string().min(1).optional(),
+  /** Keys that seal Temporal payloads (src/temporal/payloadCodec.ts): `<id>:<base64 of 32 bytes>`, comma separated, the sealing key first. */
+  PAYLOAD_KEYS: z.string().min(1).optional(),
+  /** The Temporal Web UI's origin, which may call the starter API's codec endpoint (CORS). */
+  CODEC_CORS_ORIGIN: z.url().optional(),
+  /** TLS to Temporal: a client certificate and key (mTLS), the server's CA, the name the server's certificate carries. */
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** An API key (Temporal Cloud): sent with TLS. */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   /** open: without a sources file, everyone may call the starter API (a first look; nothing real). closed: nobody may. */
   AUTH: z.enum(['open', 'closed'], { error: 'must be open or closed' }).default('closed'),
   STARTER_URL: z.url().optional(),
@@ -75,6 +87,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       devServer: { port: e.TEMPORAL_DEV_PORT, uiPort: e.TEMPORAL_UI_PORT },
+      tls: e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_KEY || e.TEMPORAL_TLS_CA || e.TEMPORAL_TLS_SERVER_NAME ? { certFile: e.TEMPORAL_TLS_CERT, keyFile: e.TEMPORAL_TLS_KEY, caFile: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME } : undefined,
+      apiKey: e.TEMPORAL_API_KEY,
+      payloadKeys: e.PAYLOAD_KEYS ? parsePayloadKeys(e.PAYLOAD_KEYS) : [],
+      /** The Web UI's origin, allowed to call the codec endpoint. */
+      codecCorsOrigin: e.CODEC_CORS_ORIGIN ?? `http://127.0.0.1:${e.TEMPORAL_UI_PORT}`,
     },
     /** Unset: `npm start` runs an embedded PGlite; workers on their own require it. */
     databaseUrl: e.DATABASE_URL,

@@ -4,18 +4,19 @@
  * address, PostgreSQL (DATABASE_URL, or the embedded PGlite), workers and the starter API.
  * `npm start`, the benchmark and `npm run record-history` start it this way.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
 import { type RunningBridge, runBridge } from './bridge';
 import type { Config } from './config';
 import { type Database, openDatabase } from './database/database';
 import { startSimulators } from './erp/connections';
 import type { RunningSimulator } from './erp/module';
+import { connectClient, connectWorkers } from './temporal/connect';
 import { freePort, startDevServer } from './temporal/devServer';
 
 export interface EmbeddedOptions {
   /** The dev server to start when TEMPORAL_ADDRESS is unset; by default in memory, headless, on a free port. */
-  devServer?: { port: number; uiPort?: number; dbFile?: string };
+  devServer?: { port: number; uiPort?: number; dbFile?: string; uiCodecEndpoint?: string };
   /** The ERP simulators' own options (a benchmark lifts their rate limits); each on its connection's simulatorPort, or a free port. */
   simulators?: { tuning?: Record<string, unknown> };
   /** Where the starter API listens; by default a free port on 127.0.0.1. */
@@ -66,11 +67,11 @@ export async function startEmbedded(config: Config, options: EmbeddedOptions = {
     stops.push(() => database.close());
     step(`Audit trail and master data in ${database.embedded ? database.url : 'PostgreSQL at DATABASE_URL'}`);
 
-    const nativeConnection = await NativeConnection.connect({ address });
+    const access = { ...config.temporal, address };
+    const nativeConnection = await connectWorkers(access);
     stops.push(() => nativeConnection.close());
-    const connection = await Connection.connect({ address });
-    stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const { client, close } = await connectClient(access);
+    stops.push(close);
     const bridge = await runBridge({
       config,
       connection: nativeConnection,

@@ -3,7 +3,8 @@
  * on first run) with its Web UI, a simulated ERP (deploy/demo-connections.yaml), a worker,
  * the starter API, and a demo factory that runs a few orders. Ctrl-C stops it all.
  */
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from './config';
 import { installConsoleLog } from './consoleLog';
@@ -19,10 +20,20 @@ import { erpPlanningWorkflowId, planningStatusQuery, syncNowSignal } from './wor
 
 const step = (line: string) => console.log(`▸ ${line}`);
 
+/** npm start's payload key, made on first start and kept in .data (PAYLOAD_KEYS, if set, wins). */
+function localPayloadKey(): string {
+  const file = path.join(projectRoot, '.data', 'payload-keys');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `local-1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
 async function main() {
   installConsoleLog();
-  // Demo orders close 20 s after they are settled, so they show as completed soon.
-  const defaults = { ORDER_CLOSE_AFTER: '20s' };
+  // Demo orders close 20 s after they are settled, so they show as completed soon; payloads are sealed with this machine's own key.
+  const defaults = { ORDER_CLOSE_AFTER: '20s', PAYLOAD_KEYS: localPayloadKey() };
   // With no ERP named (no ERP_CONNECTIONS, no ERP address), the demo factory's connections and sources: a
   // simulated ERP the bridge signs in to as it would to the real one, planning for the demo plant.
   const first = loadConfig(process.env, defaults);
@@ -42,8 +53,11 @@ async function main() {
         }
       : defaults,
   );
+  // The Web UI decodes payloads through the starter API's codec endpoint, as an operator who may read.
+  const reader = config.sources.http.operators.find((o) => o.actions.length > 0);
+  const uiCodecEndpoint = config.temporal.payloadKeys.length > 0 && reader ? `http://${config.starter.host}:${config.starter.port}/codec/${reader.bearerToken}` : undefined;
   const embedded = await startEmbedded(config, {
-    devServer: { port: config.temporal.devServer.port, uiPort: config.temporal.devServer.uiPort, dbFile: path.join(projectRoot, '.data', 'temporal.sqlite') },
+    devServer: { port: config.temporal.devServer.port, uiPort: config.temporal.devServer.uiPort, dbFile: path.join(projectRoot, '.data', 'temporal.sqlite'), ...(uiCodecEndpoint ? { uiCodecEndpoint } : {}) },
     listen: config.starter,
     step,
   });
@@ -94,7 +108,7 @@ async function main() {
   process.on('SIGINT', () => void stopAll('SIGINT'));
   process.on('SIGTERM', () => void stopAll('SIGTERM'));
 
-  if (embedded.uiUrl) step(`Temporal Web UI: ${embedded.uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
+  if (embedded.uiUrl) step(`Temporal Web UI: ${embedded.uiUrl}/namespaces/${config.temporal.namespace}/workflows${uiCodecEndpoint ? ' (payloads encrypted; the UI decodes them through the starter API)' : ''}`);
 
   // The demo runs on the first simulated connection whose ERP has a demo factory.
   const demoOn = [...embedded.simulators].flatMap(([id, simulator]) => {

@@ -4,24 +4,23 @@
  * DATABASE_URL and the ERP connections (ERP_CONNECTIONS, or EXACT_*) are required; run
  * as many as you need workers.
  */
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { runBridge } from './bridge';
 import { loadConfig } from './config';
 import { openDatabase } from './database/database';
+import { connectClient, connectWorkers } from './temporal/connect';
 
 async function main() {
   const config = loadConfig();
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required to run a standalone worker (npm start runs everything embedded).');
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run a standalone worker: the audit trail lives there.');
   const database = await openDatabase(config.databaseUrl);
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const clientConnection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const access = { ...config.temporal, address: config.temporal.address };
+  const connection = await connectWorkers(access);
+  const { client, close } = await connectClient(access);
   const bridge = await runBridge({ config, connection, client, pool: database.pool, api: false });
   console.log(`Worker polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address}`);
   await bridge.running;
-  await clientConnection.close();
+  await close();
   await connection.close();
   await database.close();
 }

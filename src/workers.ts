@@ -3,6 +3,7 @@
  * audit trail, the master data cache and the planning store. bridge.ts composes them with
  * everything else; src/worker.ts runs them as a process of their own.
  */
+import type { DataConverter } from '@temporalio/common';
 import { type InjectedSinks, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createAlertActivities } from './activities/alerts';
 import { createDeliveryActivities } from './activities/delivery';
@@ -38,6 +39,8 @@ export interface BridgeWorkerOptions {
   alerts: readonly AlertChannel[];
   /** Raises an alert from this process (one `deliverAlert` workflow per alert key). */
   raiseAlert: (alert: Alert) => Promise<void>;
+  /** How payloads are encoded (encrypted) on their way to Temporal; the same as the client's. */
+  dataConverter?: DataConverter | undefined;
   /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -52,6 +55,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
   const erpPostings = createErpPostingActivities({ connections: options.connections, audit: options.audit });
   const main = await Worker.create({
     connection: options.connection,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle
@@ -74,6 +78,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     options.connections.list.map((c) =>
       Worker.create({
         connection: options.connection,
+        ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
         namespace: options.namespace,
         taskQueue: postingTaskQueueOf(options.taskQueue, c.id),
         activities: erpCalls,

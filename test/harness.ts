@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Pool } from 'pg';
@@ -19,6 +20,7 @@ import type { MasterDataStore } from '../src/masterData/store';
 import { loadConfig } from '../src/config';
 import { type ExactSimulator, type ExactSimulatorOptions, SIMULATOR_EMPLOYEE_ID, createExactSimulator } from '../src/erp/exact/simulator';
 import { spawnPlcSimulator } from '../src/sources/opcua/plcSimulator';
+import { connectClient } from '../src/temporal/connect';
 
 let runtimeInstalled = false;
 
@@ -41,6 +43,8 @@ export interface Bridge {
   rejectedInputs: RunningBridge['rejectedInputs'];
   simulatorUrl: string;
   starterUrl: string;
+  /** The bridge's own client (encrypting where PAYLOAD_KEYS are set; env.client does not). */
+  client: Client;
   postEvent(body: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
   /** POSTs to the starter API, e.g. an operator action. */
   post(path: string, body?: unknown): Promise<{ status: number; body: any; contentType: string | null }>;
@@ -131,10 +135,13 @@ export async function startBridge(
   const databaseUrl = `${testDatabaseUrl}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
   const database = await openDatabase(databaseUrl);
   const testEnv = await TestWorkflowEnvironment.createFromExistingServer({ address: config.temporal.address });
+  // With PAYLOAD_KEYS the bridge's client encrypts, as in a deployment; testEnv.client sees what the server holds.
+  const own = config.temporal.payloadKeys.length > 0 ? await connectClient({ ...config.temporal, address: config.temporal.address! }) : undefined;
+  const client = own?.client ?? testEnv.client;
   const bridge = await runBridge({
     config,
     connection: testEnv.nativeConnection,
-    client: testEnv.client,
+    client,
     pool: database.pool,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     worker: options.worker,
@@ -178,6 +185,7 @@ export async function startBridge(
     rejectedInputs: bridge.rejectedInputs,
     simulatorUrl,
     starterUrl,
+    client,
     postEvent: (body) => send('POST', '/v1/events', body),
     post: (path, body) => send('POST', path, body),
     put: (path, body) => send('PUT', path, body),
@@ -188,6 +196,7 @@ export async function startBridge(
     },
     async teardown() {
       await bridge.stop();
+      await own?.close();
       await simulator.close();
       for (const d of more) await d.simulator.close();
       await testEnv.teardown();

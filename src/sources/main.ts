@@ -4,7 +4,6 @@
  * recorded there). Run one per broker session: the MQTT client id is the session.
  */
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { alertingRejectedInputs } from '../alerts/rejectedInputs';
 import { createPostgresRejectedInputs } from '../audit/rejectedInputs';
 import { alertRaiser } from '../starters/alerts';
@@ -12,6 +11,7 @@ import { loadConfig } from '../config';
 import { openDatabase } from '../database/database';
 import { projectRoot } from '../projectRoot';
 import { orderDelivery } from '../bridge';
+import { connectClient } from '../temporal/connect';
 import { startSources } from './sources';
 
 async function main() {
@@ -20,8 +20,7 @@ async function main() {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required: refused input is recorded there.');
   if (!config.sources.mqtt && !config.sources.opcua?.machines.length) throw new Error('SOURCES_FILE lists no MQTT broker and no OPC UA machine.');
   const database = await openDatabase(config.databaseUrl);
-  const connection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const { client, close } = await connectClient({ ...config.temporal, address: config.temporal.address });
   const delivery = orderDelivery(config, client);
   const sources = await startSources(config.sources, {
     delivery,
@@ -33,7 +32,7 @@ async function main() {
   console.log(`Sources running: ${sources.mqtt ? 'MQTT' : 'no MQTT'}, ${sources.opcua.length} OPC UA machine(s)`);
   const stop = async () => {
     await sources.stop();
-    await connection.close();
+    await close();
     await database.close();
     process.exit(0);
   };

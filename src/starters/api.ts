@@ -10,6 +10,7 @@ import Fastify from 'fastify';
 import { z } from 'zod';
 import { FloorEvent } from '../domain/events';
 import { actionRefusal, plantRefusal } from './auth';
+import { codecRoutes } from './routes/codec';
 import { eventRoutes } from './routes/events';
 import { erpRoutes } from './routes/erp';
 import { masterDataRoutes } from './routes/masterData';
@@ -79,5 +80,6 @@ export function createStarterApi(deps: StarterDependencies) {
   orderRoutes(app, deps);
   erpRoutes(app, deps);
   masterDataRoutes(app, deps);
+  if (deps.codec) codecRoutes(app, deps, deps.codec);
   return app;
 }

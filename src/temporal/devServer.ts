@@ -28,6 +28,8 @@ export interface DevServerOptions {
   /** SQLite file that keeps workflows across restarts; omit for an in-memory server. */
   dbFile?: string;
   namespace?: string;
+  /** The codec endpoint the Web UI decodes payloads through (the starter API's). */
+  uiCodecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -49,7 +51,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true',
     ...searchAttributeKeys.flatMap((key) => ['--search-attribute', `${key.name}=${TypedSearchAttributes.toMetadataType(key.type)}`]),
   ];
-  if (options.uiPort !== undefined) args.push('--ui-port', String(options.uiPort));
+  if (options.uiPort !== undefined) args.push('--ui-port', String(options.uiPort), ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []));
   else args.push('--headless');
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });

@@ -3,6 +3,7 @@
  * route, and how a refusal is answered (application/problem+json naming each bad field).
  */
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import type { RejectedInputs } from '../../audit/rejectedInputs';
@@ -28,6 +29,8 @@ export interface StarterDependencies {
   planning: PlanningStore;
   /** The ERP connections: their state and checks, and authorizing one again. */
   connections: Pick<ErpConnections, 'describe' | 'byId' | 'list'>;
+  /** The payload codec (payloads encrypted): the codec endpoint decodes with it for the Web UI's origin. */
+  codec?: { codec: PayloadCodec; corsOrigin: string } | undefined;
   /** The period-end close of the connections whose ERP takes close entries. */
   periodCloses: PeriodCloses;
   /** Answers when the database answers (for /readyz). */
