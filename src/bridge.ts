@@ -26,6 +26,7 @@ import { createAuthenticator } from './starters/auth';
 import { createPeriodCloses, schedulePeriodCloses } from './starters/periodClose';
 import { startErpPlanning } from './starters/planning';
 import { dataConverterOf } from './temporal/connect';
+import { createSealedText } from './database/sealedText';
 import { createEncryptionCodec } from './temporal/payloadCodec';
 import { createBridgeWorkers } from './workers';
 
@@ -77,7 +78,7 @@ export async function runBridge(options: {
   const masterData = createPostgresMasterDataStore(options.pool);
   const planning = createPostgresPlanningStore(options.pool);
   const raiseAlert = alertRaiser(options.client, config.temporal.taskQueue);
-  const connections = await openErpConnections(erpConnections, { pool: options.pool, raiseAlert });
+  const connections = await openErpConnections(erpConnections, { pool: options.pool, raiseAlert, secrets: createSealedText(config.temporal.payloadKeys) });
   await options.onOpened?.(connections);
   const rejectedInputs = alertingRejectedInputs(createPostgresRejectedInputs(options.pool), raiseAlert);
   const delivery = orderDelivery(config, options.client, erpConnections);

@@ -126,3 +126,31 @@ describe('Exact Online OAuth2', () => {
     expect(slack.delivered.map((m) => m.text)).toEqual(['Exact Online division 123456 needs authorizing again', 'Exact Online division 123456 needs authorizing again']);
   });
 });
+
+describe('Exact Online tokens at rest', () => {
+  let bridge: Bridge;
+  let pool: Pool;
+  beforeAll(async () => {
+    bridge = await startBridge({ EXACT_CLIENT_ID: 'bridge-test', EXACT_CLIENT_SECRET: 'secret', PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}` }, { oauth: seconds });
+    pool = new Pool({ connectionString: bridge.workerEnv.DATABASE_URL, max: 1 });
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await bridge?.teardown();
+  });
+
+  it('keeps the refresh and access tokens sealed in PostgreSQL, and posts with them', async () => {
+    const { rows } = await pool.query<{ refresh_token: string; access_token: string }>('SELECT refresh_token, access_token FROM exact_oauth_tokens');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.refresh_token).toMatch(/^sealed:v1:k1:/);
+    expect(rows[0]!.access_token).toMatch(/^sealed:v1:k1:/);
+    // The simulator's refresh tokens begin rt-: none is readable in the row.
+    expect(rows[0]!.refresh_token).not.toContain('rt-');
+    const plant = newPlant();
+    bridge.simulator.seedShopOrder({ shopOrderNumber: 5301, itemCode: 'BRACKET', plannedQuantity: 5, unit: 'pc' });
+    const events = floorEvents(plant, '5301');
+    for (const e of [events.released('5'), events.quantity('q', '5'), events.completed()]) expect((await bridge.postEvent(e)).status).toBe(202);
+    const handle = bridge.client.workflow.getHandle(productionOrderWorkflowId(plant, '5301'));
+    await eventually(() => handle.query(statusQuery), (v) => v.erpSyncStatus === 'InSync', 30_000);
+  });
+});

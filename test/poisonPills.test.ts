@@ -10,6 +10,7 @@ import { amountsOf } from '../src/domain/postings';
 import { type ProductionOrderState, applyEvent, initialState, materialsWithoutMasterData, recordMasterData, receiveEvent } from '../src/domain/productionOrder';
 import { correctMapping, nextPendingPosting, recordPosted } from '../src/domain/orderActions';
 import { describe as describeOrder, viewOf } from '../src/domain/orderView';
+import { redactedUrl } from '../src/sources/mqtt/source';
 import { readUnsMessage } from '../src/sources/mqtt/unifiedNamespace';
 
 /** Every name Object.prototype answers to, and the ones that reach it. */
@@ -92,6 +93,11 @@ describe('the MQTT door (Unified Namespace)', () => {
   it.each(prototypeNames)('takes a material named "%s" like any other', (name) => {
     const read = readUnsMessage(mapping, 'plant/P1/4711/events', message({ material: name, batch: name }), at);
     expect(read).toMatchObject({ kind: 'events', events: [{ material: name, batch: name, plant: 'P1', productionOrder: '4711' }] });
+  });
+
+  it('logs a broker URL without its credentials', () => {
+    expect(redactedUrl('mqtts://bridge:s3cret@broker.example:8883')).toBe('mqtts://***:***@broker.example:8883');
+    expect(redactedUrl('mqtt://127.0.0.1:1883')).toBe('mqtt://127.0.0.1:1883');
   });
 
   it('refuses a payload naming another plant, order or source than its topic and mapping give it', () => {

@@ -6,14 +6,12 @@
  * process: workers post through the adapters; the starter API shows each connection's
  * state and check, and lets an operator authorize it again.
  */
-import type { Pool } from 'pg';
 import { z } from 'zod';
 import { parseConfigFile } from '../configFile';
-import type { Alert } from '../domain/alerts';
 import { ErpConnectionId } from '../domain/erpSystem';
 import { fieldProblems } from '../domain/fieldProblems';
 import type { PostingRules } from '../domain/postingRules';
-import type { CloseSchedule, ConnectionCheck, ConnectionConfig, ConnectionState, OpenedConnection, RunningSimulator } from './module';
+import type { CloseSchedule, ConnectionCheck, ConnectionConfig, ConnectionContext, ConnectionState, OpenedConnection, RunningSimulator } from './module';
 import { erpModule, erpModules } from './registry';
 
 const CloseScheduleSchema = z.strictObject({
@@ -144,12 +142,12 @@ export interface ErpConnections {
 
 const CHECK_REUSED_MS = 60_000;
 
-export async function openErpConnections(configs: readonly ConnectionConfig[], context: { pool: Pool; raiseAlert?: (alert: Alert) => Promise<void> }): Promise<ErpConnections> {
+export async function openErpConnections(configs: readonly ConnectionConfig[], context: Pick<ConnectionContext, 'pool' | 'raiseAlert' | 'secrets'>): Promise<ErpConnections> {
   const list: ErpConnection[] = [];
   for (const config of configs) {
     const module = erpModule(config.erp);
     if (!module) throw new Error(`ERP connection ${config.id}: no ERP module "${config.erp}" (known: ${erpModules.map((m) => m.erp).join(', ')})`);
-    const opened = await module.open(config.settings, { id: config.id, pool: context.pool, ...(context.raiseAlert ? { raiseAlert: context.raiseAlert } : {}) });
+    const opened = await module.open(config.settings, { ...context, id: config.id });
     list.push({ ...opened, id: config.id, erp: config.erp, title: module.title, plants: config.plants, postingRules: module.postingRules(config.settings), ...(config.closeSchedule ? { closeSchedule: config.closeSchedule } : {}) });
   }
   const checks = new Map<string, ConnectionCheck>();

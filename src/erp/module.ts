@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import type { Alert } from '../domain/alerts';
 import type { FloorEvent } from '../domain/events';
 import type { PlanningChanges } from '../domain/planning';
+import type { SealedText } from '../database/sealedText';
 import type { PostingRules } from '../domain/postingRules';
 import Big from 'big.js';
 import type { MaterialIssue } from '../domain/postings';
@@ -81,6 +82,8 @@ export interface ConnectionContext {
   pool: Pool;
   /** Tells people when the connection needs them (its authorization gone); without it, the log does. */
   raiseAlert?: (alert: Alert) => Promise<void>;
+  /** Seals what the connection keeps in the database (tokens); without it, they are kept as they are. */
+  secrets?: SealedText;
 }
 
 export interface OpenedConnection {

@@ -6,6 +6,7 @@
  * as their actions allow; both read, within their plants. /healthz, /readyz and /v1/schema
  * are open.
  */
+import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { z } from 'zod';
 import { FloorEvent } from '../domain/events';
@@ -45,7 +46,13 @@ export function createStarterApi(deps: StarterDependencies) {
     if (status === 400 && request.routeOptions.config.access === 'source') {
       await deps.rejectedInputs.record({ channel: 'http', reference: `${request.method} ${request.url}`, reason: `Bad request: ${error.message}`, payload: request.rawBody ?? '' });
     }
-    return problem(reply, status, status === 500 ? 'Internal error' : 'Bad request', error.message);
+    if (status === 500) {
+      // The internal text goes to the log only; the caller gets a reference to find it by.
+      const reference = randomUUID();
+      console.error(`starter API ${request.method} ${request.routeOptions.url ?? request.url} failed (reference ${reference}):`, error);
+      return problem(reply, 500, 'Internal error', `The bridge could not answer this request (reference ${reference}); the log holds what happened.`, [], { reference });
+    }
+    return problem(reply, status, 'Bad request', error.message);
   });
 
   app.addHook('onRequest', async (request, reply) => {

@@ -39,6 +39,21 @@ export function parsePayloadKeys(text: string): PayloadKey[] {
   return keys;
 }
 
+/** AES-256-GCM under one key: iv, ciphertext and tag in one buffer, the key's id bound to it (a sealed value cannot claim another key). */
+export function sealWithKey(key: PayloadKey, plain: Uint8Array): Buffer {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key.key, iv);
+  cipher.setAAD(Buffer.from(key.id));
+  return Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+}
+
+export function openWithKey(key: PayloadKey, sealed: Buffer): Buffer {
+  const decipher = createDecipheriv('aes-256-gcm', key.key, sealed.subarray(0, IV_BYTES));
+  decipher.setAAD(Buffer.from(key.id));
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
+}
+
 const text = (value: string) => new TextEncoder().encode(value);
 const readText = (value: Uint8Array | null | undefined) => (value ? new TextDecoder().decode(value) : undefined);
 
@@ -49,12 +64,7 @@ export function createEncryptionCodec(keys: readonly PayloadKey[]): PayloadCodec
   return {
     async encode(payloads) {
       return payloads.map((payload): Payload => {
-        const iv = randomBytes(IV_BYTES);
-        const cipher = createCipheriv('aes-256-gcm', sealing.key, iv);
-        // The key id is bound to the ciphertext: a payload cannot be made to claim another key.
-        cipher.setAAD(Buffer.from(sealing.id));
-        const plain = temporal.api.common.v1.Payload.encode(payload).finish();
-        const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+        const sealed = sealWithKey(sealing, temporal.api.common.v1.Payload.encode(payload).finish());
         return { metadata: { encoding: text(ENCRYPTED_ENCODING), [KEY_ID]: text(sealing.id) }, data: sealed };
       });
     },
@@ -64,12 +74,7 @@ export function createEncryptionCodec(keys: readonly PayloadKey[]): PayloadCodec
         const id = readText(payload.metadata?.[KEY_ID]) ?? '';
         const key = byId.get(id);
         if (!key) throw new Error(`a payload sealed with key ${id || '(none)'}, which PAYLOAD_KEYS does not hold`);
-        const data = Buffer.from(payload.data ?? new Uint8Array());
-        const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
-        decipher.setAAD(Buffer.from(id));
-        decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-        const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
-        return temporal.api.common.v1.Payload.decode(plain);
+        return temporal.api.common.v1.Payload.decode(openWithKey({ id, key }, Buffer.from(payload.data ?? new Uint8Array())));
       });
     },
   };

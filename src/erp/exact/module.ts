@@ -79,6 +79,7 @@ export const exactModule: ErpModule<ExactSettings> = {
     const tokenStore = oauth
       ? createExactOAuth({
           pool: context.pool,
+          ...(context.secrets ? { secrets: context.secrets } : {}),
           baseUrl,
           division,
           clientId: oauth.clientId,

@@ -11,6 +11,7 @@
  *   operator authorizes again (PUT /v1/erp/exact/authorization): one alert, no storm.
  */
 import type { Pool } from 'pg';
+import type { SealedText } from '../../database/sealedText';
 import { ErpError } from '../adapter';
 import { type ExactTokenSource, requestExactToken } from './transport';
 
@@ -29,6 +30,8 @@ export interface ExactConnectionState {
 
 export interface ExactOAuthOptions {
   pool: Pool;
+  /** Seals the tokens in exact_oauth_tokens (PAYLOAD_KEYS); tokens stored before read as they are. */
+  secrets?: SealedText;
   baseUrl: string;
   division: number;
   clientId: string;
@@ -54,6 +57,7 @@ interface TokenRow {
 export function createExactOAuth(options: ExactOAuthOptions) {
   const margin = options.refreshMarginMs ?? 30_000;
   const deadChainRetryMs = options.deadChainRetryMs ?? 300_000;
+  const secrets = options.secrets ?? { seal: (t: string) => t, open: (t: string) => t };
   const fresh = (row: TokenRow) => row.access_token !== null && row.access_expires_at !== null && row.access_expires_at.getTime() - Date.now() > margin;
 
   const dead = (reason: string) =>
@@ -64,9 +68,12 @@ export function createExactOAuth(options: ExactOAuthOptions) {
       { retryAfterMs: deadChainRetryMs },
     );
 
+  /** The row with its tokens opened. */
+  const opened = (row: TokenRow | undefined): TokenRow | undefined => row && { ...row, refresh_token: secrets.open(row.refresh_token), access_token: row.access_token === null ? null : secrets.open(row.access_token) };
+
   async function read(): Promise<TokenRow | undefined> {
     const { rows } = await options.pool.query<TokenRow>('SELECT * FROM exact_oauth_tokens WHERE division = $1', [options.division]);
-    return rows[0];
+    return opened(rows[0]);
   }
 
   /** Refreshes under the row's lock; a worker that waited for the lock finds the fresh token instead. */
@@ -75,7 +82,7 @@ export function createExactOAuth(options: ExactOAuthOptions) {
     try {
       await client.query('BEGIN');
       const { rows } = await client.query<TokenRow>('SELECT * FROM exact_oauth_tokens WHERE division = $1 FOR UPDATE', [options.division]);
-      const row = rows[0];
+      const row = opened(rows[0]);
       if (!row) throw new ErpError(`Exact Online division ${options.division} has not been authorized yet (PUT /v1/erp/exact/authorization)`, 'retryable', 'ReauthorizationRequired', { retryAfterMs: deadChainRetryMs });
       if (row.chain_state === 'dead') throw dead(row.dead_reason ?? '');
       if (fresh(row)) {
@@ -86,7 +93,7 @@ export function createExactOAuth(options: ExactOAuthOptions) {
       if (answer.ok) {
         await client.query(
           `UPDATE exact_oauth_tokens SET access_token = $2, access_expires_at = now() + make_interval(secs => $3), refresh_token = $4, refreshed_at = now(), updated_at = now() WHERE division = $1`,
-          [options.division, answer.accessToken, answer.expiresInSeconds, answer.refreshToken],
+          [options.division, secrets.seal(answer.accessToken), answer.expiresInSeconds, secrets.seal(answer.refreshToken)],
         );
         await client.query('COMMIT');
         return answer.accessToken;
@@ -130,7 +137,10 @@ export function createExactOAuth(options: ExactOAuthOptions) {
     },
 
     async expired(token: string): Promise<void> {
-      await options.pool.query('UPDATE exact_oauth_tokens SET access_expires_at = now(), updated_at = now() WHERE division = $1 AND access_token = $2', [options.division, token]);
+      // Sealed tokens differ however alike: the one stored is opened to tell whether it is this one.
+      const row = await read();
+      if (row?.access_token !== token) return;
+      await options.pool.query('UPDATE exact_oauth_tokens SET access_expires_at = now(), updated_at = now() WHERE division = $1', [options.division]);
     },
 
     /**
@@ -143,7 +153,7 @@ export function createExactOAuth(options: ExactOAuthOptions) {
          VALUES ($1, $2, CASE WHEN $2::text IS NULL THEN NULL ELSE now() + make_interval(secs => $3) END, $4, now(), 'alive', NULL, now())
          ON CONFLICT (division) DO UPDATE SET access_token = EXCLUDED.access_token, access_expires_at = EXCLUDED.access_expires_at,
            refresh_token = EXCLUDED.refresh_token, refreshed_at = now(), chain_state = 'alive', dead_reason = NULL, updated_at = now()`,
-        [options.division, grant.accessToken ?? null, grant.expiresInSeconds ?? 0, grant.refreshToken],
+        [options.division, grant.accessToken === undefined ? null : secrets.seal(grant.accessToken), grant.expiresInSeconds ?? 0, secrets.seal(grant.refreshToken)],
       );
     },
 
@@ -156,7 +166,7 @@ export function createExactOAuth(options: ExactOAuthOptions) {
 
     /** Stores a first refresh token for a division that has none yet (configuration), leaving a live chain alone. */
     async seed(refreshToken: string): Promise<void> {
-      await options.pool.query(`INSERT INTO exact_oauth_tokens (division, refresh_token) VALUES ($1, $2) ON CONFLICT (division) DO NOTHING`, [options.division, refreshToken]);
+      await options.pool.query(`INSERT INTO exact_oauth_tokens (division, refresh_token) VALUES ($1, $2) ON CONFLICT (division) DO NOTHING`, [options.division, secrets.seal(refreshToken)]);
     },
 
     async state(): Promise<ExactConnectionState> {

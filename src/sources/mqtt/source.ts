@@ -112,7 +112,7 @@ export async function startMqttSource(options: MqttSourceOptions): Promise<MqttS
 
   const filters = [...config.unifiedNamespace.map((m) => subscriptionFilter(m.topic)), ...sparkplug.filters];
   client.on('connect', (connack) => {
-    log(`MQTT connected to ${config.url} as ${config.clientId}${connack.sessionPresent ? ' (session resumed)' : ''}`);
+    log(`MQTT connected to ${redactedUrl(config.url)} as ${config.clientId}${connack.sessionPresent ? ' (session resumed)' : ''}`);
     if (!connack.sessionPresent && filters.length > 0) {
       client.subscribe(filters, { qos: 1 }, (error) => error && log(`MQTT subscribe failed: ${error.message}`));
     }
@@ -128,4 +128,17 @@ export async function startMqttSource(options: MqttSourceOptions): Promise<MqttS
       await client.endAsync();
     },
   };
+}
+
+/** A URL as the log may show it: credentials in it are replaced. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = parsed.username ? '***' : '';
+    parsed.password = parsed.password ? '***' : '';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
 }
