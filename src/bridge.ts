@@ -25,6 +25,7 @@ import { createStarterApi } from './starters/api';
 import { createAuthenticator } from './starters/auth';
 import { createPeriodCloses, schedulePeriodCloses } from './starters/periodClose';
 import { startErpPlanning } from './starters/planning';
+import { scheduleRetention } from './starters/retention';
 import { dataConverterOf } from './temporal/connect';
 import { createSealedText } from './database/sealedText';
 import { createEncryptionCodec } from './temporal/payloadCodec';
@@ -98,6 +99,7 @@ export async function runBridge(options: {
           alerts: alertChannels(config.alerts),
           raiseAlert,
           dataConverter: dataConverterOf(config.temporal),
+          pool: options.pool,
           ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
         });
   const running = Promise.all(workers.map((w) => w.run())).then(() => undefined);
@@ -106,6 +108,7 @@ export async function runBridge(options: {
     for (const c of await connections.describe({ check: true })) log(`ERP connection ${c.id} (${c.description}, plants ${c.plants.join(', ')}): ${c.check!.ok ? 'ok' : 'NOT WORKING'}, ${c.check!.detail}`);
     await startErpPlanning(options.client, config, connections);
     for (const id of await schedulePeriodCloses(options.client, config.temporal.taskQueue, connections.list)) log(`Period-end close scheduled: ${id}`);
+    await scheduleRetention(options.client, config.temporal.taskQueue, config.retention);
   }
   const api =
     options.api === false
@@ -119,11 +122,12 @@ export async function runBridge(options: {
           planning,
           connections,
           periodCloses: createPeriodCloses(options.client, config.temporal.taskQueue, connections),
+          ratePerMinute: config.starter.ratePerMinute,
           codec: config.temporal.payloadKeys.length > 0 ? { codec: createEncryptionCodec(config.temporal.payloadKeys), corsOrigin: config.temporal.codecCorsOrigin } : undefined,
           databaseReady: () => options.pool.query('SELECT 1'),
           floorTimeWindow: config.floorTimeWindow,
         });
-  const starterUrl = api ? await api.listen(options.listen ?? { host: '127.0.0.1', port: 0 }) : '';
+  const starterUrl = api ? await api.listen(options.listen ? { host: options.listen.host, port: options.listen.port } : { host: '127.0.0.1', port: 0 }) : '';
   return {
     starterUrl,
     audit,

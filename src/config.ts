@@ -53,6 +53,12 @@ const Env = z.object({
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   /** An API key (Temporal Cloud): sent with TLS. */
   TEMPORAL_API_KEY: z.string().min(1).optional(),
+  /** Requests a caller (a token, a webhook source, else an address) may make per minute before the starter API answers 429. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  /** How long refused inputs are kept (days); the retention schedule removes older ones. */
+  RETENTION_REJECTED_INPUTS_DAYS: z.coerce.number().int().min(1).default(90),
+  /** How long the audit trail of ERP attempts is kept (days; default seven years: they are bookkeeping evidence). */
+  RETENTION_AUDIT_DAYS: z.coerce.number().int().min(30).default(2557),
   /** open: without a sources file, everyone may call the starter API (a first look; nothing real). closed: nobody may. */
   AUTH: z.enum(['open', 'closed'], { error: 'must be open or closed' }).default('closed'),
   STARTER_URL: z.url().optional(),
@@ -95,7 +101,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     /** Unset: `npm start` runs an embedded PGlite; workers on their own require it. */
     databaseUrl: e.DATABASE_URL,
-    starter: { host: e.STARTER_HOST, port: e.STARTER_PORT },
+    starter: { host: e.STARTER_HOST, port: e.STARTER_PORT, ratePerMinute: e.RATE_LIMIT_PER_MINUTE },
     orders: {
       timing: {
         closeAfter: e.ORDER_CLOSE_AFTER,
@@ -144,6 +150,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cli: { starterUrl: e.STARTER_URL ?? `http://${e.STARTER_HOST}:${e.STARTER_PORT}`, token: e.SHOPFLOOR_TOKEN },
     /** Who may send events over HTTP, the MQTT broker and topics, the OPC UA machines (SOURCES_FILE). */
     sources: e.SOURCES_FILE ? parseSourcesConfig(readFileSync(e.SOURCES_FILE, 'utf8'), e.SOURCES_FILE, { ...defaults, ...env }) : noSources,
+    /** What the retention schedule removes, by age in days. */
+    retention: { rejectedInputsDays: e.RETENTION_REJECTED_INPUTS_DAYS, auditDays: e.RETENTION_AUDIT_DAYS },
     /** AUTH=open lets everyone in where no source or operator is configured; otherwise the starter API wants a token. */
     authOpen: e.AUTH === 'open',
   };

@@ -13,6 +13,8 @@ import { createMasterDataActivities } from './activities/masterData';
 import { createOrderMemoryActivities } from './activities/orderMemory';
 import { createPeriodCloseActivities } from './activities/periodClose';
 import { createPlanningActivities } from './activities/planning';
+import { createRetentionActivities } from './activities/retention';
+import type { Pool } from 'pg';
 import type { AuditTrail } from './audit/auditTrail';
 import type { OrderMemory } from './orderMemory/store';
 import { type Alert, workflowTaskFailedAlert } from './domain/alerts';
@@ -39,6 +41,8 @@ export interface BridgeWorkerOptions {
   alerts: readonly AlertChannel[];
   /** Raises an alert from this process (one `deliverAlert` workflow per alert key). */
   raiseAlert: (alert: Alert) => Promise<void>;
+  /** The bridge's database, for the retention of what it keeps there. */
+  pool: Pool;
   /** How payloads are encoded (encrypted) on their way to Temporal; the same as the client's. */
   dataConverter?: DataConverter | undefined;
   /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
@@ -71,7 +75,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
         },
       },
     } satisfies InjectedSinks<BridgeAlertSinks>,
-    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData }), ...createDeliveryActivities({ delivery: options.delivery }), ...createAlertActivities(options.alerts), ...createOrderMemoryActivities({ memory: options.orderMemory }), ...createPeriodCloseActivities({ memory: options.orderMemory }) },
+    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData }), ...createDeliveryActivities({ delivery: options.delivery }), ...createAlertActivities(options.alerts), ...createOrderMemoryActivities({ memory: options.orderMemory }), ...createPeriodCloseActivities({ memory: options.orderMemory }), ...createRetentionActivities({ pool: options.pool }) },
   });
   const erpCalls = { ...erpPostings, ...createPlanningActivities({ connections: options.connections, store: options.planning, masterData: options.masterData }) };
   const postingWorkers = await Promise.all(

@@ -190,6 +190,27 @@ http:
   });
 });
 
+describe('rate limits', () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    bridge = await startBridge({ RATE_LIMIT_PER_MINUTE: '5' });
+  });
+  afterAll(async () => bridge?.teardown());
+
+  it('answers 429 with Retry-After past a caller\'s budget, and counts no health probe', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await fetch(`${bridge.starterUrl}/v1/schema`)).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    const refused = await fetch(`${bridge.starterUrl}/v1/orders`);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { detail: string }).detail).toContain('at most 5 requests a minute');
+    expect((await fetch(`${bridge.starterUrl}/healthz`)).status).toBe(200);
+    // Another caller has a budget of its own.
+    expect((await fetch(`${bridge.starterUrl}/v1/orders`, { headers: { Authorization: 'Bearer someone-else-0000000' } })).status).not.toBe(429);
+  });
+});
+
 describe('closed by default', () => {
   let bridge: Bridge;
   beforeAll(async () => {

@@ -6,7 +6,8 @@
  * as their actions allow; both read, within their plants. /healthz, /readyz and /v1/schema
  * are open.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
 import Fastify from 'fastify';
 import { z } from 'zod';
 import { FloorEvent } from '../domain/events';
@@ -22,6 +23,20 @@ export type { StarterDependencies } from './routes/shared';
 
 export function createStarterApi(deps: StarterDependencies) {
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
+
+  // Each caller its own budget: a token (hashed), a webhook source, else the address. Health probes are not counted.
+  void app.register(rateLimit, {
+    max: deps.ratePerMinute ?? 1200,
+    timeWindow: 60_000,
+    allowList: (request) => request.url === '/healthz' || request.url === '/readyz',
+    keyGenerator: (request) => {
+      const authorization = request.headers.authorization;
+      if (authorization) return `token:${createHash('sha256').update(authorization).digest('hex')}`;
+      const webhook = /^\/v1\/webhooks\/([^/?]+)/.exec(request.url)?.[1];
+      return webhook ? `webhook:${webhook}` : `address:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) => Object.assign(new Error(`at most ${context.max} requests a minute from one caller; try again in ${context.after}`), { statusCode: 429 }),
+  });
 
   // Bodies are kept raw too: a webhook's signature covers the bytes as sent.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
@@ -52,7 +67,7 @@ export function createStarterApi(deps: StarterDependencies) {
       console.error(`starter API ${request.method} ${request.routeOptions.url ?? request.url} failed (reference ${reference}):`, error);
       return problem(reply, 500, 'Internal error', `The bridge could not answer this request (reference ${reference}); the log holds what happened.`, [], { reference });
     }
-    return problem(reply, status, 'Bad request', error.message);
+    return problem(reply, status, status === 429 ? 'Too many requests' : 'Bad request', error.message);
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -73,20 +88,23 @@ export function createStarterApi(deps: StarterDependencies) {
     request.caller = caller;
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    const check = (work: () => Promise<unknown>) => work().then(() => 'ok', (error: unknown) => `unavailable: ${error instanceof Error ? error.message : String(error)}`);
-    const [temporal, database, connections] = await Promise.all([check(() => deps.client.workflowService.getSystemInfo({})), check(deps.databaseReady), deps.connections.describe({ check: 'last' })]);
-    // A dead ERP connection is told, but keeps the bridge ready: events are still taken, and postings wait for the ERP.
-    const erpConnections = Object.fromEntries(connections.map((c) => [c.id, c.check!.ok ? 'ok' : `unavailable: ${c.check!.detail}`]));
-    return reply.status(temporal === 'ok' && database === 'ok' ? 200 : 503).send({ temporal, database, erpConnections });
-  });
-  app.get('/v1/schema', async () => z.toJSONSchema(FloorEvent, { io: 'input' }));
+  // The routes are a plugin registered after the rate limit, so its hook covers every one of them.
+  void app.register(async (routes) => {
+    routes.get('/healthz', async () => ({ status: 'ok' }));
+    routes.get('/readyz', async (_request, reply) => {
+      const check = (work: () => Promise<unknown>) => work().then(() => 'ok', (error: unknown) => `unavailable: ${error instanceof Error ? error.message : String(error)}`);
+      const [temporal, database, connections] = await Promise.all([check(() => deps.client.workflowService.getSystemInfo({})), check(deps.databaseReady), deps.connections.describe({ check: 'last' })]);
+      // A dead ERP connection is told, but keeps the bridge ready: events are still taken, and postings wait for the ERP.
+      const erpConnections = Object.fromEntries(connections.map((c) => [c.id, c.check!.ok ? 'ok' : `unavailable: ${c.check!.detail}`]));
+      return reply.status(temporal === 'ok' && database === 'ok' ? 200 : 503).send({ temporal, database, erpConnections });
+    });
+    routes.get('/v1/schema', async () => z.toJSONSchema(FloorEvent, { io: 'input' }));
 
-  eventRoutes(app, deps);
-  orderRoutes(app, deps);
-  erpRoutes(app, deps);
-  masterDataRoutes(app, deps);
-  if (deps.codec) codecRoutes(app, deps, deps.codec);
+    eventRoutes(routes, deps);
+    orderRoutes(routes, deps);
+    erpRoutes(routes, deps);
+    masterDataRoutes(routes, deps);
+    if (deps.codec) codecRoutes(routes, deps, deps.codec);
+  });
   return app;
 }

@@ -4,3 +4,4 @@ export { machine } from './machine/workflow';
 export { erpPlanning } from './erpPlanning/workflow';
 export { deliverAlert } from './alert/workflow';
 export { periodClose } from './periodClose/workflow';
+export { retention } from './retention/workflow';

@@ -33,6 +33,8 @@ export interface StarterDependencies {
   codec?: { codec: PayloadCodec; corsOrigin: string } | undefined;
   /** The period-end close of the connections whose ERP takes close entries. */
   periodCloses: PeriodCloses;
+  /** Requests per minute and caller (default 1200). */
+  ratePerMinute?: number;
   /** Answers when the database answers (for /readyz). */
   databaseReady: () => Promise<unknown>;
   /** Events dated outside it are refused (default: 400 days back, 10 minutes ahead). */
