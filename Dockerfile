@@ -1,14 +1,16 @@
-# One image for the worker, the starter API and the Exact simulator; compose picks the command.
-FROM node:20-bookworm-slim
+# One image for the worker, the starter API, the sources and the Exact simulator; compose picks the command.
+# Node 22 LTS: node-opcua wants at least 22.13.
+FROM node:22-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
+# No package's install script runs: none is needed at run time (the native parts come as prebuilt packages).
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY tsconfig.json ./
 COPY src ./src
 # Applied by whichever process opens the database first.
 COPY migrations ./migrations
-# Exact's fact table: the adapter checks every body against it before sending.
+# The ERPs' contracts: each adapter checks every body against them before sending.
 COPY contracts ./contracts
 USER node
 CMD ["npm", "run", "worker"]
