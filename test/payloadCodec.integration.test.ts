@@ -53,6 +53,9 @@ describe('encrypted payloads', () => {
     const { payloads: clear } = (await decoded.json()) as { payloads: { metadata: Record<string, string>; data: string }[] };
     expect(Buffer.from(clear[0]!.metadata.encoding!, 'base64').toString()).toBe('json/plain');
     expect(Buffer.from(clear[0]!.data, 'base64').toString()).toContain(plant);
+    // The temporal CLI sends no payloads as {} (protobuf JSON leaves an empty list out); the Web UI without sign-in names the token in the path.
+    const empty = await fetch(`${bridge.starterUrl}/codec/lead-token-000000000/encode`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect(await empty.json()).toEqual({ payloads: [] });
     // The Web UI asks first whether it may (a preflight without a token).
     const preflight = await fetch(`${bridge.starterUrl}/codec/decode`, { method: 'OPTIONS', headers: { Origin: 'http://ui.example:8233', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type,x-namespace' } });
     expect(preflight.status).toBe(204);

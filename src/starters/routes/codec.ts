@@ -14,7 +14,8 @@ import { actionRefusal } from '../auth';
 import { type StarterDependencies, problem, zodProblems } from './shared';
 
 const WirePayloads = z.strictObject({
-  payloads: z.array(z.strictObject({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })).max(1000),
+  // Protobuf JSON leaves an empty list out: {} is no payloads.
+  payloads: z.array(z.strictObject({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })).max(1000).default([]),
 });
 type WirePayloads = z.infer<typeof WirePayloads>;
 
