@@ -24,14 +24,15 @@ export type { StarterDependencies } from './routes/shared';
 export function createStarterApi(deps: StarterDependencies) {
   const app = Fastify({ logger: false, bodyLimit: 1_048_576 });
 
-  // Each caller its own budget: a token (hashed), a webhook source, else the address. Health probes are not counted.
+  // Each caller its own budget: a valid token (hashed), a webhook source, else the address (an invented token gets no budget of its own). Health probes are not counted.
   void app.register(rateLimit, {
     max: deps.ratePerMinute ?? 1200,
     timeWindow: 60_000,
     allowList: (request) => request.url === '/healthz' || request.url === '/readyz',
     keyGenerator: (request) => {
       const authorization = request.headers.authorization;
-      if (authorization) return `token:${createHash('sha256').update(authorization).digest('hex')}`;
+      const known = authorization !== undefined && !deps.auth.open && deps.auth.fromBearer(authorization) !== undefined;
+      if (known) return `token:${createHash('sha256').update(authorization).digest('hex')}`;
       const webhook = /^\/v1\/webhooks\/([^/?]+)/.exec(request.url)?.[1];
       return webhook ? `webhook:${webhook}` : `address:${request.ip}`;
     },
