@@ -122,12 +122,12 @@ export async function runBridge(options: {
           planning,
           connections,
           periodCloses: createPeriodCloses(options.client, config.temporal.taskQueue, connections),
-          ratePerMinute: config.starter.ratePerMinute,
+          ratePerMinute: config.rateLimitPerMinute,
           codec: config.temporal.payloadKeys.length > 0 ? { codec: createEncryptionCodec(config.temporal.payloadKeys), corsOrigin: config.temporal.codecCorsOrigin } : undefined,
           databaseReady: () => options.pool.query('SELECT 1'),
           floorTimeWindow: config.floorTimeWindow,
         });
-  const starterUrl = api ? await api.listen(options.listen ? { host: options.listen.host, port: options.listen.port } : { host: '127.0.0.1', port: 0 }) : '';
+  const starterUrl = api ? await api.listen(options.listen ?? { host: '127.0.0.1', port: 0 }) : '';
   return {
     starterUrl,
     audit,

@@ -101,7 +101,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     /** Unset: `npm start` runs an embedded PGlite; workers on their own require it. */
     databaseUrl: e.DATABASE_URL,
-    starter: { host: e.STARTER_HOST, port: e.STARTER_PORT, ratePerMinute: e.RATE_LIMIT_PER_MINUTE },
+    starter: { host: e.STARTER_HOST, port: e.STARTER_PORT },
+    /** Requests one caller may make a minute (RATE_LIMIT_PER_MINUTE). */
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     orders: {
       timing: {
         closeAfter: e.ORDER_CLOSE_AFTER,

@@ -18,7 +18,7 @@ export interface PostingRules {
   /** Kinds the ERP books itself or has no place for (overhead an ERP absorbs on its own): their lines are not posted, and that is no problem. */
   leftToErp?: readonly PostingKind[];
   /**
-   * The ERP books what an order consumed with its output, in one document (an AFAS
+   * The ERP books what an order consumed with its output, in one document (a
    * production): the issue lines are carried by the receipt, each component at its own
    * total, and nothing is issued before the order completes.
    */

@@ -40,7 +40,7 @@ export interface MaterialIssue extends StockMovement {
 /**
  * Finished goods booked into stock against the order: its conforming output (batch and
  * location from the release). Where the ERP books consumption with the output in one
- * document (an AFAS production), it carries the components consumed too.
+ * document (a production that names its parts), it carries the components consumed too.
  */
 export interface FinishedGoodsReceipt extends StockMovement {
   kind: 'FinishedGoodsReceipt';

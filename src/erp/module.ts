@@ -14,7 +14,7 @@ import type { SealedText } from '../database/sealedText';
 import type { PostingRules } from '../domain/postingRules';
 import Big from 'big.js';
 import type { MaterialIssue } from '../domain/postings';
-import type { ErpAdapter, ErpPlanningReader, PostingRequest } from './adapter';
+import { type ErpAdapter, ErpError, type ErpPlanningReader, type PostingRequest } from './adapter';
 
 export interface ErpModule<Settings = unknown> {
   /** Its name in configuration, workflow ids and the ErpSystem search attribute (its folder's name). */
@@ -197,6 +197,13 @@ export interface ContractFixture {
 }
 
 /** The contract's reversal of a material issue it posted: a quarter of it (in part) or all of it. */
+/** A floor plant's place in the ERP as the connection's settings map it, or a posting stopped for a person naming the setting. */
+export function mappedPlant<T>(plants: Readonly<Record<string, T>>, plant: string, what: string, setting: string): T {
+  const mapped = Object.hasOwn(plants, plant) ? plants[plant] : undefined;
+  if (mapped === undefined) throw new ErpError(`the floor plant ${plant} has no ${what} on this connection (settings.${setting})`, 'needsPerson', 'UnmappedPlant');
+  return mapped;
+}
+
 export function issueReversalOf(posted: PostingRequest, documentId: string, key: string, part: 'part' | 'whole'): PostingRequest {
   const original = posted.content as MaterialIssue;
   const quantity = part === 'whole' ? original.quantity : new Big(original.quantity).div(4).toString();

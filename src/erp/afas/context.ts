@@ -2,6 +2,7 @@
 import type { DocumentPosting } from '../../domain/postings';
 import { ErpError } from '../adapter';
 import { type AfasConnector, afasContractProblems } from './contract';
+import { mappedPlant } from '../module';
 import type { AfasPlant, AfasSettings } from './settings';
 import type { AfasTransport } from './transport';
 
@@ -17,11 +18,7 @@ export function createAfasContext(transport: AfasTransport, settings: AfasSettin
   return {
     transport,
     settings,
-    plantOf(document) {
-      const plant = settings.afasPlants[document.plant];
-      if (!plant) throw new ErpError(`the floor plant ${document.plant} has no AFAS warehouse on this connection (settings.afasPlants)`, 'needsPerson', 'UnmappedPlant');
-      return plant;
-    },
+    plantOf: (document) => mappedPlant(settings.afasPlants, document.plant, 'AFAS warehouse', 'afasPlants'),
     update(connector, body) {
       const problems = afasContractProblems(connector, 'POST', body);
       if (problems.length > 0) throw new ErpError(`the ${connector} the bridge would send breaks AFAS's schema: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, 'needsPerson', 'ValidationRejected');

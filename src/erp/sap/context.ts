@@ -8,6 +8,7 @@ import Big from 'big.js';
 import type { DocumentPosting } from '../../domain/postings';
 import { ErpError } from '../adapter';
 import { odataString } from '../http/odata';
+import { mappedPlant } from '../module';
 import { type SapService, contractProblems, sapContract } from './contract';
 import type { SapPlant, SapSettings } from './settings';
 import type { SapTransport } from './transport';
@@ -67,11 +68,7 @@ export function createSapContext(transport: SapTransport, settings: SapSettings)
   return {
     transport,
     settings,
-    plantOf(document) {
-      const plant = settings.sapPlants[document.plant];
-      if (!plant) throw new ErpError(`the floor plant ${document.plant} has no SAP plant on this connection (settings.sapPlants)`, 'needsPerson', 'UnmappedPlant');
-      return plant;
-    },
+    plantOf: (document) => mappedPlant(settings.sapPlants, document.plant, 'SAP plant', 'sapPlants'),
     async order(reference) {
       const number = sapOrderNumber(reference);
       const cached = orders.get(number);

@@ -1,6 +1,6 @@
 /** The ERP connections (state, check, authorizing again) and the planning read from them. */
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Reference } from '../../domain/events';
 import { ErpSystem } from '../../domain/erpSystem';
@@ -51,6 +51,16 @@ export function erpRoutes(app: FastifyInstance, deps: StarterDependencies): void
     return reply.status(204).send();
   });
 
+  /** A close of a connection that cannot close: 404 where there is no such connection, 409 where its ERP takes no close entries. */
+  const closing = async (reply: FastifyReply, id: string, work: () => Promise<unknown>) => {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof CannotClose) return problem(reply, deps.connections.byId(id) ? 409 : 404, 'Cannot close', error.message);
+      throw error;
+    }
+  };
+
   /**
    * The period-end close of a connection's month: `{"period": "2026-11"}` answers with the
    * entries it would book (a dry run); with `"book": true` it starts booking them (202) and
@@ -60,26 +70,19 @@ export function erpRoutes(app: FastifyInstance, deps: StarterDependencies): void
     const { id } = request.params as { id: string };
     const body = CloseBody.safeParse(request.body ?? {});
     if (!body.success) return problem(reply, 400, 'Invalid request', 'Nothing was closed: name the month.', zodProblems(body.error));
-    try {
-      if (!body.data.book) return await deps.periodCloses.dryRun(id, body.data.period);
-      const workflowId = await deps.periodCloses.book(id, body.data.period);
-      return reply.status(202).send({ workflowId, status: `/v1/erp/connections/${id}/period-close/${body.data.period}` });
-    } catch (error) {
-      if (error instanceof CannotClose) return problem(reply, deps.connections.byId(id) ? 409 : 404, 'Cannot close', error.message);
-      throw error;
-    }
+    const { period, book } = body.data;
+    return closing(reply, id, async () => {
+      if (!book) return deps.periodCloses.dryRun(id, period);
+      const workflowId = await deps.periodCloses.book(id, period);
+      return reply.status(202).send({ workflowId, status: `/v1/erp/connections/${id}/period-close/${period}` });
+    });
   });
 
   app.get('/v1/erp/connections/:id/period-close/:period', operatorReader, async (request, reply) => {
     const { id, period } = request.params as { id: string; period: string };
     const month = Period.safeParse(period);
     if (!month.success) return problem(reply, 400, 'Invalid request', 'Name the month.', fieldProblems(month.error, 'period'));
-    try {
-      return (await deps.periodCloses.status(id, month.data)) ?? problem(reply, 404, 'Not closed', `the close of ${month.data} was never started on connection ${id}`);
-    } catch (error) {
-      if (error instanceof CannotClose) return problem(reply, deps.connections.byId(id) ? 409 : 404, 'Cannot close', error.message);
-      throw error;
-    }
+    return closing(reply, id, async () => (await deps.periodCloses.status(id, month.data)) ?? problem(reply, 404, 'Not closed', `the close of ${month.data} was never started on connection ${id}`));
   });
 
   /**

@@ -41,7 +41,7 @@ function subLines(line: { unit: string; quantity: string; batch?: string | undef
   return objects.length > 0 ? { Objects: objects } : {};
 }
 
-function partLine(afas: AfasContext, key: string, component: ConsumedComponent, warehouse: string, defaultLocation: string, sign: 1 | -1) {
+function partLine(key: string, component: ConsumedComponent, warehouse: string, defaultLocation: string, sign: 1 | -1) {
   return {
     Fields: {
       VaIt: '2',
@@ -87,7 +87,7 @@ async function produce(afas: AfasContext, document: FinishedGoodsReceipt, key: s
   const plant = afas.plantOf(document);
   const reference = referenceOf(key);
   const prepared = await preparation(afas, document, day, plant.warehouse);
-  const parts = (document.components ?? []).map((c) => partLine(afas, key, c, plant.warehouse, plant.location, sign));
+  const parts = (document.components ?? []).map((c) => partLine(key, c, plant.warehouse, plant.location, sign));
   await afas.update('FbAssembly', {
     FbAssembly: {
       Element: {
