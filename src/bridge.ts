@@ -90,6 +90,7 @@ export async function runBridge(options: {
           connection: options.connection,
           namespace: config.temporal.namespace,
           taskQueue: config.temporal.taskQueue,
+          tuning: config.worker,
           connections,
           delivery,
           audit,

@@ -32,6 +32,16 @@ const Env = z.object({
   POSTING_ATTEMPT_TIMEOUT: duration.default('1 minute'),
   POSTING_BATCH_WINDOW: z.union([z.literal('0'), duration]).default('2s'),
   POSTING_BATCH_SIZE: z.coerce.number().int().positive().default(200),
+  /** Workflows kept in a worker's memory between their tasks (a task of one not kept replays its history); the default fits a 2 GB container. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(400),
+  /** Workflow tasks a worker runs at once. */
+  WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).default(40),
+  /** Activities (ERP calls, look-ups) a worker runs at once, per task queue. */
+  WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).default(50),
+  /** How long a workflow's next task waits for the worker that holds it in memory before any worker takes it. */
+  WORKER_STICKY_QUEUE_TIMEOUT: duration.default('10s'),
+  /** Upper bound of a batch window widened because the ERP's call budget runs short. */
+  POSTING_BATCH_WINDOW_MAX: duration.default('2 hours'),
   ORDER_CONTINUE_AS_NEW_AFTER_EVENTS: z.coerce.number().int().min(10).default(2000),
   MACHINE_HAND_OVER_EVERY: duration.default('10s'),
   ORDER_STATE_WARNING_BYTES: z.coerce.number().int().min(1024).max(2 * 1024 * 1024).default(1024 * 1024),
@@ -111,10 +121,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         postingAttemptTimeout: e.POSTING_ATTEMPT_TIMEOUT,
         batchWindow: e.POSTING_BATCH_WINDOW === '0' ? undefined : e.POSTING_BATCH_WINDOW,
         batchSize: e.POSTING_BATCH_SIZE,
+        batchWindowMax: e.POSTING_BATCH_WINDOW_MAX,
         continueAsNewAfterEvents: e.ORDER_CONTINUE_AS_NEW_AFTER_EVENTS,
         floorTimeWindow,
         stateWarningBytes: e.ORDER_STATE_WARNING_BYTES,
       },
+    },
+    /** How much a worker holds and runs at once: its memory stays flat however many orders are open. */
+    worker: {
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTaskExecutions: e.WORKER_WORKFLOW_TASK_SLOTS,
+      maxConcurrentActivityTaskExecutions: e.WORKER_ACTIVITY_SLOTS,
+      stickyQueueScheduleToStartTimeout: e.WORKER_STICKY_QUEUE_TIMEOUT,
     },
     /** Floor times (occurredAt, readings) outside this window around the bridge's clock are refused, on every source. */
     floorTimeWindow,

@@ -45,6 +45,8 @@ export interface BridgeWorkerOptions {
   pool: Pool;
   /** How payloads are encoded (encrypted) on their way to Temporal; the same as the client's. */
   dataConverter?: DataConverter | undefined;
+  /** How much each worker holds and runs at once (config.worker). */
+  tuning: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions' | 'stickyQueueScheduleToStartTimeout'>;
   /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -62,6 +64,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    ...options.tuning,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('./workflows'), interceptors: { workflowModules: [require.resolve('./workflows/interceptors')] } }),
@@ -86,6 +89,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
         namespace: options.namespace,
         taskQueue: postingTaskQueueOf(options.taskQueue, c.id),
         activities: erpCalls,
+        maxConcurrentActivityTaskExecutions: options.tuning.maxConcurrentActivityTaskExecutions,
         maxTaskQueueActivitiesPerSecond: c.maxPostingsPerSecond,
       }),
     ),

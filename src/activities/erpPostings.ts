@@ -81,7 +81,8 @@ export function createErpPostingActivities({ connections, audit }: ErpPostingDep
         finishedAt: new Date(),
       });
       if (error !== undefined || !result) throw toActivityFailure(error);
-      return result;
+      const budget = adapter.callBudget?.();
+      return budget && budget.windows.length > 0 ? { ...result, budget } : result;
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   type ProductionOrderInput,
   type ProductionOrderTiming,
   floorEventSignal,
+  floorEventsSignal,
   productionOrder,
   productionOrderWorkflowId,
 } from '../workflows/productionOrder/workflow';
@@ -44,7 +45,8 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
    * event, and reopening it from the state it closed with if it has closed. Returns
    * undefined when the order ended otherwise (terminated, failed) and cannot take events.
    */
-  async function deliver(event: FloorEvent): Promise<string | undefined> {
+  async function deliver(events: readonly FloorEvent[]): Promise<string | undefined> {
+    const event = events[0]!;
     const workflowId = productionOrderWorkflowId(event.plant, event.productionOrder);
     const route = routeOf(event.plant);
     const input: ProductionOrderInput = {
@@ -58,7 +60,7 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
       postingTaskQueue: route.postingTaskQueue,
     };
     try {
-      await signalWithStart(event, input, WorkflowIdReusePolicy.REJECT_DUPLICATE);
+      await signalWithStart(events, input, WorkflowIdReusePolicy.REJECT_DUPLICATE);
       return workflowId;
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
@@ -71,21 +73,19 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
     if (status.name !== 'COMPLETED') return undefined;
     const closing = await handle.result();
     // It goes on posting where it posted: its state names its connection (or, from before connections, its ERP).
-    await signalWithStart(event, { ...input, erpSystem: closing.state.erpSystem, state: closing.state }, WorkflowIdReusePolicy.ALLOW_DUPLICATE);
+    await signalWithStart(events, { ...input, erpSystem: closing.state.erpSystem, state: closing.state }, WorkflowIdReusePolicy.ALLOW_DUPLICATE);
     return workflowId;
   }
 
-  async function signalWithStart(event: FloorEvent, input: ProductionOrderInput, reuse: WorkflowIdReusePolicy) {
+  async function signalWithStart(events: readonly FloorEvent[], input: ProductionOrderInput, reuse: WorkflowIdReusePolicy) {
     const { plant, productionOrder: order, erpSystem } = input;
     const connection = input.state ? input.state.erpConnection : input.erpConnection;
     const title = input.state ? input.state.erpTitle : input.erpTitle;
     const erp = connection ? `${title ?? 'ERP'} (connection ${connection})` : erpSystem;
-    await deps.client.workflow.signalWithStart(productionOrder, {
+    const options = {
       workflowId: productionOrderWorkflowId(plant, order),
       taskQueue: deps.taskQueue,
-      args: [input],
-      signal: floorEventSignal,
-      signalArgs: [event],
+      args: [input] as [ProductionOrderInput],
       workflowIdReusePolicy: reuse,
       typedSearchAttributes: [
         { key: ProductionOrderKey, value: order },
@@ -96,7 +96,10 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
       ],
       staticSummary: `Production order ${order} · plant ${plant} · ${erp}`,
       staticDetails: `Floor events for production order **${order}** in plant **${plant}**, posted to ${erp}. Query \`status\` for quantities and postings.`,
-    });
+    };
+    // One event as floorEvent, which every worker knows; several as one floorEvents signal.
+    if (events.length === 1) await deps.client.workflow.signalWithStart(productionOrder, { ...options, signal: floorEventSignal, signalArgs: [events[0]!] });
+    else await deps.client.workflow.signalWithStart(productionOrder, { ...options, signal: floorEventsSignal, signalArgs: [[...events]] });
   }
 
 
@@ -124,22 +127,39 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
     }
   }
 
+  /** An operation that starts or completes on a machine moves the order on or off it: such an event goes on its own. */
+  const movesMachine = (event: FloorEvent) => (event.type === 'OperationCompleted' || event.type === 'OperationStarted') && event.machine !== undefined;
+
+  async function deliverOne(event: FloorEvent): Promise<string | undefined> {
+    // The machine's count so far reaches the order before the order hears the operation is complete.
+    if (event.type === 'OperationCompleted' && event.machine) {
+      await orderOffMachine(event.plant, event.machine, { productionOrder: event.productionOrder, operation: event.operation, at: event.occurredAt });
+    }
+    const workflowId = await deliver([event]);
+    if (workflowId && event.type === 'OperationStarted' && event.machine) {
+      const assignment: OrderAssignment = {
+        at: event.occurredAt,
+        productionOrder: event.productionOrder,
+        operation: event.operation,
+        unit: 'pc',
+        ...(event.workCentre ? { workCentre: event.workCentre } : {}),
+      };
+      await deps.client.workflow.signalWithStart(machine, { ...machineStart(event.plant, event.machine), signal: orderOnMachineSignal, signalArgs: [assignment] });
+    }
+    return workflowId;
+  }
+
   return {
-    async deliver(event) {
-      // The machine's count so far reaches the order before the order hears the operation is complete.
-      if (event.type === 'OperationCompleted' && event.machine) {
-        await orderOffMachine(event.plant, event.machine, { productionOrder: event.productionOrder, operation: event.operation, at: event.occurredAt });
-      }
-      const workflowId = await deliver(event);
-      if (workflowId && event.type === 'OperationStarted' && event.machine) {
-        const assignment: OrderAssignment = {
-          at: event.occurredAt,
-          productionOrder: event.productionOrder,
-          operation: event.operation,
-          unit: 'pc',
-          ...(event.workCentre ? { workCentre: event.workCentre } : {}),
-        };
-        await deps.client.workflow.signalWithStart(machine, { ...machineStart(event.plant, event.machine), signal: orderOnMachineSignal, signalArgs: [assignment] });
+    deliver: deliverOne,
+    async deliverToOrder(events) {
+      let workflowId: string | undefined;
+      // Runs of ordinary events go as one signal each; an event that moves a machine goes alone, in its place.
+      for (let i = 0; i < events.length; ) {
+        let end = i + 1;
+        if (!movesMachine(events[i]!)) while (end < events.length && !movesMachine(events[end]!)) end += 1;
+        workflowId = end - i === 1 ? await deliverOne(events[i]!) : await deliver(events.slice(i, end));
+        if (workflowId === undefined) return undefined;
+        i = end;
       }
       return workflowId;
     },

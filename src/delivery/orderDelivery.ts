@@ -15,6 +15,12 @@ export interface OrderDelivery {
    * gives no order to take (no ERP connection serves its plant).
    */
   deliver(event: FloorEvent): Promise<string | undefined>;
+  /**
+   * Several events of one order, in floor order, as one signal (one workflow task for them
+   * all); otherwise as deliver: the workflow id once Temporal holds them, undefined for an
+   * order that ended, DeliveryRefused for a plant no connection serves.
+   */
+  deliverToOrder(events: readonly FloorEvent[]): Promise<string | undefined>;
   /** A machine's reading (validated by the machine workflow); resolves once Temporal holds it. */
   deliverReading(plant: string, machine: string, reading: unknown): Promise<string>;
 }

@@ -33,12 +33,26 @@ export const SOURCE_EVENT_IDS_KEPT = 100;
 
 /** Adds the postings that bring every line of the plan to its target. Pure and idempotent. */
 export function planPostings(state: ProductionOrderState): ProductionOrderState {
-  return lineTargets(state).targets.reduce(planLine, state);
+  // States are immutable, and a workflow task plans the same state more than once (the plan, the view).
+  const known = plannedFrom.get(state);
+  if (known) return known;
+  // Each line plans only its own postings: grouped once, not searched for per line.
+  const lines = new Map<string, Posting[]>();
+  for (const p of state.postings) {
+    const line = lines.get(p.lineKey);
+    if (line) line.push(p);
+    else lines.set(p.lineKey, [p]);
+  }
+  const planned = lineTargets(state).targets.reduce((next, target) => planLine(next, target, lines.get(target.key) ?? []), state);
+  plannedFrom.set(state, planned);
+  return planned;
 }
 
-function planLine(before: ProductionOrderState, target: LineTarget): ProductionOrderState {
-  const state = serialsForStoppedPostings(before, target);
-  const line = state.postings.filter((p) => p.lineKey === target.key);
+const plannedFrom = new WeakMap<ProductionOrderState, ProductionOrderState>();
+
+function planLine(before: ProductionOrderState, target: LineTarget, postingsOfLine: readonly Posting[]): ProductionOrderState {
+  const state = serialsForStoppedPostings(before, target, postingsOfLine);
+  const line = state === before ? postingsOfLine : state.postings.filter((p) => p.lineKey === target.key);
   // A line plans its next posting only once its last one has landed: while the ERP is slow
   // (a rate limit, a retry), new events gather into that next posting instead of queueing up.
   if (state.planRevision >= 3 && line.some((p) => p.status === 'Pending')) return state;
@@ -51,12 +65,14 @@ function planLine(before: ProductionOrderState, target: LineTarget): ProductionO
   let next = state;
   const firstOfRound = { sourcesTaken: false };
   const post = (content: PostingContent, extra: Partial<Posting> = {}) => {
-    next = addPosting(next, target, content, extra, firstOfRound);
+    next = addPosting(next, target, line, content, extra, firstOfRound);
   };
 
   // Serialized units come back by their serial numbers: a document gives back those no longer wanted, even where the quantity stays (a swapped label).
   const surplusSerials = (p: Posting) => serialsOf(p.content).filter((s) => serialsHeld.has(s) && !serialsWanted.includes(s));
-  const documents = reversibleDocuments(line);
+  // Only a line with something to give back needs its reversible documents.
+  const mayReverse = Object.values(delta).some((d) => isNegative(d!)) || [...serialsHeld].some((s) => !serialsWanted.includes(s));
+  const documents = mayReverse ? reversibleDocuments(line) : [];
   const withSurplus = documents.filter((d) => surplusSerials(d.posting).length > 0);
   const heldAfter = new Set(serialsHeld);
   if (withSurplus.length > 0 || Object.values(delta).some((d) => isNegative(d!))) {
@@ -97,10 +113,9 @@ function planLine(before: ProductionOrderState, target: LineTarget): ProductionO
  * An issue stopped because it carried fewer serial numbers than units takes those the floor
  * has named since (a correction of the event), and is sent again.
  */
-function serialsForStoppedPostings(state: ProductionOrderState, target: LineTarget): ProductionOrderState {
+function serialsForStoppedPostings(state: ProductionOrderState, target: LineTarget, line: readonly Posting[]): ProductionOrderState {
   const wanted = serialsOf(target.document);
   if (wanted.length === 0) return state;
-  const line = state.postings.filter((p) => p.lineKey === target.key);
   const stopped = line.filter((p) => p.status === 'NeedsAttention' && isSerializable(p.content) && compare(String(serialsOf(p.content).length), (p.content as SerializedPosting).quantity) < 0);
   if (stopped.length === 0) return state;
   const taken = carriedSerials(line.filter((p) => !stopped.includes(p)));
@@ -154,12 +169,12 @@ function netAmounts(line: readonly Posting[], archived: Amounts | undefined): Am
 
 /** Posted (or skipped) documents of a line that still hold something to reverse, latest first. */
 function reversibleDocuments(line: readonly Posting[]): { posting: Posting; remaining: Amounts }[] {
+  // What each document's reversals took back, in one pass over the line (not one per document).
+  const reversedOf = new Map<number, Amounts>();
+  for (const r of line) if (r.reverses !== undefined) reversedOf.set(r.reverses, sumAmounts(reversedOf.get(r.reverses) ?? {}, amountsOf(r.content)));
   return line
     .filter((p) => p.content.kind !== 'Reversal' && (p.status === 'Skipped' || (p.status === 'Posted' && p.erpDocumentId)))
-    .map((posting) => {
-      const reversed = line.filter((r) => r.reverses === posting.sequence).reduce<Amounts>((t, r) => sumAmounts(t, amountsOf(r.content)), {});
-      return { posting, remaining: differences(amountsOf(posting.content), reversed) };
-    })
+    .map((posting) => ({ posting, remaining: differences(amountsOf(posting.content), reversedOf.get(posting.sequence) ?? {}) }))
     .filter((d) => Object.values(d.remaining).some((a) => isPositive(a!)))
     .reverse();
 }
@@ -168,13 +183,14 @@ function reversibleDocuments(line: readonly Posting[]): { posting: Posting; rema
 function addPosting(
   state: ProductionOrderState,
   target: LineTarget,
+  /** The line's postings before this round (those of the round cover every event so far). */
+  line: readonly Posting[],
   content: PostingContent,
   extra: Partial<Posting>,
   round: { sourcesTaken: boolean },
 ): ProductionOrderState {
   const sequence = (state.postings.at(-1)?.sequence ?? 0) + 1;
-  const line = state.postings.filter((p) => p.lineKey === target.key);
-  const coveredThrough = Math.max(0, ...line.map((p) => p.coversEventsThrough));
+  const coveredThrough = line.reduce((through, p) => Math.max(through, p.coversEventsThrough), 0);
   // The first posting of a line in a round names the events that fed the line since its last posting.
   const sources = round.sourcesTaken ? [] : state.recent.filter((e) => e.seq > coveredThrough && (target.sources ?? [target.source]).some((source) => e.sources.includes(source))).map((e) => e.eventId);
   // A posting that gathered many events (the ERP was away a while) names the latest of them, and how many it carries.

@@ -32,6 +32,15 @@ export interface LineTarget {
 
 /** The lines the order's state asks of the ERP, and what keeps others from being planned; a line of a kind the ERP does not keep is a problem. */
 export function lineTargets(state: ProductionOrderState): { targets: LineTarget[]; problems: PlanningProblem[] } {
+  // States are immutable: one order's task asks this of the same state several times (plan, view, problems).
+  let known = targetsOf.get(state);
+  if (!known) targetsOf.set(state, (known = computeLineTargets(state)));
+  return known;
+}
+
+const targetsOf = new WeakMap<ProductionOrderState, { targets: LineTarget[]; problems: PlanningProblem[] }>();
+
+function computeLineTargets(state: ProductionOrderState): { targets: LineTarget[]; problems: PlanningProblem[] } {
   const rules = postingRulesOf(state);
   const all = allLineTargets(state);
   const { targets, problems } = carriesConsumptionInReceipt(rules) ? { ...all, targets: consumptionInReceipt(all.targets) } : all;

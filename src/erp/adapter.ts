@@ -6,6 +6,7 @@ import type { ErpSystem } from '../domain/erpSystem';
 import type { PlanningChanges } from '../domain/planning';
 import type { PostingRules } from '../domain/postingRules';
 import type { PostingContent, PostingKind } from '../domain/postings';
+import type { CallBudget } from '../domain/callBudget';
 
 export interface PostingRequest {
   content: PostingContent;
@@ -18,6 +19,8 @@ export interface PostingResult {
   foundExisting: boolean;
   /** What of the posting the ERP cannot hold (e.g. scrap on an ERP that keeps none), for the audit trail. */
   notes?: string[];
+  /** The connection's call budget after the posting (set by the posting activity), from which the order sizes its batch window. */
+  budget?: CallBudget;
 }
 
 export interface ErpCapabilities {
@@ -43,6 +46,8 @@ export interface ErpAdapter {
   findPosted(request: PostingRequest): Promise<PostingResult | undefined>;
   /** Planning read from the ERP (ERP → floor), where the adapter can. */
   readonly planning?: ErpPlanningReader;
+  /** The connection's call budget as the ERP's answers tell it, where the ERP has one (Exact: a minute's and a day's calls). */
+  callBudget?(): CallBudget;
 }
 
 export interface ErpPlanningReader {

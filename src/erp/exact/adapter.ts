@@ -62,6 +62,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
       rules: EXACT_POSTING_RULES,
     }),
     ...byKind('Exact', kinds, exact),
+    callBudget: () => transport.callBudget(),
     planning: createExactPlanningReader(transport, { masterDataReadEveryMs: options.masterDataReadEveryMs ?? 3_600_000, fullReadEveryMs: options.fullReadEveryMs ?? 86_400_000 }),
   };
 }

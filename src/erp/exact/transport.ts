@@ -7,7 +7,8 @@
 import { ErpError } from '../adapter';
 import { pinnedNext } from '../http/odata';
 import { retryAfterMs } from '../http/retryAfter';
-import { type HttpRequest, answerDetails, bearerAuthentication, callBudget, createHttpTransport, errorBudgetGuard, exchangeLog } from '../http/transport';
+import type { CallBudget } from '../../domain/callBudget';
+import { type HttpRequest, answerDetails, bearerAuthentication, callBudget, createBudgetMeter, createHttpTransport, errorBudgetGuard, exchangeLog } from '../http/transport';
 import { type ExactEntityPath, exactBodyProblem, exactContract } from './contract';
 import { type ClientErrorBudget, inMemoryErrorBudget } from './errorBudget';
 
@@ -60,6 +61,8 @@ export interface ExactTransport {
   create<T>(path: ExactEntityPath, body: Record<string, unknown>): Promise<T>;
   /** DELETE path(guid'id'). */
   remove(path: ExactEntityPath, id: string): Promise<void>;
+  /** The division's call budget as Exact's latest answers told it, and how fast this process spends it. */
+  callBudget(): CallBudget;
 }
 
 function pageOf<T>(answer: unknown): ExactPage<T> {
@@ -73,11 +76,12 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
   const apiRoot = `${connection.baseUrl.replace(/\/$/, '')}/api/v1/${connection.division}/`;
   const endpointOf = (request: HttpRequest) => `${request.method} ${new URL(request.url).pathname.replace(/\(guid'[^']*'\)$/, '')}`;
   // Nothing is sent into a spent budget, nor without a token (a dead chain): no request, so none is logged.
+  const meter = createBudgetMeter();
   const http = createHttpTransport({
     erp: 'Exact Online',
     timeoutMs: connection.timeoutMs,
     middleware: [
-      callBudget('Exact Online', exactRateWindows),
+      callBudget('Exact Online', exactRateWindows, meter),
       // Exact counts 400, 401, 403 and 404 against the key.
       errorBudgetGuard(connection.errorBudget ?? inMemoryErrorBudget(5), { counts: (status) => [400, 401, 403, 404].includes(status), endpointOf }),
       bearerAuthentication(connection.tokens),
@@ -150,6 +154,7 @@ export function createExactTransport(connection: ExactConnection): ExactTranspor
     async remove(path: ExactEntityPath, id: string): Promise<void> {
       await send('DELETE', `${apiRoot}${path}(guid'${id}')`);
     },
+    callBudget: () => meter.current(Date.now()),
   };
 }
 

@@ -5,6 +5,7 @@
  * Nothing here retries on its own, but for CSRF's documented fetch-and-retry-once:
  * Temporal's activity retries own retrying.
  */
+import type { CallBudget } from '../../domain/callBudget';
 import { ErpError } from '../adapter';
 import { logExchange } from './exchangeLog';
 import { retryAfterMs } from './retryAfter';
@@ -170,10 +171,17 @@ export function errorBudgetGuard(budget: ClientErrorBudget, options: { counts: (
 
 /**
  * The ERP's call budget as its answers tell it (remaining calls and when the window resets):
- * a call into a window said to be spent waits instead of being sent.
+ * a call into a window said to be spent waits instead of being sent. The meter, when given,
+ * learns the same answers, and tells the postings how fast the budget goes.
  */
-export function callBudget(erp: string, windowsOf: (headers: Headers) => { name: string; remaining: number; resetAt: number }[]): Middleware {
+export function callBudget(erp: string, windowsOf: (headers: Headers) => { name: string; remaining: number; resetAt: number }[], meter?: BudgetMeter): Middleware {
   const windows = new Map<string, { remaining: number; resetAt: number }>();
+  const learn = (headers: Headers) => {
+    for (const { name, ...window } of windowsOf(headers)) {
+      windows.set(name, window);
+      meter?.observe(name, window.remaining, window.resetAt, Date.now());
+    }
+  };
   return async (request, next) => {
     const now = Date.now();
     for (const [name, window] of windows) {
@@ -183,12 +191,43 @@ export function callBudget(erp: string, windowsOf: (headers: Headers) => { name:
     }
     try {
       const response = await next(request);
-      for (const { name, ...window } of windowsOf(response.headers)) windows.set(name, window);
+      learn(response.headers);
       return response;
     } catch (error) {
-      if (error instanceof ErpError && error.details.headers) for (const { name, ...window } of windowsOf(error.details.headers)) windows.set(name, window);
+      if (error instanceof ErpError && error.details.headers) learn(error.details.headers);
       throw error;
     }
+  };
+}
+
+/**
+ * Keeps a connection's budget from its answers: the latest remaining count of each window and
+ * the rate at which this process spends it (from the first answer seen in the window).
+ */
+export type BudgetMeter = ReturnType<typeof createBudgetMeter>;
+
+export function createBudgetMeter(options: { minCallsForRate?: number } = {}) {
+  const minCalls = options.minCallsForRate ?? 10;
+  const windows = new Map<string, { remaining: number; resetAt: number; firstRemaining: number; firstAt: number }>();
+  return {
+    /** An answer told the window's remaining calls and reset. */
+    observe(name: string, remaining: number, resetAt: number, now: number) {
+      const known = windows.get(name);
+      // A new window (its reset moved on) starts measuring afresh.
+      if (!known || known.resetAt !== resetAt || remaining > known.firstRemaining) windows.set(name, { remaining, resetAt, firstRemaining: remaining, firstAt: now });
+      else windows.set(name, { ...known, remaining });
+    },
+    current(now: number): CallBudget {
+      return {
+        at: now,
+        windows: [...windows].map(([name, w]) => {
+          const used = w.firstRemaining - w.remaining;
+          const elapsed = now - w.firstAt;
+          const projected = used >= minCalls && elapsed > 0 ? Math.round((used / elapsed) * Math.max(0, w.resetAt - now)) : undefined;
+          return { name, remaining: w.remaining, resetAt: w.resetAt, ...(projected !== undefined ? { projectedUse: projected } : {}) };
+        }),
+      };
+    },
   };
 }
 

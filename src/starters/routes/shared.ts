@@ -88,9 +88,11 @@ export function problem(reply: FastifyReply, status: number, title: string, deta
 }
 
 /**
- * Hands each event to its order's workflow, in order. The first one that cannot be applied
- * stops the rest: a plant no ERP connection serves (422, recorded by `record`), an order that
- * ended (409); the answer names what was accepted before it. Else: what was accepted.
+ * Hands the events to their orders' workflows: each order's events, in their order, as one
+ * signal (one workflow task, not one per event), orders in the order they first appear. The
+ * first order that cannot take its events stops the orders after it: a plant no ERP connection
+ * serves (422, recorded by `record`), an order that ended (409); the answer names what was
+ * accepted (whole orders). Else: what was accepted.
  */
 export async function deliverEach(
   deps: Pick<StarterDependencies, 'delivery'>,
@@ -99,19 +101,28 @@ export async function deliverEach(
   options: { record: (reason: string) => Promise<unknown>; plantField: (index: number) => string },
 ): Promise<{ accepted: { eventId: string; workflowId: string }[] } | FastifyReply> {
   const accepted: { eventId: string; workflowId: string }[] = [];
-  for (const [index, event] of events.entries()) {
+  const byOrder = new Map<string, FloorEvent[]>();
+  for (const event of events) {
+    const key = productionOrderWorkflowId(event.plant, event.productionOrder);
+    const list = byOrder.get(key);
+    if (list) list.push(event);
+    else byOrder.set(key, [event]);
+  }
+  for (const orderEvents of byOrder.values()) {
     let workflowId: string | undefined;
     try {
-      workflowId = await deps.delivery.deliver(event);
+      workflowId = await deps.delivery.deliverToOrder(orderEvents);
     } catch (error) {
       if (!(error instanceof DeliveryRefused)) throw error;
-      await options.record(`event ${event.eventId}: ${error.message}`);
-      return problem(reply, 422, 'No ERP connection', `${error.message}; event ${event.eventId} was not applied.`, [{ field: options.plantField(index), message: error.message }], { accepted });
+      const [event] = orderEvents;
+      await options.record(`event ${event!.eventId}: ${error.message}`);
+      return problem(reply, 422, 'No ERP connection', `${error.message}; event ${event!.eventId} was not applied.`, [{ field: options.plantField(events.indexOf(event!)), message: error.message }], { accepted });
     }
     if (workflowId === undefined) {
-      return problem(reply, 409, 'Order ended', `production order ${productionOrderWorkflowId(event.plant, event.productionOrder)} was terminated or failed and takes no events; event ${event.eventId} was not applied.`, [], { accepted });
+      const [event] = orderEvents;
+      return problem(reply, 409, 'Order ended', `production order ${productionOrderWorkflowId(event!.plant, event!.productionOrder)} was terminated or failed and takes no events; event ${event!.eventId} was not applied.`, [], { accepted });
     }
-    accepted.push({ eventId: event.eventId, workflowId });
+    for (const event of orderEvents) accepted.push({ eventId: event.eventId, workflowId });
   }
   return { accepted };
 }

@@ -21,6 +21,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
+import { type CallBudget, budgetedBatchWindowMs } from '../../domain/callBudget';
 import type { ErpPostingActivities } from '../../activities/erpPostings';
 import { orderStateLargeAlert, planningProblemAlert, postingNeedsAttentionAlert, rejectedEventAlert } from '../../domain/alerts';
 import type { MasterDataActivities } from '../../activities/masterData';
@@ -52,6 +54,11 @@ export interface ProductionOrderTiming {
    */
   batchWindow?: Duration;
   batchSize?: number;
+  /**
+   * How wide the batch window may grow while the ERP connection's call budget runs short
+   * (src/domain/callBudget.ts); absent: two hours. The window narrows again when there is room.
+   */
+  batchWindowMax?: Duration;
   /** History length after which the order continues as new (Temporal also suggests it at 4,096 events or 4 MB). */
   continueAsNewAfterEvents: number;
   /** Events dated outside it (around workflow time) are rejected; absent: 400 days back, 10 minutes ahead. */
@@ -78,6 +85,8 @@ export interface ProductionOrderClosing {
 }
 
 export const floorEventSignal = defineSignal<[FloorEvent]>('floorEvent');
+/** Several of the order's events at once, in floor order (a source's request or batch): one signal, one workflow task. */
+export const floorEventsSignal = defineSignal<[FloorEvent[]]>('floorEvents');
 /** The order's story; `stateBytes` is the size of the state it would carry to its next run. */
 export const statusQuery = defineQuery<ProductionOrderView & { stateBytes: number }>('status');
 /** Postings not yet in the ERP: waiting to be sent, or waiting for an operator. */
@@ -120,6 +129,8 @@ const ORDER_MEMORY = 'order-memory';
 const PLAUSIBLE_TIME = 'plausible-time';
 /** Orders started before this name no ERP connection among their search attributes. */
 const ERP_CONNECTION = 'erp-connection';
+/** Orders started before this batch within the configured window, whatever the ERP's call budget. */
+const BUDGETED_WINDOW = 'budgeted-batch-window';
 
 export async function productionOrder(input: ProductionOrderInput): Promise<ProductionOrderClosing> {
   const retry = { initialInterval: input.timing.postingRetryInitialInterval, backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
@@ -180,6 +191,12 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     changes += 1;
     return viewOf(state);
   };
+  /** A floor event changes the state; nobody waits for a view of it. */
+  const receive = (event: FloorEvent) => {
+    unplannedEvents += 1;
+    changes += 1;
+    state = receiveEvent(state, event, timeWindow && { now: Date.now(), window: timeWindow });
+  };
   const refuse = (reason: string | undefined) => {
     if (reason) throw new Error(reason);
   };
@@ -204,10 +221,9 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     restoring = false;
   }
   const timeWindow = patched(PLAUSIBLE_TIME) ? (input.timing.floorTimeWindow ?? DEFAULT_TIME_WINDOW) : undefined;
-  setHandler(floorEventSignal, (event) => {
-    unplannedEvents += 1;
-    change(receiveEvent(state, event, timeWindow && { now: Date.now(), window: timeWindow }));
-  });
+  setHandler(floorEventSignal, receive);
+  // A batch that is not a list of events is one malformed event, refused and recorded like any other.
+  setHandler(floorEventsSignal, (events) => (Array.isArray(events) ? events : [events as unknown as FloorEvent]).forEach(receive));
   setHandler(retryPostingUpdate, ({ sequence }) => change(retryPosting(state, sequence)), {
     validator: ({ sequence }) => refuse(operatorActionRefusal(state, sequence)),
   });
@@ -226,10 +242,18 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
 
   const batchSize = input.timing.batchSize ?? Number.POSITIVE_INFINITY;
   const flushNow = () => unplannedEvents >= batchSize || state.completedOn !== undefined;
+  /** The connection's call budget as the last posting left it: a budget running short widens the window. */
+  let budget: CallBudget | undefined;
+  const batchWindow = (): Duration | undefined => {
+    const base = input.timing.batchWindow;
+    if (!base || !patched(BUDGETED_WINDOW)) return base;
+    return budgetedBatchWindowMs(msToNumber(base), msToNumber(input.timing.batchWindowMax ?? '2 hours'), budget, Date.now());
+  };
   for (;;) {
     for (;;) {
       if (unplannedEvents > 0) {
-        if (input.timing.batchWindow && !flushNow()) await condition(flushNow, input.timing.batchWindow);
+        const window = batchWindow();
+        if (window && !flushNow()) await condition(flushNow, window);
         unplannedEvents = 0;
       }
       const unknown = materialsWithoutMasterData(state);
@@ -265,6 +289,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
             ...(posting.transformation ? { transformation: posting.transformation } : {}),
           });
           state = recordPosted(state, posting.sequence, result.erpDocumentId);
+          budget = result.budget ?? budget;
         } catch (error) {
           if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)) throw error;
           const postingError = { type: error.cause.type ?? 'Error', message: error.cause.message };
