@@ -1,4 +1,4 @@
-// The ceiling for bench/lifecycle: a workflow that does nothing but count signals.
+// The ceiling for bench/plant.ts: a workflow that does nothing but count signals.
 import { condition, defineSignal, setHandler } from '@temporalio/workflow';
 
 export const tick = defineSignal<[unknown]>('tick');

@@ -6,6 +6,7 @@
 import type { DataConverter } from '@temporalio/common';
 import { type InjectedSinks, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createAlertActivities } from './activities/alerts';
+import { bundleWorkflowsApart } from './temporal/workflowBundle';
 import { createDeliveryActivities } from './activities/delivery';
 import type { AlertChannel } from './alerts/channels';
 import { createErpPostingActivities } from './activities/erpPostings';
@@ -65,9 +66,8 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...options.tuning,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('./workflows'), interceptors: { workflowModules: [require.resolve('./workflows/interceptors')] } }),
+    // Bundled apart (webpack's memory stays out of the worker); a prebuilt bundle includes the interceptors.
+    workflowBundle: options.workflowBundle ?? (await bundleWorkflowsApart()),
     // A workflow task that fails tells people (src/workflows/interceptors.ts); a prebuilt bundle includes that module.
     sinks: {
       bridgeAlerts: {

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowModules } from '../src/temporal/workflowBundle';
 import type { TestProject } from 'vitest/node';
 import { type DevServer, freePort, startDevServer } from '../src/temporal/devServer';
 
@@ -22,8 +23,7 @@ export default async function setup(project: TestProject) {
   const dir = mkdtempSync(path.join(tmpdir(), 'shopfloor-bridge-'));
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   const bundle = await bundleWorkflowCode({
-    workflowsPath: path.resolve(__dirname, '../src/workflows'),
-    workflowInterceptorModules: [path.resolve(__dirname, '../src/workflows/interceptors')],
+    ...workflowModules,
     logger: { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} },
   });
   writeFileSync(bundlePath, bundle.code);

@@ -69,6 +69,8 @@ export const UnsMapping = z.strictObject({
   payload: z.enum(['events', 'machineReadings']),
   /** The source recorded on events from this topic. */
   source: z.string().min(1).default('uns'),
+  /** machineReadings: a machine's readings go on at most this often (the latest of them); a changed state goes at once. */
+  minReadingIntervalSeconds: z.number().min(0).max(3600).default(5),
 });
 export type UnsMapping = z.infer<typeof UnsMapping>;
 
@@ -81,6 +83,8 @@ const SparkplugDevice = z.strictObject({
   machine: Reference,
   /** Metric names of the absolute counters and the machine state. */
   metrics: z.strictObject({ good: z.string().min(1), scrap: z.string().min(1).optional(), state: z.string().min(1).optional() }),
+  /** Its readings go on at most this often (the latest of them); a changed state goes at once. */
+  minReadingIntervalSeconds: z.number().min(0).max(3600).default(5),
 });
 export type SparkplugDevice = z.infer<typeof SparkplugDevice>;
 
@@ -121,6 +125,8 @@ export const OpcUaMachine = z.strictObject({
   counterMax: z.number().int().positive().default(4_294_967_295),
   /** A subscription silent for this long (no data, no keep-alive) is re-created. */
   watchdogSeconds: z.number().int().positive().default(30),
+  /** Its readings go on at most this often (the latest of them); a changed state goes at once. */
+  minReadingIntervalSeconds: z.number().min(0).max(3600).default(5),
 });
 export type OpcUaMachine = z.infer<typeof OpcUaMachine>;
 

@@ -35,6 +35,8 @@ export interface DevServerOptions {
 export interface DevServer {
   address: string;
   uiUrl?: string;
+  /** The server's process (a benchmark measures its memory). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   return {
     address,
     uiUrl: options.uiPort !== undefined ? `http://127.0.0.1:${options.uiPort}` : undefined,
+    pid: child.pid,
     stop: () => stopChild(child),
   };
 }

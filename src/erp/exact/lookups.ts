@@ -20,7 +20,10 @@ export interface ExactAdapterOptions {
   quarantine?: Readonly<Record<string, Quarantine>>;
   /** The Exact employee (ID) who books machine time, setup time and confirmations; labour time names its own. */
   defaultEmployeeId?: string;
-  /** How long Exact's ids for an order's references are reused before they are read again (default 5 minutes). */
+  /**
+   * How long Exact's ids for an order's references are reused before they are read again
+   * (default a day). A plan line's unit or backflush changed in Exact meanwhile is seen then.
+   */
   referenceTtlMs?: number;
   /** How often the planning read also reads the items, work centres and bills of materials changed (default an hour). */
   masterDataReadEveryMs?: number;
@@ -104,7 +107,7 @@ export interface StockReceiptRow {
  * references, and the look-up of a document by the posting key in its free text.
  */
 export function createExactLookups(transport: ExactTransport, options: ExactAdapterOptions = {}) {
-  const references = createReferenceCache(options.referenceTtlMs ?? 300_000);
+  const references = createReferenceCache(options.referenceTtlMs ?? 86_400_000);
 
   async function shopOrderFor(erpOrderReference: string): Promise<ShopOrderRow> {
     const number = exactShopOrderNumber(erpOrderReference);
@@ -390,22 +393,31 @@ export function draftStockTransactionId(key: string): string {
 }
 
 /**
- * Exact's ids for the floor's references (shop order, plan lines, routing steps, work
- * centres), kept a few minutes: the postings of an order need the same ones, and every
- * look-up spends Exact's call budget. An empty answer is not kept, so what is created in
- * Exact is found at the next attempt.
+ * Exact's ids for the floor's references, kept: the postings of an order need the same ones,
+ * and every look-up spends Exact's call budget. Exact never changes these ids (items by id and
+ * code, warehouses, storage locations, work centres, a shop order's id, its plan lines and
+ * routing steps), so they are kept `ttlMs` (a day); a plan line added since is found by reading
+ * the plans again. An empty answer is not kept, so what is created in Exact is found at the
+ * next attempt. At most `maxEntries` are kept, the least recently used go first: memory stays
+ * flat however many orders are open.
  */
-function createReferenceCache(ttlMs: number) {
+function createReferenceCache(ttlMs: number, maxEntries = 20_000) {
   const entries = new Map<string, { at: number; rows: Promise<unknown[]> }>();
   return {
     get<T>(key: string, load: () => Promise<T[]>, fresh = false): Promise<T[]> {
       const now = Date.now();
       const entry = entries.get(key);
-      if (!fresh && entry && now - entry.at < ttlMs) return entry.rows as Promise<T[]>;
-      if (entries.size > 1000) for (const [k, e] of entries) if (now - e.at >= ttlMs) entries.delete(k);
+      if (!fresh && entry && now - entry.at < ttlMs) {
+        // Most recently used last: the first in the map is the one to drop.
+        entries.delete(key);
+        entries.set(key, entry);
+        return entry.rows as Promise<T[]>;
+      }
+      while (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
       const rows = load();
+      entries.delete(key);
       entries.set(key, { at: now, rows });
-      void rows.then((r) => r.length === 0 && entries.delete(key), () => entries.delete(key));
+      void rows.then((r) => r.length === 0 && entries.get(key)?.rows === rows && entries.delete(key), () => entries.get(key)?.rows === rows && entries.delete(key));
       return rows;
     },
   };

@@ -36,7 +36,8 @@ export interface ExactSimulatorOptions {
   oauth?: OAuthAuthorityOptions;
   /** Employee ids Exact knows from the start. */
   employees?: readonly string[];
-  rateLimit?: { perWindow: number; windowMs: number; perDay: number };
+  /** Exact's budget: perWindow calls a minute (windowMs) and perDay a day (dayMs, default 24 hours: a benchmark compresses its day). */
+  rateLimit?: { perWindow: number; windowMs: number; perDay: number; dayMs?: number };
   pageSize?: number;
   /** Rows per page of the sync endpoints (Exact: 1000). */
   syncPageSize?: number;
@@ -160,6 +161,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     return row;
   };
   const rateLimit = options.rateLimit ?? { perWindow: 60, windowMs: 60_000, perDay: 5000 };
+  const dayMs = rateLimit.dayMs ?? 86_400_000;
   const tables: Record<TablePath, Row[]> = {
     'manufacturing/ShopOrders': [],
     'manufacturing/ShopOrderReceipts': [],
@@ -476,7 +478,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
       if (window.used + window.refused > 0) windows.push(window);
       window = { start, used: 0, refused: 0 };
     }
-    if (now - day.start >= 86_400_000) day = { start: now, used: 0 };
+    if (now - day.start >= dayMs) day = { start: now, used: 0 };
     const minuteSpent = window.used >= rateLimit.perWindow;
     const daySpent = day.used >= rateLimit.perDay;
     if (!minuteSpent && !daySpent) {
@@ -494,7 +496,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     if (!minuteSpent) {
       reply.header('X-RateLimit-Limit', rateLimit.perDay);
       reply.header('X-RateLimit-Remaining', Math.max(0, rateLimit.perDay - day.used));
-      reply.header('X-RateLimit-Reset', day.start + 86_400_000);
+      reply.header('X-RateLimit-Reset', day.start + dayMs);
     }
     return !minuteSpent && !daySpent;
   }
@@ -1070,6 +1072,8 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   app.delete('/api/v1/:division/*', (request, reply) => handleApi(request, reply, 'DELETE'));
 
   app.get('/_simulator/ledger', async () => ({ entries: ledger }));
+  /** The API requests so far by method, and the day's calls against the budget. */
+  app.get('/_simulator/requests', async () => ({ ...requests, dayUsed: day.used, dayLimit: rateLimit.perDay }));
   app.delete('/_simulator/faults', async () => {
     faults = [];
     return { faults };

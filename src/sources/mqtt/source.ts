@@ -12,6 +12,7 @@ import type { TimeWindow } from '../../domain/events';
 import type { RejectedInputs } from '../../audit/rejectedInputs';
 import { DeliveryRefused, type OrderDelivery } from '../../delivery/orderDelivery';
 import type { SourcesConfig } from '../config';
+import { type MachineReadingLike, createReadingCoalescer } from '../readingCoalescer';
 import { createSparkplugTracker } from './sparkplug';
 import { matchTopic, readUnsMessage, subscriptionFilter } from './unifiedNamespace';
 
@@ -25,7 +26,7 @@ export interface MqttSourceOptions {
 }
 
 export interface MqttSource {
-  status(): { connected: boolean; handled: number; refused: number; rebirthsRequested: number };
+  status(): { connected: boolean; handled: number; refused: number; rebirthsRequested: number; readings: { offered: number; sent: number } };
   stop(): Promise<void>;
 }
 
@@ -35,6 +36,7 @@ export async function startMqttSource(options: MqttSourceOptions): Promise<MqttS
   const sparkplug = createSparkplugTracker(config.sparkplug);
   const counts = { handled: 0, refused: 0, rebirthsRequested: 0 };
   let stopped = false;
+  const readings = createReadingCoalescer((plant, machine, reading) => options.delivery.deliverReading(plant, machine, reading));
 
   const client: MqttClient = mqtt.connect(config.url, {
     clientId: config.clientId,
@@ -67,14 +69,17 @@ export async function startMqttSource(options: MqttSourceOptions): Promise<MqttS
         log(`sparkplug ${topic}: ${outcome.rebirth.reason}; asking for a rebirth`);
         client.publish(outcome.rebirth.topic, Buffer.from(outcome.rebirth.payload), { qos: 0 });
       }
-      for (const r of outcome.readings) await untilTaken(() => options.delivery.deliverReading(r.plant, r.machine, r.reading), topic);
+      for (const r of outcome.readings) {
+        const device = config.sparkplug.find((d) => d.plant === r.plant && d.machine === r.machine);
+        await untilTaken(() => readings.offer(r.plant, r.machine, r.reading as MachineReadingLike, (device?.minReadingIntervalSeconds ?? 0) * 1000), topic);
+      }
       return;
     }
     const mapping = config.unifiedNamespace.find((m) => matchTopic(m.topic, topic) !== undefined);
     if (!mapping) return refuse('mqtt', topic, 'no mapping in the sources file takes this topic', payload);
     const message = readUnsMessage(mapping, topic, payload, new Date().toISOString(), options.floorTimeWindow);
     if (message.kind === 'refused') return refuse('mqtt', topic, message.reason, payload);
-    if (message.kind === 'reading') return void (await untilTaken(() => options.delivery.deliverReading(message.plant, message.machine, message.reading), topic));
+    if (message.kind === 'reading') return void (await untilTaken(() => readings.offer(message.plant, message.machine, message.reading as MachineReadingLike, mapping.minReadingIntervalSeconds * 1000), topic));
     for (const event of message.events) {
       const workflowId = await untilTaken(() => options.delivery.deliver(event), topic).catch((error: unknown) => {
         if (error instanceof DeliveryRefused) return refuse('mqtt', topic, `event ${event.eventId}: ${error.message}`, payload).then(() => null);
@@ -122,9 +127,10 @@ export async function startMqttSource(options: MqttSourceOptions): Promise<MqttS
   await new Promise<void>((resolve) => client.once('connect', () => resolve()));
 
   return {
-    status: () => ({ connected: client.connected, ...counts }),
+    status: () => ({ connected: client.connected, ...counts, readings: readings.counts() }),
     async stop() {
       stopped = true;
+      await readings.stop();
       await client.endAsync();
     },
   };

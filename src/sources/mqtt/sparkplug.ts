@@ -41,7 +41,7 @@ export interface SparkplugOutcome {
 
 const asNumber = (v: { toNumber(): number } | number | undefined) => (v === undefined ? undefined : typeof v === 'number' ? v : v.toNumber());
 
-export function createSparkplugTracker(devices: readonly SparkplugDevice[], now: () => number = Date.now) {
+export function createSparkplugTracker(devices: readonly Omit<SparkplugDevice, 'minReadingIntervalSeconds'>[], now: () => number = Date.now) {
   const nodes = new Map<string, { lastSeq?: number; bdSeq?: number; aliases: Map<string, string>; lastRebirthAt?: number }>();
   const node = (key: string) => {
     let entry = nodes.get(key);

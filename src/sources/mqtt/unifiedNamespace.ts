@@ -51,7 +51,7 @@ export type UnsMessage =
  * event without an eventId gets one derived from topic and payload, so that a redelivered
  * message is recognised as the same event.
  */
-export function readUnsMessage(mapping: UnsMapping, topic: string, payload: Buffer, receivedAt: string, window: TimeWindow = DEFAULT_TIME_WINDOW): UnsMessage {
+export function readUnsMessage(mapping: Pick<UnsMapping, 'topic' | 'payload' | 'source'>, topic: string, payload: Buffer, receivedAt: string, window: TimeWindow = DEFAULT_TIME_WINDOW): UnsMessage {
   const captured = matchTopic(mapping.topic, topic);
   if (!captured) return { kind: 'refused', reason: `topic ${topic} does not match ${mapping.topic}` };
   let body: unknown;

@@ -27,6 +27,7 @@ import type { RejectedInputs } from '../../audit/rejectedInputs';
 import type { OrderDelivery } from '../../delivery/orderDelivery';
 import type { OpcUaMachine } from '../config';
 import { refusedPlcCertificates, shareTrustList } from './trust';
+import { createReadingCoalescer } from '../readingCoalescer';
 
 export interface OpcUaSourceOptions {
   machine: OpcUaMachine;
@@ -55,6 +56,8 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
   const latest: Partial<Record<Field, string>> = {};
   let latestAt: string | undefined;
   let delivered = true;
+  /** At most one reading per the machine's minimum interval goes on (a changed state at once). */
+  const readings = createReadingCoalescer((plant, name, reading) => options.delivery.deliverReading(plant, name, reading));
   /** Counts the values heard: a reading is delivered only if no value came in while it was on its way (two may share a timestamp). */
   let heard = 0;
   let connected = false;
@@ -146,7 +149,7 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
       ...(latest.runningOrder ? { runningOrder: latest.runningOrder } : {}),
     };
     try {
-      await options.delivery.deliverReading(machine.plant, machine.machine, reading);
+      await readings.offer(machine.plant, machine.machine, reading, (machine.minReadingIntervalSeconds ?? 0) * 1000);
       // Only if nothing came in meanwhile: else the newer reading goes next time.
       if (heard === sent) delivered = true;
     } catch (error) {
@@ -295,6 +298,7 @@ export async function startOpcUaSource(options: OpcUaSourceOptions): Promise<Opc
       stopped = true;
       clearInterval(ticker);
       await forward();
+      await readings.stop();
       await subscription?.terminate().catch(() => undefined);
       await session?.close().catch(() => undefined);
       await client.disconnect().catch(() => undefined);

@@ -56,7 +56,7 @@ export interface ProductionOrderTiming {
   batchSize?: number;
   /**
    * How wide the batch window may grow while the ERP connection's call budget runs short
-   * (src/domain/callBudget.ts); absent: two hours. The window narrows again when there is room.
+   * (src/domain/callBudget.ts); absent: twelve hours. The window narrows again when there is room.
    */
   batchWindowMax?: Duration;
   /** History length after which the order continues as new (Temporal also suggests it at 4,096 events or 4 MB). */
@@ -247,7 +247,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
   const batchWindow = (): Duration | undefined => {
     const base = input.timing.batchWindow;
     if (!base || !patched(BUDGETED_WINDOW)) return base;
-    return budgetedBatchWindowMs(msToNumber(base), msToNumber(input.timing.batchWindowMax ?? '2 hours'), budget, Date.now());
+    return budgetedBatchWindowMs(msToNumber(base), msToNumber(input.timing.batchWindowMax ?? '12 hours'), budget, Date.now());
   };
   for (;;) {
     for (;;) {
