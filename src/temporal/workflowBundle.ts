@@ -8,8 +8,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** Where the workflows and their interceptors are; what every worker bundles. */
-export const workflowModules = { workflowsPath: path.resolve(__dirname, '../workflows'), workflowInterceptorModules: [path.resolve(__dirname, '../workflows/interceptors')] };
+/** Where the workflows and their interceptors are: what every worker bundles. */
+export const workflowModules = {
+  workflowsPath: path.resolve(__dirname, '../workflows'),
+  workflowInterceptorModules: [path.resolve(__dirname, '../workflows/interceptors')],
+};
 
 /** Bundles the workflows in a child process and answers the bundle's file. */
 export async function bundleWorkflowsApart(): Promise<{ codePath: string }> {
