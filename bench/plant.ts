@@ -350,7 +350,7 @@ async function plantDay(): Promise<{ title: string; rows: Row[] }> {
     orders: { first: FIRST_ORDER, last: FIRST_ORDER + orders - 1 },
     workers: Number(args.workers),
     rate: `60/${windowMs}/5000/${dayMs}`,
-    env: { POSTING_BATCH_WINDOW: '2s', POSTING_BATCH_WINDOW_MAX: `${Math.round((12 * 3_600_000) / compression)}ms`, EXACT_MAX_POSTINGS_PER_SECOND: String(Math.min(100, Math.round(60 / (windowMs / 1000)))) },
+    env: { POSTING_BATCH_WINDOW: '2s', POSTING_BATCH_WINDOW_MAX: `${Math.round((7 * 86_400_000) / compression)}ms`, EXACT_MAX_POSTINGS_PER_SECOND: String(Math.min(100, Math.round(60 / (windowMs / 1000)))) },
     sourcesFile: machineSources(machines),
     ...profile(),
   });

@@ -41,7 +41,7 @@ const Env = z.object({
   /** How long a workflow's next task waits for the worker that holds it in memory before any worker takes it. */
   WORKER_STICKY_QUEUE_TIMEOUT: duration.default('10s'),
   /** Upper bound of a batch window widened because the ERP's call budget runs short. */
-  POSTING_BATCH_WINDOW_MAX: duration.default('12 hours'),
+  POSTING_BATCH_WINDOW_MAX: duration.default('7 days'),
   ORDER_CONTINUE_AS_NEW_AFTER_EVENTS: z.coerce.number().int().min(10).default(2000),
   MACHINE_HAND_OVER_EVERY: duration.default('10s'),
   ORDER_STATE_WARNING_BYTES: z.coerce.number().int().min(1024).max(2 * 1024 * 1024).default(1024 * 1024),

@@ -78,7 +78,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
         },
       },
     } satisfies InjectedSinks<BridgeAlertSinks>,
-    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData }), ...createDeliveryActivities({ delivery: options.delivery }), ...createAlertActivities(options.alerts), ...createOrderMemoryActivities({ memory: options.orderMemory }), ...createPeriodCloseActivities({ memory: options.orderMemory }), ...createRetentionActivities({ pool: options.pool }) },
+    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData, budgetOf: (id) => options.connections.byId(id)?.adapter.callBudget?.() }), ...createDeliveryActivities({ delivery: options.delivery }), ...createAlertActivities(options.alerts), ...createOrderMemoryActivities({ memory: options.orderMemory }), ...createPeriodCloseActivities({ memory: options.orderMemory }), ...createRetentionActivities({ pool: options.pool }) },
   });
   const erpCalls = { ...erpPostings, ...createPlanningActivities({ connections: options.connections, store: options.planning, masterData: options.masterData }) };
   const postingWorkers = await Promise.all(

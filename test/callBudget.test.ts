@@ -1,6 +1,6 @@
 /** The batch window widens as the ERP's call budget runs short, and narrows again when there is room. */
 import { describe, expect, it } from 'vitest';
-import { budgetFactor, budgetedBatchWindowMs } from '../src/domain/callBudget';
+import { budgetPressure, budgetedBatchWindowMs } from '../src/domain/callBudget';
 import { createBudgetMeter } from '../src/erp/http/transport';
 
 const HOUR = 3_600_000;
@@ -8,15 +8,18 @@ const HOUR = 3_600_000;
 describe('call budget', () => {
   it('keeps the configured window while the day has room for the rate so far', () => {
     const budget = { at: 0, windows: [{ name: 'daily', remaining: 4000, resetAt: 12 * HOUR, projectedUse: 3000 }] };
-    expect(budgetFactor(budget, 0)).toBe(1);
+    expect(budgetPressure(budget, 0).pressure).toBe(1);
     expect(budgetedBatchWindowMs(2000, 2 * HOUR, budget, 0)).toBe(2000);
   });
 
-  it('widens by the rate over what is left, up to the maximum', () => {
-    const budget = { at: 0, windows: [{ name: 'daily', remaining: 1000, resetAt: 12 * HOUR, projectedUse: 4000 }] };
-    expect(budgetFactor(budget, 0)).toBe(4);
-    expect(budgetedBatchWindowMs(2000, 2 * HOUR, budget, 0)).toBe(8000);
+  it('waits past the reset of a window spent too fast, the longer the faster, up to the maximum', () => {
+    const budget = { at: 0, windows: [{ name: 'daily', remaining: 1000, resetAt: 12 * HOUR, projectedUse: 1500 }] };
+    expect(budgetPressure(budget, 0)).toEqual({ pressure: 1.5, resetAt: 12 * HOUR });
+    expect(budgetedBatchWindowMs(2000, 7 * 24 * HOUR, budget, 0)).toBe(18 * HOUR);
     expect(budgetedBatchWindowMs(2000, 5000, budget, 0)).toBe(5000);
+    // The minute spent too fast, the day not: the minute decides.
+    const minute = { at: 0, windows: [{ name: 'daily', remaining: 4000, resetAt: 12 * HOUR, projectedUse: 100 }, { name: 'minutely', remaining: 10, resetAt: 30_000, projectedUse: 40 }] };
+    expect(budgetedBatchWindowMs(2000, 7 * 24 * HOUR, minute, 0)).toBe(120_000);
   });
 
   it('waits for the reset of a spent window, and forgets a window past its reset', () => {
@@ -35,7 +38,7 @@ describe('call budget', () => {
     meter.observe('daily', 4900, 10 * HOUR, 360_000);
     const [daily] = meter.current(360_000).windows;
     expect(daily!.projectedUse).toBe(Math.round((100 / 360_000) * (10 * HOUR - 360_000)));
-    expect(budgetFactor(meter.current(360_000), 360_000)).toBeGreaterThan(2);
+    expect(budgetPressure(meter.current(360_000), 360_000).pressure).toBeGreaterThan(2);
     // A new day: the rate is measured afresh.
     meter.observe('daily', 5000, 34 * HOUR, 10 * HOUR);
     expect(meter.current(10 * HOUR).windows[0]!.projectedUse).toBeUndefined();

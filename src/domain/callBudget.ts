@@ -25,32 +25,32 @@ export interface CallBudget {
 }
 
 /**
- * How many times wider than the configured one an order's batch window is, so that the
- * connection's postings fit its budget: 1 while every window has room for the rate so far;
- * otherwise the rate over what is left (a day spent twice as fast as it allows: twice as wide).
- * A window already spent waits for its reset. Old news (past its reset) counts for nothing.
+ * How fast the connection spends its budget against what it allows: the highest, over the
+ * windows still current, of the calls it would spend before the window resets at its rate so
+ * far over the calls left (2: twice as fast as the window allows). Infinite for a spent
+ * window; 1 while every window has room. Old news (past its reset) counts for nothing.
  */
-export function budgetFactor(budget: CallBudget | undefined, now: number): number {
-  if (!budget) return 1;
-  let factor = 1;
-  for (const w of budget.windows) {
+export function budgetPressure(budget: CallBudget | undefined, now: number): { pressure: number; resetAt?: number } {
+  let worst: { pressure: number; resetAt?: number } = { pressure: 1 };
+  for (const w of budget?.windows ?? []) {
     if (w.resetAt <= now) continue;
-    if (w.remaining <= 0) return Number.POSITIVE_INFINITY;
-    if (w.projectedUse !== undefined && w.projectedUse > w.remaining) factor = Math.max(factor, w.projectedUse / w.remaining);
+    const pressure = w.remaining <= 0 ? Number.POSITIVE_INFINITY : w.projectedUse !== undefined ? w.projectedUse / w.remaining : 0;
+    if (pressure > worst.pressure) worst = { pressure, resetAt: w.resetAt };
   }
-  return factor;
+  return worst;
 }
 
 /**
- * The batch window of an order's lines: the configured one, widened by the budget factor,
- * never beyond `maxMs`, and for a spent window at least until it resets. Whole milliseconds.
+ * The batch window of an order's lines: the configured one while the budget has room. When
+ * the connection spends a window faster than it allows, an order's open lines wait past that
+ * window's reset, the longer the faster it spends (1.5 times too fast: one and a half times
+ * the time to the reset), never beyond `maxMs`: their events gather into fewer postings, and
+ * an order's completion still posts at once (the workflow flushes on it). Whole milliseconds.
  */
 export function budgetedBatchWindowMs(baseMs: number, maxMs: number, budget: CallBudget | undefined, now: number): number {
-  const factor = budgetFactor(budget, now);
-  if (factor === 1) return baseMs;
-  if (!Number.isFinite(factor)) {
-    const reset = Math.max(...(budget?.windows ?? []).filter((w) => w.remaining <= 0 && w.resetAt > now).map((w) => w.resetAt - now));
-    return Math.round(Math.max(baseMs, Math.min(maxMs, reset)));
-  }
-  return Math.round(Math.max(baseMs, Math.min(maxMs, baseMs * factor)));
+  const { pressure, resetAt } = budgetPressure(budget, now);
+  if (pressure <= 1 || resetAt === undefined) return baseMs;
+  const untilReset = resetAt - now;
+  const wait = Number.isFinite(pressure) ? untilReset * pressure : untilReset;
+  return Math.round(Math.max(baseMs, Math.min(maxMs, wait)));
 }

@@ -56,7 +56,7 @@ export interface ProductionOrderTiming {
   batchSize?: number;
   /**
    * How wide the batch window may grow while the ERP connection's call budget runs short
-   * (src/domain/callBudget.ts); absent: twelve hours. The window narrows again when there is room.
+   * (src/domain/callBudget.ts); absent: seven days. The window narrows again when there is room.
    */
   batchWindowMax?: Duration;
   /** History length after which the order continues as new (Temporal also suggests it at 4,096 events or 4 MB). */
@@ -247,7 +247,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
   const batchWindow = (): Duration | undefined => {
     const base = input.timing.batchWindow;
     if (!base || !patched(BUDGETED_WINDOW)) return base;
-    return budgetedBatchWindowMs(msToNumber(base), msToNumber(input.timing.batchWindowMax ?? '12 hours'), budget, Date.now());
+    return budgetedBatchWindowMs(msToNumber(base), msToNumber(input.timing.batchWindowMax ?? '7 days'), budget, Date.now());
   };
   for (;;) {
     for (;;) {
@@ -259,9 +259,10 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
       const unknown = materialsWithoutMasterData(state);
       if (unknown.length > 0) {
         const bomOf = state.masterData ? undefined : state.released!.material;
-        const lookup = await loadMasterData({ plant: input.plant, materials: unknown, bomOf });
+        const { budget: connectionBudget, ...lookup } = await loadMasterData({ plant: input.plant, materials: unknown, bomOf, ...(state.erpConnection ? { erpConnection: state.erpConnection } : {}) });
         // Read `state` only after the await: events may have arrived while the lookup ran.
         state = recordMasterData(state, lookup);
+        budget = connectionBudget ?? budget;
         continue;
       }
       // Planning is pure and idempotent; a reversal waits here until its original is posted.
