@@ -4,10 +4,14 @@
  * operator's bearer token) say where and as whom.
  *
  *   send <file.json>                          send the event (or array of events) in a file
- *   show <plant> <order>                      an order's state and postings
+ *   show <plant> <order>                      an order's story: where it stands, what needs a person and the fix, its postings
  *   attention [plant]                         the open orders that need a person
  *   retry <plant> <order> <posting>           send a stopped posting again
  *   skip <plant> <order> <posting> <reason>   the ERP shall not get a posting
+ *   map <plant> <order> order <ERP order>     correct the ERP's order the postings name, and post again
+ *   map <plant> <order> material|employee <floor>=<ERP> ...   correct the ERP's item or employee for floor codes, and post again
+ *   acknowledge <plant> <order> <event> <note>   a rejected event has been dealt with
+ *   reload <plant> <order>                    look the order's master data up again (after a change) and plan with it
  *   rejected [limit]                          the latest input the bridge refused
  *   connections [--check]                     the ERP connections and their state; --check: whether each works (exit 1 if one does not)
  *   planning <plant> [status]                 the ERP's orders for the plant, with their components and routing
@@ -18,7 +22,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from './config';
 import { describePosting } from './domain/postings';
-import type { ProductionOrderView } from './domain/orderView';
+import { type ProductionOrderView, describe } from './domain/orderView';
 import type { PlannedOrderDetail } from './domain/planning';
 import { projectRoot } from './projectRoot';
 import { refusedPlcCertificates, trustPlcCertificate, trustedPlcCertificates } from './sources/opcua/trust';
@@ -56,11 +60,39 @@ async function main(argv: string[]): Promise<number> {
     case 'show': {
       need(2, '<plant> <order>');
       const view = (await call('GET', `/v1/orders/${args[0]}/${args[1]}`)) as unknown as ProductionOrderView;
-      console.log(`${view.workflowId}: ${view.orderStatus}, ERP ${view.erpSyncStatus}`);
-      console.log(`good ${view.good}, scrap ${view.scrap}, rework ${view.rework} ${view.unit ?? ''}${view.plannedQuantity ? ` of ${view.plannedQuantity} planned` : ''}`);
+      // The same story as the Web UI's details, without their markdown; then every posting.
+      console.log(`${view.workflowId}\n${describe(view).replaceAll('**', '').replaceAll('`', '')}\n\nAll postings`);
       for (const p of view.postings) console.log(`  #${p.sequence} ${p.status.padEnd(14)} ${describePosting(p.content)}${p.error ? ` — ${p.error.type}: ${p.error.message}` : ''}${p.skipReason ? ` — skipped: ${p.skipReason}` : ''}`);
-      for (const r of view.rejectedEvents.filter((e) => !e.acknowledged)) console.log(`  rejected event ${r.eventId} (${r.type}): ${r.reason}`);
-      for (const problem of view.planningProblems) console.log(`  cannot plan ${problem.lineKey}: ${problem.message}`);
+      return 0;
+    }
+    case 'map': {
+      need(4, '<plant> <order> order <ERP order> | material|employee <floor>=<ERP> ...');
+      const [plant, order, kind, ...pairs] = args as [string, string, string, ...string[]];
+      let correction: Record<string, unknown>;
+      if (kind === 'order') correction = { erpOrderReference: pairs[0] };
+      else if (kind === 'material' || kind === 'employee') {
+        const entries = pairs.map((pair) => {
+          const at = pair.indexOf('=');
+          if (at <= 0 || at === pair.length - 1) throw new Error(`"${pair}": write <floor code>=<ERP code>`);
+          return [pair.slice(0, at), pair.slice(at + 1)];
+        });
+        correction = { [kind === 'material' ? 'materials' : 'employees']: Object.fromEntries(entries) };
+      } else throw new Error(`map: "${kind}" is not order, material or employee`);
+      const view = (await call('POST', `/v1/orders/${plant}/${order}/mappings`, correction)) as unknown as ProductionOrderView;
+      console.log(`mapping corrected; order ERP ${view.erpSyncStatus}`);
+      return 0;
+    }
+    case 'acknowledge': {
+      need(4, '<plant> <order> <event> <note>');
+      const [plant, order, eventId, ...note] = args as [string, string, string, ...string[]];
+      const view = (await call('POST', `/v1/orders/${plant}/${order}/rejected-events/${encodeURIComponent(eventId)}/acknowledge`, { note: note.join(' ') })) as unknown as ProductionOrderView;
+      console.log(`event ${eventId} acknowledged; order ERP ${view.erpSyncStatus}`);
+      return 0;
+    }
+    case 'reload': {
+      need(2, '<plant> <order>');
+      const view = (await call('POST', `/v1/orders/${args[0]}/${args[1]}/master-data/reload`)) as unknown as ProductionOrderView;
+      console.log(`master data looked up again; order ERP ${view.erpSyncStatus}`);
       return 0;
     }
     case 'attention': {

@@ -111,7 +111,9 @@ describe('production order reducer', () => {
       ['receipt', '5', ['4711-q']],
     ]);
     state = planPostings(recordPosted(state, 1, 'doc-1'));
-    expect(state.postings[0]!.sourceEventIds).toEqual([]); // the audit trail keeps them once posted
+    // Posted, it still names its events (the latest, and how many it carried: the audit trail keeps every id).
+    expect(state.postings[0]!.sourceEventIds).toEqual(['c1']);
+    expect(state.postings[0]!.sourceEventCount).toBeUndefined();
     expect(state.postings.slice(2).map((p) => [p.lineKey, amountsOf(p.content).quantity, p.sourceEventIds])).toEqual([['issue|STEEL|kg||', '2.5', ['c2', 'c3']]]);
   });
 

@@ -13,8 +13,19 @@ export function recordAttempted(state: ProductionOrderState, sequence: number): 
   return updatePosting(state, sequence, { attempted: true });
 }
 
+/** A settled posting names its latest floor event and how many it carried (state stays bounded); the audit trail keeps every id. */
+const SETTLED_SOURCE_EVENT_IDS = 1;
+
+function settledSources(state: ProductionOrderState, sequence: number): Pick<Posting, 'sourceEventIds' | 'sourceEventCount'> {
+  const posting = state.postings.find((p) => p.sequence === sequence);
+  const ids = posting?.sourceEventIds ?? [];
+  const count = Math.max(posting?.sourceEventCount ?? 0, ids.length);
+  const kept = ids.slice(-SETTLED_SOURCE_EVENT_IDS);
+  return { sourceEventIds: kept, sourceEventCount: count > kept.length ? count : undefined };
+}
+
 export function recordPosted(state: ProductionOrderState, sequence: number, erpDocumentId: string): ProductionOrderState {
-  return updatePosting(state, sequence, { status: 'Posted', erpDocumentId, error: undefined, sourceEventIds: [] });
+  return updatePosting(state, sequence, { status: 'Posted', erpDocumentId, error: undefined, ...settledSources(state, sequence) });
 }
 
 export function recordNeedsAttention(state: ProductionOrderState, sequence: number, error: PostingError): ProductionOrderState {
@@ -28,7 +39,7 @@ export function retryPosting(state: ProductionOrderState, sequence: number): Pro
 
 /** An operator decides the ERP shall not get a posting; its quantity is not planned again. */
 export function skipPosting(state: ProductionOrderState, sequence: number, reason: string): ProductionOrderState {
-  return updatePosting(state, sequence, { status: 'Skipped', skipReason: reason, error: undefined, sourceEventIds: [] });
+  return updatePosting(state, sequence, { status: 'Skipped', skipReason: reason, error: undefined, ...settledSources(state, sequence) });
 }
 
 /** An operator has dealt with a rejected event (e.g. the MES sent a corrected one); it no longer needs attention. */

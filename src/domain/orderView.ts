@@ -7,7 +7,7 @@ import type { ErpSystem } from './erpSystem';
 import { entryOf } from './keyed';
 import { planPostings } from './postingPlan';
 import { lineTargets } from './postingTargets';
-import type { Posting } from './postings';
+import { type Posting, describePosting } from './postings';
 import { type MaterialLine, type TransferLine, type MappingCorrections, type OperationProgress, type PlanningProblem, type ProductionOrderState, type RejectedEvent, type TimeLine, materialsWithoutMasterData } from './productionOrder';
 import { erpOrderReference } from './orderActions';
 import type { Decimal } from './quantity';
@@ -123,19 +123,76 @@ export function viewOf(state: ProductionOrderState): ProductionOrderView {
   };
 }
 
-/** A few lines for the Temporal Web UI's current details. */
-export function describe(view: ProductionOrderView): string {
+/** Something about the order that needs a person: what, why, and the command that deals with it. */
+export interface OpenProblem {
+  what: string;
+  reason: string;
+  /** What to do, as the CLI line that does it (npm run cli -- …). */
+  fix: string;
+}
+
+const cli = (line: string) => `npm run cli -- ${line}`;
+
+/** What the ERP's refusal of a posting asks of a person, by the refusal's type. */
+function postingFix(view: ProductionOrderView, posting: Posting): string {
+  const order = `${view.plant} ${view.productionOrder}`;
+  const skip = cli(`skip ${order} ${posting.sequence} "<why the ERP shall not get it>"`);
+  const material = 'erpMaterial' in posting.content ? posting.content.material : undefined;
+  switch (posting.error?.type) {
+    case 'UnknownShopOrder':
+    case 'UnknownProductionOrder':
+    case 'UnmappableOrderReference':
+      return `name the ERP's order: ${cli(`map ${order} order <ERP order number>`)}, or ${skip}`;
+    case 'UnknownMaterial':
+      return `name the ERP's item${material ? ` for ${material}` : ''}: ${cli(`map ${order} material ${material ?? '<floor code>'}=<ERP item code>`)}, or ${skip}`;
+    case 'UnknownEmployee':
+      return `name the ERP's employee: ${cli(`map ${order} employee <floor id>=<ERP employee>`)}, or ${skip}`;
+    default:
+      return `put it right in the ERP, then ${cli(`retry ${order} ${posting.sequence}`)}; or ${skip}`;
+  }
+}
+
+/** Every problem of the order a person must deal with, each with the CLI line that does it. */
+export function openProblems(view: ProductionOrderView): OpenProblem[] {
+  const order = `${view.plant} ${view.productionOrder}`;
+  return [
+    ...view.postings
+      .filter((p) => p.status === 'NeedsAttention')
+      .map((p) => ({ what: `posting ${p.sequence}: ${describePosting(p.content)}`, reason: `${p.error?.type ?? 'Error'}: ${p.error?.message ?? 'refused'}`, fix: postingFix(view, p) })),
+    ...view.rejectedEvents
+      .filter((r) => !r.acknowledged)
+      .map((r) => ({ what: `event ${r.eventId} (${r.type}) rejected`, reason: r.reason, fix: `have the sender correct and resend it, then ${cli(`acknowledge ${order} ${r.eventId} "<what was done>"`)}` })),
+    ...view.planningProblems.map((p) => ({ what: `line ${p.lineKey} cannot be planned`, reason: p.message, fix: `correct the master data (PUT /v1/master-data/…), then ${cli(`reload ${order}`)}` })),
+  ];
+}
+
+/** How many of the latest postings the story tells. */
+const LATEST_POSTINGS = 3;
+
+/**
+ * The order's story for the Temporal Web UI's current details and the CLI's `show`: where it
+ * stands, each open problem with its reason and fix, the latest postings, and, for a settled
+ * order, until when it stays open for late events (the badge still says Running then).
+ */
+export function describe(view: ProductionOrderView, options: { openUntil?: string } = {}): string {
   const qty = view.unit ? ` ${view.unit}` : '';
   const posted = view.postings.filter((p) => p.status === 'Posted').length;
-  const attention = view.postings.filter((p) => p.status === 'NeedsAttention').length;
-  const open = view.rejectedEvents.filter((r) => !r.acknowledged).length;
-  return [
+  const problems = openProblems(view);
+  const lines = [
     `**${view.orderStatus}** · ERP ${view.erpSyncStatus}`,
     `good ${view.good}${qty}, scrap ${view.scrap}${qty}, rework ${view.rework}${qty}` + (view.plannedQuantity ? ` of ${view.plannedQuantity}${qty} planned` : ''),
-    `postings: ${posted}/${view.postings.length} posted` +
-      (attention ? ` · ${attention} need attention` : '') +
-      (open ? ` · ${open} rejected event(s)` : '') +
-      (view.planningProblems.length ? ` · ${view.planningProblems.length} planning problem(s)` : '') +
-      (view.eventsWaiting ? ` · ${view.eventsWaiting} event(s) waiting` : ''),
-  ].join('\n\n');
+    `postings: ${posted}/${view.postings.length} posted` + (problems.length ? ` · ${problems.length} need attention` : '') + (view.eventsWaiting ? ` · ${view.eventsWaiting} event(s) waiting` : ''),
+  ];
+  if (problems.length > 0) {
+    lines.push(['**Needs attention**', ...problems.map((p) => `- ${p.what}: ${p.reason}
+  fix: \`${p.fix}\``)].join('\n'));
+  }
+  const latest = view.postings.slice(-LATEST_POSTINGS).reverse();
+  if (latest.length > 0) {
+    lines.push(['**Latest postings**', ...latest.map((p) => `- #${p.sequence} ${p.status}: ${describePosting(p.content)}${p.erpDocumentId ? ` (ERP ${p.erpDocumentId})` : ''}`)].join('\n'));
+  }
+  if (options.openUntil) {
+    lines.push(`Complete and in the ERP; open for late events until ${options.openUntil} (the workflow runs until then: a late event or correction is still taken and posted).`);
+  }
+  return lines.join('\n\n');
 }

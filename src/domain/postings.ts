@@ -234,7 +234,7 @@ export interface Posting {
   skipReason?: string;
   /** How the floor's totals became this posting's amounts, in words (kept in the audit trail). */
   transformation?: string;
-  /** The floor events whose quantities this posting carries (ids kept until it is posted; the audit trail keeps them after). */
+  /** The floor events whose quantities this posting carries (all kept until it is posted, then the latest, with sourceEventCount; the audit trail keeps every one). */
   sourceEventIds: string[];
   /** How many floor events the posting carries, where that is more than the ids it names. */
   sourceEventCount?: number;

@@ -181,9 +181,10 @@ export function exactShopOrderNumber(productionOrder: string): number {
   return number;
 }
 
-/** An Edm.Double from Exact as a decimal (the double's shortest decimal form, never exponent notation). */
+/** An Edm.Double from Exact as a decimal: the 15 significant digits a double holds, never exponent notation. */
 export function fromEdmDouble(value: number): string {
-  return new Big(value).toFixed();
+  // A double holds 15 significant decimal digits; beyond them is binary noise (0.7 × 2 reads 1.4000000000000001).
+  return new Big(value.toPrecision(15)).toFixed();
 }
 
 /**

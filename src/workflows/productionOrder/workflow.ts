@@ -166,9 +166,9 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
 
   /** What this run was handed; told to people when it is large (well before Temporal's limit). */
   const carriedBytes = input.state ? stateBytes(input.state) : 0;
-  const publish = () => {
+  const publish = (openUntil?: string) => {
     const view = viewOf(state);
-    const details = describe(view) + (carriedBytes > 0 ? `\n\nstate carried: ${Math.round(carriedBytes / 1024)} KB` : '');
+    const details = describe(view, openUntil ? { openUntil } : {}) + (carriedBytes > 0 ? `\n\nstate carried: ${Math.round(carriedBytes / 1024)} KB` : '');
     if (details !== publishedDetails) {
       publishedDetails = details;
       setCurrentDetails(details);
@@ -306,6 +306,8 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
       }
       const seen = changes;
       if (isSettled(state)) {
+        // The badge says Running while it waits: the details say until when, and why.
+        publish(new Date(Date.now() + msToNumber(input.timing.closeAfter)).toISOString());
         const lateChange = await condition(() => changes !== seen, input.timing.closeAfter);
         if (!lateChange) break;
       } else {
