@@ -21,6 +21,8 @@ const Env = z.object({
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// URL').optional(),
+  /** Where `npm start` serves its embedded PostgreSQL (PGlite) when DATABASE_URL is unset. */
+  EMBEDDED_DATABASE_PORT: port.default(55432),
   STARTER_HOST: z.string().default('127.0.0.1'),
   STARTER_PORT: port.default(8080),
   /** The ERP connections (YAML or JSON); unset: the one connection of the EXACT_* variables. */
@@ -111,6 +113,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     /** Unset: `npm start` runs an embedded PGlite; workers on their own require it. */
     databaseUrl: e.DATABASE_URL,
+    /** The embedded PostgreSQL's port (npm start without DATABASE_URL). */
+    embeddedDatabasePort: e.EMBEDDED_DATABASE_PORT,
     starter: { host: e.STARTER_HOST, port: e.STARTER_PORT },
     /** Requests one caller may make a minute (RATE_LIMIT_PER_MINUTE). */
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,

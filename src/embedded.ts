@@ -63,9 +63,9 @@ export async function startEmbedded(config: Config, options: EmbeddedOptions = {
     }
 
     step(config.databaseUrl ? 'Connecting to PostgreSQL at DATABASE_URL…' : 'Starting the embedded PostgreSQL (PGlite, data in .data/pglite)…');
-    const database = await openDatabase(config.databaseUrl);
+    const database = await openDatabase(config.databaseUrl, config.embeddedDatabasePort);
     stops.push(() => database.close());
-    step(`Audit trail and master data in ${database.embedded ? database.url : 'PostgreSQL at DATABASE_URL'}`);
+    step(`Audit trail and master data in ${database.embedded ? `${database.url} (psql ${database.url})` : 'PostgreSQL at DATABASE_URL'}`);
 
     const access = { ...config.temporal, address };
     const nativeConnection = await connectWorkers(access);

@@ -1,13 +1,16 @@
 /**
  * The PostgreSQL the bridge writes to: the server at DATABASE_URL, or, when that is
- * unset (npm start on a fresh machine), an embedded PGlite served over the PostgreSQL
- * wire protocol, so the same SQL and the same `pg` driver run either way. Schema changes
+ * unset (npm start on a fresh machine), an embedded PGlite in a process of its own, served
+ * over the PostgreSQL wire protocol at EMBEDDED_DATABASE_PORT, so the same SQL and the same
+ * `pg` driver (and psql) work either way. Schema changes
  * are the numbered SQL files in migrations/, applied in order, once.
  */
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Pool, type PoolClient } from 'pg';
 import { erpModules } from '../erp/registry';
+import { nodeScriptArgs } from '../nodeScript';
 import { projectRoot } from '../projectRoot';
 
 export interface Database {
@@ -17,22 +20,15 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(url: string | undefined, embeddedPort = 0): Promise<Database> {
+export async function openDatabase(url: string | undefined, embeddedPort = 0, embeddedDataDir = path.join(projectRoot, '.data', 'pglite')): Promise<Database> {
   if (url) {
     const pool = new Pool({ connectionString: url, max: 5 });
     await migrate(pool);
     return { pool, url, embedded: false, close: () => pool.end() };
   }
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-  // PGlite makes its own directory, not the ones above it.
-  mkdirSync(path.join(projectRoot, '.data'), { recursive: true });
-  const db = await PGlite.create(path.join(projectRoot, '.data', 'pglite'));
-  const server = new PGLiteSocketServer({ db, port: embeddedPort, host: '127.0.0.1' });
-  await server.start();
-  const embeddedUrl = `postgresql://postgres@${server.getServerConn()}/postgres`;
-  // PGlite serves one connection at a time.
-  const pool = new Pool({ connectionString: embeddedUrl, max: 1 });
+  // PGlite in a process of its own (src/database/pgliteProcess.ts): its queries never hold this one's event loop.
+  const { child, url: embeddedUrl } = await startEmbeddedPostgres(embeddedDataDir, embeddedPort);
+  const pool = new Pool({ connectionString: embeddedUrl, max: 4 });
   await migrate(pool);
   return {
     pool,
@@ -40,10 +36,46 @@ export async function openDatabase(url: string | undefined, embeddedPort = 0): P
     embedded: true,
     async close() {
       await pool.end();
-      await server.stop();
-      await db.close();
+      await new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      });
     },
   };
+}
+
+async function startEmbeddedPostgres(dataDir: string, port: number): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, nodeScriptArgs(path.join(__dirname, `pgliteProcess${path.extname(__filename)}`), [dataDir, String(port)]), { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const killChild = () => child.kill('SIGKILL');
+  process.once('exit', killChild);
+  child.once('exit', () => process.off('exit', killChild));
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the embedded PostgreSQL did not start within 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const ready = /^ready (\S+)$/m.exec(output);
+      if (ready) {
+        clearTimeout(timer);
+        resolve(ready[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the embedded PostgreSQL exited (${code}) while starting${/EADDRINUSE/.test(output) ? `: port ${port} is taken (set EMBEDDED_DATABASE_PORT, or DATABASE_URL for a PostgreSQL of your own)` : `:\n${output}`}`));
+    });
+  });
+  // Only its first lines: it says nothing more unless it fails.
+  child.stdout!.removeAllListeners('data').resume();
+  child.stderr!.removeAllListeners('data').on('data', (chunk: Buffer) => process.stderr.write(`embedded PostgreSQL: ${chunk.toString()}`));
+  return { child, url };
 }
 
 /** Runs `work` in one transaction on one connection of the pool: all of it, or none. */

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { nodeScriptArgs } from '../nodeScript';
 
 /** Where the workflows and their interceptors are: what every worker bundles. */
 export const workflowModules = {
@@ -18,9 +19,7 @@ export const workflowModules = {
 export async function bundleWorkflowsApart(): Promise<{ codePath: string }> {
   const codePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'shopfloor-workflows-')), 'bundle.js');
   await new Promise<void>((resolve, reject) => {
-    // The same loader as this process (tsx, or none for compiled code), without its profiler or inspector.
-    const loader = process.execArgv.filter((a) => !/^--(cpu-prof|heap-prof|inspect)/.test(a));
-    const child = spawn(process.execPath, [...loader, __filename, codePath], { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+    const child = spawn(process.execPath, nodeScriptArgs(__filename, [codePath]), { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
     child.once('error', reject);
