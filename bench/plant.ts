@@ -10,7 +10,7 @@
  *              a day of a plant in compressed time under Exact's budget (5,000 calls a day)
  *   machines   [--machines 200] [--minutes 30]             machines reporting every second over MQTT; lag of reading → order
  *
- * Common: [--workers 2] [--profile] (CPU profile of worker 1 into .bench/profiles) [--record]
+ * Common: [--workers 2] [--window 2s] [--cache 400] [--heap <MB>] [--profile] (CPU profile of worker 1 into .bench/profiles) [--record]
  */
 import { execSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -37,6 +37,12 @@ const { values: args } = parseArgs({
     machines: { type: 'string', default: '200' },
     'day-minutes': { type: 'string', default: '10' },
     workers: { type: 'string', default: '2' },
+    /** POSTING_BATCH_WINDOW of the bridge (default 2s; the plant day keeps it). */
+    window: { type: 'string' },
+    /** WORKER_MAX_CACHED_WORKFLOWS of each worker. */
+    cache: { type: 'string' },
+    /** WORKER_WORKFLOW_HEAP_MB of each worker. */
+    heap: { type: 'string' },
     profile: { type: 'boolean', default: false },
     record: { type: 'boolean', default: false },
   },
@@ -420,11 +426,13 @@ async function plantDay(): Promise<{ title: string; rows: Row[] }> {
   }
 }
 
-function profile(): { profileDir?: string } {
-  if (!args.profile) return {};
+/** What every scenario takes from the common options: profiling, the batch window, the workers' cache and heap. */
+function profile(): { profileDir?: string; batchWindow?: string; cachedWorkflows?: string; workerHeapMb?: string } {
+  const tuning = { ...(args.window ? { batchWindow: args.window } : {}), ...(args.cache ? { cachedWorkflows: args.cache } : {}), ...(args.heap ? { workerHeapMb: args.heap } : {}) };
+  if (!args.profile) return tuning;
   const dir = path.join(projectRoot, '.bench', 'profiles');
   mkdirSync(dir, { recursive: true });
-  return { profileDir: dir };
+  return { ...tuning, profileDir: dir };
 }
 
 function table(title: string, rows: Row[]): string {
@@ -437,7 +445,10 @@ async function main() {
   const scenario = scenarios[args.scenario!];
   if (!scenario) throw new Error(`--scenario must be one of ${Object.keys(scenarios).join(', ')}`);
   const started = new Date();
-  const { title, rows } = await scenario();
+  const result = await scenario();
+  const tuning = [args.window && `batch window ${args.window}`, args.cache && `${args.cache} cached workflows per worker`, args.heap && `workflow heap ${args.heap} MB`].filter(Boolean).join(', ');
+  const { rows } = result;
+  const title = tuning ? `${result.title}; ${tuning}` : result.title;
   const commit = execSync('git rev-parse --short HEAD', { cwd: projectRoot }).toString().trim();
   const dirty = execSync('git status --porcelain -- src bench', { cwd: projectRoot }).toString().trim() ? ' (with uncommitted changes)' : '';
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;

@@ -44,6 +44,10 @@ export interface PlantOptions {
   sourcesFile?: string;
   /** Write a CPU profile of the first worker into this folder. */
   profileDir?: string;
+  batchWindow?: string | undefined;
+  cachedWorkflows?: string | undefined;
+  /** The heap of each worker's workflow thread in MB (WORKER_WORKFLOW_HEAP_MB). */
+  workerHeapMb?: string | undefined;
 }
 
 function residentBytes(pid: number): number {
@@ -122,6 +126,9 @@ export async function startPlant(options: PlantOptions): Promise<Plant> {
     POSTING_RETRY_INITIAL_INTERVAL: '200ms',
     PLANNING_SYNC_EVERY: '1 hour',
     ...options.env,
+    ...(options.batchWindow ? { POSTING_BATCH_WINDOW: options.batchWindow } : {}),
+    ...(options.cachedWorkflows ? { WORKER_MAX_CACHED_WORKFLOWS: options.cachedWorkflows } : {}),
+    ...(options.workerHeapMb ? { WORKER_WORKFLOW_HEAP_MB: options.workerHeapMb } : {}),
   };
   // The first worker migrates the database; the others start once it has.
   for (let w = 1; w <= options.workers; w++) {

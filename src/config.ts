@@ -36,6 +36,11 @@ const Env = z.object({
   POSTING_BATCH_SIZE: z.coerce.number().int().positive().default(200),
   /** Workflows kept in a worker's memory between their tasks (a task of one not kept replays its history); the default fits a 2 GB container. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(400),
+  /**
+   * The V8 heap of a worker's workflow thread (MB). V8 collects lazily while memory is plenty:
+   * without a limit a worker grows well past what its cache holds. Unset: 256 MB and 2 MB per cached workflow.
+   */
+  WORKER_WORKFLOW_HEAP_MB: z.coerce.number().int().min(128).optional(),
   /** Workflow tasks a worker runs at once. */
   WORKER_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).default(40),
   /** Activities (ERP calls, look-ups) a worker runs at once, per task queue. */
@@ -134,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** How much a worker holds and runs at once: its memory stays flat however many orders are open. */
     worker: {
       maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      workflowHeapMb: e.WORKER_WORKFLOW_HEAP_MB ?? 256 + 2 * e.WORKER_MAX_CACHED_WORKFLOWS,
       maxConcurrentWorkflowTaskExecutions: e.WORKER_WORKFLOW_TASK_SLOTS,
       maxConcurrentActivityTaskExecutions: e.WORKER_ACTIVITY_SLOTS,
       stickyQueueScheduleToStartTimeout: e.WORKER_STICKY_QUEUE_TIMEOUT,

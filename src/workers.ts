@@ -3,6 +3,7 @@
  * audit trail, the master data cache and the planning store. bridge.ts composes them with
  * everything else; src/worker.ts runs them as a process of their own.
  */
+import { setFlagsFromString } from 'node:v8';
 import type { DataConverter } from '@temporalio/common';
 import { type InjectedSinks, type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createAlertActivities } from './activities/alerts';
@@ -46,8 +47,8 @@ export interface BridgeWorkerOptions {
   pool: Pool;
   /** How payloads are encoded (encrypted) on their way to Temporal; the same as the client's. */
   dataConverter?: DataConverter | undefined;
-  /** How much each worker holds and runs at once (config.worker). */
-  tuning: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions' | 'stickyQueueScheduleToStartTimeout'>;
+  /** How much each worker holds and runs at once (config.worker), and the heap of its workflow thread (MB). */
+  tuning: Pick<WorkerOptions, 'maxCachedWorkflows' | 'maxConcurrentWorkflowTaskExecutions' | 'maxConcurrentActivityTaskExecutions' | 'stickyQueueScheduleToStartTimeout'> & { workflowHeapMb?: number };
   /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -59,13 +60,17 @@ export interface BridgeWorkerOptions {
  * enforces across all workers.
  */
 export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise<Worker[]> {
+  const { workflowHeapMb, ...tuning } = options.tuning;
+  // V8 reads its heap limit when a thread's isolate is made: set now, it holds for the workflow thread Worker.create starts (not for this one).
+  // Without it V8 collects lazily while the machine has memory, and a worker grows well past what its cache holds.
+  if (workflowHeapMb) setFlagsFromString(`--max-old-space-size=${workflowHeapMb}`);
   const erpPostings = createErpPostingActivities({ connections: options.connections, audit: options.audit });
   const main = await Worker.create({
     connection: options.connection,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...options.tuning,
+    ...tuning,
     // Bundled apart (webpack's memory stays out of the worker); a prebuilt bundle includes the interceptors.
     workflowBundle: options.workflowBundle ?? (await bundleWorkflowsApart()),
     // A workflow task that fails tells people (src/workflows/interceptors.ts); a prebuilt bundle includes that module.
@@ -89,7 +94,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
         namespace: options.namespace,
         taskQueue: postingTaskQueueOf(options.taskQueue, c.id),
         activities: erpCalls,
-        maxConcurrentActivityTaskExecutions: options.tuning.maxConcurrentActivityTaskExecutions,
+        maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions,
         maxTaskQueueActivitiesPerSecond: c.maxPostingsPerSecond,
       }),
     ),
