@@ -17,15 +17,15 @@ describe('call budget', () => {
     expect(budgetPressure(budget, 0)).toEqual({ pressure: 1.5, resetAt: 12 * HOUR });
     expect(budgetedBatchWindowMs(2000, 7 * 24 * HOUR, budget, 0)).toBe(18 * HOUR);
     expect(budgetedBatchWindowMs(2000, 5000, budget, 0)).toBe(5000);
-    // The minute spent too fast, the day not: the minute decides.
+    // The minute spent too fast, the day not: the minute is left to the rate limit, which holds postings until it resets.
     const minute = { at: 0, windows: [{ name: 'daily', remaining: 4000, resetAt: 12 * HOUR, projectedUse: 100 }, { name: 'minutely', remaining: 10, resetAt: 30_000, projectedUse: 40 }] };
-    expect(budgetedBatchWindowMs(2000, 7 * 24 * HOUR, minute, 0)).toBe(120_000);
+    expect(budgetedBatchWindowMs(2000, 7 * 24 * HOUR, minute, 0)).toBe(2000);
   });
 
-  it('waits for the reset of a spent window, and forgets a window past its reset', () => {
-    const spent = { at: 0, windows: [{ name: 'minutely', remaining: 0, resetAt: 40_000 }] };
-    expect(budgetedBatchWindowMs(2000, 2 * HOUR, spent, 0)).toBe(40_000);
-    expect(budgetedBatchWindowMs(2000, 2 * HOUR, spent, 50_000)).toBe(2000);
+  it('waits for the reset of a spent day, and forgets a window past its reset', () => {
+    const spent = { at: 0, windows: [{ name: 'daily', remaining: 0, resetAt: 4 * HOUR }] };
+    expect(budgetedBatchWindowMs(2000, 7 * 24 * HOUR, spent, 0)).toBe(4 * HOUR);
+    expect(budgetedBatchWindowMs(2000, 7 * 24 * HOUR, spent, 5 * HOUR)).toBe(2000);
     expect(budgetedBatchWindowMs(2000, 2 * HOUR, undefined, 0)).toBe(2000);
   });
 
@@ -34,7 +34,7 @@ describe('call budget', () => {
     meter.observe('daily', 5000, 10 * HOUR, 0);
     meter.observe('daily', 4995, 10 * HOUR, 60_000);
     expect(meter.current(60_000).windows[0]).toEqual({ name: 'daily', remaining: 4995, resetAt: 10 * HOUR });
-    // 100 calls in 6 minutes: 1,000 an hour, about 9,900 before the reset with 4,900 left.
+    // 100 calls in 6 minutes (1% of the window): 1,000 an hour, about 9,900 before the reset with 4,900 left.
     meter.observe('daily', 4900, 10 * HOUR, 360_000);
     const [daily] = meter.current(360_000).windows;
     expect(daily!.projectedUse).toBe(Math.round((100 / 360_000) * (10 * HOUR - 360_000)));

@@ -160,6 +160,8 @@ describe('production order, from the floor to Exact Online', () => {
       ['needs-person', 'UnknownShopOrder', '5006'],
       ['posted', receipts[0]!.id, '7006'],
     ]);
+    // The corrected posting is a new activity (Temporal's attempt 1 again): the trail counts it as the posting's second attempt.
+    expect(attempts.map((a) => a.attempt)).toEqual([1, 2]);
   });
 
   it('lets an operator skip a rejected posting only with a reason, and only once', async () => {

@@ -66,6 +66,7 @@ export function createErpPostingActivities({ connections, audit }: ErpPostingDep
         erpSystem: input.erpSystem,
         postingSequence: input.sequence,
         idempotencyKey: input.idempotencyKey,
+        attempt,
         posting: input.content,
         sourceEventIds: input.sourceEventIds,
         transformation: input.transformation,

@@ -14,10 +14,11 @@ export interface TransactionAttempt {
   postingSequence: number;
   idempotencyKey: string;
   /**
-   * Which attempt of the posting this is, counting every attempt of its key in the audit
-   * trail (Temporal's retries, an operator's retry, a reopened order): recorded by the trail.
+   * Which attempt of the posting this is: Temporal's attempt of the activity, or, where more
+   * attempts of its key are in the trail (an operator's retry, a reopened order: a new
+   * activity, attempt 1 again), one more than those. The trail records the greater.
    */
-  attempt?: number;
+  attempt: number;
   posting: PostingContent;
   /** The floor events whose quantities the posting carries. */
   sourceEventIds: string[];
@@ -40,7 +41,7 @@ export interface AuditTrail {
   recordAttempt(attempt: TransactionAttempt): Promise<void>;
   /** Whether any attempt of the posting with this key is recorded (by any run, worker or reset). */
   attempted(idempotencyKey: string): Promise<boolean>;
-  attemptsFor(plant: string, productionOrder: string): Promise<(TransactionAttempt & { id: number; attempt: number })[]>;
+  attemptsFor(plant: string, productionOrder: string): Promise<(TransactionAttempt & { id: number })[]>;
 }
 
 export function createPostgresAuditTrail(pool: Pool): AuditTrail {
@@ -51,10 +52,10 @@ export function createPostgresAuditTrail(pool: Pool): AuditTrail {
            (workflow_id, plant, production_order, erp_system, posting_sequence, posting_kind, idempotency_key, attempt,
             posting, exchanges, outcome, erp_document_id, error_type, error_message, started_at, finished_at, duration_ms,
             source_event_ids, notes, transformation, worker)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,(SELECT count(*) + 1 FROM erp_transaction_attempts WHERE idempotency_key = $7),$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)`,
+         VALUES ($1,$2,$3,$4,$5,$6,$7,GREATEST($8::int, (SELECT count(*) + 1 FROM erp_transaction_attempts WHERE idempotency_key = $7)),$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21)`,
         [
           a.workflowId, a.posting.plant, a.posting.productionOrder, a.erpSystem, a.postingSequence, a.posting.kind,
-          storableText(a.idempotencyKey), storableJson(a.posting), storableJson(a.exchanges), a.outcome,
+          storableText(a.idempotencyKey), a.attempt, storableJson(a.posting), storableJson(a.exchanges), a.outcome,
           a.erpDocumentId ?? null, a.errorType ?? null, a.errorMessage === undefined ? null : storableText(a.errorMessage), a.startedAt, a.finishedAt,
           a.finishedAt.getTime() - a.startedAt.getTime(), storableJson(a.sourceEventIds), storableJson(a.notes),
           a.transformation === undefined ? null : storableText(a.transformation), a.worker ?? null,

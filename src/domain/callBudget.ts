@@ -30,10 +30,10 @@ export interface CallBudget {
  * far over the calls left (2: twice as fast as the window allows). Infinite for a spent
  * window; 1 while every window has room. Old news (past its reset) counts for nothing.
  */
-export function budgetPressure(budget: CallBudget | undefined, now: number): { pressure: number; resetAt?: number } {
+export function budgetPressure(budget: CallBudget | undefined, now: number, options: { ignoreResettingWithinMs?: number } = {}): { pressure: number; resetAt?: number } {
   let worst: { pressure: number; resetAt?: number } = { pressure: 1 };
   for (const w of budget?.windows ?? []) {
-    if (w.resetAt <= now) continue;
+    if (w.resetAt <= now + (options.ignoreResettingWithinMs ?? 0)) continue;
     const pressure = w.remaining <= 0 ? Number.POSITIVE_INFINITY : w.projectedUse !== undefined ? w.projectedUse / w.remaining : 0;
     if (pressure > worst.pressure) worst = { pressure, resetAt: w.resetAt };
   }
@@ -45,10 +45,12 @@ export function budgetPressure(budget: CallBudget | undefined, now: number): { p
  * the connection spends a window faster than it allows, an order's open lines wait past that
  * window's reset, the longer the faster it spends (1.5 times too fast: one and a half times
  * the time to the reset), never beyond `maxMs`: their events gather into fewer postings, and
- * an order's completion still posts at once (the workflow flushes on it). Whole milliseconds.
+ * an order's completion still posts at once (the workflow flushes on it). A window that
+ * resets within 30 batch windows (Exact's minute) is left to the rate limit, which holds
+ * postings until it resets: waiting past it would only make the ledger late. Whole milliseconds.
  */
 export function budgetedBatchWindowMs(baseMs: number, maxMs: number, budget: CallBudget | undefined, now: number): number {
-  const { pressure, resetAt } = budgetPressure(budget, now);
+  const { pressure, resetAt } = budgetPressure(budget, now, { ignoreResettingWithinMs: 30 * baseMs });
   if (pressure <= 1 || resetAt === undefined) return baseMs;
   const untilReset = resetAt - now;
   const wait = Number.isFinite(pressure) ? untilReset * pressure : untilReset;

@@ -217,13 +217,19 @@ export function createBudgetMeter(options: { minCallsForRate?: number } = {}) {
       if (!known || known.resetAt !== resetAt || remaining > known.firstRemaining) windows.set(name, { remaining, resetAt, firstRemaining: remaining, firstAt: now });
       else windows.set(name, { ...known, remaining });
     },
+    /**
+     * What each window has left, and the calls it would spend before its reset at the rate
+     * seen so far: told once enough calls were seen, over at least 1% of the window (a day's
+     * first burst of look-ups is not the day's pace).
+     */
     current(now: number): CallBudget {
       return {
         at: now,
         windows: [...windows].map(([name, w]) => {
           const used = w.firstRemaining - w.remaining;
           const elapsed = now - w.firstAt;
-          const projected = used >= minCalls && elapsed > 0 ? Math.round((used / elapsed) * Math.max(0, w.resetAt - now)) : undefined;
+          const span = w.resetAt - w.firstAt;
+          const projected = used >= minCalls && elapsed > 0 && elapsed >= span / 100 ? Math.round((used / elapsed) * Math.max(0, w.resetAt - now)) : undefined;
           return { name, remaining: w.remaining, resetAt: w.resetAt, ...(projected !== undefined ? { projectedUse: projected } : {}) };
         }),
       };
