@@ -1,5 +1,5 @@
 # One image for the worker, the starter API, the sources and the Exact simulator; compose picks the command.
-# Node 22 LTS: node-opcua wants at least 22.13.
+# Node 22 LTS (the bridge needs 20.19 or later; node-opcua is held at 2.182, the last for Node 20).
 FROM node:22-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
