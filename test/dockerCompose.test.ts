@@ -14,7 +14,7 @@ const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'
   services: Record<string, { image?: string; build?: string; command?: string[] | string; ports?: string[]; environment?: Record<string, unknown>; profiles?: string[]; volumes?: string[]; depends_on?: Record<string, { condition: string }> | string[]; healthcheck?: { test: string[] } }>;
 };
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-const packageJson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>; engines: { node: string }; allowScripts?: unknown };
+const packageJson = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string>; engines: { node: string }; allowScripts?: unknown; dependencies: Record<string, string> };
 const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
 /** A published port as "[host:]published:container": the host address (if any) and the published port. */
 const published = (port: string) => {
@@ -100,9 +100,11 @@ describe('docker-compose.yml', () => {
     for (const name of ['EXACT_CLIENT_ID', 'EXACT_CLIENT_SECRET', 'EXACT_REFRESH_TOKEN']) expect(compose.services.worker!.environment, name).toHaveProperty(name);
   });
 
-  it('builds on Node 22 LTS, as package.json requires, with no install script run', () => {
+  it('builds on Node 22 LTS, which package.json allows (20.19 or later), with no install script run', () => {
     expect(dockerfile).toMatch(/^FROM node:22-/m);
-    expect(packageJson.engines.node).toBe('>=22.13');
+    expect(packageJson.engines.node).toBe('>=20.19');
+    // node-opcua from 2.183 wants Node 22.13: held at 2.182 so that Node 20 runs without a warning.
+    expect(packageJson.dependencies['node-opcua']).toBe('2.182.2');
     expect(dockerfile).toMatch(/npm ci --omit=dev --ignore-scripts/);
     expect(packageJson.allowScripts, 'not an npm feature').toBeUndefined();
   });
