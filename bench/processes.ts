@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { SIMULATOR_EMPLOYEE_ID } from '../src/erp/exact/simulator';
+import { stopChild } from '../src/nodeScript';
 import { projectRoot } from '../src/projectRoot';
 import { freePort, startDevServer } from '../src/temporal/devServer';
 
@@ -166,17 +167,7 @@ export async function startPlant(options: PlantOptions): Promise<Plant> {
       clearInterval(sampler);
       await connection.close();
       // Workers first (a CPU profile is written on a clean exit), then the rest.
-      for (const p of processes.filter((p) => p.child)) {
-        await new Promise<void>((resolve) => {
-          const force = setTimeout(() => p.child!.kill('SIGKILL'), 20_000);
-          p.child!.once('exit', () => {
-            clearTimeout(force);
-            resolve();
-          });
-          if (p.child!.exitCode !== null) resolve();
-          else p.child!.kill('SIGINT');
-        });
-      }
+      for (const p of processes) if (p.child) await stopChild(p.child, { signal: 'SIGINT', graceMs: 20_000 });
       await server.stop();
     },
   };

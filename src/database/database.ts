@@ -10,7 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Pool, type PoolClient } from 'pg';
 import { erpModules } from '../erp/registry';
-import { nodeScriptArgs } from '../nodeScript';
+import { nodeScriptArgs, stopChild } from '../nodeScript';
 import { projectRoot } from '../projectRoot';
 
 export interface Database {
@@ -36,15 +36,7 @@ export async function openDatabase(url: string | undefined, embeddedPort = 0, em
     embedded: true,
     async close() {
       await pool.end();
-      await new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.once('exit', () => {
-          clearTimeout(force);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      });
+      await stopChild(child);
     },
   };
 }

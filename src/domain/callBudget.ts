@@ -1,6 +1,6 @@
 /**
- * An ERP connection's call budget (Exact Online: 60 calls a minute and 5,000 a day per
- * division), as the ERP's answers tell it, and how wide an order's batch window must be for
+ * An ERP connection's call budget (e.g. so many calls a minute and so many a day per
+ * company), as the ERP's answers tell it, and how wide an order's batch window must be for
  * its postings to fit. Pure: the transport measures, the workflow decides.
  */
 
@@ -46,7 +46,7 @@ export function budgetPressure(budget: CallBudget | undefined, now: number, opti
  * window's reset, the longer the faster it spends (1.5 times too fast: one and a half times
  * the time to the reset), never beyond `maxMs`: their events gather into fewer postings, and
  * an order's completion still posts at once (the workflow flushes on it). A window that
- * resets within 30 batch windows (Exact's minute) is left to the rate limit, which holds
+ * resets within 30 batch windows (an ERP's minute) is left to the rate limit, which holds
  * postings until it resets: waiting past it would only make the ledger late. Whole milliseconds.
  */
 export function budgetedBatchWindowMs(baseMs: number, maxMs: number, budget: CallBudget | undefined, now: number): number {

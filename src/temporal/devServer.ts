@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { stopChild } from '../nodeScript';
 import { projectRoot } from '../projectRoot';
 import { searchAttributeKeys } from '../workflows/searchAttributes';
 
@@ -121,18 +122,6 @@ async function registerSearchAttributes(address: string, namespace: string): Pro
   } finally {
     await connection.close();
   }
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /** A TCP port nobody listens on right now. */
