@@ -14,6 +14,7 @@ import { type AuditTrail, createPostgresAuditTrail } from './audit/auditTrail';
 import { type RejectedInputs, createPostgresRejectedInputs } from './audit/rejectedInputs';
 import type { Config } from './config';
 import { createOrderDelivery } from './delivery/client';
+import { createMesNotifier, mesWebhooksOf } from './notices/mesWebhooks';
 import type { OrderDelivery } from './delivery/orderDelivery';
 import { type ErpConnections, openErpConnections, orderRoutes } from './erp/connections';
 import type { ConnectionConfig } from './erp/module';
@@ -97,6 +98,8 @@ export async function runBridge(options: {
           orderMemory: createPostgresOrderMemory(options.pool),
           masterData,
           planning,
+          notifier: createMesNotifier({ webhooks: mesWebhooksOf(config.sources.http.sources), pool: options.pool }),
+          planningStartsOrders: config.planning.startsOrders,
           alerts: alertChannels(config.alerts),
           raiseAlert,
           dataConverter: dataConverterOf(config.temporal),

@@ -55,6 +55,8 @@ const Env = z.object({
   FLOOR_TIME_PAST: duration.default('400 days'),
   FLOOR_TIME_AHEAD: duration.default('10 minutes'),
   PLANNING_SYNC_EVERY: duration.default('5 minutes'),
+  /** Whether an order the ERP releases starts its order workflow (its changes and cancellation reach it); `false` where the MES numbers orders its own way. */
+  PLANNING_STARTS_ORDERS: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   DEMO_ORDERS: z.coerce.number().int().min(0).max(100).default(3),
   /** The ERP `npm start`'s demo factory runs on (deploy/demo-connections.<erp>.yaml); absent: deploy/demo-connections.yaml. */
   DEMO_ERP: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must name an ERP module (a folder of src/erp)').optional(),
@@ -166,6 +168,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     planning: {
       /** How often the ERP's planning changes are read (each read costs three calls per connection). */
       every: e.PLANNING_SYNC_EVERY,
+      /** A released order starts its workflow, which hears of its changes and cancellation. */
+      startsOrders: e.PLANNING_STARTS_ORDERS === 'true',
     },
     /** Where alerts go (a posting that waits for a person, an ERP connection to authorize again); none set: nowhere but the logs. */
     alerts: {

@@ -24,6 +24,8 @@ import { type ErpConnections, postingTaskQueueOf } from './erp/connections';
 import type { MasterDataStore } from './masterData/store';
 import type { PlanningStore } from './planning/store';
 import type { OrderDelivery } from './delivery/orderDelivery';
+import { createPlanningNoticeActivities } from './activities/planningNotices';
+import type { MesNotifier } from './notices/mesWebhooks';
 import type { BridgeAlertSinks } from './workflows/interceptors';
 
 export interface BridgeWorkerOptions {
@@ -37,8 +39,12 @@ export interface BridgeWorkerOptions {
   masterData: MasterDataStore;
   /** Where the ERP's planning is kept for the floor. */
   planning: PlanningStore;
-  /** Hands floor events to orders (the machine workflows' activity). */
+  /** Hands floor events to orders (the machine workflows' activity, and the ERP's planning told to the floor). */
   delivery: OrderDelivery;
+  /** Tells the MES of the ERP's planning (their webhooks). */
+  notifier: MesNotifier;
+  /** Whether an order the ERP releases starts its workflow. */
+  planningStartsOrders: boolean;
   /** Where alerts go (none: the logs only). */
   alerts: readonly AlertChannel[];
   /** Raises an alert from this process (one `deliverAlert` workflow per alert key). */
@@ -83,7 +89,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
         },
       },
     } satisfies InjectedSinks<BridgeAlertSinks>,
-    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData, budgetOf: (id) => options.connections.byId(id)?.adapter.callBudget?.() }), ...createDeliveryActivities({ delivery: options.delivery }), ...createAlertActivities(options.alerts), ...createOrderMemoryActivities({ memory: options.orderMemory }), ...createPeriodCloseActivities({ memory: options.orderMemory }), ...createRetentionActivities({ pool: options.pool }) },
+    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData, budgetOf: (id) => options.connections.byId(id)?.adapter.callBudget?.() }), ...createDeliveryActivities({ delivery: options.delivery }), ...createPlanningNoticeActivities({ store: options.planning, delivery: options.delivery, notifier: options.notifier, startsOrders: options.planningStartsOrders }), ...createAlertActivities(options.alerts), ...createOrderMemoryActivities({ memory: options.orderMemory }), ...createPeriodCloseActivities({ memory: options.orderMemory }), ...createRetentionActivities({ pool: options.pool }) },
   });
   const erpCalls = { ...erpPostings, ...createPlanningActivities({ connections: options.connections, store: options.planning, masterData: options.masterData }) };
   const postingWorkers = await Promise.all(

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSourcesConfig } from '../src/sources/config';
-import { signPayload } from '../src/starters/auth';
+import { signPayload } from '../src/sources/webhookSignature';
 import { productionOrderWorkflowId } from '../src/workflows/productionOrder/workflow';
 import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
 

@@ -163,6 +163,15 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
       }
       return workflowId;
     },
+    async deliverIfOpen(event) {
+      try {
+        await deps.client.workflow.getHandle(productionOrderWorkflowId(event.plant, event.productionOrder)).signal(floorEventSignal, event);
+        return true;
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return false;
+        throw error;
+      }
+    },
     async deliverReading(plant, machineName, reading) {
       const start = machineStart(plant, machineName);
       await deps.client.workflow.signalWithStart(machine, { ...start, signal: machineReadingSignal, signalArgs: [reading] });

@@ -21,6 +21,11 @@ export interface OrderDelivery {
    * order that ended, DeliveryRefused for a plant no connection serves.
    */
   deliverToOrder(events: readonly FloorEvent[]): Promise<string | undefined>;
+  /**
+   * The event for an order whose workflow runs now; false, and nothing delivered, when it
+   * never ran or has closed (news that need not reopen it: a change in the ERP's planning).
+   */
+  deliverIfOpen(event: FloorEvent): Promise<boolean>;
   /** A machine's reading (validated by the machine workflow); resolves once Temporal holds it. */
   deliverReading(plant: string, machine: string, reading: unknown): Promise<string>;
 }

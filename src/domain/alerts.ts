@@ -161,6 +161,26 @@ export function planningReadFailingAlert(
 }
 
 /**
+ * The floor could not be told of the ERP's planning: a MES refused a message (it is not
+ * sent again), or telling failed several turns in a row (it is tried again every turn).
+ */
+export function planningNoticeProblemAlert(
+  sync: { workflowId: string; erpSystem: string; erpTitle?: string | undefined; plant: string },
+  problem: { key: string; what: string; detail: string },
+): Alert {
+  return {
+    key: `${sync.workflowId}/notice/${problem.key}`,
+    title: `The floor of plant ${sync.plant} was not told of a change in ${sync.erpTitle ?? sync.erpSystem}'s planning: ${problem.what}`,
+    lines: [
+      problem.detail,
+      'Every message sent, with the answer, is in the outbound_messages table. Until the floor is told, the MES and the order workflow know the order as they last heard of it.',
+    ],
+    plant: sync.plant,
+    workflowId: sync.workflowId,
+  };
+}
+
+/**
  * Input the bridge refused (a malformed event, a bad signature, an unreadable payload): the
  * sender needs fixing. One alert per channel and sender an hour; every refusal is listed at
  * GET /v1/rejected-inputs.

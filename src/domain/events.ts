@@ -70,6 +70,16 @@ export const OrderReleased = Envelope.extend({
 });
 export type OrderReleased = z.infer<typeof OrderReleased>;
 
+/**
+ * The order is cancelled (in the ERP's planning, or by the MES): from now on the order
+ * refuses what would post to it, recorded as rejected events; a later release lifts it.
+ */
+export const OrderCancelled = Envelope.extend({
+  type: z.literal('OrderCancelled'),
+  reason: text(200).optional(),
+});
+export type OrderCancelled = z.infer<typeof OrderCancelled>;
+
 export const OperationStarted = Envelope.extend({
   type: z.literal('OperationStarted'),
   operation: Operation,
@@ -285,6 +295,7 @@ export type EventCorrected = z.infer<typeof EventCorrected>;
 
 export const FloorEvent = z.discriminatedUnion('type', [
   OrderReleased,
+  OrderCancelled,
   OperationStarted,
   OperationCompleted,
   QuantityReported,

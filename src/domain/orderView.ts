@@ -13,11 +13,12 @@ import { erpOrderReference } from './orderActions';
 import type { Decimal } from './quantity';
 
 /** Where the order stands on the floor. */
-export type OrderStatus = 'AwaitingRelease' | 'Released' | 'InProduction' | 'Completed';
+export type OrderStatus = 'AwaitingRelease' | 'Released' | 'InProduction' | 'Completed' | 'Cancelled';
 /** Whether the ERP holds everything the floor reported. */
 export type ErpSyncStatus = 'InSync' | 'Pending' | 'NeedsAttention';
 
 export function orderStatus(state: ProductionOrderState): OrderStatus {
+  if (state.cancelled) return 'Cancelled';
   if (!state.released) return 'AwaitingRelease';
   if (state.completedOn) return 'Completed';
   return state.startedProduction ? 'InProduction' : 'Released';
@@ -50,9 +51,10 @@ export function erpSyncStatus(state: ProductionOrderState): ErpSyncStatus {
   return waiting ? 'Pending' : 'InSync';
 }
 
-/** Complete on the floor and nothing left for the ERP: the order may close. */
+/** Complete on the floor (or cancelled) and nothing left for the ERP: the order may close. */
 export function isSettled(state: ProductionOrderState): boolean {
-  return orderStatus(state) === 'Completed' && erpSyncStatus(state) === 'InSync';
+  const status = orderStatus(state);
+  return (status === 'Completed' || status === 'Cancelled') && erpSyncStatus(state) === 'InSync';
 }
 
 /** What an operator (or the MES) sees when asking about the order. */
@@ -77,6 +79,8 @@ export interface ProductionOrderView {
   time: TimeLine[];
   quality: { inspections: number; rejected: Decimal };
   completedOn?: string;
+  /** Who cancelled the order, when and why: it refuses floor events until a later release. */
+  cancelled?: { at: string; source: string; reason?: string };
   eventsApplied: number;
   duplicatesIgnored: number;
   /** Events waiting for the release, master data, or (corrections) the event they correct. */
@@ -112,6 +116,7 @@ export function viewOf(state: ProductionOrderState): ProductionOrderView {
     time: Object.values(state.time),
     quality: state.quality,
     completedOn: state.completedOn,
+    ...(state.cancelled ? { cancelled: state.cancelled } : {}),
     eventsApplied: state.eventsReceived - state.rejectedEvents.length,
     duplicatesIgnored: state.duplicatesIgnored,
     eventsWaiting: state.heldEvents.length + state.heldCorrections.length,
@@ -183,6 +188,9 @@ export function describe(view: ProductionOrderView, options: { openUntil?: strin
     `good ${view.good}${qty}, scrap ${view.scrap}${qty}, rework ${view.rework}${qty}` + (view.plannedQuantity ? ` of ${view.plannedQuantity}${qty} planned` : ''),
     `postings: ${posted}/${view.postings.length} posted` + (problems.length ? ` · ${problems.length} need attention` : '') + (view.eventsWaiting ? ` · ${view.eventsWaiting} event(s) waiting` : ''),
   ];
+  if (view.cancelled) {
+    lines.splice(1, 0, `cancelled by ${view.cancelled.source} at ${view.cancelled.at}${view.cancelled.reason ? ` (${view.cancelled.reason})` : ''}: floor events are refused until it is released again`);
+  }
   if (problems.length > 0) {
     lines.push(['**Needs attention**', ...problems.map((p) => `- ${p.what}: ${p.reason}
   fix: \`${p.fix}\``)].join('\n'));

@@ -148,6 +148,8 @@ export interface ProductionOrderState {
   };
   /** Date (YYYY-MM-DD) the floor declared the order complete. */
   completedOn?: string;
+  /** Cancelled (in the ERP's planning, or by the MES): what would post to the order is refused until a later release. */
+  cancelled?: { at: string; source: string; reason?: string };
   startedProduction: boolean;
   /** The order's output, in the order's unit: conforming (good) and non-conforming quantities. */
   output: Quantities & { lastDate?: string; /** Of the good units of a serialized product, sorted. */ serialNumbers?: string[] };
@@ -251,6 +253,8 @@ export function applyEvent(state: ProductionOrderState, event: FloorEvent): Prod
     return { ...state, duplicatesIgnored: state.duplicatesIgnored + 1 };
   }
   // Refused, not remembered: once the order can take it, the same event sent again counts.
+  const cancelledRefusal = cancellationRefusal(state, event);
+  if (cancelledRefusal) return { ...reject(state, event, cancelledRefusal), eventsReceived: state.eventsReceived + 1 };
   const full = correctableEventTypes.includes(event.type) && mustWait(state, event as CorrectableEvent) ? heldEventsFull(state) : undefined;
   if (full) return { ...reject(state, event, full), eventsReceived: state.eventsReceived + 1 };
   const seq = state.eventsReceived + 1;
@@ -273,6 +277,8 @@ function applyNew(seen: ProductionOrderState, event: FloorEvent, seq: number): P
   switch (event.type) {
     case 'OrderReleased':
       return release(seen, event);
+    case 'OrderCancelled':
+      return { ...seen, cancelled: { at: event.occurredAt, source: event.source, ...(event.reason ? { reason: event.reason } : {}) } };
     case 'OperationStarted': {
       const refusal = unknownOperation(seen, event.operation);
       if (refusal) return reject(seen, event, refusal);
@@ -301,7 +307,21 @@ function applyNew(seen: ProductionOrderState, event: FloorEvent, seq: number): P
   }
 }
 
+/**
+ * Why a cancelled order refuses the event: everything but a release (a release after the
+ * cancellation lifts it) and a cancellation. Undefined when the order takes it.
+ */
+function cancellationRefusal(state: ProductionOrderState, event: FloorEvent): string | undefined {
+  const { cancelled } = state;
+  if (!cancelled || event.type === 'OrderReleased' || event.type === 'OrderCancelled') return undefined;
+  return `order was cancelled by ${cancelled.source} at ${cancelled.at}${cancelled.reason ? ` (${cancelled.reason})` : ''}: nothing more is booked on it; release it again, then send this event again`;
+}
+
 function release(state: ProductionOrderState, event: OrderReleased): ProductionOrderState {
+  if (state.cancelled && event.occurredAt >= state.cancelled.at) {
+    const { cancelled: _lifted, ...rest } = state;
+    return release(rest, event);
+  }
   const before = state.released;
   if (before && (before.material !== event.material || before.unit !== event.unit)) {
     return reject(state, event, `order was released for ${before.material} in ${before.unit}; a release for ${event.material} in ${event.unit} cannot change that`);

@@ -8,12 +8,27 @@ import type { Pool } from 'pg';
 import { inTransaction } from '../database/database';
 import type { ErpSystem } from '../domain/erpSystem';
 import type { PlannedOrderDetail, PlannedOrderStatus, PlanningChanges, PlanningRemovals } from '../domain/planning';
+import type { ToldOrder } from '../domain/planningNotices';
 
 export interface PlanningStore {
   /** Upserts what changed, and removes what a full read found gone; the plant is the one the ERP connection plans for. */
   apply(system: ErpSystem, plant: string, changes: PlanningChanges): Promise<Pick<PlanningRemovals, PlannedSet>>;
   orders(plant: string, filter?: { status?: PlannedOrderStatus }): Promise<PlannedOrderDetail[]>;
   order(plant: string, erpOrder: string): Promise<PlannedOrderDetail | undefined>;
+  /** Orders changed since the floor was last told of them (up to `limit`): what they are now (absent: deleted in the ERP) and what was told. */
+  toTell(system: ErpSystem, plant: string, limit: number): Promise<OrderToTell[]>;
+  /** The floor has been told of the order up to `changes`; an order gone from the ERP is then removed. */
+  told(system: ErpSystem, erpId: string, told: { changes: number; status?: PlannedOrderStatus; fingerprint?: string }): Promise<void>;
+}
+
+export interface OrderToTell {
+  erpId: string;
+  erpOrder: string;
+  /** The count of changes applied to it: `told` with it marks them told. */
+  changes: number;
+  /** The order now; absent when the ERP deleted it. */
+  order?: PlannedOrderDetail;
+  told?: ToldOrder;
 }
 
 interface OrderRow {
@@ -30,6 +45,11 @@ interface OrderRow {
   planned_start: string | null;
   planned_finish: string | null;
   synced_at: Date;
+  changes: number;
+  told_changes: number;
+  told_status: PlannedOrderStatus | null;
+  told_fingerprint: string | null;
+  gone_at: Date | null;
 }
 
 interface ComponentRow {
@@ -115,9 +135,9 @@ export function createPostgresPlanningStore(pool: Pool): PlanningStore {
       return inTransaction(pool, async (client) => {
         for (const o of changes.orders) {
           await client.query(
-            `INSERT INTO planned_orders (erp_system, erp_id, plant, erp_order, material, description, planned_quantity, produced_quantity, unit, status, planned_start, planned_finish, full_read, synced_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now())
-             ON CONFLICT (erp_system, erp_id) DO UPDATE SET plant = EXCLUDED.plant, erp_order = EXCLUDED.erp_order, material = EXCLUDED.material,
+            `INSERT INTO planned_orders (erp_system, erp_id, plant, erp_order, material, description, planned_quantity, produced_quantity, unit, status, planned_start, planned_finish, full_read, synced_at, changes)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now(), 1)
+             ON CONFLICT (erp_system, erp_id) DO UPDATE SET changes = planned_orders.changes + 1, gone_at = NULL, plant = EXCLUDED.plant, erp_order = EXCLUDED.erp_order, material = EXCLUDED.material,
                description = EXCLUDED.description, planned_quantity = EXCLUDED.planned_quantity, produced_quantity = EXCLUDED.produced_quantity,
                unit = EXCLUDED.unit, status = EXCLUDED.status, planned_start = EXCLUDED.planned_start, planned_finish = EXCLUDED.planned_finish,
                full_read = COALESCE(EXCLUDED.full_read, planned_orders.full_read), synced_at = now()`,
@@ -145,10 +165,24 @@ export function createPostgresPlanningStore(pool: Pool): PlanningStore {
             [system, s.erpId, plant, s.erpOrderId, s.sequence, s.operation, s.description ?? null, s.workCentre ?? null, s.plannedSetupHours ?? null, s.plannedRunHours ?? null, s.backflush, fullRead],
           );
         }
+        // A changed plan line or routing step changes its order (the floor is told).
+        const linesChanged = new Set([...changes.components, ...changes.operations].map((line) => line.erpOrderId));
         const removed = { orders: 0, components: 0, operations: 0 };
         for (const set of (changes.fullRead?.complete ?? []).filter((s): s is PlannedSet => s in tableOf)) {
-          const result = await client.query(`DELETE FROM ${tableOf[set]} WHERE erp_system = $1 AND plant = $2 AND full_read IS DISTINCT FROM $3`, [system, plant, fullRead]);
+          const unread = 'erp_system = $1 AND plant = $2 AND full_read IS DISTINCT FROM $3';
+          if (set === 'orders') {
+            // An order the floor was told of stays until its cancellation has been told.
+            const gone = await client.query(`UPDATE planned_orders SET gone_at = now(), changes = changes + 1 WHERE ${unread} AND gone_at IS NULL AND told_status IN ('released', 'inProcess')`, [system, plant, fullRead]);
+            const deleted = await client.query(`DELETE FROM planned_orders WHERE ${unread} AND gone_at IS NULL`, [system, plant, fullRead]);
+            removed.orders = (gone.rowCount ?? 0) + (deleted.rowCount ?? 0);
+            continue;
+          }
+          const result = await client.query<{ erp_order_id: string }>(`DELETE FROM ${tableOf[set]} WHERE ${unread} RETURNING erp_order_id`, [system, plant, fullRead]);
           removed[set] = result.rowCount ?? 0;
+          for (const row of result.rows) linesChanged.add(row.erp_order_id);
+        }
+        if (linesChanged.size > 0) {
+          await client.query('UPDATE planned_orders SET changes = changes + 1 WHERE erp_system = $1 AND erp_id = ANY($2)', [system, [...linesChanged]]);
         }
         return removed;
       });
@@ -156,15 +190,42 @@ export function createPostgresPlanningStore(pool: Pool): PlanningStore {
 
     async orders(plant, filter = {}) {
       const rows = await pool.query<OrderRow>(
-        `SELECT * FROM planned_orders WHERE plant = $1 AND ($2::text IS NULL OR status = $2) ORDER BY planned_start NULLS LAST, erp_order LIMIT 1000`,
+        `SELECT * FROM planned_orders WHERE plant = $1 AND gone_at IS NULL AND ($2::text IS NULL OR status = $2) ORDER BY planned_start NULLS LAST, erp_order LIMIT 1000`,
         [plant, filter.status ?? null],
       );
       return details(rows.rows);
     },
 
     async order(plant, erpOrder) {
-      const rows = await pool.query<OrderRow>('SELECT * FROM planned_orders WHERE plant = $1 AND erp_order = $2', [plant, erpOrder]);
+      const rows = await pool.query<OrderRow>('SELECT * FROM planned_orders WHERE plant = $1 AND erp_order = $2 AND gone_at IS NULL', [plant, erpOrder]);
       return (await details(rows.rows))[0];
+    },
+
+    async toTell(system, plant, limit) {
+      const rows = await pool.query<OrderRow>('SELECT * FROM planned_orders WHERE erp_system = $1 AND plant = $2 AND changes > told_changes ORDER BY erp_order LIMIT $3', [system, plant, limit]);
+      const current = await details(rows.rows.filter((o) => o.gone_at === null));
+      return rows.rows.map((o) => {
+        const order = o.gone_at === null ? current.find((d) => d.erpId === o.erp_id) : undefined;
+        return {
+          erpId: o.erp_id,
+          erpOrder: o.erp_order,
+          changes: o.changes,
+          ...(order ? { order } : {}),
+          ...(o.told_status && o.told_fingerprint ? { told: { status: o.told_status, fingerprint: o.told_fingerprint } } : {}),
+        };
+      });
+    },
+
+    async told(system, erpId, told) {
+      await inTransaction(pool, async (client) => {
+        await client.query(
+          `UPDATE planned_orders SET told_changes = GREATEST(told_changes, $3), told_status = COALESCE($4, told_status), told_fingerprint = COALESCE($5, told_fingerprint)
+           WHERE erp_system = $1 AND erp_id = $2`,
+          [system, erpId, told.changes, told.status ?? null, told.fingerprint ?? null],
+        );
+        // Its cancellation told, an order the ERP deleted goes (unless it came back meanwhile).
+        await client.query('DELETE FROM planned_orders WHERE erp_system = $1 AND erp_id = $2 AND gone_at IS NOT NULL AND changes <= told_changes', [system, erpId]);
+      });
     },
   };
 }

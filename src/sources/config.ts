@@ -32,8 +32,14 @@ export const HttpSource = z
     eventTypes: z.array(EventType).min(1, 'name the event types it sends ("*" for every one)'),
     /** The machines it may name (an operation started on a machine takes that machine's counts): absent, none. */
     machines: Names('machines it may name').optional(),
+    /**
+     * Where the bridge tells this MES of the ERP's planning for its plants (orders released,
+     * changed, cancelled): a webhook, signed with hmacSecret as the MES signs its own.
+     */
+    notify: z.strictObject({ url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }) }).optional(),
   })
-  .refine((s) => s.bearerToken !== undefined || s.hmacSecret !== undefined, 'give bearerToken or hmacSecret');
+  .refine((s) => s.bearerToken !== undefined || s.hmacSecret !== undefined, 'give bearerToken or hmacSecret')
+  .refine((s) => s.notify === undefined || s.hmacSecret !== undefined, { message: 'give hmacSecret: the bridge signs what it sends to notify.url with it', path: ['notify'] });
 export type HttpSource = z.infer<typeof HttpSource>;
 
 /**

@@ -5,14 +5,12 @@
  * actions; both read within their plants. Without any configured source or operator the API
  * refuses everyone, unless AUTH=open says to let everyone in (a first look, nothing real).
  *
- * A webhook is signed like this: with the source's shared secret,
- *   X-Shopfloor-Timestamp: <unix seconds>
- *   X-Shopfloor-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">
- * and a timestamp further than the source's tolerance from now is refused (replays).
+ * A webhook is signed as src/sources/webhookSignature.ts says, and a timestamp further than the source's tolerance from now is refused (replays).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FloorEvent } from '../domain/events';
 import type { HttpSource, Operator, OperatorAction, SourcesConfig } from '../sources/config';
+import { signPayload } from '../sources/webhookSignature';
 
 export type Caller =
   | { kind: 'source'; id: string; plants: readonly string[]; eventTypes: readonly string[]; machines: readonly string[] }
@@ -96,11 +94,6 @@ export function createAuthenticator(http: SourcesConfig['http'], options: { open
       return same(expected, signature) ? { caller: sourceCaller(source) } : { refusal: 'X-Shopfloor-Signature: does not match the body' };
     },
   };
-}
-
-/** The signature header value for a body, as a webhook sender computes it. */
-export function signPayload(secret: string, timestamp: string, rawBody: string): string {
-  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`;
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {

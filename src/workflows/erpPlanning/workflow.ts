@@ -11,7 +11,8 @@
 import { ActivityFailure, ApplicationFailure, condition, continueAsNew, defineQuery, defineSignal, patched, proxyActivities, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { PlanningActivities, SyncPlanningResult } from '../../activities/planning';
-import { planningReadFailingAlert } from '../../domain/alerts';
+import type { PlanningNoticeActivities, TellFloorResult } from '../../activities/planningNotices';
+import { planningNoticeProblemAlert, planningReadFailingAlert } from '../../domain/alerts';
 import type { ErpSystem } from '../../domain/erpSystem';
 import type { PlanningRemovals } from '../../domain/planning';
 import { workflowAlerts } from '../alert/workflow';
@@ -21,6 +22,10 @@ import { ErpSystemKey, PlantKey } from '../searchAttributes';
 export const READ_FAILURES_BEFORE_ALERT = 3;
 /** Syncs that began before this send no alerts. */
 const PLANNING_ALERTS = 'planning-alerts-1';
+/** Syncs that began before this keep planning for the MES to read, and tell no one. */
+const TELLS_FLOOR = 'planning-tells-floor';
+/** Refusals and orders not delivered kept in the status, latest last. */
+const KEPT_PROBLEMS = 5;
 
 export interface ErpPlanningInput {
   erpSystem: ErpSystem;
@@ -48,6 +53,17 @@ export interface ErpPlanningStatus {
   lastError?: { type: string; message: string; at: string; since?: string; failures?: number };
   /** The full read under way or the last one: when it started and ended, and the rows it found gone from the ERP. */
   fullRead?: { id: string; startedAt: string; endedAt?: string; removed: PlanningRemovals };
+  /** What the floor (order workflows, MES webhooks) was told of the ERP's changes. */
+  told?: {
+    released: number;
+    changed: number;
+    cancelled: number;
+    /** The orders the last telling told of, by notice. */
+    last?: TellFloorResult['told'];
+    lastError?: { type: string; message: string; at: string; since: string; failures: number };
+    refused: TellFloorResult['refused'];
+    notDelivered: TellFloorResult['notDelivered'];
+  };
 }
 
 export interface SyncNowRequest {
@@ -69,6 +85,11 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
     // Within a turn a read is retried a few times; a read that keeps failing waits for the next turn.
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
   });
+  const { tellFloorOfPlanning } = proxyActivities<PlanningNoticeActivities>({
+    startToCloseTimeout: '2 minutes',
+    // A MES that does not answer is tried a few times within a turn, then again every turn: what is not told stays to tell.
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
+  });
   const alerts = workflowAlerts();
   const status: ErpPlanningStatus = input.carried ?? { reads: 0, changesRead: { orders: 0, components: 0, operations: 0 }, lastReleased: [] };
   let readRequested = false;
@@ -83,13 +104,47 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
     { key: PlantKey, value: input.plant },
   ]);
 
+  const sync = () => ({ workflowId: workflowInfo().workflowId, erpSystem: input.erpSystem, erpTitle: input.erpTitle, plant: input.plant });
+  /** Tells the floor what changed, in calls of up to NOTICES_PER_CALL orders. */
+  const tellFloor = async (erpConnection: string) => {
+    const told = (status.told ??= { released: 0, changed: 0, cancelled: 0, refused: [], notDelivered: [] });
+    for (let call = 0; call < 20; call++) {
+      let result: TellFloorResult;
+      try {
+        result = await tellFloorOfPlanning({ erpSystem: input.erpSystem, erpConnection, plant: input.plant });
+      } catch (error) {
+        if (!(error instanceof ActivityFailure)) throw error;
+        const cause = error.cause instanceof ApplicationFailure ? error.cause : undefined;
+        const at = new Date().toISOString();
+        const failures = (told.lastError?.failures ?? 0) + 1;
+        told.lastError = { type: cause?.type ?? 'TellingFailed', message: cause?.message ?? error.message, at, since: told.lastError?.since ?? at, failures };
+        if (failures === READ_FAILURES_BEFORE_ALERT) {
+          alerts.send(planningNoticeProblemAlert(sync(), { key: told.lastError.since, what: `${failures} tries in a row failed`, detail: `${told.lastError.type}: ${told.lastError.message} (failing since ${told.lastError.since}; tried again every turn)` }));
+        }
+        return;
+      }
+      delete told.lastError;
+      told.released += result.told.orderReleased.length;
+      told.changed += result.told.orderChanged.length;
+      told.cancelled += result.told.orderCancelled.length;
+      if (Object.values(result.told).some((orders) => orders.length > 0)) told.last = result.told;
+      told.refused = [...told.refused, ...result.refused].slice(-KEPT_PROBLEMS);
+      told.notDelivered = [...told.notDelivered, ...result.notDelivered].slice(-KEPT_PROBLEMS);
+      for (const refusal of result.refused) {
+        alerts.send(planningNoticeProblemAlert(sync(), { key: `${refusal.destination}/${refusal.messageId}`, what: `${refusal.destination} refused ${refusal.messageId}`, detail: `HTTP ${refusal.httpStatus}: ${refusal.message} (not sent again)` }));
+      }
+      if (!result.more) return;
+    }
+  };
+
   const publish = () =>
     setCurrentDetails(
       `${status.lastError ? `**read failed**${(status.lastError.failures ?? 1) > 1 ? ` ${status.lastError.failures} times in a row since ${status.lastError.since}` : ''}: ${status.lastError.type}: ${status.lastError.message}\n\n` : ''}` +
         `last read ${status.lastReadAt ?? 'not yet'} · ${status.changesRead.orders} order changes read` +
         (status.changesRead.items ? ` · ${status.changesRead.items} item changes` : '') +
         (status.fullRead ? `\n\nfull read ${status.fullRead.endedAt ? `ended ${status.fullRead.endedAt}` : `since ${status.fullRead.startedAt}`}: ${describeRemovals(status.fullRead.removed)}` : '') +
-        (status.lastReleased.length > 0 ? `\n\nreleased: ${status.lastReleased.join(', ')}` : ''),
+        (status.lastReleased.length > 0 ? `\n\nreleased: ${status.lastReleased.join(', ')}` : '') +
+        (status.told ? `\n\n${describeTold(status.told)}` : ''),
     );
 
   for (let turn = 0; ; turn++) {
@@ -129,6 +184,8 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
       if (result.fullRead) status.fullRead = withFullRead(status.fullRead, result.fullRead);
       delete status.lastError;
     }
+    // What an earlier read applied and the floor was not told yet is told now, whether or not this read succeeded.
+    if (input.erpConnection && patched(TELLS_FLOOR)) await tellFloor(input.erpConnection);
     publish();
     if (!result?.more) await condition(() => readRequested, input.every);
     if (turn + 1 >= (input.readsBeforeContinueAsNew ?? 500) || workflowInfo().continueAsNewSuggested) {
@@ -145,6 +202,16 @@ function withFullRead(current: ErpPlanningStatus['fullRead'], read: NonNullable<
   // A status carried from before BOM lines were read in full lacks their count.
   const removed = Object.fromEntries(Object.entries(read.removed).map(([set, n]) => [set, n + (base.removed[set as keyof PlanningRemovals] ?? 0)])) as PlanningRemovals;
   return { ...base, removed, ...(read.ended ? { endedAt: now } : {}) };
+}
+
+function describeTold(told: NonNullable<ErpPlanningStatus['told']>): string {
+  const last = told.last && (Object.entries(told.last) as [string, string[]][]).filter(([, orders]) => orders.length > 0).map(([notice, orders]) => `${notice} ${orders.join(', ')}`);
+  return [
+    `floor told: ${told.released} released · ${told.changed} changed · ${told.cancelled} cancelled` + (last?.length ? ` (last: ${last.join('; ')})` : ''),
+    ...(told.lastError ? [`**telling failed** ${told.lastError.failures} time(s) since ${told.lastError.since}: ${told.lastError.type}: ${told.lastError.message}`] : []),
+    ...told.refused.map((r) => `refused by ${r.destination}: ${r.messageId} (HTTP ${r.httpStatus}: ${r.message})`),
+    ...told.notDelivered.map((n) => `order ${n.erpOrder} not told: ${n.reason}`),
+  ].join('\n\n');
 }
 
 function describeRemovals(removed: PlanningRemovals): string {

@@ -1,0 +1,75 @@
+/**
+ * Tells the floor what changed in the ERP's planning since it was last told: for each
+ * changed order, the notice (released, changed, cancelled) goes to the order's workflow as
+ * a floor event (a release starts the workflow) and to every MES that subscribes. What was
+ * told is marked in the planning store only once both have it, so a retry tells the rest;
+ * the order and the MES de-duplicate on the notice's id.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { ErpSystem } from '../domain/erpSystem';
+import { type PlanningNoticeType, floorEventOf, noticeType, orderFingerprint, planningNotice } from '../domain/planningNotices';
+import { DeliveryRefused, type OrderDelivery } from '../delivery/orderDelivery';
+import { type MesNotifier, NoticeNotDelivered, type Refusal } from '../notices/mesWebhooks';
+import type { PlanningStore } from '../planning/store';
+
+/** Orders told per activity; more are told by the next one at once. */
+export const NOTICES_PER_CALL = 50;
+
+export interface TellFloorInput {
+  erpSystem: ErpSystem;
+  erpConnection: string;
+  plant: string;
+}
+
+export interface TellFloorResult {
+  /** Orders told of, by notice. */
+  told: Record<PlanningNoticeType, string[]>;
+  /** There are more orders to tell of: call again at once. */
+  more: boolean;
+  /** Messages a MES refused (4xx): not sent again; people are told. */
+  refused: Refusal[];
+  /** Orders whose workflow could not take the notice (it was terminated, or no connection serves the plant). */
+  notDelivered: { erpOrder: string; reason: string }[];
+}
+
+export function createPlanningNoticeActivities({ store, delivery, notifier, startsOrders }: { store: PlanningStore; delivery: OrderDelivery; notifier: MesNotifier; startsOrders: boolean }) {
+  return {
+    async tellFloorOfPlanning({ erpSystem, erpConnection, plant }: TellFloorInput): Promise<TellFloorResult> {
+      const result: TellFloorResult = { told: { orderReleased: [], orderChanged: [], orderCancelled: [] }, more: false, refused: [], notDelivered: [] };
+      const orders = await store.toTell(erpSystem, plant, NOTICES_PER_CALL);
+      for (const row of orders) {
+        const fingerprint = row.order ? orderFingerprint(row.order) : (row.told?.fingerprint ?? 'gone');
+        const type = noticeType(row.told, row.order && { status: row.order.status, fingerprint });
+        if (type) {
+          const notice = planningNotice(type, { plant, erpConnection, erpOrder: row.erpOrder, erpId: row.erpId, fingerprint, ...(row.order ? { order: row.order } : {}) }, new Date().toISOString());
+          const event = startsOrders ? floorEventOf(notice) : undefined;
+          // A release starts the order's workflow (or reopens it); a change or a cancellation is news only for an order that runs.
+          if (event && type === 'orderReleased') {
+            const reason = await delivery.deliver(event).then(
+              (workflowId) => (workflowId ? undefined : 'its workflow was terminated or failed'),
+              (error: unknown) => {
+                if (error instanceof DeliveryRefused) return error.message;
+                throw error;
+              },
+            );
+            if (reason) result.notDelivered.push({ erpOrder: row.erpOrder, reason });
+          } else if (event) {
+            await delivery.deliverIfOpen(event);
+          }
+          try {
+            result.refused.push(...(await notifier.send(notice)).refused);
+          } catch (error) {
+            if (error instanceof NoticeNotDelivered) throw ApplicationFailure.retryable(error.message, 'NoticeNotDelivered');
+            throw error;
+          }
+          result.told[type].push(row.erpOrder);
+        }
+        await store.told(erpSystem, row.erpId, { changes: row.changes, ...(row.order ? { status: row.order.status, fingerprint } : {}) });
+      }
+      result.more = orders.length === NOTICES_PER_CALL;
+      return result;
+    },
+  };
+}
+
+export type PlanningNoticeActivities = ReturnType<typeof createPlanningNoticeActivities>;
