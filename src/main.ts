@@ -140,6 +140,8 @@ async function main() {
     await report(ids[0]!);
     const press = config.sources.opcua?.machines[0];
     if (press) await report(await demo.runMachineOrder(press.machine, 15));
+    // The README's examples name $ORDER: the demo numbers its orders afresh at every start.
+    step(`The README's examples name $ORDER; for this start's first order: export ORDER=${ids[0]!.split('/').at(-1)}`);
     step(`Demo orders close ${config.orders.timing.closeAfter} after they settle; then \`.tools/temporal workflow list --address ${address} --query "OrderStatus='Completed'"\` lists them.`);
   } else if (config.demo.orders > 0) {
     step('Demo factory skipped: it plans orders in a simulated ERP, and the ERP connections point at real ones.');
