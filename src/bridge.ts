@@ -15,6 +15,8 @@ import { type RejectedInputs, createPostgresRejectedInputs } from './audit/rejec
 import type { Config } from './config';
 import { createOrderDelivery } from './delivery/client';
 import { createMesNotifier, mesWebhooksOf } from './notices/mesWebhooks';
+import { type BridgeMetrics, createBridgeMetrics, meteredAuditTrail, meteredRejectedInputs, serveMetrics } from './metrics/metrics';
+import type { ErpSyncStatus } from './domain/orderView';
 import type { OrderDelivery } from './delivery/orderDelivery';
 import { type ErpConnections, openErpConnections, orderRoutes } from './erp/connections';
 import type { ConnectionConfig } from './erp/module';
@@ -42,6 +44,8 @@ export interface RunningBridge {
   delivery: OrderDelivery;
   /** Where sources record the input they could not take. */
   rejectedInputs: RejectedInputs;
+  /** What /metrics serves. */
+  metrics: BridgeMetrics;
   /** Empty when the bridge was asked to run without workers (they run elsewhere). */
   workers: Worker[];
   /** Settles when the workers have stopped. */
@@ -76,13 +80,18 @@ export async function runBridge(options: {
   const { config } = options;
   const log = options.log ?? ((line: string) => console.log(line));
   const erpConnections = options.erpConnections ?? config.erp.connections;
-  const audit = createPostgresAuditTrail(options.pool);
   const masterData = createPostgresMasterDataStore(options.pool);
   const planning = createPostgresPlanningStore(options.pool);
   const raiseAlert = alertRaiser(options.client, config.temporal.taskQueue);
   const connections = await openErpConnections(erpConnections, { pool: options.pool, raiseAlert, secrets: createSealedText(config.temporal.payloadKeys) });
+  const metrics = createBridgeMetrics({
+    budgets: () => connections.list.map((c) => ({ connection: c.id, budget: c.adapter.callBudget?.() })),
+    // Counted where the starter API runs: one count for a deployment, not one per worker.
+    ...(options.api === false ? {} : { ordersBySyncStatus: () => ordersBySyncStatus(options.client) }),
+  });
+  const audit = meteredAuditTrail(createPostgresAuditTrail(options.pool), metrics);
   await options.onOpened?.(connections);
-  const rejectedInputs = alertingRejectedInputs(createPostgresRejectedInputs(options.pool), raiseAlert);
+  const rejectedInputs = meteredRejectedInputs(alertingRejectedInputs(createPostgresRejectedInputs(options.pool), raiseAlert), metrics);
   const delivery = orderDelivery(config, options.client, erpConnections);
   const workers =
     options.worker === false
@@ -130,8 +139,12 @@ export async function runBridge(options: {
           codec: config.temporal.payloadKeys.length > 0 ? { codec: createEncryptionCodec(config.temporal.payloadKeys), corsOrigin: config.temporal.codecCorsOrigin } : undefined,
           databaseReady: () => options.pool.query('SELECT 1'),
           floorTimeWindow: config.floorTimeWindow,
+          metrics,
         });
   const starterUrl = api ? await api.listen(options.listen ?? { host: '127.0.0.1', port: 0 }) : '';
+  // Without the starter API, /metrics has a port of its own (when one is configured).
+  const metricsServer = !api && config.metrics.port !== undefined ? await serveMetrics(metrics, { host: config.starter.host, port: config.metrics.port }) : undefined;
+  if (metricsServer) log(`Metrics at ${metricsServer.url}`);
   return {
     starterUrl,
     audit,
@@ -141,11 +154,20 @@ export async function runBridge(options: {
     rejectedInputs,
     workers,
     running,
+    metrics,
     async stop() {
       await api?.close();
+      await metricsServer?.close();
       // On SIGINT/SIGTERM the Temporal runtime has already begun shutting the workers down.
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await running;
     },
   };
+}
+
+/** Running orders by ERP sync status, counted in Temporal's visibility. */
+async function ordersBySyncStatus(client: Client): Promise<Record<ErpSyncStatus, number>> {
+  const statuses: ErpSyncStatus[] = ['InSync', 'Pending', 'NeedsAttention'];
+  const counts = await Promise.all(statuses.map((status) => client.workflow.count(`WorkflowType = 'productionOrder' AND ExecutionStatus = 'Running' AND ErpSyncStatus = '${status}'`)));
+  return Object.fromEntries(statuses.map((status, i) => [status, counts[i]!.count])) as Record<ErpSyncStatus, number>;
 }

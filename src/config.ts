@@ -25,6 +25,10 @@ const Env = z.object({
   EMBEDDED_DATABASE_PORT: port.default(55432),
   STARTER_HOST: z.string().default('127.0.0.1'),
   STARTER_PORT: port.default(8080),
+  /** A process without the starter API (a worker) serves /metrics on this port; unset: none. */
+  METRICS_PORT: port.optional(),
+  /** Where the Temporal SDK's own Prometheus exporter listens (host:port); unset: it does not run. */
+  TEMPORAL_SDK_METRICS_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'must be host:port').optional(),
   /** The ERP connections (YAML or JSON); unset: the one connection of the EXACT_* variables. */
   ERP_CONNECTIONS: z.string().min(1).optional(),
   /** Where `npm start` runs the ERP simulators of connections that name no ERP address. */
@@ -123,6 +127,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     /** The embedded PostgreSQL's port (npm start without DATABASE_URL). */
     embeddedDatabasePort: e.EMBEDDED_DATABASE_PORT,
     starter: { host: e.STARTER_HOST, port: e.STARTER_PORT },
+    metrics: { port: e.METRICS_PORT, temporalSdkAddress: e.TEMPORAL_SDK_METRICS_ADDRESS },
     /** Requests one caller may make a minute (RATE_LIMIT_PER_MINUTE). */
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     orders: {

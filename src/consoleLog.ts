@@ -8,8 +8,10 @@ import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
 /** Warnings that describe the design, not a problem: the posting workers run activities only. */
 const expected = /^No workflows registered/;
 
-export function installConsoleLog(): void {
+/** `temporalSdkMetrics`: host:port where the SDK's own Prometheus exporter listens (TEMPORAL_SDK_METRICS_ADDRESS). */
+export function installConsoleLog(options: { temporalSdkMetrics?: string | undefined } = {}): void {
   Runtime.install({
+    ...(options.temporalSdkMetrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.temporalSdkMetrics } } } } : {}),
     logger: new DefaultLogger('WARN', (entry) => {
       if (expected.test(entry.message)) return;
       console.log(`  ${entry.level.toLowerCase()}: ${describeEntry(entry)}`);

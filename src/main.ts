@@ -31,7 +31,7 @@ function localPayloadKey(): string {
 }
 
 async function main() {
-  installConsoleLog();
+  installConsoleLog({ temporalSdkMetrics: process.env.TEMPORAL_SDK_METRICS_ADDRESS });
   // Demo orders close 20 s after they are settled, so they show as completed soon; payloads are sealed with this machine's own key.
   const defaults = { ORDER_CLOSE_AFTER: '20s', PAYLOAD_KEYS: localPayloadKey() };
   // With no ERP named (no ERP_CONNECTIONS, no ERP address), the demo factory's connections and sources: a

@@ -28,7 +28,7 @@ export function createStarterApi(deps: StarterDependencies) {
   void app.register(rateLimit, {
     max: deps.ratePerMinute ?? 1200,
     timeWindow: 60_000,
-    allowList: (request) => request.url === '/healthz' || request.url === '/readyz',
+    allowList: (request) => request.url === '/healthz' || request.url === '/readyz' || request.url === '/metrics',
     keyGenerator: (request) => {
       const authorization = request.headers.authorization;
       const known = authorization !== undefined && !deps.auth.open && deps.auth.fromBearer(authorization) !== undefined;
@@ -100,6 +100,11 @@ export function createStarterApi(deps: StarterDependencies) {
       return reply.status(temporal === 'ok' && database === 'ok' ? 200 : 503).send({ temporal, database, erpConnections });
     });
     routes.get('/v1/schema', async () => z.toJSONSchema(FloorEvent, { io: 'input' }));
+    // Prometheus scrapes without a token, as it does /healthz: counts and names of sources and connections, no payloads.
+    routes.get('/metrics', async (_request, reply) => {
+      if (!deps.metrics) return problem(reply, 404, 'No metrics', 'this starter API keeps no metrics');
+      return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    });
 
     eventRoutes(routes, deps);
     orderRoutes(routes, deps);

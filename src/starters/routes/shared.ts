@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
+import type { BridgeMetrics } from '../../metrics/metrics';
 import type { RejectedInputs } from '../../audit/rejectedInputs';
 import { DeliveryRefused, type OrderDelivery } from '../../delivery/orderDelivery';
 import type { FloorEvent, TimeWindow } from '../../domain/events';
@@ -39,6 +40,8 @@ export interface StarterDependencies {
   databaseReady: () => Promise<unknown>;
   /** Events dated outside it are refused (default: 400 days back, 10 minutes ahead). */
   floorTimeWindow?: TimeWindow;
+  /** What GET /metrics serves; events taken are counted in it. */
+  metrics?: BridgeMetrics;
 }
 
 

@@ -1,0 +1,56 @@
+/**
+ * What a plant's monitoring scrapes: /metrics counts the events taken and the input refused,
+ * each attempt to post by ERP, kind and outcome with its latency, the connection's call
+ * budget left and the running orders by ERP sync status.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
+import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
+
+describe('metrics for Prometheus', () => {
+  let bridge: Bridge;
+  const plant = newPlant();
+  beforeAll(async () => {
+    bridge = await startBridge({ POSTING_BATCH_WINDOW: '0' });
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+  });
+
+  const scrape = async () => {
+    const response = await fetch(`${bridge.starterUrl}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    return response.text();
+  };
+  /** The value of one sample, by its name and labels as Prometheus prints them. */
+  const sample = (text: string, series: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  };
+
+  it('counts events, refusals and postings by outcome, and tells the budget and the orders by sync status', async () => {
+    bridge.simulator.seedShopOrder({ shopOrderNumber: 5301, itemCode: 'BRACKET', plannedQuantity: 5, unit: 'pc' });
+    const good = floorEvents(plant, '5301');
+    const refusedByExact = floorEvents(plant, '5306'); // Exact knows no shop order 5306
+    for (const event of [good.released('5'), good.quantity('q1', '5'), good.completed(), refusedByExact.released('2'), refusedByExact.quantity('q1', '2'), refusedByExact.completed()]) {
+      expect((await bridge.postEvent(event)).status).toBe(202);
+    }
+    expect((await bridge.postEvent({ ...good.quantity('q2', 'five'), source: 'test-mes' })).status).toBe(400);
+    await eventually(() => bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '5306')).query(statusQuery), (v) => v.erpSyncStatus === 'NeedsAttention');
+    await eventually(() => bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '5301')).query(statusQuery), (v) => v.erpSyncStatus === 'InSync');
+
+    const text = await scrape();
+    expect(sample(text, 'shopfloor_events_accepted_total{source="test-mes",type="OrderReleased"}')).toBe(2);
+    expect(sample(text, 'shopfloor_events_accepted_total{source="test-mes",type="QuantityReported"}')).toBe(2);
+    expect(sample(text, 'shopfloor_inputs_refused_total{channel="http",source="",reason="Invalid event"}')).toBe(1);
+    expect(sample(text, 'shopfloor_erp_posting_attempts_total{erp="exact",kind="FinishedGoodsReceipt",outcome="posted"}')).toBe(1);
+    expect(sample(text, 'shopfloor_erp_posting_attempts_total{erp="exact",kind="FinishedGoodsReceipt",outcome="needs-person"}')).toBe(1);
+    expect(sample(text, 'shopfloor_erp_posting_seconds_count{erp="exact",kind="FinishedGoodsReceipt",outcome="posted"}')).toBe(1);
+    expect(text).toMatch(/^shopfloor_erp_call_budget_remaining\{connection="exact-123456",window="[^"]+"\} \d+$/m);
+    // Visibility is eventually consistent: the count follows the search attributes.
+    const counted = await eventually(scrape, (t) => (sample(t, 'shopfloor_orders_running{erp_sync_status="NeedsAttention"}') ?? 0) >= 1);
+    expect(sample(counted, 'shopfloor_orders_running{erp_sync_status="InSync"}')).toBeGreaterThanOrEqual(0);
+    expect(counted).toContain('shopfloor_process_resident_memory_bytes');
+  });
+});
