@@ -17,6 +17,7 @@ import { createOrderDelivery } from './delivery/client';
 import { createMesNotifier, mesWebhooksOf } from './notices/mesWebhooks';
 import { type BridgeMetrics, createBridgeMetrics, meteredAuditTrail, meteredRejectedInputs, serveMetrics } from './metrics/metrics';
 import type { ErpSyncStatus } from './domain/orderView';
+import { type BridgeLogger, createLogger, loggedAuditTrail, loggedRejectedInputs } from './log';
 import type { OrderDelivery } from './delivery/orderDelivery';
 import { type ErpConnections, openErpConnections, orderRoutes } from './erp/connections';
 import type { ConnectionConfig } from './erp/module';
@@ -74,6 +75,8 @@ export async function runBridge(options: {
   api?: boolean;
   /** Runs once the connections are open, before any worker uses them (a simulator's consent). */
   onOpened?: (connections: ErpConnections) => Promise<void>;
+  /** The structured log (LOG_FORMAT=json makes one on stdout). */
+  logger?: BridgeLogger;
   /** Told each connection's check at worker start; by default the console. */
   log?: (line: string) => void;
 }): Promise<RunningBridge> {
@@ -89,9 +92,13 @@ export async function runBridge(options: {
     // Counted where the starter API runs: one count for a deployment, not one per worker.
     ...(options.api === false ? {} : { ordersBySyncStatus: () => ordersBySyncStatus(options.client) }),
   });
-  const audit = meteredAuditTrail(createPostgresAuditTrail(options.pool), metrics);
+  // LOG_FORMAT=json: every posting attempt and refused input is a JSON line naming its order (and posting).
+  const logger = options.logger ?? (config.log.format === 'json' ? createLogger({ level: config.log.level }) : undefined);
+  const auditTrail = meteredAuditTrail(createPostgresAuditTrail(options.pool), metrics);
+  const audit = logger ? loggedAuditTrail(auditTrail, logger) : auditTrail;
   await options.onOpened?.(connections);
-  const rejectedInputs = meteredRejectedInputs(alertingRejectedInputs(createPostgresRejectedInputs(options.pool), raiseAlert), metrics);
+  const refusals = meteredRejectedInputs(alertingRejectedInputs(createPostgresRejectedInputs(options.pool), raiseAlert), metrics);
+  const rejectedInputs = logger ? loggedRejectedInputs(refusals, logger) : refusals;
   const delivery = orderDelivery(config, options.client, erpConnections);
   const workers =
     options.worker === false

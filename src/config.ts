@@ -25,6 +25,9 @@ const Env = z.object({
   EMBEDDED_DATABASE_PORT: port.default(55432),
   STARTER_HOST: z.string().default('127.0.0.1'),
   STARTER_PORT: port.default(8080),
+  /** json: one JSON object per line (pino) with the order and posting; text: lines for a person (npm start's default). */
+  LOG_FORMAT: z.enum(['json', 'text'], { error: 'must be json or text' }).default('json'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error'], { error: 'must be trace, debug, info, warn or error' }).default('info'),
   /** A process without the starter API (a worker) serves /metrics on this port; unset: none. */
   METRICS_PORT: port.optional(),
   /** Where the Temporal SDK's own Prometheus exporter listens (host:port); unset: it does not run. */
@@ -128,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     embeddedDatabasePort: e.EMBEDDED_DATABASE_PORT,
     starter: { host: e.STARTER_HOST, port: e.STARTER_PORT },
     metrics: { port: e.METRICS_PORT, temporalSdkAddress: e.TEMPORAL_SDK_METRICS_ADDRESS },
+    log: { format: e.LOG_FORMAT, level: e.LOG_LEVEL },
     /** Requests one caller may make a minute (RATE_LIMIT_PER_MINUTE). */
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     orders: {

@@ -6,13 +6,16 @@
  */
 import { runBridge } from './bridge';
 import { installConsoleLog } from './consoleLog';
+import { createLogger, installJsonRuntimeLog } from './log';
 import { loadConfig } from './config';
 import { openDatabase } from './database/database';
 import { connectClient, connectWorkers } from './temporal/connect';
 
 async function main() {
   const config = loadConfig();
-  if (config.metrics.temporalSdkAddress) installConsoleLog({ temporalSdkMetrics: config.metrics.temporalSdkAddress });
+  const sdk = { temporalSdkMetrics: config.metrics.temporalSdkAddress };
+  if (config.log.format === 'json') installJsonRuntimeLog(createLogger({ level: config.log.level }), sdk);
+  else installConsoleLog(sdk);
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required to run a standalone worker (npm start runs everything embedded).');
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run a standalone worker: the audit trail lives there.');
   const database = await openDatabase(config.databaseUrl);

@@ -2,6 +2,7 @@
  * The bridge as a test runs it: the shared dev server, an Exact simulator on its own
  * port, a worker on a task queue of its own, and the starter API, all over real HTTP.
  */
+import type { BridgeLogger } from '../src/log';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -71,6 +72,8 @@ export async function startBridge(
     settings?: Record<string, unknown>;
     /** Connections to other ERPs, as ERP_CONNECTIONS entries (id, erp, plants and their settings), beside the Exact division's. */
     connections?: Record<string, unknown>[];
+    /** The bridge's structured log (a test reads its lines). */
+    logger?: BridgeLogger;
   } = {},
 ): Promise<Bridge> {
   if (!runtimeInstalled) {
@@ -86,6 +89,8 @@ export async function startBridge(
     EXACT_MAX_POSTINGS_PER_SECOND: '50',
     // Tests call the starter API as everyone (the starter API's own tests configure sources).
     AUTH: 'open',
+    // The structured log is asserted where it is the point (metrics.integration.test.ts), not printed by every test.
+    LOG_FORMAT: 'text',
     ...env,
   };
   const division = Number(overrides.EXACT_DIVISION ?? 123456);
@@ -146,6 +151,7 @@ export async function startBridge(
     workflowBundle: { codePath: inject('workflowBundlePath') },
     worker: options.worker,
     log: () => undefined,
+    ...(options.logger ? { logger: options.logger } : {}),
     onOpened: async (connections) => {
       // As a user would in Exact's browser flow: consent once, and the bridge holds the tokens.
       const authorization = connections.list[0]?.authorization;

@@ -3,15 +3,19 @@
  * each attempt to post by ERP, kind and outcome with its latency, the connection's call
  * budget left and the running orders by ERP sync status.
  */
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/log';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
 import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './harness';
 
 describe('metrics for Prometheus', () => {
   let bridge: Bridge;
   const plant = newPlant();
+  const logLines: Record<string, unknown>[] = [];
   beforeAll(async () => {
-    bridge = await startBridge({ POSTING_BATCH_WINDOW: '0' });
+    const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (chunk.toString('utf8').split('\n').filter(Boolean).forEach((line) => logLines.push(JSON.parse(line) as Record<string, unknown>)), done()) });
+    bridge = await startBridge({ POSTING_BATCH_WINDOW: '0' }, { logger: createLogger({ destination }) });
   });
   afterAll(async () => {
     await bridge?.teardown();
@@ -52,5 +56,12 @@ describe('metrics for Prometheus', () => {
     const counted = await eventually(scrape, (t) => (sample(t, 'shopfloor_orders_running{erp_sync_status="NeedsAttention"}') ?? 0) >= 1);
     expect(sample(counted, 'shopfloor_orders_running{erp_sync_status="InSync"}')).toBeGreaterThanOrEqual(0);
     expect(counted).toContain('shopfloor_process_resident_memory_bytes');
+
+    // The JSON log names the order and the posting in each line about them.
+    const posted = logLines.find((l) => l.productionOrder === '5301' && l.outcome === 'posted');
+    expect(posted).toMatchObject({ level: 30, service: 'shopfloor-bridge', workflowId: productionOrderWorkflowId(plant, '5301'), plant, postingSequence: 1, postingKind: 'FinishedGoodsReceipt', attempt: 1, msg: 'posting 1 posted' });
+    expect(posted!.erpDocumentId).toEqual(expect.any(String));
+    expect(logLines.find((l) => l.productionOrder === '5306' && l.outcome === 'needs-person')).toMatchObject({ level: 40, error: { type: 'UnknownShopOrder' } });
+    expect(logLines.find((l) => l.msg === 'input refused')).toMatchObject({ channel: 'http', reason: expect.stringContaining('Invalid event') });
   });
 });
