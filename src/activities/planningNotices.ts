@@ -28,7 +28,7 @@ export interface TellFloorResult {
   more: boolean;
   /** Messages a MES refused (4xx): not sent again; people are told. */
   refused: Refusal[];
-  /** Orders whose workflow could not take the notice (it was terminated, or no connection serves the plant). */
+  /** Orders whose workflow could not take the notice (no connection serves the plant). */
   notDelivered: { erpOrder: string; reason: string }[];
 }
 
@@ -43,18 +43,16 @@ export function createPlanningNoticeActivities({ store, delivery, notifier, star
         if (type) {
           const notice = planningNotice(type, { plant, erpConnection, erpOrder: row.erpOrder, erpId: row.erpId, fingerprint, ...(row.order ? { order: row.order } : {}) }, new Date().toISOString());
           const event = startsOrders ? floorEventOf(notice) : undefined;
-          // A release starts the order's workflow (or reopens it); a change or a cancellation is news only for an order that runs.
-          if (event && type === 'orderReleased') {
-            const reason = await delivery.deliver(event).then(
-              (workflowId) => (workflowId ? undefined : 'its workflow was terminated or failed'),
+          // A release starts the order's workflow; no notice reopens a closed order (the floor is done with it).
+          if (event) {
+            const reason = await delivery.deliverUnlessClosed(event, { start: type === 'orderReleased' }).then(
+              () => undefined,
               (error: unknown) => {
                 if (error instanceof DeliveryRefused) return error.message;
                 throw error;
               },
             );
             if (reason) result.notDelivered.push({ erpOrder: row.erpOrder, reason });
-          } else if (event) {
-            await delivery.deliverIfOpen(event);
           }
           try {
             result.refused.push(...(await notifier.send(notice)).refused);

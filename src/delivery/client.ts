@@ -45,11 +45,10 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
    * event, and reopening it from the state it closed with if it has closed. Returns
    * undefined when the order ended otherwise (terminated, failed) and cannot take events.
    */
-  async function deliver(events: readonly FloorEvent[]): Promise<string | undefined> {
-    const event = events[0]!;
-    const workflowId = productionOrderWorkflowId(event.plant, event.productionOrder);
+  /** A new order's input: the connection that serves its plant. */
+  function inputFor(event: FloorEvent): ProductionOrderInput {
     const route = routeOf(event.plant);
-    const input: ProductionOrderInput = {
+    return {
       plant: event.plant,
       productionOrder: event.productionOrder,
       erpSystem: route.erpSystem,
@@ -59,6 +58,12 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
       timing: deps.orders.timing,
       postingTaskQueue: route.postingTaskQueue,
     };
+  }
+
+  async function deliver(events: readonly FloorEvent[]): Promise<string | undefined> {
+    const event = events[0]!;
+    const workflowId = productionOrderWorkflowId(event.plant, event.productionOrder);
+    const input = inputFor(event);
     try {
       await signalWithStart(events, input, WorkflowIdReusePolicy.REJECT_DUPLICATE);
       return workflowId;
@@ -163,12 +168,13 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
       }
       return workflowId;
     },
-    async deliverIfOpen(event) {
+    async deliverUnlessClosed(event, { start }) {
       try {
-        await deps.client.workflow.getHandle(productionOrderWorkflowId(event.plant, event.productionOrder)).signal(floorEventSignal, event);
+        if (start) await signalWithStart([event], inputFor(event), WorkflowIdReusePolicy.REJECT_DUPLICATE);
+        else await deps.client.workflow.getHandle(productionOrderWorkflowId(event.plant, event.productionOrder)).signal(floorEventSignal, event);
         return true;
       } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return false;
+        if (error instanceof WorkflowNotFoundError || error instanceof WorkflowExecutionAlreadyStartedError) return false;
         throw error;
       }
     },

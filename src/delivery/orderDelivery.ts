@@ -22,10 +22,11 @@ export interface OrderDelivery {
    */
   deliverToOrder(events: readonly FloorEvent[]): Promise<string | undefined>;
   /**
-   * The event for an order whose workflow runs now; false, and nothing delivered, when it
-   * never ran or has closed (news that need not reopen it: a change in the ERP's planning).
+   * The event for an order whose workflow runs now, or (`start`) one that never ran, which
+   * it starts; false, and nothing delivered, for an order that has closed (or, without
+   * `start`, never ran): news from the ERP's planning, which need not reopen a closed order.
    */
-  deliverIfOpen(event: FloorEvent): Promise<boolean>;
+  deliverUnlessClosed(event: FloorEvent, options: { start: boolean }): Promise<boolean>;
   /** A machine's reading (validated by the machine workflow); resolves once Temporal holds it. */
   deliverReading(plant: string, machine: string, reading: unknown): Promise<string>;
 }
