@@ -115,7 +115,7 @@ describe('production order, from the floor to Exact Online', () => {
     const schema = (await (await fetch(`${bridge.starterUrl}/v1/schema`)).json()) as { oneOf?: { properties: { type: { const: string } } }[]; anyOf?: unknown[] };
     const variants = (schema.oneOf ?? schema.anyOf) as { properties: { type: { const: string }; good?: unknown } }[];
     expect(variants.map((v) => v.properties.type.const).sort()).toEqual(
-      ['ByProductReported', 'EventCorrected', 'MaterialConsumed', 'OperationCompleted', 'OperationStarted', 'OrderCompleted', 'OrderReleased', 'QualityResult', 'QuantityReported', 'StockTransferred', 'TimeBooked'],
+      ['ByProductReported', 'EventCorrected', 'MaterialConsumed', 'OperationCompleted', 'OperationStarted', 'OrderCancelled', 'OrderCompleted', 'OrderReleased', 'QualityResult', 'QuantityReported', 'StockTransferred', 'TimeBooked'],
     );
     expect(variants.find((v) => v.properties.type.const === 'QuantityReported')!.properties.good).toMatchObject({ type: 'string', pattern: expect.any(String) });
   });

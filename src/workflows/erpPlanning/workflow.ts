@@ -113,11 +113,8 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
       try {
         result = await tellFloorOfPlanning({ erpSystem: input.erpSystem, erpConnection, plant: input.plant });
       } catch (error) {
-        if (!(error instanceof ActivityFailure)) throw error;
-        const cause = error.cause instanceof ApplicationFailure ? error.cause : undefined;
-        const at = new Date().toISOString();
-        const failures = (told.lastError?.failures ?? 0) + 1;
-        told.lastError = { type: cause?.type ?? 'TellingFailed', message: cause?.message ?? error.message, at, since: told.lastError?.since ?? at, failures };
+        told.lastError = failingAgain(told.lastError, error, 'TellingFailed');
+        const { failures } = told.lastError;
         if (failures === READ_FAILURES_BEFORE_ALERT) {
           alerts.send(planningNoticeProblemAlert(sync(), { key: told.lastError.since, what: `${failures} tries in a row failed`, detail: `${told.lastError.type}: ${told.lastError.message} (failing since ${told.lastError.since}; tried again every turn)` }));
         }
@@ -156,11 +153,8 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
     try {
       result = await syncErpPlanning({ erpSystem: input.erpSystem, ...(input.erpConnection ? { erpConnection: input.erpConnection } : {}), plant: input.plant, ...(status.cursor ? { cursor: status.cursor } : {}), ...(fullRead ? { fullRead } : {}) });
     } catch (error) {
-      if (!(error instanceof ActivityFailure)) throw error;
-      const cause = error.cause instanceof ApplicationFailure ? error.cause : undefined;
-      const at = new Date().toISOString();
-      const failures = (status.lastError?.failures ?? 0) + 1;
-      status.lastError = { type: cause?.type ?? 'ReadFailed', message: cause?.message ?? error.message, at, since: status.lastError?.since ?? at, failures };
+      status.lastError = failingAgain(status.lastError, error, 'ReadFailed');
+      const { failures } = status.lastError;
       if (failures === READ_FAILURES_BEFORE_ALERT && patched(PLANNING_ALERTS)) {
         const alert = planningReadFailingAlert({ workflowId: workflowInfo().workflowId, erpSystem: input.erpSystem, erpTitle: input.erpTitle, plant: input.plant }, { ...status.lastError, since: status.lastError.since!, failures }, status.lastReadAt);
         alerts.send(alert);
@@ -193,6 +187,14 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
       return continueAsNew<typeof erpPlanning>({ ...input, carried: status });
     }
   }
+}
+
+/** A failed activity, one more in a row since the stretch of failures began; anything but an activity's failure is rethrown. */
+function failingAgain(previous: { since?: string; failures?: number } | undefined, error: unknown, fallbackType: string) {
+  if (!(error instanceof ActivityFailure)) throw error;
+  const cause = error.cause instanceof ApplicationFailure ? error.cause : undefined;
+  const at = new Date().toISOString();
+  return { type: cause?.type ?? fallbackType, message: cause?.message ?? error.message, at, since: previous?.since ?? at, failures: (previous?.failures ?? 0) + 1 };
 }
 
 /** The full read's progress: removals add up over its reads; a read with a new id starts a new one. */
