@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Database, openDatabase } from '../src/database/database';
 import { freePort } from '../src/temporal/devServer';
@@ -40,6 +41,41 @@ describe('the embedded PostgreSQL', () => {
     await busy;
     expect(answers).toEqual(Array.from({ length: 100 }, (_, i) => String(i + 1)));
     expect(bridgeQueries).toBeGreaterThan(100);
+  }, 120_000);
+
+  it("never binds one connection's parameters to another's statement", async () => {
+    // node-postgres sends Parse, Bind, Execute and Sync: another connection's statement between them would take its place.
+    const errors: string[] = [];
+    let wrong = 0;
+    const pool = new Pool({ connectionString: database.url, max: 16 });
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, k) => {
+        for (let i = 0; i < 60; i++) {
+          try {
+            // Some run in transactions: a transaction's statements go first, and must not take another's place either.
+            if (k % 4 === 1) {
+              const client = await pool.connect();
+              try {
+                await client.query('BEGIN');
+                const { rows } = await client.query<{ n: number }>('SELECT $1::int + $2::int AS n', [k * 1000, i]);
+                if (rows[0]?.n !== k * 1000 + i) wrong += 1;
+                await client.query('COMMIT');
+              } finally {
+                client.release();
+              }
+              continue;
+            }
+            const { rows } = k % 2 === 0 ? await pool.query<{ n: number }>('SELECT $1::int AS n', [k * 1000 + i]) : await pool.query<{ n: number }>('SELECT $1::int + $2::int AS n', [k * 1000, i]);
+            if (rows[0]?.n !== k * 1000 + i) wrong += 1;
+          } catch (error) {
+            errors.push(String(error));
+          }
+        }
+      }),
+    );
+    await pool.end();
+    expect(errors.slice(0, 3)).toEqual([]);
+    expect(wrong).toBe(0);
   }, 120_000);
 
   it("keeps a transaction's statements together while another connection writes", async () => {
