@@ -18,8 +18,9 @@ describe('planning from Exact for the floor', () => {
     slack = await startSlackSink();
     // Reads happen when asked (syncNow); pages hold 2 rows (3 on sync sets) so that paging is met.
     // Every read reads master data too (seven calls): Exact's 60 calls come back every 5 s, not every minute.
+    // Released orders start no order workflows here (planningToFloor tests that): their look-ups would spend the same calls.
     bridge = await startBridge(
-      { EXACT_PLANNING_PLANT: plant, PLANNING_SYNC_EVERY: '1 hour', EXACT_MASTER_DATA_READ_EVERY_MS: '0', ALERT_SLACK_WEBHOOK_URL: slack.url },
+      { EXACT_PLANNING_PLANT: plant, PLANNING_SYNC_EVERY: '1 hour', EXACT_MASTER_DATA_READ_EVERY_MS: '0', ALERT_SLACK_WEBHOOK_URL: slack.url, PLANNING_STARTS_ORDERS: 'false' },
       { syncPageSize: 2, pageSize: 3, rateLimit: { perWindow: 60, windowMs: 5000, perDay: 100_000 } },
     );
   });
