@@ -4,18 +4,26 @@
  * retrying in 50.7 s" instead of a stack trace with task tokens.
  */
 import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
+import { createLogger, jsonRuntimeLogger } from './log';
 
 /** Warnings that describe the design, not a problem: the posting workers run activities only. */
 const expected = /^No workflows registered/;
 
-/** `temporalSdkMetrics`: host:port where the SDK's own Prometheus exporter listens (TEMPORAL_SDK_METRICS_ADDRESS). */
-export function installConsoleLog(options: { temporalSdkMetrics?: string | undefined } = {}): void {
+/**
+ * The Temporal runtime's log, installed once per process: lines for a person (`text`, as
+ * above) or JSON lines naming the order (`json`, src/log.ts); and, given
+ * `temporalSdkMetrics` (host:port, TEMPORAL_SDK_METRICS_ADDRESS), the SDK's own Prometheus exporter.
+ */
+export function installRuntimeLog(options: { format: 'json' | 'text'; level?: string | undefined; temporalSdkMetrics?: string | undefined }): void {
   Runtime.install({
     ...(options.temporalSdkMetrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.temporalSdkMetrics } } } } : {}),
-    logger: new DefaultLogger('WARN', (entry) => {
-      if (expected.test(entry.message)) return;
-      console.log(`  ${entry.level.toLowerCase()}: ${describeEntry(entry)}`);
-    }),
+    logger:
+      options.format === 'json'
+        ? jsonRuntimeLogger(createLogger({ level: options.level }))
+        : new DefaultLogger('WARN', (entry) => {
+            if (expected.test(entry.message)) return;
+            console.log(`  ${entry.level.toLowerCase()}: ${describeEntry(entry)}`);
+          }),
   });
 }
 

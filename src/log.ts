@@ -3,9 +3,9 @@
  * (`workflowId`, `plant`, `productionOrder`) and, for a posting, its `postingSequence`, kind
  * and outcome in every line that concerns them, for a plant's log shipping to read.
  * LOG_FORMAT=json is the default of worker and starter processes; `npm start` prints lines
- * for a person (src/consoleLog.ts) unless LOG_FORMAT=json. LOG_LEVEL sets the level.
+ * for a person unless LOG_FORMAT=json (src/consoleLog.ts installs either). LOG_LEVEL sets the level.
  */
-import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
+import { DefaultLogger, type LogEntry } from '@temporalio/worker';
 import pino, { type Logger } from 'pino';
 import type { AuditTrail } from './audit/auditTrail';
 import type { RejectedInputs } from './audit/rejectedInputs';
@@ -28,13 +28,10 @@ export function orderOf(workflowId: unknown): { workflowId?: string; plant?: str
 const levels = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
 
 /** The Temporal runtime's log (workers, activities, workflows) as JSON lines, the order named where the entry has one. */
-export function installJsonRuntimeLog(logger: BridgeLogger, options: { temporalSdkMetrics?: string | undefined } = {}): void {
-  Runtime.install({
-    ...(options.temporalSdkMetrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.temporalSdkMetrics } } } } : {}),
-    logger: new DefaultLogger('WARN', ({ level, message, meta = {} }: LogEntry) => {
-      const { workflowId, error, ...rest } = meta as Record<string, unknown> & { error?: { message?: string; type?: string } };
-      logger[levels[level]]({ ...orderOf(workflowId), ...rest, ...(error ? { error: { type: error.type, message: error.message } } : {}) }, message);
-    }),
+export function jsonRuntimeLogger(logger: BridgeLogger): DefaultLogger {
+  return new DefaultLogger('WARN', ({ level, message, meta = {} }: LogEntry) => {
+    const { workflowId, error, ...rest } = meta as Record<string, unknown> & { error?: { message?: string; type?: string } };
+    logger[levels[level]]({ ...orderOf(workflowId), ...rest, ...(error ? { error: { type: error.type, message: error.message } } : {}) }, message);
   });
 }
 

@@ -7,8 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from './config';
-import { installConsoleLog } from './consoleLog';
-import { createLogger, installJsonRuntimeLog } from './log';
+import { installRuntimeLog } from './consoleLog';
 import { describePosting } from './domain/postings';
 import { startEmbedded } from './embedded';
 import { allSimulated } from './erp/connections';
@@ -33,9 +32,7 @@ function localPayloadKey(): string {
 
 async function main() {
   // npm start prints lines for a person; LOG_FORMAT=json makes them JSON, as worker processes do.
-  const sdk = { temporalSdkMetrics: process.env.TEMPORAL_SDK_METRICS_ADDRESS };
-  if (process.env.LOG_FORMAT === 'json') installJsonRuntimeLog(createLogger({ level: process.env.LOG_LEVEL }), sdk);
-  else installConsoleLog(sdk);
+  installRuntimeLog({ format: process.env.LOG_FORMAT === 'json' ? 'json' : 'text', level: process.env.LOG_LEVEL, temporalSdkMetrics: process.env.TEMPORAL_SDK_METRICS_ADDRESS });
   // Demo orders close 20 s after they are settled, so they show as completed soon; payloads are sealed with this machine's own key.
   const defaults = { ORDER_CLOSE_AFTER: '20s', PAYLOAD_KEYS: localPayloadKey(), LOG_FORMAT: 'text' };
   // With no ERP named (no ERP_CONNECTIONS, no ERP address), the demo factory's connections and sources: a

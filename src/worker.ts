@@ -5,17 +5,14 @@
  * as many as you need workers.
  */
 import { runBridge } from './bridge';
-import { installConsoleLog } from './consoleLog';
-import { createLogger, installJsonRuntimeLog } from './log';
+import { installRuntimeLog } from './consoleLog';
 import { loadConfig } from './config';
 import { openDatabase } from './database/database';
 import { connectClient, connectWorkers } from './temporal/connect';
 
 async function main() {
   const config = loadConfig();
-  const sdk = { temporalSdkMetrics: config.metrics.temporalSdkAddress };
-  if (config.log.format === 'json') installJsonRuntimeLog(createLogger({ level: config.log.level }), sdk);
-  else installConsoleLog(sdk);
+  installRuntimeLog({ format: config.log.format, level: config.log.level, temporalSdkMetrics: config.metrics.temporalSdkAddress });
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required to run a standalone worker (npm start runs everything embedded).');
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run a standalone worker: the audit trail lives there.');
   const database = await openDatabase(config.databaseUrl);
