@@ -5,7 +5,9 @@
  * state and how floor events change it are productionOrder.ts.
  */
 import { entryOf } from './keyed';
-import type { Posting, PostingError } from './postings';
+import { type Posting, type PostingError, amountsOf } from './postings';
+import { type Decimal, DECIMAL_PATTERN, equals, isNegative } from './quantity';
+import { comparedKindOf } from './reconciliation';
 import type { MappingCorrections, ProductionOrderState } from './productionOrder';
 
 /** The posting is on its way to the ERP: any later attempt of it looks there first. */
@@ -40,6 +42,29 @@ export function retryPosting(state: ProductionOrderState, sequence: number): Pro
 /** An operator decides the ERP shall not get a posting; its quantity is not planned again. */
 export function skipPosting(state: ProductionOrderState, sequence: number, reason: string): ProductionOrderState {
   return updatePosting(state, sequence, { status: 'Skipped', skipReason: reason, error: undefined, ...settledSources(state, sequence) });
+}
+
+/**
+ * Reconciliation found a posted document changed or deleted in the ERP by hand, and an
+ * operator asked the bridge to post the difference: the line now counts what the ERP holds
+ * of it (`held`, nothing when deleted), so the plan posts what is missing, or reverses
+ * what is too much, as any other posting.
+ */
+export function recordHeldInErp(state: ProductionOrderState, sequence: number, held: Decimal): ProductionOrderState {
+  const posting = state.postings.find((p) => p.sequence === sequence)!;
+  return updatePosting(state, sequence, { heldInErp: { ...amountsOf(posting.content), quantity: held } });
+}
+
+/** Why the difference of a posting cannot be posted, or undefined when it can. */
+export function heldInErpRefusal(state: ProductionOrderState, sequence: unknown, held: unknown): string | undefined {
+  if (typeof held !== 'string' || !DECIMAL_PATTERN.test(held) || isNegative(held)) return 'held: must be what the ERP holds of the document, a decimal of 0 or more';
+  const posting = typeof sequence === 'number' ? state.postings.find((p) => p.sequence === sequence) : undefined;
+  if (!posting) return `order ${state.workflowId} keeps no posting #${String(sequence)} (an archived one is beyond reach: correct it in the ERP)`;
+  if (posting.status !== 'Posted' || !posting.erpDocumentId) return `posting #${sequence} is ${posting.status}: only a posted document can differ in the ERP`;
+  if (!comparedKindOf(posting.content)) return `posting #${sequence} is a ${posting.content.kind}: reconciliation compares issues and receipts only`;
+  const now = posting.heldInErp?.quantity ?? amountsOf(posting.content).quantity;
+  if (now !== undefined && equals(now, held)) return `posting #${sequence} already counts ${held} in the ERP: nothing differs`;
+  return undefined;
 }
 
 /** An operator has dealt with a rejected event (e.g. the MES sent a corrected one); it no longer needs attention. */

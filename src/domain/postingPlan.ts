@@ -19,7 +19,7 @@ import {
   type MaterialIssue,
   type Posting,
   type PostingContent,
-  amountsOf,
+  heldAmounts,
   postingIdempotencyKey,
   withAmounts,
 } from './postings';
@@ -162,7 +162,7 @@ function describeAmounts(amounts: Amounts): string {
 /** What the line's postings carry into the ERP: documents minus their reversals (plus archived ones). */
 function netAmounts(line: readonly Posting[], archived: Amounts | undefined): Amounts {
   return line.reduce<Amounts>((total, p) => {
-    const amounts = amountsOf(p.content);
+    const amounts = heldAmounts(p);
     return sumAmounts(total, p.content.kind === 'Reversal' ? negateAmounts(amounts) : amounts);
   }, archived ?? {});
 }
@@ -171,10 +171,10 @@ function netAmounts(line: readonly Posting[], archived: Amounts | undefined): Am
 function reversibleDocuments(line: readonly Posting[]): { posting: Posting; remaining: Amounts }[] {
   // What each document's reversals took back, in one pass over the line (not one per document).
   const reversedOf = new Map<number, Amounts>();
-  for (const r of line) if (r.reverses !== undefined) reversedOf.set(r.reverses, sumAmounts(reversedOf.get(r.reverses) ?? {}, amountsOf(r.content)));
+  for (const r of line) if (r.reverses !== undefined) reversedOf.set(r.reverses, sumAmounts(reversedOf.get(r.reverses) ?? {}, heldAmounts(r)));
   return line
     .filter((p) => p.content.kind !== 'Reversal' && (p.status === 'Skipped' || (p.status === 'Posted' && p.erpDocumentId)))
-    .map((posting) => ({ posting, remaining: differences(amountsOf(posting.content), reversedOf.get(posting.sequence) ?? {}) }))
+    .map((posting) => ({ posting, remaining: differences(heldAmounts(posting), reversedOf.get(posting.sequence) ?? {}) }))
     .filter((d) => Object.values(d.remaining).some((a) => isPositive(a!)))
     .reverse();
 }
@@ -229,7 +229,7 @@ export function compactPostings(state: ProductionOrderState): ProductionOrderSta
   }
   const archivedLines = keyed(Object.entries(state.archivedLines));
   for (const p of state.postings.filter((p) => archived.has(p.sequence))) {
-    const amounts = amountsOf(p.content);
+    const amounts = heldAmounts(p);
     archivedLines[p.lineKey] = sumAmounts(entryOf(archivedLines, p.lineKey) ?? {}, p.content.kind === 'Reversal' ? negateAmounts(amounts) : amounts);
   }
   // A reversal kept whose original was archived no longer names it.

@@ -242,6 +242,17 @@ export interface Posting {
   attempted?: boolean;
   /** Events up to this order-local sequence number are covered by this posting's line. */
   coversEventsThrough: number;
+  /**
+   * What the ERP holds of the posted document now, where reconciliation found a person had
+   * changed or deleted it and an operator asked for the difference to be posted: the line
+   * counts this instead of what was posted, so the plan posts (or reverses) the difference.
+   */
+  heldInErp?: Amounts;
+}
+
+/** What a posting's document amounts to in the ERP: what it carried, unless reconciliation found it changed there. */
+export function heldAmounts(p: Pick<Posting, 'content' | 'heldInErp'>): Amounts {
+  return p.heldInErp ?? amountsOf(p.content);
 }
 
 /** Stable across retries, replays and continue-as-new: the order's workflow id and the posting's sequence. */

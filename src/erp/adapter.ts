@@ -7,6 +7,7 @@ import type { PlanningChanges } from '../domain/planning';
 import type { PostingRules } from '../domain/postingRules';
 import type { PostingContent, PostingKind } from '../domain/postings';
 import type { CallBudget } from '../domain/callBudget';
+import type { HeldDocuments, OrderInErp } from '../domain/reconciliation';
 
 export interface PostingRequest {
   content: PostingContent;
@@ -48,6 +49,12 @@ export interface ErpAdapter {
   readonly planning?: ErpPlanningReader;
   /** The connection's call budget as the ERP's answers tell it, where the ERP has one (Exact: a minute's and a day's calls). */
   callBudget?(): CallBudget;
+  /**
+   * What the ERP holds for an order now, for reconciliation: its stock documents of the kinds
+   * it names, whoever booked them (the bridge or a person), reversals apart. Where the adapter
+   * cannot list them, reconciliation says so and compares nothing.
+   */
+  documentsOf?(order: OrderInErp): Promise<HeldDocuments>;
 }
 
 export interface ErpPlanningReader {

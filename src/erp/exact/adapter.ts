@@ -21,6 +21,7 @@ import type { PostingRules } from '../../domain/postingRules';
 import type { ErpAdapter } from '../adapter';
 import { type PostingKindsIn, byKind } from '../postingKinds';
 import { type ExactAdapterOptions, type ExactLookups, createExactLookups } from './lookups';
+import { exactDocumentsOf } from './documents';
 import { createExactPlanningReader } from './planning';
 import { materialIssue } from './postings/materialIssue';
 import { overheadAllocation } from './postings/overhead';
@@ -63,6 +64,7 @@ export function createExactAdapter(transport: ExactTransport, options: ExactAdap
     }),
     ...byKind('Exact', kinds, exact),
     callBudget: () => transport.callBudget(),
+    documentsOf: (order) => exactDocumentsOf(order, exact),
     planning: createExactPlanningReader(transport, { masterDataReadEveryMs: options.masterDataReadEveryMs ?? 3_600_000, fullReadEveryMs: options.fullReadEveryMs ?? 86_400_000 }),
   };
 }

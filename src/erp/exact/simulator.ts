@@ -56,8 +56,8 @@ const syncedTables: Partial<Record<ExactEntityPath, TablePath>> = {
 export interface LedgerEntry {
   entity: TablePath;
   id: string;
-  /** created by a POST; deleted by a DELETE (the record as it was). */
-  action: 'created' | 'deleted';
+  /** created by a POST; deleted by a DELETE (the record as it was); changed or deleted by hand in Exact's screens (the record before). */
+  action: 'created' | 'deleted' | 'changedByHand' | 'deletedByHand';
   committedAt: string;
   record: Record<string, unknown>;
 }
@@ -319,6 +319,33 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     remove('manufacturing/ShopOrders', (o) => o === order);
     remove('manufacturing/ShopOrderMaterialPlans', ofOrder);
     remove('manufacturing/ShopOrderRoutingStepPlans', ofOrder);
+  }
+
+  /** The stock tables a person may change or delete a document of in Exact's screens, and the id each keys it by. */
+  const handEditable: [TablePath, string][] = [
+    ['manufacturing/MaterialIssues', 'StockTransactionId'],
+    ['manufacturing/ShopOrderReceipts', 'StockTransactionId'],
+    ['manufacturing/ByProductReceipts', 'StockTransactionId'],
+    ['manufacturing/MaterialReversals', 'ReversalStockTransactionId'],
+    ['manufacturing/ShopOrderReversals', 'ReversalStockTransactionId'],
+    ['manufacturing/ByProductReversals', 'ReversalStockTransactionId'],
+  ];
+
+  /**
+   * What a person does to a stock document in Exact's screens, where the API changes none:
+   * its quantity changed, or the document deleted. Reconciliation must notice either.
+   */
+  function editByHand(documentId: string, change: { quantity: number } | { delete: true }): void {
+    for (const [path, key] of handEditable) {
+      const index = tables[path].findIndex((row) => String(row[key]).toLowerCase() === documentId.toLowerCase());
+      if (index === -1) continue;
+      const record = tables[path][index]!;
+      if ('delete' in change) tables[path].splice(index, 1);
+      else tables[path][index] = modified({ ...record, Quantity: change.quantity });
+      ledger.push({ entity: path, id: documentId, action: 'delete' in change ? 'deletedByHand' : 'changedByHand', committedAt: new Date().toISOString(), record });
+      return;
+    }
+    throw new Error(`the simulator holds no stock document ${documentId}`);
   }
 
   /** The item with this code, created on first use; batch numbers make it a batch item with those batches in stock. */
@@ -1085,6 +1112,11 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   });
   app.post('/_simulator/shop-orders', async (request, reply) => reply.status(201).send(seedShopOrder(request.body as ShopOrderSeed)));
   app.post('/_simulator/gl-accounts', async (request, reply) => reply.status(201).send({ ID: seedGlAccount(z.object({ code: z.string().min(1) }).parse(request.body).code) }));
+  app.post('/_simulator/by-hand', async (request, reply) => {
+    const body = z.union([z.strictObject({ documentId: z.string().min(1), quantity: z.number().positive() }), z.strictObject({ documentId: z.string().min(1), delete: z.literal(true) })]).parse(request.body);
+    editByHand(body.documentId, 'delete' in body ? { delete: true } : { quantity: body.quantity });
+    return reply.status(204).send();
+  });
   app.post('/_simulator/employees', async (request, reply) => reply.status(201).send({ ID: seedEmployee((request.body as { ID?: string } | undefined)?.ID) }));
 
   return {
@@ -1092,6 +1124,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
     seedShopOrder,
     updateShopOrder,
     deleteFromPlanning,
+    editByHand,
     seedEmployee,
     /** Present when the simulator runs OAuth2. */
     oauth: authority,

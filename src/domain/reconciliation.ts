@@ -1,0 +1,206 @@
+/**
+ * Reconciliation of one order: what the floor reported (every posting the bridge made of it),
+ * what the bridge posted (those the ERP took, by document) and what the ERP holds now (its
+ * documents of the order, whoever booked them), per line: a kind and an ERP material. A
+ * posted document the ERP no longer holds was deleted there by hand; one that holds another
+ * quantity was changed by hand; a document of the order that is none of the bridge's was
+ * booked outside it. In shadow mode the bridge sent nothing: what it would have posted is
+ * compared, per line, with what people booked by hand. Pure: the reconciliation activity
+ * reads the audit trail and the ERP and hands both in.
+ */
+import type { DocumentPosting, PostingContent } from './postings';
+import { type Decimal, ZERO, add, equals, negate, subtract } from './quantity';
+
+/** The kinds reconciliation compares: stock documents every ERP keeps per order. */
+export const COMPARED_KINDS = ['MaterialIssue', 'FinishedGoodsReceipt', 'ByProductReceipt'] as const;
+export type ComparedKind = (typeof COMPARED_KINDS)[number];
+
+/** An order as the ERP knows it. */
+export interface OrderInErp {
+  plant: string;
+  productionOrder: string;
+  erpOrderReference: string;
+}
+
+/** A document of the order in the ERP: a quantity booked, or (reverses) taken back from another. */
+export interface HeldDocument {
+  id: string;
+  kind: ComparedKind;
+  /** For a reversal: the document it takes back (its quantity is what it takes back). */
+  reverses?: string;
+  erpMaterial: string;
+  quantity: Decimal;
+  unit?: string;
+  transactionDate?: string;
+}
+
+export interface HeldDocuments {
+  /** The kinds the ERP listed (those it keeps of the compared ones). */
+  kinds: ComparedKind[];
+  documents: HeldDocument[];
+}
+
+/** How a posting ended, by its latest attempt in the audit trail. */
+export type PostingOutcome = 'posted' | 'found-existing' | 'shadowed' | 'retryable-error' | 'needs-person';
+
+/** One posting of the order as the bridge made it: its latest attempt in the audit trail. */
+export interface BridgePosting {
+  sequence: number;
+  content: PostingContent;
+  outcome: PostingOutcome;
+  erpDocumentId?: string;
+}
+
+export interface ReconciledLine {
+  kind: ComparedKind;
+  erpMaterial: string;
+  unit?: string;
+  /** Every posting the bridge made of the floor's reports, net of reversals. */
+  floor: Decimal;
+  /** What of it the ERP took (in shadow mode: what the bridge would have posted). */
+  posted: Decimal;
+  /** What the ERP holds now, whoever booked it. */
+  erp: Decimal;
+}
+
+export type DifferenceType = 'DeletedInErp' | 'ChangedInErp' | 'BookedOutsideBridge' | 'NotPosted' | 'ShadowDiffers';
+
+export interface ReconciliationDifference {
+  type: DifferenceType;
+  kind: ComparedKind;
+  erpMaterial: string;
+  unit?: string;
+  /** The bridge's posting it concerns, and its document in the ERP. */
+  sequence?: number;
+  erpDocumentId?: string;
+  /** What the bridge posted (or would have), and what the ERP holds of it; a reversal's as what it takes back. */
+  expected: Decimal;
+  held: Decimal;
+  /** Posting the difference brings the ERP back to the floor's: the operator may ask for it. */
+  postable: boolean;
+  message: string;
+}
+
+export interface OrderReconciliation {
+  lines: ReconciledLine[];
+  differences: ReconciliationDifference[];
+}
+
+/** The kind a posting books in the ERP (a reversal: its original's), where reconciliation compares it. */
+export function comparedKindOf(content: PostingContent): ComparedKind | undefined {
+  const kind = content.kind === 'Reversal' ? content.of.kind : content.kind;
+  return (COMPARED_KINDS as readonly string[]).includes(kind) ? (kind as ComparedKind) : undefined;
+}
+
+function documentOf(content: PostingContent): Extract<DocumentPosting, { kind: ComparedKind }> {
+  return (content.kind === 'Reversal' ? content.of : content) as Extract<DocumentPosting, { kind: ComparedKind }>;
+}
+
+const lineKey = (kind: ComparedKind, erpMaterial: string) => `${kind}|${erpMaterial}`;
+const kindWords: Record<ComparedKind, string> = { MaterialIssue: 'issue', FinishedGoodsReceipt: 'receipt', ByProductReceipt: 'by-product receipt' };
+
+/**
+ * `settled`: postings whose difference an operator had posted, by sequence, with what their
+ * document holds since (the order's line counts that, and a new posting carries the rest).
+ */
+export function reconcileOrder(postings: readonly BridgePosting[], held: HeldDocuments, mode: 'live' | 'shadow', settled: ReadonlyMap<number, Decimal> = new Map()): OrderReconciliation {
+  const lines = new Map<string, ReconciledLine>();
+  const lineOf = (kind: ComparedKind, erpMaterial: string, unit?: string) => {
+    const key = lineKey(kind, erpMaterial);
+    const known = lines.get(key);
+    if (known) return known;
+    const line: ReconciledLine = { kind, erpMaterial, ...(unit ? { unit } : {}), floor: ZERO, posted: ZERO, erp: ZERO };
+    lines.set(key, line);
+    return line;
+  };
+  const differences: ReconciliationDifference[] = [];
+  const byId = new Map(held.documents.map((d) => [d.id, d]));
+  const matched = new Set<string>();
+
+  for (const p of postings) {
+    const kind = comparedKindOf(p.content);
+    if (!kind || !held.kinds.includes(kind)) continue;
+    const document = documentOf(p.content);
+    const reversal = p.content.kind === 'Reversal';
+    const signed = (q: Decimal) => (reversal ? negate(q) : q);
+    const line = lineOf(kind, document.erpMaterial, document.unit);
+    // A posting whose difference was posted counts what its document holds since.
+    const expected = settled.get(p.sequence) ?? document.quantity;
+    line.floor = add(line.floor, signed(expected));
+    const what = `${reversal ? 'reversal of the ' : ''}${kindWords[kind]} of ${document.quantity} ${document.unit} ${document.erpMaterial} (posting #${p.sequence})`;
+    if (mode === 'shadow') {
+      if (p.outcome === 'shadowed') line.posted = add(line.posted, signed(expected));
+      continue;
+    }
+    if ((p.outcome !== 'posted' && p.outcome !== 'found-existing') || !p.erpDocumentId) {
+      differences.push({ type: 'NotPosted', kind, erpMaterial: document.erpMaterial, unit: document.unit, sequence: p.sequence, expected, held: ZERO, postable: false, message: `the ${what} has not reached the ERP (${p.outcome})` });
+      continue;
+    }
+    line.posted = add(line.posted, signed(expected));
+    const there = byId.get(p.erpDocumentId);
+    const base = { kind, erpMaterial: document.erpMaterial, unit: document.unit, sequence: p.sequence, erpDocumentId: p.erpDocumentId, expected, postable: true };
+    if (!there) {
+      if (!equals(expected, ZERO)) differences.push({ ...base, type: 'DeletedInErp', held: ZERO, message: `the ${what} is no longer in the ERP (document ${p.erpDocumentId}): deleted by hand` });
+      continue;
+    }
+    matched.add(there.id);
+    if (!equals(there.quantity, expected)) {
+      differences.push({ ...base, type: 'ChangedInErp', held: there.quantity, message: `the ${what} holds ${there.quantity} ${document.unit} in the ERP (document ${p.erpDocumentId}): changed by hand` });
+    }
+  }
+
+  for (const d of held.documents) {
+    const line = lineOf(d.kind, d.erpMaterial, d.unit);
+    line.erp = add(line.erp, d.reverses ? negate(d.quantity) : d.quantity);
+    if (mode === 'live' && !matched.has(d.id)) {
+      differences.push({
+        type: 'BookedOutsideBridge', kind: d.kind, erpMaterial: d.erpMaterial, ...(d.unit ? { unit: d.unit } : {}), erpDocumentId: d.id, expected: ZERO, held: d.quantity, postable: false,
+        message: `the ERP holds ${d.reverses ? 'a reversal of an' : /^[aeiou]/.test(kindWords[d.kind]) ? 'an' : 'a'} ${kindWords[d.kind]} of ${d.quantity} ${d.unit ?? ''} ${d.erpMaterial} the bridge did not post (document ${d.id}${d.transactionDate ? `, ${d.transactionDate}` : ''}): booked outside the bridge`.replace(/ {2}/g, ' '),
+      });
+    }
+  }
+
+  if (mode === 'shadow') {
+    for (const line of lines.values()) {
+      if (equals(line.posted, line.erp)) continue;
+      const gap = subtract(line.posted, line.erp);
+      differences.push({
+        type: 'ShadowDiffers', kind: line.kind, erpMaterial: line.erpMaterial, ...(line.unit ? { unit: line.unit } : {}), expected: line.posted, held: line.erp, postable: false,
+        message: `the bridge would have booked ${line.posted} ${line.unit ?? ''} ${line.erpMaterial} as ${kindWords[line.kind]}s; people booked ${line.erp} (${gap.startsWith('-') ? `${negate(gap)} more` : `${gap} less`} by hand)`.replace(/ {2}/g, ' '),
+      });
+    }
+  }
+  return { lines: [...lines.values()], differences };
+}
+
+/** The operator's fix of a difference, as a CLI line (or what a person must do). */
+export function differenceFix(d: ReconciliationDifference, order: { plant: string; productionOrder: string }): string {
+  const at = `${order.plant} ${order.productionOrder}`;
+  switch (d.type) {
+    case 'DeletedInErp':
+    case 'ChangedInErp':
+      return `have the bridge post the difference: npm run cli -- post-difference ${at} ${d.sequence}; or, if the change in the ERP was right, correct the floor's report`;
+    case 'NotPosted':
+      return `see the order's open problems: npm run cli -- show ${at}`;
+    case 'BookedOutsideBridge':
+      return "ask who booked it; reverse it in the ERP if the floor's report is right";
+    case 'ShadowDiffers':
+      return 'compare the floor\'s reports with the booking by hand before go-live';
+  }
+}
+
+/** What the order's details say of the last reconciliation that found differences. */
+export interface ErpDifferencesNotice {
+  runId: string;
+  at: string;
+  count: number;
+  differences: { message: string; fix: string; sequence?: number }[];
+}
+
+export function describeErpDifferences(notice: ErpDifferencesNotice): string {
+  return [
+    `**ERP differs** (reconciliation ${notice.at}: ${notice.count} difference${notice.count === 1 ? '' : 's'})`,
+    ...notice.differences.map((d) => `- ${d.message}
+  fix: \`${d.fix}\``),
+  ].join('\n');
+}
