@@ -30,6 +30,8 @@ import { createAuthenticator } from './starters/auth';
 import { createPeriodCloses, schedulePeriodCloses } from './starters/periodClose';
 import { startErpPlanning } from './starters/planning';
 import { scheduleRetention } from './starters/retention';
+import { createReconciliations, scheduleReconciliations } from './starters/reconciliation';
+import { createReconciliationStore } from './reconciliation/store';
 import { dataConverterOf } from './temporal/connect';
 import { createSealedText } from './database/sealedText';
 import { createEncryptionCodec } from './temporal/payloadCodec';
@@ -129,6 +131,7 @@ export async function runBridge(options: {
     await startErpPlanning(options.client, config, connections);
     for (const id of await schedulePeriodCloses(options.client, config.temporal.taskQueue, connections.list)) log(`Period-end close scheduled: ${id}`);
     await scheduleRetention(options.client, config.temporal.taskQueue, config.retention);
+    for (const id of await scheduleReconciliations(options.client, config.temporal.taskQueue, connections.list, config.reconciliation)) log(`Reconciliation scheduled every ${config.reconciliation.every}: ${id}`);
   }
   const api =
     options.api === false
@@ -142,6 +145,7 @@ export async function runBridge(options: {
           planning,
           connections,
           periodCloses: createPeriodCloses(options.client, config.temporal.taskQueue, connections),
+          reconciliations: createReconciliations(options.client, config.temporal.taskQueue, connections, createReconciliationStore(options.pool), config.reconciliation.lookbackDays),
           ratePerMinute: config.rateLimitPerMinute,
           codec: config.temporal.payloadKeys.length > 0 ? { codec: createEncryptionCodec(config.temporal.payloadKeys), corsOrigin: config.temporal.codecCorsOrigin } : undefined,
           databaseReady: () => options.pool.query('SELECT 1'),

@@ -16,6 +16,9 @@
  *   connections [--check]                     the ERP connections and their state; --check: whether each works (exit 1 if one does not)
  *   planning <plant> [status]                 the ERP's orders for the plant, with their components and routing
  *   close <connection> <YYYY-MM> [--book]     the period-end close's entries (a dry run); --book: book them, once
+" *   reconcile <connection>                    reconcile the connection now: per order and line, floor, posted and ERP, and each difference
+ *   reconciliation <connection> [YYYY-MM-DD]  the latest reconciliation report (of that day)
+ *   post-difference <plant> <order> <posting> post the difference reconciliation found for a posting changed or deleted in the ERP
  *   trust-plc [thumbprint]                    the PLC certificates refused, with their thumbprints; with one: trust that PLC (this machine's .data/pki)
  */
 import { readFileSync } from 'node:fs';
@@ -27,6 +30,8 @@ import type { PlannedOrderDetail } from './domain/planning';
 import { projectRoot } from './projectRoot';
 import { refusedPlcCertificates, trustPlcCertificate, trustedPlcCertificates } from './sources/opcua/trust';
 import type { PeriodCloseView } from './starters/periodClose';
+import type { ReconciliationReport } from './reconciliation/store';
+import { differenceFix } from './domain/reconciliation';
 
 const usage = readFileSync(__filename, 'utf8').split('\n').filter((line) => /^ \* {3}\w/.test(line)).map((line) => line.slice(3)).join('\n');
 
@@ -170,6 +175,32 @@ async function main(argv: string[]): Promise<number> {
       for (const p of close.problems) console.log(`  no entry for ${p.plant}/${p.productionOrder}: ${p.problem}`);
       for (const id of close.openOrders) console.log(`  completed, not closed yet (a close takes it once it has): ${id}`);
       return close.failed > 0 ? 1 : 0;
+    }
+    case 'reconcile':
+    case 'reconciliation': {
+      need(1, command === 'reconcile' ? '<connection>' : '<connection> [YYYY-MM-DD]');
+      const [connection, day] = args as [string, string | undefined];
+      const report = (
+        command === 'reconcile'
+          ? await call('GET', `/v1/reconciliation?run=${encodeURIComponent(String((await call('POST', `/v1/reconciliation/${connection}/runs`, { wait: true })).workflowId))}&all=true`)
+          : await call('GET', `/v1/reconciliation?connection=${encodeURIComponent(connection)}${day ? `&day=${day}` : ''}`)
+      ) as unknown as ReconciliationReport;
+      const { run } = report;
+      console.log(`reconciliation ${run.id}${run.shadow ? ' (shadow mode)' : ''}: ${run.orders} orders compared, ${run.differences} differences, finished ${run.finishedAt ?? 'not yet'}`);
+      for (const p of run.problems) console.log(`  not compared: ${p.workflowId}: ${p.problem}`);
+      for (const order of report.orders) {
+        console.log(`  ${order.plant} ${order.productionOrder}`);
+        for (const l of order.lines) console.log(`    ${l.kind.padEnd(20)} ${l.erpMaterial.padEnd(14)} floor ${l.floor.padStart(10)}  posted ${l.posted.padStart(10)}  ERP ${l.erp.padStart(10)} ${l.unit ?? ''}`);
+        for (const d of order.differences) console.log(`    ${d.type}: ${d.message}\n      fix: ${differenceFix(d, order)}`);
+      }
+      return run.differences > 0 ? 1 : 0;
+    }
+    case 'post-difference': {
+      need(3, '<plant> <order> <posting>');
+      const [plant, order, sequence] = args as [string, string, string];
+      const view = (await call('POST', `/v1/orders/${plant}/${order}/postings/${sequence}/post-erp-difference`)) as unknown as ProductionOrderView;
+      console.log(describe(view));
+      return 0;
     }
     default:
       console.error(`commands:\n${usage}`);

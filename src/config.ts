@@ -62,6 +62,10 @@ const Env = z.object({
   FLOOR_TIME_PAST: duration.default('400 days'),
   FLOOR_TIME_AHEAD: duration.default('10 minutes'),
   PLANNING_SYNC_EVERY: duration.default('5 minutes'),
+  /** How often each connection is reconciled (what the ERP holds against what the bridge posted). */
+  RECONCILE_EVERY: duration.default('1 day'),
+  /** Orders with postings this many days back are reconciled. */
+  RECONCILE_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(400).default(7),
   /** Whether an order the ERP releases starts its order workflow (its changes and cancellation reach it); `false` where the MES numbers orders its own way. */
   PLANNING_STARTS_ORDERS: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   DEMO_ORDERS: z.coerce.number().int().min(0).max(100).default(3),
@@ -193,6 +197,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cli: { starterUrl: e.STARTER_URL ?? `http://${e.STARTER_HOST}:${e.STARTER_PORT}`, token: e.SHOPFLOOR_TOKEN },
     /** Who may send events over HTTP, the MQTT broker and topics, the OPC UA machines (SOURCES_FILE). */
     sources: e.SOURCES_FILE ? parseSourcesConfig(readFileSync(e.SOURCES_FILE, 'utf8'), e.SOURCES_FILE, { ...defaults, ...env }) : noSources,
+    /** Each connection's reconciliation schedule. */
+    reconciliation: { every: e.RECONCILE_EVERY, lookbackDays: e.RECONCILE_LOOKBACK_DAYS },
     /** What the retention schedule removes, by age in days. */
     retention: { rejectedInputsDays: e.RETENTION_REJECTED_INPUTS_DAYS, auditDays: e.RETENTION_AUDIT_DAYS },
     /** AUTH=open lets everyone in where no source or operator is configured; otherwise the starter API wants a token. */

@@ -15,7 +15,9 @@ import { createMasterDataActivities } from './activities/masterData';
 import { createOrderMemoryActivities } from './activities/orderMemory';
 import { createPeriodCloseActivities } from './activities/periodClose';
 import { createPlanningActivities } from './activities/planning';
+import { createReconciliationActivities } from './activities/reconciliation';
 import { createRetentionActivities } from './activities/retention';
+import { createReconciliationStore } from './reconciliation/store';
 import type { Pool } from 'pg';
 import type { AuditTrail } from './audit/auditTrail';
 import type { OrderMemory } from './orderMemory/store';
@@ -89,7 +91,7 @@ export async function createBridgeWorkers(options: BridgeWorkerOptions): Promise
         },
       },
     } satisfies InjectedSinks<BridgeAlertSinks>,
-    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData, budgetOf: (id) => options.connections.byId(id)?.adapter.callBudget?.() }), ...createDeliveryActivities({ delivery: options.delivery }), ...createPlanningNoticeActivities({ store: options.planning, delivery: options.delivery, notifier: options.notifier, startsOrders: options.planningStartsOrders }), ...createAlertActivities(options.alerts), ...createOrderMemoryActivities({ memory: options.orderMemory }), ...createPeriodCloseActivities({ memory: options.orderMemory }), ...createRetentionActivities({ pool: options.pool }) },
+    activities: { ...erpPostings, ...createMasterDataActivities({ store: options.masterData, budgetOf: (id) => options.connections.byId(id)?.adapter.callBudget?.() }), ...createDeliveryActivities({ delivery: options.delivery }), ...createPlanningNoticeActivities({ store: options.planning, delivery: options.delivery, notifier: options.notifier, startsOrders: options.planningStartsOrders }), ...createAlertActivities(options.alerts), ...createOrderMemoryActivities({ memory: options.orderMemory }), ...createPeriodCloseActivities({ memory: options.orderMemory }), ...createRetentionActivities({ pool: options.pool }), ...createReconciliationActivities({ connections: options.connections, audit: options.audit, store: createReconciliationStore(options.pool) }) },
   });
   const erpCalls = { ...erpPostings, ...createPlanningActivities({ connections: options.connections, store: options.planning, masterData: options.masterData }) };
   const postingWorkers = await Promise.all(

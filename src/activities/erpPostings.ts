@@ -51,6 +51,24 @@ export function createErpPostingActivities({ connections, audit }: ErpPostingDep
       };
       const { attempt } = activityInfo();
       const startedAt = new Date();
+      const recorded = {
+        workflowId: input.workflowId,
+        erpSystem: input.erpSystem,
+        erpConnection: connection.id,
+        postingSequence: input.sequence,
+        idempotencyKey: input.idempotencyKey,
+        attempt,
+        posting: input.content,
+        sourceEventIds: input.sourceEventIds,
+        transformation: input.transformation,
+        worker: workerIdentity,
+      };
+      if (connection.shadow) {
+        // Shadow mode: the posting is planned and recorded as if posted; the ERP hears nothing of it.
+        const shadowed: PostingResult = { erpDocumentId: shadowDocumentId(input.idempotencyKey), foundExisting: false, notes: ['shadow mode: recorded, not sent to the ERP'] };
+        await audit.recordAttempt({ ...recorded, exchanges: [], notes: shadowed.notes!, outcome: 'shadowed', erpDocumentId: shadowed.erpDocumentId, startedAt, finishedAt: new Date() });
+        return shadowed;
+      }
       const lookFirst =
         adapter.capabilities().idempotency === 'lookup' && (attempt > 1 || input.attemptedBefore === true || (await audit.attempted(input.idempotencyKey)));
       const { result, error, exchanges } = await withExchangeLog(async () => {
@@ -62,15 +80,7 @@ export function createErpPostingActivities({ connections, audit }: ErpPostingDep
       });
       // If this write fails the attempt fails and is retried; the retry finds the post in the ERP.
       await audit.recordAttempt({
-        workflowId: input.workflowId,
-        erpSystem: input.erpSystem,
-        postingSequence: input.sequence,
-        idempotencyKey: input.idempotencyKey,
-        attempt,
-        posting: input.content,
-        sourceEventIds: input.sourceEventIds,
-        transformation: input.transformation,
-        worker: workerIdentity,
+        ...recorded,
         exchanges,
         notes: result?.notes ?? [],
         outcome: outcomeOf(result, error),
@@ -85,6 +95,11 @@ export function createErpPostingActivities({ connections, audit }: ErpPostingDep
       return budget && budget.windows.length > 0 ? { ...result, budget } : result;
     },
   };
+}
+
+/** The document a posting would have made, in shadow mode: no ERP id, its key. */
+export function shadowDocumentId(idempotencyKey: string): string {
+  return `shadow:${idempotencyKey}`;
 }
 
 function outcomeOf(result: PostingResult | undefined, error: unknown): AttemptOutcome {

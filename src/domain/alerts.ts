@@ -198,3 +198,25 @@ export function rejectedInputAlert(input: { channel: string; source?: string | u
   };
 }
 
+
+/** A reconciliation run found the ERP differing from what the floor reported and the bridge posted (one alert per run). */
+export function reconciliationAlert(
+  run: { workflowId: string; erpConnection: string; erpTitle: string },
+  found: { shadow: boolean; orders: number; differences: number; ordersWithDifferences: { workflowId: string; count: number; differences: { message: string }[] }[]; problems: { workflowId: string; problem: string }[]; notCompared?: string | undefined },
+): Alert {
+  const shown = found.ordersWithDifferences.slice(0, 10);
+  return {
+    key: run.workflowId,
+    title: found.notCompared
+      ? `Reconciliation of ${run.erpTitle} (${run.erpConnection}) compared nothing`
+      : `Reconciliation of ${run.erpTitle} (${run.erpConnection}): ${found.differences} difference${found.differences === 1 ? '' : 's'} in ${found.ordersWithDifferences.length} order${found.ordersWithDifferences.length === 1 ? '' : 's'}${found.shadow ? ' (shadow mode)' : ''}`,
+    lines: [
+      ...(found.notCompared ? [found.notCompared] : []),
+      `${found.orders} orders compared${found.problems.length ? `; ${found.problems.length} could not be (${found.problems.slice(0, 3).map((p) => `${p.workflowId}: ${p.problem}`).join('; ')})` : ''}.`,
+      ...shown.map((o) => `${o.workflowId}: ${o.differences.map((d) => d.message).join('; ')}${o.count > o.differences.length ? ` (and ${o.count - o.differences.length} more)` : ''}`),
+      ...(found.ordersWithDifferences.length > shown.length ? [`…and ${found.ordersWithDifferences.length - shown.length} more orders.`] : []),
+      `The report, with each difference's fix: GET /v1/reconciliation?run=${encodeURIComponent(run.workflowId)} (npm run cli -- reconciliation ${run.erpConnection}).`,
+    ],
+    workflowId: run.workflowId,
+  };
+}

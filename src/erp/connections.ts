@@ -26,7 +26,7 @@ const Plants = z.array(z.string().min(1).max(40)).min(1, 'name the plants this c
 function connectionsFileSchema() {
   const entries = erpModules.map((m) => {
     const settings = m.settings as unknown as z.ZodObject;
-    return settings.extend({ id: ErpConnectionId, erp: z.literal(m.erp), plants: Plants, simulatorPort: z.number().int().min(0).max(65535).optional(), closeSchedule: CloseScheduleSchema.optional() });
+    return settings.extend({ id: ErpConnectionId, erp: z.literal(m.erp), plants: Plants, simulatorPort: z.number().int().min(0).max(65535).optional(), closeSchedule: CloseScheduleSchema.optional(), shadow: z.boolean().optional() });
   });
   return z.strictObject({
     version: z.literal(1),
@@ -43,18 +43,22 @@ function erpNamesSchema() {
 export function parseErpConnections(text: string, fileName: string, env: Record<string, string | undefined>): ConnectionConfig[] {
   parseConfigFile(text, fileName, erpNamesSchema(), env);
   const parsed = parseConfigFile(text, fileName, connectionsFileSchema(), env) as unknown as { connections: (Record<string, unknown> & Omit<ConnectionConfig, 'settings'>)[] };
-  const configs = parsed.connections.map(({ id, erp, plants, simulatorPort, closeSchedule, ...settings }) => ({ id, erp, plants, settings, ...(simulatorPort !== undefined ? { simulatorPort } : {}), ...(closeSchedule ? { closeSchedule } : {}) }));
+  const configs = parsed.connections.map(({ id, erp, plants, simulatorPort, closeSchedule, shadow, ...settings }) => ({
+    id, erp, plants, settings, ...(simulatorPort !== undefined ? { simulatorPort } : {}), ...(closeSchedule ? { closeSchedule } : {}), ...(shadow ? { shadow } : {}),
+  }));
   return checked(configs, fileName);
 }
 
-/** Without a file: the connection each module reads from today's environment variables. */
+/** Without a file: the connection each module reads from today's environment variables (ERP_SHADOW=true: each in shadow mode). */
 export function connectionsFromEnvironment(env: Record<string, string | undefined>): ConnectionConfig[] {
+  const shadow = z.enum(['true', 'false']).default('false').safeParse(env.ERP_SHADOW || undefined);
+  if (!shadow.success) throw new Error('Invalid configuration:\n  ERP_SHADOW: must be true or false');
   const configs = erpModules.flatMap((m) => {
     const config = m.fromEnvironment?.(env);
     if (!config) return [];
     const settings = m.settings.safeParse(config.settings);
     if (!settings.success) throw new Error(`Invalid configuration:\n${fieldProblems(settings.error, m.erp, [m.erp]).map((p) => `  ${p.field}: ${p.message}`).join('\n')}`);
-    return [{ ...config, settings: settings.data }];
+    return [{ ...config, settings: settings.data, ...(shadow.data === 'true' ? { shadow: true } : {}) }];
   });
   return checked(configs, 'the environment');
 }
@@ -117,6 +121,8 @@ export interface ErpConnection extends OpenedConnection {
   plants: readonly string[];
   postingRules: PostingRules;
   closeSchedule?: CloseSchedule;
+  /** Shadow mode: every posting is planned and recorded, none is sent (the go-live comparison). */
+  shadow: boolean;
 }
 
 export interface ConnectionDescription extends ConnectionState {
@@ -124,6 +130,7 @@ export interface ConnectionDescription extends ConnectionState {
   erp: string;
   description: string;
   plants: readonly string[];
+  shadow: boolean;
   check?: ConnectionCheck;
 }
 
@@ -148,7 +155,7 @@ export async function openErpConnections(configs: readonly ConnectionConfig[], c
     const module = erpModule(config.erp);
     if (!module) throw new Error(`ERP connection ${config.id}: no ERP module "${config.erp}" (known: ${erpModules.map((m) => m.erp).join(', ')})`);
     const opened = await module.open(config.settings, { ...context, id: config.id });
-    list.push({ ...opened, id: config.id, erp: config.erp, title: module.title, plants: config.plants, postingRules: module.postingRules(config.settings), ...(config.closeSchedule ? { closeSchedule: config.closeSchedule } : {}) });
+    list.push({ ...opened, id: config.id, erp: config.erp, title: module.title, plants: config.plants, postingRules: module.postingRules(config.settings), ...(config.closeSchedule ? { closeSchedule: config.closeSchedule } : {}), shadow: config.shadow === true });
   }
   const checks = new Map<string, ConnectionCheck>();
   const asking = new Map<string, Promise<ConnectionCheck>>();
@@ -182,7 +189,7 @@ export async function openErpConnections(configs: readonly ConnectionConfig[], c
           const state = await c.state();
           // A connection that waits for a person does not work, whatever its last call said.
           const check = !options.check ? undefined : state.state === 'Connected' ? await checkOf(c, options.check === 'last') : { ok: false, detail: `${c.description}: ${state.reason ?? state.state}`, checkedAt: new Date().toISOString() };
-          return { id: c.id, erp: c.erp, description: c.description, plants: c.plants, ...state, ...(check ? { check } : {}) };
+          return { id: c.id, erp: c.erp, description: c.description, plants: c.plants, shadow: c.shadow, ...state, ...(check ? { check } : {}) };
         }),
       ),
   };

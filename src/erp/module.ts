@@ -68,6 +68,8 @@ export interface ConnectionConfig {
   simulatorPort?: number;
   /** When the period-end close books the month that ended, by itself (a Temporal schedule; the ERP must take close entries). */
   closeSchedule?: CloseSchedule;
+  /** Shadow mode for go-live: postings are planned and recorded, none is sent; reconciliation compares them with what people book by hand. */
+  shadow?: boolean;
 }
 
 /** A day of the month and an hour (in the time zone, default UTC) the close of the month before runs. */

@@ -17,6 +17,7 @@ import { eventRoutes } from './routes/events';
 import { erpRoutes } from './routes/erp';
 import { masterDataRoutes } from './routes/masterData';
 import { orderRoutes } from './routes/orders';
+import { reconciliationRoutes } from './routes/reconciliation';
 import { type StarterDependencies, problem, zodProblems } from './routes/shared';
 
 export type { StarterDependencies } from './routes/shared';
@@ -110,6 +111,7 @@ export function createStarterApi(deps: StarterDependencies) {
     orderRoutes(routes, deps);
     erpRoutes(routes, deps);
     masterDataRoutes(routes, deps);
+    reconciliationRoutes(routes, deps);
     if (deps.codec) codecRoutes(routes, deps, deps.codec);
   });
   return app;

@@ -5,3 +5,4 @@ export { erpPlanning } from './erpPlanning/workflow';
 export { deliverAlert } from './alert/workflow';
 export { periodClose } from './periodClose/workflow';
 export { retention } from './retention/workflow';
+export { reconciliation } from './reconciliation/workflow';

@@ -17,6 +17,7 @@ import type { PlanningStore } from '../../planning/store';
 import { productionOrderWorkflowId } from '../../workflows/productionOrder/workflow';
 import type { OperatorAction } from '../../sources/config';
 import type { Authenticator, Caller } from '../auth';
+import type { Reconciliations } from '../reconciliation';
 import type { PeriodCloses } from '../periodClose';
 
 export interface StarterDependencies {
@@ -34,6 +35,8 @@ export interface StarterDependencies {
   codec?: { codec: PayloadCodec; corsOrigin: string } | undefined;
   /** The period-end close of the connections whose ERP takes close entries. */
   periodCloses: PeriodCloses;
+  /** Reconciliation runs and their reports, and posting a difference found. */
+  reconciliations: Reconciliations;
   /** Requests per minute and caller (default 1200). */
   ratePerMinute?: number;
   /** Answers when the database answers (for /readyz). */

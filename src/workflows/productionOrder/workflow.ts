@@ -29,10 +29,11 @@ import type { MasterDataActivities } from '../../activities/masterData';
 import type { OrderMemoryActivities } from '../../activities/orderMemory';
 import { DEFAULT_TIME_WINDOW, type FloorEvent, type TimeWindow } from '../../domain/events';
 import { compactPostings, planPostings } from '../../domain/postingPlan';
+import { type ErpDifferencesNotice, describeErpDifferences } from '../../domain/reconciliation';
 import type { Posting } from '../../domain/postings';
 import { type ProductionOrderView, describe, isSettled, openRejections, planningProblems, viewOf } from '../../domain/orderView';
 import { type MappingCorrections, type OrderErp, type ProductionOrderState, type RejectedEvent, initialState, materialsWithoutMasterData, receiveEvent, recordMasterData } from '../../domain/productionOrder';
-import { acknowledgeRejectedEvent, acknowledgementRefusal, correctMapping, forgetMasterData, nextPendingPosting, operatorActionRefusal, recordAttempted, recordNeedsAttention, recordPosted, retryPosting, skipPosting } from '../../domain/orderActions';
+import { acknowledgeRejectedEvent, acknowledgementRefusal, correctMapping, forgetMasterData, heldInErpRefusal, nextPendingPosting, operatorActionRefusal, recordAttempted, recordHeldInErp, recordNeedsAttention, recordPosted, retryPosting, skipPosting } from '../../domain/orderActions';
 import { stateBytes } from '../../domain/orderBounds';
 import { workflowAlerts } from '../alert/workflow';
 import { ErpConnectionKey, ErpSyncStatusKey, ErpSystemKey, OrderStatusKey, PlantKey, ProductionOrderKey } from '../searchAttributes';
@@ -105,6 +106,10 @@ export const correctMappingUpdate = defineUpdate<ProductionOrderView, [MappingCo
 export const acknowledgeRejectedEventUpdate = defineUpdate<ProductionOrderView, [{ eventId: string; note: string }]>('acknowledgeRejectedEvent');
 /** Operator: master data changed (a conversion, a backflush mode): look it up again and plan with it. */
 export const reloadMasterDataUpdate = defineUpdate<ProductionOrderView, []>('reloadMasterData');
+/** Reconciliation: what the ERP holds differs from what the order posted (shown in its details until the next run that finds none). */
+export const erpDifferencesSignal = defineSignal<[ErpDifferencesNotice | null]>('erpDifferences');
+/** Operator: reconciliation found posting `sequence`'s document holding `held` in the ERP (changed or deleted by hand): post the difference. */
+export const postErpDifferenceUpdate = defineUpdate<ProductionOrderView, [{ sequence: number; held: string }]>('postErpDifference');
 
 export function productionOrderWorkflowId(plant: string, productionOrder: string): string {
   return `production-order/${plant}/${productionOrder}`;
@@ -166,9 +171,16 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
 
   /** What this run was handed; told to people when it is large (well before Temporal's limit). */
   const carriedBytes = input.state ? stateBytes(input.state) : 0;
+  /** What the last reconciliation found in the ERP for this order, and until when the details said the order stays open. */
+  let erpDifferences: ErpDifferencesNotice | undefined;
+  let shownOpenUntil: string | undefined;
   const publish = (openUntil?: string) => {
+    shownOpenUntil = openUntil;
     const view = viewOf(state);
-    const details = describe(view, openUntil ? { openUntil } : {}) + (carriedBytes > 0 ? `\n\nstate carried: ${Math.round(carriedBytes / 1024)} KB` : '');
+    const details =
+      describe(view, openUntil ? { openUntil } : {}) +
+      (erpDifferences && erpDifferences.differences.length > 0 ? `\n\n${describeErpDifferences(erpDifferences)}` : '') +
+      (carriedBytes > 0 ? `\n\nstate carried: ${Math.round(carriedBytes / 1024)} KB` : '');
     if (details !== publishedDetails) {
       publishedDetails = details;
       setCurrentDetails(details);
@@ -239,6 +251,16 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
       refuse(typeof note === 'string' && note.trim() !== '' ? acknowledgementRefusal(state, eventId) : 'note: must say how the rejection was dealt with'),
   });
   setHandler(reloadMasterDataUpdate, () => change(forgetMasterData(state)));
+  setHandler(erpDifferencesSignal, (notice) => {
+    erpDifferences = notice ?? undefined;
+    publish(shownOpenUntil);
+  });
+  setHandler(postErpDifferenceUpdate, ({ sequence, held }) => {
+    if (erpDifferences) erpDifferences = { ...erpDifferences, differences: erpDifferences.differences.filter((d) => d.sequence !== sequence) };
+    return change(recordHeldInErp(state, sequence, held));
+  }, {
+    validator: (request) => refuse(heldInErpRefusal(state, request?.sequence, request?.held)),
+  });
 
   const batchSize = input.timing.batchSize ?? Number.POSITIVE_INFINITY;
   const flushNow = () => unplannedEvents >= batchSize || state.completedOn !== undefined;
