@@ -127,7 +127,7 @@ export async function runBridge(options: {
   const running = Promise.all(workers.map((w) => w.run())).then(() => undefined);
   if (workers.length > 0) {
     // A clear line per connection: whether it works, before the first posting finds out.
-    for (const c of await connections.describe({ check: true })) log(`ERP connection ${c.id} (${c.description}, plants ${c.plants.join(', ')}): ${c.check!.ok ? 'ok' : 'NOT WORKING'}, ${c.check!.detail}`);
+    for (const c of await connections.describe({ check: true })) log(`ERP connection ${c.id} (${c.description}, plants ${c.plants.join(', ')}): ${c.check!.ok ? 'ok' : 'NOT WORKING'}, ${c.check!.detail}${c.shadow ? ' · SHADOW MODE: postings are recorded, none is sent' : ''}`);
     await startErpPlanning(options.client, config, connections);
     for (const id of await schedulePeriodCloses(options.client, config.temporal.taskQueue, connections.list)) log(`Period-end close scheduled: ${id}`);
     await scheduleRetention(options.client, config.temporal.taskQueue, config.retention);
@@ -145,7 +145,7 @@ export async function runBridge(options: {
           planning,
           connections,
           periodCloses: createPeriodCloses(options.client, config.temporal.taskQueue, connections),
-          reconciliations: createReconciliations(options.client, config.temporal.taskQueue, connections, createReconciliationStore(options.pool), config.reconciliation.lookbackDays),
+          reconciliations: createReconciliations(options.client, config.temporal.taskQueue, { connections, store: createReconciliationStore(options.pool), delivery, lookbackDays: config.reconciliation.lookbackDays }),
           ratePerMinute: config.rateLimitPerMinute,
           codec: config.temporal.payloadKeys.length > 0 ? { codec: createEncryptionCodec(config.temporal.payloadKeys), corsOrigin: config.temporal.codecCorsOrigin } : undefined,
           databaseReady: () => options.pool.query('SELECT 1'),

@@ -190,7 +190,8 @@ async function main(argv: string[]): Promise<number> {
       for (const p of run.problems) console.log(`  not compared: ${p.workflowId}: ${p.problem}`);
       for (const order of report.orders) {
         console.log(`  ${order.plant} ${order.productionOrder}`);
-        for (const l of order.lines) console.log(`    ${l.kind.padEnd(20)} ${l.erpMaterial.padEnd(14)} floor ${l.floor.padStart(10)}  posted ${l.posted.padStart(10)}  ERP ${l.erp.padStart(10)} ${l.unit ?? ''}`);
+        const posted = run.shadow ? 'would post' : 'posted';
+        for (const l of order.lines) console.log(`    ${l.kind.padEnd(20)} ${l.erpMaterial.padEnd(14)} floor ${l.floor.padStart(10)}  ${posted} ${l.posted.padStart(10)}  ERP ${l.erp.padStart(10)} ${l.unit ?? ''}`);
         for (const d of order.differences) console.log(`    ${d.type}: ${d.message}\n      fix: ${differenceFix(d, order)}`);
       }
       return run.differences > 0 ? 1 : 0;

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { parsePayloadKeys } from './temporal/payloadCodec';
 import type { TimeWindow } from './domain/events';
 import { fieldProblems } from './domain/fieldProblems';
-import { connectionsFromEnvironment, parseErpConnections } from './erp/connections';
+import { connectionsFromEnvironment, inShadow, parseErpConnections } from './erp/connections';
 import { noSources, parseSourcesConfig } from './sources/config';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -64,6 +64,8 @@ const Env = z.object({
   PLANNING_SYNC_EVERY: duration.default('5 minutes'),
   /** How often each connection is reconciled (what the ERP holds against what the bridge posted). */
   RECONCILE_EVERY: duration.default('1 day'),
+  /** Shadow mode for every connection: postings are planned and recorded, none is sent (a connection's own `shadow` sets it one by one). */
+  ERP_SHADOW: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
   /** Orders with postings this many days back are reconciled. */
   RECONCILE_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(400).default(7),
   /** Whether an order the ERP releases starts its order workflow (its changes and cancellation reach it); `false` where the MES numbers orders its own way. */
@@ -175,7 +177,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
        * connection's postings run on a task queue of their own, which Temporal rate-limits
        * across all workers (the connection's call budget is the ERP's, not a worker's).
        */
-      connections: e.ERP_CONNECTIONS ? parseErpConnections(readFileSync(e.ERP_CONNECTIONS, 'utf8'), e.ERP_CONNECTIONS, { ...defaults, ...env }) : connectionsFromEnvironment({ ...defaults, ...env }),
+      connections: ((listed) => (e.ERP_SHADOW === 'true' ? inShadow(listed) : listed))(
+        e.ERP_CONNECTIONS ? parseErpConnections(readFileSync(e.ERP_CONNECTIONS, 'utf8'), e.ERP_CONNECTIONS, { ...defaults, ...env }) : connectionsFromEnvironment({ ...defaults, ...env }),
+      ),
       simulatorHost: e.ERP_SIMULATOR_HOST,
     },
     planning: {

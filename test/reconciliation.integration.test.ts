@@ -112,6 +112,37 @@ describe('reconciliation', () => {
   });
 });
 
+describe('the difference of a closed order', () => {
+  let bridge: Bridge;
+  beforeAll(async () => {
+    bridge = await startBridge({ ORDER_CLOSE_AFTER: '1s', PLANNING_STARTS_ORDERS: 'false' }, { rateLimit: { perWindow: 1000, windowMs: 60_000, perDay: 100_000 } });
+  });
+  afterAll(async () => {
+    await bridge?.teardown();
+  });
+
+  it('reopens the order from the state it closed with, which posts the difference once', async () => {
+    const plant = newPlant();
+    const order = '8301';
+    bridge.simulator.seedShopOrder({ shopOrderNumber: 8301, itemCode: 'BRACKET', plannedQuantity: 10, unit: 'pc', materials: [{ itemCode: 'STEEL', plannedQuantity: 20, unit: 'kg' }] });
+    for (const event of orderEvents(plant, order)) expect((await bridge.postEvent(event)).status).toBe(202);
+    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
+    await eventually(async () => (await handle.describe()).status.name, (s) => s === 'COMPLETED');
+    const { state } = (await handle.result()) as { state: { postings: { sequence: number; content: { kind: string }; erpDocumentId?: string }[] } };
+    const receipt = state.postings.find((p) => p.content.kind === 'FinishedGoodsReceipt')!;
+    bridge.simulator.editByHand(receipt.erpDocumentId!, { delete: true });
+
+    const report = await runReconciliation(bridge);
+    expect(report.orders.find((o) => o.productionOrder === order)!.differences.map((d) => [d.type, d.sequence])).toEqual([['DeletedInErp', receipt.sequence]]);
+    const posted = await bridge.post(`/v1/orders/${plant}/${order}/postings/${receipt.sequence}/post-erp-difference`);
+    expect(posted.status).toBe(200);
+    await eventually(() => handle.query(statusQuery), (v) => v.postings.filter((p) => p.content.kind === 'FinishedGoodsReceipt').length === 2 && v.postings.every((p) => p.status === 'Posted'));
+    const receipts = (await bridge.ledger()).filter((e) => e.action === 'created' && e.entity === 'manufacturing/ShopOrderReceipts' && e.record.ShopOrderNumber === 8301);
+    expect(receipts.map((e) => e.record.Quantity)).toEqual([10, 10]);
+    expect((await runReconciliation(bridge)).orders.find((o) => o.productionOrder === order)!.differences).toEqual([]);
+  });
+});
+
 describe('shadow mode', () => {
   let bridge: Bridge;
   beforeAll(async () => {

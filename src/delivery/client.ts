@@ -5,7 +5,7 @@
  * state it closed with. Resolves only once Temporal holds the event: a source may then let
  * go of it (answer 202, acknowledge the MQTT message).
  */
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { DeliveryRefused, type OrderDelivery } from './orderDelivery';
 import type { FloorEvent } from '../domain/events';
@@ -46,7 +46,7 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
    * undefined when the order ended otherwise (terminated, failed) and cannot take events.
    */
   /** A new order's input: the connection that serves its plant. */
-  function inputFor(event: FloorEvent): ProductionOrderInput {
+  function inputFor(event: Pick<FloorEvent, 'plant' | 'productionOrder'>): ProductionOrderInput {
     const route = routeOf(event.plant);
     return {
       plant: event.plant,
@@ -83,6 +83,14 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
   }
 
   async function signalWithStart(events: readonly FloorEvent[], input: ProductionOrderInput, reuse: WorkflowIdReusePolicy) {
+    const options = startOptions(input, reuse);
+    // One event as floorEvent, which every worker knows; several as one floorEvents signal.
+    if (events.length === 1) await deps.client.workflow.signalWithStart(productionOrder, { ...options, signal: floorEventSignal, signalArgs: [events[0]!] });
+    else await deps.client.workflow.signalWithStart(productionOrder, { ...options, signal: floorEventsSignal, signalArgs: [[...events]] });
+  }
+
+  /** How the order's workflow starts: its id, search attributes and what the Web UI shows of it. */
+  function startOptions(input: ProductionOrderInput, reuse: WorkflowIdReusePolicy) {
     const { plant, productionOrder: order, erpSystem } = input;
     const connection = input.state ? input.state.erpConnection : input.erpConnection;
     const title = input.state ? input.state.erpTitle : input.erpTitle;
@@ -102,9 +110,7 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
       staticSummary: `Production order ${order} · plant ${plant} · ${erp}`,
       staticDetails: `Floor events for production order **${order}** in plant **${plant}**, posted to ${erp}. Query \`status\` for quantities and postings.`,
     };
-    // One event as floorEvent, which every worker knows; several as one floorEvents signal.
-    if (events.length === 1) await deps.client.workflow.signalWithStart(productionOrder, { ...options, signal: floorEventSignal, signalArgs: [events[0]!] });
-    else await deps.client.workflow.signalWithStart(productionOrder, { ...options, signal: floorEventsSignal, signalArgs: [[...events]] });
+    return options;
   }
 
 
@@ -177,6 +183,19 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
         if (error instanceof WorkflowNotFoundError || error instanceof WorkflowExecutionAlreadyStartedError) return false;
         throw error;
       }
+    },
+    async updateOrder(plant, order, update, args) {
+      const handle = deps.client.workflow.getHandle<typeof productionOrder>(productionOrderWorkflowId(plant, order));
+      const { status } = await handle.describe();
+      if (status.name === 'RUNNING') return handle.executeUpdate(update, { args });
+      if (status.name !== 'COMPLETED') throw new DeliveryRefused(`order ${handle.workflowId} ended ${status.name.toLowerCase()}: it takes no action`);
+      // Closed: a new run from the state it closed with takes the action, as a late event would reopen it.
+      const closing = await handle.result();
+      const input = { ...inputFor({ plant, productionOrder: order }), erpSystem: closing.state.erpSystem, state: closing.state };
+      return deps.client.workflow.executeUpdateWithStart(update, {
+        args,
+        startWorkflowOperation: new WithStartWorkflowOperation(productionOrder, { ...startOptions(input, WorkflowIdReusePolicy.ALLOW_DUPLICATE), workflowIdConflictPolicy: 'USE_EXISTING' }),
+      });
     },
     async deliverReading(plant, machineName, reading) {
       const start = machineStart(plant, machineName);

@@ -4,6 +4,7 @@
  * side that does it over Temporal is client.ts; this interface is all a source or an
  * activity needs, so none of them depends on the workflows.
  */
+import type { UpdateDefinition } from '@temporalio/common';
 import type { FloorEvent } from '../domain/events';
 
 export interface OrderDelivery {
@@ -27,6 +28,12 @@ export interface OrderDelivery {
    * `start`, never ran): news from the ERP's planning, which need not reopen a closed order.
    */
   deliverUnlessClosed(event: FloorEvent, options: { start: boolean }): Promise<boolean>;
+  /**
+   * An operator's update of an order, whether its workflow runs or has closed: a closed order
+   * is reopened from the state it closed with and takes the update (a refused update leaves
+   * it to close again). Throws WorkflowNotFoundError for an order that never ran.
+   */
+  updateOrder<Ret, Args extends [unknown, ...unknown[]]>(plant: string, productionOrder: string, update: UpdateDefinition<Ret, Args>, args: Args): Promise<Ret>;
   /** A machine's reading (validated by the machine workflow); resolves once Temporal holds it. */
   deliverReading(plant: string, machine: string, reading: unknown): Promise<string>;
 }

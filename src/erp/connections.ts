@@ -49,18 +49,21 @@ export function parseErpConnections(text: string, fileName: string, env: Record<
   return checked(configs, fileName);
 }
 
-/** Without a file: the connection each module reads from today's environment variables (ERP_SHADOW=true: each in shadow mode). */
+/** Without a file: the connection each module reads from today's environment variables. */
 export function connectionsFromEnvironment(env: Record<string, string | undefined>): ConnectionConfig[] {
-  const shadow = z.enum(['true', 'false']).default('false').safeParse(env.ERP_SHADOW || undefined);
-  if (!shadow.success) throw new Error('Invalid configuration:\n  ERP_SHADOW: must be true or false');
   const configs = erpModules.flatMap((m) => {
     const config = m.fromEnvironment?.(env);
     if (!config) return [];
     const settings = m.settings.safeParse(config.settings);
     if (!settings.success) throw new Error(`Invalid configuration:\n${fieldProblems(settings.error, m.erp, [m.erp]).map((p) => `  ${p.field}: ${p.message}`).join('\n')}`);
-    return [{ ...config, settings: settings.data, ...(shadow.data === 'true' ? { shadow: true } : {}) }];
+    return [{ ...config, settings: settings.data }];
   });
   return checked(configs, 'the environment');
+}
+
+/** Every connection in shadow mode (ERP_SHADOW=true: a go-live's trial run), whatever its own setting. */
+export function inShadow(configs: readonly ConnectionConfig[]): ConnectionConfig[] {
+  return configs.map((c) => ({ ...c, shadow: true }));
 }
 
 /** One id per connection, one connection per plant, one for "every other plant". */

@@ -1,6 +1,6 @@
 /**
  * Starting reconciliation (src/workflows/reconciliation): each connection's Temporal schedule
- * (`reconciliation/<connection>`, every RECONCILE_EVERY), a run an operator asks for, the
+ * (`reconciliation/<task queue>/<connection>`, every RECONCILE_EVERY), a run an operator asks for, the
  * report, and posting the difference a run found for one of an order's postings (through
  * the order's workflow: its plan posts it, exactly once, like any other posting).
  */
@@ -8,8 +8,9 @@ import { type Client, ScheduleAlreadyRunning, WorkflowNotFoundError, WorkflowUpd
 import type { ErpConnection } from '../erp/connections';
 import type { ProductionOrderView } from '../domain/orderView';
 import type { ReconciliationStore } from '../reconciliation/store';
-import { postErpDifferenceUpdate } from '../workflows/productionOrder/workflow';
-import { type ReconciliationInput, type ReconciliationStatus, reconciliation, reconciliationScheduleId } from '../workflows/reconciliation/workflow';
+import { DeliveryRefused, type OrderDelivery } from '../delivery/orderDelivery';
+import { postErpDifferenceUpdate, productionOrderWorkflowId } from '../workflows/productionOrder/workflow';
+import { type ReconciliationInput, type ReconciliationStatus, askedReconciliationId, reconciliation, reconciliationScheduleId } from '../workflows/reconciliation/workflow';
 import { ErpConnectionKey, ErpSystemKey } from '../workflows/searchAttributes';
 
 export class ReconciliationRefused extends Error {
@@ -26,8 +27,8 @@ export interface Reconciliations {
   /** Runs a reconciliation of the connection now; with `wait`, answers when it is done. */
   runNow(connectionId: string, options?: { wait?: boolean }): Promise<{ workflowId: string; status?: ReconciliationStatus }>;
   report: ReconciliationStore['report'];
-  /** Has the order post the difference the latest run found for its posting; the order's view after. */
-  postDifference(workflowId: string, sequence: number): Promise<ProductionOrderView>;
+  /** Has the order post the difference the latest run found for its posting (a closed order reopens for it); the order's view after. */
+  postDifference(plant: string, productionOrder: string, sequence: number): Promise<ProductionOrderView>;
 }
 
 function inputOf(connection: ErpConnection, lookbackDays: number): ReconciliationInput {
@@ -39,13 +40,18 @@ const attributesOf = (connection: ErpConnection) => [
   { key: ErpConnectionKey, value: connection.id },
 ];
 
-export function createReconciliations(client: Client, taskQueue: string, connections: { byId(id: string): ErpConnection | undefined }, store: ReconciliationStore, lookbackDays: number): Reconciliations {
+export function createReconciliations(
+  client: Client,
+  taskQueue: string,
+  deps: { connections: { byId(id: string): ErpConnection | undefined }; store: ReconciliationStore; delivery: OrderDelivery; lookbackDays: number },
+): Reconciliations {
+  const { connections, store, delivery, lookbackDays } = deps;
   return {
     async runNow(connectionId, { wait = false } = {}) {
       const connection = connections.byId(connectionId);
       if (!connection) throw new ReconciliationRefused(`no ERP connection ${connectionId}`, 404);
       const handle = await client.workflow.start(reconciliation, {
-        workflowId: `${reconciliationScheduleId(connectionId)}/asked-${new Date().toISOString()}`,
+        workflowId: askedReconciliationId(connectionId, new Date()),
         taskQueue,
         args: [inputOf(connection, lookbackDays)],
         staticSummary: `Reconciliation asked for · ${connection.description} (connection ${connection.id})${connection.shadow ? ' · shadow mode' : ''}`,
@@ -54,15 +60,18 @@ export function createReconciliations(client: Client, taskQueue: string, connect
       return wait ? { workflowId: handle.workflowId, status: await handle.result() } : { workflowId: handle.workflowId };
     },
     report: (query) => store.report(query),
-    async postDifference(workflowId, sequence) {
+    async postDifference(plant, productionOrder, sequence) {
+      const workflowId = productionOrderWorkflowId(plant, productionOrder);
       const difference = await store.latestDifference(workflowId, sequence);
       if (!difference) throw new ReconciliationRefused(`the latest reconciliation of ${workflowId} found no difference of posting #${sequence} the bridge can post`, 404);
       try {
-        const view = await client.workflow.getHandle(workflowId).executeUpdate(postErpDifferenceUpdate, { args: [{ sequence, held: difference.held }] });
+        const view = await delivery.updateOrder(plant, productionOrder, postErpDifferenceUpdate, [{ sequence, held: difference.held }]);
+        // Later runs expect the document to hold what the order now counts (a write lost here: the next run reports it again, the order refuses to post it twice).
         await store.settle(workflowId, sequence, difference.held);
         return view;
       } catch (error) {
-        if (error instanceof WorkflowNotFoundError) throw new ReconciliationRefused(`order ${workflowId} has closed: correct the ERP by hand (the report says what it should hold)`, 409);
+        if (error instanceof WorkflowNotFoundError) throw new ReconciliationRefused(`order ${workflowId} never ran here`, 404);
+        if (error instanceof DeliveryRefused) throw new ReconciliationRefused(error.message, 409);
         if (error instanceof WorkflowUpdateFailedError) throw new ReconciliationRefused(error.cause?.message ?? error.message, 422);
         throw error;
       }
@@ -75,7 +84,7 @@ export async function scheduleReconciliations(client: Client, taskQueue: string,
   const scheduled: string[] = [];
   for (const connection of connections) {
     if (!connection.adapter.documentsOf) continue;
-    const scheduleId = reconciliationScheduleId(connection.id);
+    const scheduleId = reconciliationScheduleId(taskQueue, connection.id);
     const action = {
       type: 'startWorkflow' as const,
       workflowType: reconciliation,

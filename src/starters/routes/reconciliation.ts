@@ -60,7 +60,7 @@ export function reconciliationRoutes(app: FastifyInstance, deps: StarterDependen
     const number = z.coerce.number().int().positive().safeParse(sequence);
     if (!number.success) return problem(reply, 400, 'Invalid request', 'Nothing was posted.', [{ field: 'sequence', message: 'must be the posting\'s sequence number, a whole number from 1' }]);
     try {
-      return await deps.reconciliations.postDifference(productionOrderWorkflowId(plant, order), number.data);
+      return await deps.reconciliations.postDifference(plant, order, number.data);
     } catch (error) {
       return refused(reply, error);
     }

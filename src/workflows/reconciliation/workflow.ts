@@ -1,5 +1,5 @@
 /**
- * Reconciliation of one ERP connection (a run per schedule turn, `reconciliation/<connection>`,
+ * Reconciliation of one ERP connection (a run per schedule turn, `reconciliation/<task queue>/<connection>`,
  * or asked for by an operator): per order with postings through it in the look-back, and per
  * line, what the floor reported, what the bridge posted and what the ERP holds now
  * (src/domain/reconciliation.ts). The report goes to PostgreSQL (GET /v1/reconciliation); each
@@ -39,8 +39,14 @@ const ORDERS_SHOWN = 50;
 
 export const reconciliationStatusQuery = defineQuery<ReconciliationStatus>('status');
 
-export function reconciliationScheduleId(erpConnection: string): string {
-  return `reconciliation/${erpConnection}`;
+/** A connection's schedule, per deployment (its task queue): `reconciliation/<task queue>/<connection>`. */
+export function reconciliationScheduleId(taskQueue: string, erpConnection: string): string {
+  return `reconciliation/${taskQueue}/${erpConnection}`;
+}
+
+/** A run an operator asked for: `reconciliation/<connection>/asked-<time>`. */
+export function askedReconciliationId(erpConnection: string, at: Date): string {
+  return `reconciliation/${erpConnection}/asked-${at.toISOString()}`;
 }
 
 export async function reconciliation(input: ReconciliationInput): Promise<ReconciliationStatus> {
