@@ -15,7 +15,7 @@ import { type RejectedInputs, createPostgresRejectedInputs } from './audit/rejec
 import type { Config } from './config';
 import { createOrderDelivery } from './delivery/client';
 import { createMesNotifier, mesWebhooksOf } from './notices/mesWebhooks';
-import { type BridgeMetrics, createBridgeMetrics, meteredAuditTrail, meteredRejectedInputs, serveMetrics } from './metrics/metrics';
+import { type BridgeMetrics, createBridgeMetrics, meteredAuditTrail, meteredDelivery, meteredRejectedInputs, serveMetrics } from './metrics/metrics';
 import type { ErpSyncStatus } from './domain/orderView';
 import { type BridgeLogger, createLogger, loggedAuditTrail, loggedRejectedInputs } from './log';
 import type { OrderDelivery } from './delivery/orderDelivery';
@@ -101,7 +101,7 @@ export async function runBridge(options: {
   await options.onOpened?.(connections);
   const refusals = meteredRejectedInputs(alertingRejectedInputs(createPostgresRejectedInputs(options.pool), raiseAlert), metrics);
   const rejectedInputs = logger ? loggedRejectedInputs(refusals, logger) : refusals;
-  const delivery = orderDelivery(config, options.client, erpConnections);
+  const delivery = meteredDelivery(orderDelivery(config, options.client, erpConnections), metrics);
   const workers =
     options.worker === false
       ? []

@@ -4,6 +4,7 @@
  * budget left and the running orders by ERP sync status.
  */
 import { Writable } from 'node:stream';
+import { FloorEvent } from '../src/domain/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/log';
 import { productionOrderWorkflowId, statusQuery } from '../src/workflows/productionOrder/workflow';
@@ -44,7 +45,13 @@ describe('metrics for Prometheus', () => {
     await eventually(() => bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '5306')).query(statusQuery), (v) => v.erpSyncStatus === 'NeedsAttention');
     await eventually(() => bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, '5301')).query(statusQuery), (v) => v.erpSyncStatus === 'InSync');
 
+    // What the MQTT and OPC UA sources hand over goes through the same delivery, and is counted as well.
+    expect(await bridge.delivery.deliverToOrder([{ ...FloorEvent.parse(floorEvents(plant, '5399').released('1')), source: 'line-broker' }])).toBe(productionOrderWorkflowId(plant, '5399'));
+    await bridge.delivery.deliverReading(plant, 'PRESS-9', { at: '2026-11-25T09:00:00Z', partCount: 3 });
+
     const text = await scrape();
+    expect(sample(text, 'shopfloor_events_accepted_total{source="line-broker",type="OrderReleased"}')).toBe(1);
+    expect(sample(text, `shopfloor_machine_readings_accepted_total{plant="${plant}",machine="PRESS-9"}`)).toBe(1);
     expect(sample(text, 'shopfloor_events_accepted_total{source="test-mes",type="OrderReleased"}')).toBe(2);
     expect(sample(text, 'shopfloor_events_accepted_total{source="test-mes",type="QuantityReported"}')).toBe(2);
     expect(sample(text, 'shopfloor_inputs_refused_total{channel="http",source="",reason="Invalid event"}')).toBe(1);

@@ -3,8 +3,8 @@
  * the starter API; a worker process without one serves it on METRICS_PORT): events taken
  * and refused, postings by ERP, kind and outcome with the ERP's latency, each connection's
  * call budget left, and orders by ERP sync status. The counters are fed by decorators over
- * the audit trail and the record of refused input, so nothing that posts or refuses needs
- * to know of them. The Temporal SDK's own metrics have their exporter of its own
+ * the delivery to Temporal, the audit trail and the record of refused input, so no source,
+ * posting or refusal needs to know of them. The Temporal SDK's own metrics have their exporter of its own
  * (TEMPORAL_SDK_METRICS_ADDRESS).
  */
 import { createServer } from 'node:http';
@@ -12,11 +12,14 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AuditTrail } from '../audit/auditTrail';
 import type { RejectedInputs } from '../audit/rejectedInputs';
 import type { CallBudget } from '../domain/callBudget';
+import type { FloorEvent } from '../domain/events';
+import type { OrderDelivery } from '../delivery/orderDelivery';
 import type { ErpSyncStatus } from '../domain/orderView';
 
 export interface BridgeMetrics {
   registry: Registry;
   eventsAccepted: Counter<'source' | 'type'>;
+  readingsAccepted: Counter<'plant' | 'machine'>;
   inputsRefused: Counter<'channel' | 'source' | 'reason'>;
   postings: Counter<'erp' | 'kind' | 'outcome'>;
   erpLatency: Histogram<'erp' | 'kind' | 'outcome'>;
@@ -35,6 +38,7 @@ export function createBridgeMetrics(sources: MetricsSources): BridgeMetrics {
   const metrics: BridgeMetrics = {
     registry,
     eventsAccepted: new Counter({ name: 'shopfloor_events_accepted_total', help: 'Floor events Temporal holds, by source and event type', labelNames: ['source', 'type'], registers: [registry] }),
+    readingsAccepted: new Counter({ name: 'shopfloor_machine_readings_accepted_total', help: "Machine readings (OPC UA, MQTT) Temporal holds, by plant and machine", labelNames: ['plant', 'machine'], registers: [registry] }),
     inputsRefused: new Counter({ name: 'shopfloor_inputs_refused_total', help: 'Input refused and recorded (GET /v1/rejected-inputs), by channel, source and reason', labelNames: ['channel', 'source', 'reason'], registers: [registry] }),
     postings: new Counter({ name: 'shopfloor_erp_posting_attempts_total', help: 'Attempts to post to the ERP, by ERP, posting kind and outcome', labelNames: ['erp', 'kind', 'outcome'], registers: [registry] }),
     erpLatency: new Histogram({
@@ -69,6 +73,36 @@ export function createBridgeMetrics(sources: MetricsSources): BridgeMetrics {
     });
   }
   return metrics;
+}
+
+/** The delivery to orders and machines, counting each event and reading Temporal holds, whichever source sent it (HTTP, MQTT, OPC UA, the ERP's planning). */
+export function meteredDelivery(delivery: OrderDelivery, metrics: BridgeMetrics): OrderDelivery {
+  const accepted = (events: readonly FloorEvent[]) => {
+    for (const e of events) metrics.eventsAccepted.inc({ source: e.source, type: e.type });
+  };
+  return {
+    ...delivery,
+    async deliver(event) {
+      const workflowId = await delivery.deliver(event);
+      if (workflowId !== undefined) accepted([event]);
+      return workflowId;
+    },
+    async deliverToOrder(events) {
+      const workflowId = await delivery.deliverToOrder(events);
+      if (workflowId !== undefined) accepted(events);
+      return workflowId;
+    },
+    async deliverUnlessClosed(event, options) {
+      const taken = await delivery.deliverUnlessClosed(event, options);
+      if (taken) accepted([event]);
+      return taken;
+    },
+    async deliverReading(plant, machine, reading) {
+      const workflowId = await delivery.deliverReading(plant, machine, reading);
+      metrics.readingsAccepted.inc({ plant, machine });
+      return workflowId;
+    },
+  };
 }
 
 /** The audit trail, counting each attempt it records (outcome and latency by ERP and kind). */

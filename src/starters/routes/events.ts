@@ -41,7 +41,6 @@ export function eventRoutes(app: FastifyInstance, deps: StarterDependencies): vo
     });
     if (!('accepted' in delivered)) return delivered;
     const { accepted } = delivered;
-    for (const e of events) deps.metrics?.eventsAccepted.inc({ source: e.source, type: e.type });
     return reply.status(202).send({ accepted });
   }
 
