@@ -68,6 +68,15 @@ describe('planning that reaches the floor', () => {
         '      eventTypes: ["*"]',
         '      notify:',
         `        url: ${receiver.url}`,
+        // The store's MES takes no planning of its own: it subscribes to the ERP's materials, bills of materials and work centres.
+        '    - id: store-mes',
+        `      hmacSecret: ${SECRET}-store`,
+        `      plants: [${plant}]`,
+        '      eventTypes: [QuantityReported]',
+        '      notify:',
+        `        url: ${receiver.url}`,
+        '        planning: false',
+        '        masterData: [materials, boms, workCentres]',
       ].join('\n'),
     );
     bridge = await startBridge({ SOURCES_FILE: file, EXACT_PLANNING_PLANT: plant, PLANNING_SYNC_EVERY: '1 hour', EXACT_MASTER_DATA_READ_EVERY_MS: '0' }, { rateLimit: { perWindow: 600, windowMs: 5000, perDay: 100_000 } });
@@ -152,6 +161,41 @@ describe('planning that reaches the floor', () => {
     await eventually(() => order('8801').query(statusQuery), (s) => s.orderStatus === 'Released');
     expect((await postEvent({ type: 'QuantityReported', eventId: 'mes-8801-good-1', occurredAt: new Date().toISOString(), source: 'line-mes', plant, productionOrder: '8801', operation: '20', good: '4', unit: 'pc' })).status).toBe(202);
     await eventually(() => order('8801').query(statusQuery), (s) => s.good === '4');
+  });
+
+  it('tells the MES that subscribes of the materials, bills of materials and work centres the ERP changes, signed, once per change', async () => {
+    const masterDataMessages = () => receiver.received.filter((r) => r.headers['x-shopfloor-message-id']?.toString().match(/^(materialChanged|bomChanged|workCentreChanged):/));
+    bridge.simulator.seedItem('PANEL', 'pc');
+    bridge.simulator.seedWorkCentre('LASER');
+    bridge.simulator.seedBom('PANEL', 'pc', [{ itemCode: 'SHEET', unit: 'kg', quantity: 2.5 }]);
+    await syncNow();
+    const panel = await eventually(
+      async () => masterDataMessages().filter((r) => (r.notice as unknown as { material?: { material: string } }).material?.material === 'PANEL'),
+      (found) => found.length > 0,
+    );
+    const message = panel[0]!;
+    // Signed with the store MES's own secret, as it signs what it sends.
+    const timestamp = String(message.headers['x-shopfloor-timestamp']);
+    expect(message.headers['x-shopfloor-signature']).toBe(signPayload(`${SECRET}-store`, timestamp, message.raw));
+    expect(message.notice).toMatchObject({ type: 'materialChanged', plant, erpConnection: 'exact-123456', material: { material: 'PANEL', baseUnit: 'pc' } });
+    const laser = await eventually(async () => masterDataMessages().filter((r) => (r.notice as unknown as { workCentre?: { code: string } }).workCentre?.code === 'LASER'), (found) => found.length > 0);
+    expect(laser[0]!.notice).toMatchObject({ type: 'workCentreChanged', workCentre: { code: 'LASER' } });
+    const bom = await eventually(async () => masterDataMessages().filter((r) => r.notice.type === ('bomChanged' as string)), (found) => found.length > 0);
+    expect(bom[0]!.notice).toMatchObject({ parentMaterial: 'PANEL', components: [{ component: 'SHEET', quantityPer: '2.5' }] });
+    // Only the MES that subscribes gets master data.
+    const destinations = await pool.query<{ destination: string }>(`SELECT DISTINCT destination FROM outbound_messages WHERE message_type IN ('materialChanged', 'bomChanged', 'workCentreChanged')`);
+    expect(destinations.rows.map((r) => r.destination)).toEqual(['store-mes']);
+
+    // The item changes in Exact: one more message for PANEL; a read that changes nothing sends none.
+    bridge.simulator.updateItem('PANEL', { description: 'Panel, laser cut', fractionAllowed: false });
+    await syncNow();
+    await eventually(async () => masterDataMessages().filter((r) => (r.notice as unknown as { material?: { material: string } }).material?.material === 'PANEL'), (found) => found.length === 2);
+    const before = masterDataMessages().length;
+    const { reads } = await planning().query(planningStatusQuery);
+    await syncNow();
+    await eventually(() => planning().query(planningStatusQuery), (s) => s.reads > reads && s.masterDataToTell === undefined);
+    expect(masterDataMessages()).toHaveLength(before);
+    expect((await planning().query(planningStatusQuery)).masterDataTold?.lastError).toBeUndefined();
   });
 
   it('an order deleted in Exact is cancelled once a full read finds it gone; a MES that fails gets the message again, and every message is recorded', async () => {

@@ -6,6 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { ErpSystem } from '../domain/erpSystem';
+import { type MasterDataChanges, carriedChanges } from '../domain/masterDataNotices';
 import type { PlanningRemovals } from '../domain/planning';
 import type { ErpConnections } from '../erp/connections';
 import type { MasterDataStore } from '../masterData/store';
@@ -38,6 +39,8 @@ export interface SyncPlanningResult {
   released: string[];
   /** While a full read runs: its id, whether this read ended it, and the rows it found gone from the ERP. */
   fullRead?: { id: string; ended: boolean; removed: PlanningRemovals };
+  /** The master data this read changed, by the floor's codes, for the MES that subscribe (at most CHANGES_CARRIED of each). */
+  masterDataChanged?: MasterDataChanges;
 }
 
 export function createPlanningActivities({ connections, store, masterData }: { connections: Pick<ErpConnections, 'byId' | 'forErp'>; store: PlanningStore; masterData: MasterDataStore }) {
@@ -53,9 +56,10 @@ export function createPlanningActivities({ connections, store, masterData }: { c
       }
       // Applying a change twice leaves the same rows: a retry after a failed write is harmless.
       const removed = await store.apply(erpSystem, plant, result);
-      await masterData.applyErpItems(plant, erpSystem, result.items ?? []);
+      const materials = await masterData.applyErpItems(plant, erpSystem, result.items ?? []);
       const boms = await masterData.applyErpBoms(plant, erpSystem, { versions: result.bomVersions ?? [], lines: result.bomLines ?? [], items: result.items ?? [], fullRead: result.fullRead });
       const workCentresRemoved = await masterData.upsertErpWorkCentres(plant, erpSystem, result.workCentres ?? [], result.fullRead);
+      const masterDataChanged = carriedChanges({ materials, boms: boms.replaced, workCentres: (result.workCentres ?? []).map((w) => w.code) });
       return {
         cursor: result.cursor,
         more: result.more,
@@ -67,6 +71,7 @@ export function createPlanningActivities({ connections, store, masterData }: { c
         ...(boms.replaced.length > 0 ? { boms: boms.replaced.length } : {}),
         released: result.orders.filter((o) => o.status === 'released').map((o) => o.erpOrder).slice(0, 20),
         ...(result.fullRead ? { fullRead: { id: result.fullRead.id, ended: result.fullRead.ended, removed: { ...removed, workCentres: workCentresRemoved, bomLines: boms.linesRemoved } } } : {}),
+        ...(masterDataChanged ? { masterDataChanged } : {}),
       };
     },
   };

@@ -19,9 +19,10 @@ export interface MasterDataStore {
   /**
    * Items as the ERP keeps them: their unit and precision (whole units where the ERP takes no
    * fractions) for the materials they are, or a new material master for a stock item. The
-   * operator's conversions stay while the unit does, and the backflush mode always.
+   * operator's conversions stay while the unit does, and the backflush mode always. Returns
+   * the floor's materials it changed or made.
    */
-  applyErpItems(plant: string, erpSystem: ErpSystem, items: readonly ErpItem[]): Promise<void>;
+  applyErpItems(plant: string, erpSystem: ErpSystem, items: readonly ErpItem[]): Promise<string[]>;
   /**
    * Bills of materials as the ERP keeps them, kept as read. Every default version these
    * versions, lines or items touch becomes the BOM of the material its item is (mapped by
@@ -142,6 +143,7 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
           [plant, erpSystem, item.erpId, item.code],
         );
       }
+      const changed: string[] = [];
       // An item without a unit (an ERP may allow it on non-stock items) says nothing a posting could be converted to.
       for (const item of items.filter((i) => i.unit !== '')) {
         // The material the item is: mapped to it by erp_material, or of the same code.
@@ -152,16 +154,19 @@ export function createPostgresMasterDataStore(pool: Pool): MasterDataStore {
              decimals = CASE WHEN $4 THEN decimals ELSE 0 END,
              batch_managed = $5,
              erp_synced_at = now(), updated_at = now()
-           WHERE plant = $1 AND (erp_material = $2 OR (erp_material IS NULL AND material = $2))`,
+           WHERE plant = $1 AND (erp_material = $2 OR (erp_material IS NULL AND material = $2)) RETURNING material`,
           [plant, item.code, item.unit, item.fractionAllowed, item.batch || item.serial],
         );
+        changed.push(...updated.rows.map((r: { material: string }) => r.material));
         if (updated.rowCount === 0 && item.stock) {
-          await pool.query(
-            `INSERT INTO material_master (plant, material, base_unit, decimals, batch_managed, erp_synced_at) VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (plant, material) DO NOTHING`,
+          const made = await pool.query<{ material: string }>(
+            `INSERT INTO material_master (plant, material, base_unit, decimals, batch_managed, erp_synced_at) VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (plant, material) DO NOTHING RETURNING material`,
             [plant, item.code, item.unit, item.fractionAllowed ? null : 0, item.batch || item.serial],
           );
+          changed.push(...made.rows.map((r) => r.material));
         }
       }
+      return changed;
     },
 
     async applyErpBoms(plant, erpSystem, { versions, lines, items, fullRead }) {

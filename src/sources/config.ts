@@ -5,6 +5,7 @@
  * field. Secrets are written as ${ENV_VAR} and taken from the environment.
  */
 import { z } from 'zod';
+import { MASTER_DATA_TOPICS } from '../domain/masterDataNotices';
 import { parseConfigFile } from '../configFile';
 import { FloorEvent, Reference } from '../domain/events';
 
@@ -34,9 +35,18 @@ export const HttpSource = z
     machines: Names('machines it may name').optional(),
     /**
      * Where the bridge tells this MES of the ERP's planning for its plants (orders released,
-     * changed, cancelled): a webhook, signed with hmacSecret as the MES signs its own.
+     * changed, cancelled) and of the master data it subscribes to (materials, bills of
+     * materials, work centres, as the ERP changes them): a webhook, signed with hmacSecret as
+     * the MES signs its own.
      */
-    notify: z.strictObject({ url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }) }).optional(),
+    notify: z
+      .strictObject({
+        url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+        /** Orders released, changed and cancelled in the ERP (default true). */
+        planning: z.boolean().default(true),
+        masterData: z.array(z.enum(MASTER_DATA_TOPICS, { error: `must be one of: ${MASTER_DATA_TOPICS.join(', ')}` })).default([]),
+      })
+      .optional(),
   })
   .refine((s) => s.bearerToken !== undefined || s.hmacSecret !== undefined, 'give bearerToken or hmacSecret')
   .refine((s) => s.notify === undefined || s.hmacSecret !== undefined, { message: 'give hmacSecret: the bridge signs what it sends to notify.url with it', path: ['notify'] });

@@ -14,6 +14,7 @@ import type { PlanningActivities, SyncPlanningResult } from '../../activities/pl
 import type { PlanningNoticeActivities, TellFloorResult } from '../../activities/planningNotices';
 import { planningNoticeProblemAlert, planningReadFailingAlert } from '../../domain/alerts';
 import type { ErpSystem } from '../../domain/erpSystem';
+import { type MasterDataChanges, mergedChanges } from '../../domain/masterDataNotices';
 import type { PlanningRemovals } from '../../domain/planning';
 import { workflowAlerts } from '../alert/workflow';
 import { ErpSystemKey, PlantKey } from '../searchAttributes';
@@ -24,6 +25,8 @@ export const READ_FAILURES_BEFORE_ALERT = 3;
 const PLANNING_ALERTS = 'planning-alerts-1';
 /** Syncs that began before this keep planning for the MES to read, and tell no one. */
 const TELLS_FLOOR = 'planning-tells-floor';
+/** Syncs that began before this tell no MES of master data. */
+const TELLS_MASTER_DATA = 'planning-tells-master-data';
 /** Refusals and orders not delivered kept in the status, latest last. */
 const KEPT_PROBLEMS = 5;
 
@@ -64,6 +67,9 @@ export interface ErpPlanningStatus {
     refused: TellFloorResult['refused'];
     notDelivered: TellFloorResult['notDelivered'];
   };
+  /** Master data the ERP changed that the MES which subscribe have not been told of yet (bounded), and how telling them went. */
+  masterDataToTell?: MasterDataChanges;
+  masterDataTold?: { notices: number; lastError?: { type: string; message: string; at: string; since: string; failures: number } };
 }
 
 export interface SyncNowRequest {
@@ -85,7 +91,7 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
     // Within a turn a read is retried a few times; a read that keeps failing waits for the next turn.
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
   });
-  const { tellFloorOfPlanning } = proxyActivities<PlanningNoticeActivities>({
+  const { tellFloorOfPlanning, tellFloorOfMasterData } = proxyActivities<PlanningNoticeActivities>({
     startToCloseTimeout: '2 minutes',
     // A MES that does not answer is tried a few times within a turn, then again every turn: what is not told stays to tell.
     retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5 },
@@ -131,6 +137,26 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
         alerts.send(planningNoticeProblemAlert(sync(), { key: `${refusal.destination}/${refusal.messageId}`, what: `${refusal.destination} refused ${refusal.messageId}`, detail: `HTTP ${refusal.httpStatus}: ${refusal.message} (not sent again)` }));
       }
       if (!result.more) return;
+    }
+  };
+
+  /** Tells the MES that subscribe of the master data changed; what is not told yet stays for the next turn. */
+  const tellMasterData = async (erpConnection: string, changes: MasterDataChanges) => {
+    const told = (status.masterDataTold ??= { notices: 0 });
+    try {
+      const result = await tellFloorOfMasterData({ erpConnection, plant: input.plant, changes });
+      told.notices += result.told;
+      delete told.lastError;
+      delete status.masterDataToTell;
+      for (const refusal of result.refused) {
+        alerts.send(planningNoticeProblemAlert(sync(), { key: `${refusal.destination}/${refusal.messageId}`, what: `${refusal.destination} refused ${refusal.messageId}`, detail: `HTTP ${refusal.httpStatus}: ${refusal.message} (not sent again)` }));
+      }
+    } catch (error) {
+      const failing = failingAgain(told.lastError, error, 'TellingFailed');
+      told.lastError = failing;
+      if (failing.failures === READ_FAILURES_BEFORE_ALERT) {
+        alerts.send(planningNoticeProblemAlert(sync(), { key: `master-data/${failing.since}`, what: `master data changes: ${failing.failures} tries in a row failed`, detail: `${failing.type}: ${failing.message} (failing since ${failing.since}; tried again every turn)` }));
+      }
     }
   };
 
@@ -180,6 +206,8 @@ export async function erpPlanning(input: ErpPlanningInput): Promise<void> {
     }
     // What an earlier read applied and the floor was not told yet is told now, whether or not this read succeeded.
     if (input.erpConnection && patched(TELLS_FLOOR)) await tellFloor(input.erpConnection);
+    if (result?.masterDataChanged) status.masterDataToTell = status.masterDataToTell ? mergedChanges(status.masterDataToTell, result.masterDataChanged) : result.masterDataChanged;
+    if (input.erpConnection && status.masterDataToTell && patched(TELLS_MASTER_DATA)) await tellMasterData(input.erpConnection, status.masterDataToTell);
     publish();
     if (!result?.more) await condition(() => readRequested, input.every);
     if (turn + 1 >= (input.readsBeforeContinueAsNew ?? 500) || workflowInfo().continueAsNewSuggested) {
