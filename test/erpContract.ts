@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MaterialIssue } from '../src/domain/postings';
 import { ErpError, type PostingRequest } from '../src/erp/adapter';
 import { withExchangeLog } from '../src/erp/http/exchangeLog';
 import type { ContractFixture, ErpModule } from '../src/erp/module';
@@ -119,6 +120,29 @@ export function erpContract(module: ErpModule): void {
         await attempt(fixture, { ...rest, content: { ...rest.content, of: { ...(rest.content as { of: object }).of, quantity: String(original * 0.75) } } as PostingRequest['content'] }, false);
         expect(Number((await fixture.documents()).find((d) => d.id === posted.erpDocumentId)!.quantity)).toBeCloseTo(0, 6);
       }
+    });
+
+    it('lists what the ERP holds of an order, where it can: its own document, its reversal, and one booked by hand', async () => {
+      const { adapter } = fixture.connection;
+      if (!adapter.documentsOf) {
+        // Reconciliation says so for these connections, and schedules none.
+        expect(['afas', 'loopback']).toContain(module.erp);
+        return;
+      }
+      const request = await fixture.validPosting(key(), 6);
+      const content = request.content as MaterialIssue;
+      const posted = await attempt(fixture, request, false);
+      const part = adapter.capabilities().rules.reversedInPart.includes(content.kind) ? 'part' : 'whole';
+      const reversed = await attempt(fixture, fixture.reversalOf(request, posted.erpDocumentId, key(), part), false);
+      await fixture.bookByHand(request);
+      const held = await adapter.documentsOf({ plant: content.plant, productionOrder: content.productionOrder, erpOrderReference: content.erpOrderReference });
+      expect(held.kinds).toContain(content.kind);
+      const mine = held.documents.find((d) => d.id === posted.erpDocumentId);
+      expect(mine).toMatchObject({ kind: content.kind, erpMaterial: content.erpMaterial });
+      expect(Number(mine!.quantity)).toBeCloseTo(Number(content.quantity), 6);
+      expect(held.documents.find((d) => d.id === reversed.erpDocumentId)).toMatchObject({ kind: content.kind, reverses: posted.erpDocumentId });
+      const byHand = held.documents.filter((d) => !d.reverses && d.id !== posted.erpDocumentId && d.erpMaterial === content.erpMaterial && Number(d.quantity) === Number(content.quantity));
+      expect(byHand.length).toBeGreaterThanOrEqual(1);
     });
 
     it('keeps the HTTP exchanges of an attempt for the audit trail, without credentials', async () => {

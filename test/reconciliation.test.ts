@@ -56,6 +56,23 @@ describe('reconciling an order', () => {
     expect(result.differences[3]!.message).toBe('the ERP holds a receipt of 4 pc BRACKET the bridge did not post (document by-hand, 2026-11-26): booked outside the bridge');
   });
 
+  it("tells a person's reversal of a bridge document as that document changed or deleted, which the bridge may post", () => {
+    const result = reconcileOrder(
+      [posting(1, issue('12.5')), posting(2, receipt('10'))],
+      held(
+        { id: 'doc-1', kind: 'MaterialIssue', erpMaterial: 'STEEL', quantity: '12.5', unit: 'kg' },
+        { id: 'rev-1', kind: 'MaterialIssue', reverses: 'doc-1', erpMaterial: 'STEEL', quantity: '2.5', unit: 'kg' },
+        { id: 'doc-2', kind: 'FinishedGoodsReceipt', erpMaterial: 'BRACKET', quantity: '10', unit: 'pc' },
+        { id: 'cancel-2', kind: 'FinishedGoodsReceipt', reverses: 'doc-2', erpMaterial: 'BRACKET', quantity: '10', unit: 'pc' },
+      ),
+      'live',
+    );
+    expect(result.differences.map((d) => [d.type, d.sequence, d.held, d.postable, d.message])).toEqual([
+      ['ChangedInErp', 1, '10', true, 'the issue of 12.5 kg STEEL (posting #1) holds 10 kg in the ERP (document doc-1): reversed by hand (document rev-1)'],
+      ['DeletedInErp', 2, '0', true, 'the receipt of 10 pc BRACKET (posting #2) holds nothing in the ERP (document doc-2): reversed by hand (document cancel-2)'],
+    ]);
+  });
+
   it('counts a difference posted since as what the document holds now', () => {
     const result = reconcileOrder(
       [posting(1, issue('12.5')), posting(2, receipt('10')), posting(4, receipt('10')), posting(5, issue('3.5'))],

@@ -116,6 +116,16 @@ export function reconcileOrder(postings: readonly BridgePosting[], held: HeldDoc
   const differences: ReconciliationDifference[] = [];
   const byId = new Map(held.documents.map((d) => [d.id, d]));
   const matched = new Set<string>();
+  // A reversal a person booked against one of the bridge's documents (SAP's cancel, Exact's
+  // reversal) changes what that document holds: it is told as the document changed, not as
+  // a booking of its own. The bridge's own reversals are its postings.
+  const ours = new Set(postings.flatMap((p) => (p.erpDocumentId ? [p.erpDocumentId] : [])));
+  const reversedByHand = new Map<string, { quantity: Decimal; ids: string[] }>();
+  for (const d of held.documents) {
+    if (!d.reverses || ours.has(d.id) || !ours.has(d.reverses)) continue;
+    const known = reversedByHand.get(d.reverses) ?? { quantity: ZERO, ids: [] };
+    reversedByHand.set(d.reverses, { quantity: add(known.quantity, d.quantity), ids: [...known.ids, d.id] });
+  }
 
   for (const p of postings) {
     const kind = comparedKindOf(p.content);
@@ -144,8 +154,13 @@ export function reconcileOrder(postings: readonly BridgePosting[], held: HeldDoc
       continue;
     }
     matched.add(there.id);
-    if (!equals(there.quantity, expected)) {
-      differences.push({ ...base, type: 'ChangedInErp', held: there.quantity, message: `the ${what} holds ${there.quantity} ${document.unit} in the ERP (document ${p.erpDocumentId}): changed by hand` });
+    const byHand = reversedByHand.get(there.id);
+    for (const id of byHand?.ids ?? []) matched.add(id);
+    const holds = byHand ? subtract(there.quantity, byHand.quantity) : there.quantity;
+    if (!equals(holds, expected)) {
+      const how = byHand ? `reversed by hand (document${byHand.ids.length > 1 ? 's' : ''} ${byHand.ids.join(', ')})` : 'changed by hand';
+      if (equals(holds, ZERO)) differences.push({ ...base, type: 'DeletedInErp', held: ZERO, message: `the ${what} holds nothing in the ERP (document ${p.erpDocumentId}): ${how}` });
+      else differences.push({ ...base, type: 'ChangedInErp', held: holds, message: `the ${what} holds ${holds} ${document.unit} in the ERP (document ${p.erpDocumentId}): ${how}` });
     }
   }
 

@@ -27,6 +27,7 @@ import { operationConfirmation, timePosting } from './postings/confirmations';
 import { byProductReceipt, finishedGoodsReceipt, materialIssue, stockTransfer } from './postings/materialDocuments';
 import { inspectionResult } from './postings/inspectionResult';
 import { qualityHold } from './postings/qualityHold';
+import { sapDocumentsOf } from './documents';
 
 type SapKind = Exclude<DocumentPosting['kind'], 'OverheadAllocation' | 'PeriodCloseEntry'>;
 
@@ -57,6 +58,7 @@ export function createSapAdapter(sap: SapContext, planning?: ErpPlanningReader):
     system: 'sap',
     capabilities: () => ({ postings: new Set<PostingContent['kind']>(SAP_POSTING_RULES.kinds), idempotency: 'lookup', rules: SAP_POSTING_RULES }),
     ...byKind('SAP', kinds, sap),
+    documentsOf: (order) => sapDocumentsOf(order, sap),
     ...(planning ? { planning } : {}),
   };
 }
