@@ -19,6 +19,9 @@ function orderEvents(plant: string, order: string) {
   return [events.released('10'), consumed, events.quantity('q1', '10'), events.completed()];
 }
 
+/** A bridge whose orders start only from the floor (none from the ERP's planning), and whose Exact takes all the calls the test makes. */
+const reconcilingBridge = (env: Record<string, string>) => startBridge({ PLANNING_STARTS_ORDERS: 'false', ...env }, { rateLimit: { perWindow: 1000, windowMs: 60_000, perDay: 100_000 } });
+
 async function runReconciliation(bridge: Bridge): Promise<ReconciliationReport> {
   const run = await bridge.post(`/v1/reconciliation/${CONNECTION}/runs`, { wait: true });
   expect(run.status).toBe(200);
@@ -33,7 +36,7 @@ describe('reconciliation', () => {
   beforeAll(async () => {
     slack = await startSlackSink();
     // Orders stay open while the test changes the ERP behind them.
-    bridge = await startBridge({ ORDER_CLOSE_AFTER: '10 minutes', ALERT_SLACK_WEBHOOK_URL: slack.url, PLANNING_STARTS_ORDERS: 'false' }, { rateLimit: { perWindow: 1000, windowMs: 60_000, perDay: 100_000 } });
+    bridge = await reconcilingBridge({ ORDER_CLOSE_AFTER: '10 minutes', ALERT_SLACK_WEBHOOK_URL: slack.url });
   });
   afterAll(async () => {
     await bridge?.teardown();
@@ -115,7 +118,7 @@ describe('reconciliation', () => {
 describe('the difference of a closed order', () => {
   let bridge: Bridge;
   beforeAll(async () => {
-    bridge = await startBridge({ ORDER_CLOSE_AFTER: '1s', PLANNING_STARTS_ORDERS: 'false' }, { rateLimit: { perWindow: 1000, windowMs: 60_000, perDay: 100_000 } });
+    bridge = await reconcilingBridge({ ORDER_CLOSE_AFTER: '1s' });
   });
   afterAll(async () => {
     await bridge?.teardown();
@@ -146,7 +149,7 @@ describe('the difference of a closed order', () => {
 describe('shadow mode', () => {
   let bridge: Bridge;
   beforeAll(async () => {
-    bridge = await startBridge({ ORDER_CLOSE_AFTER: '10 minutes', ERP_SHADOW: 'true', PLANNING_STARTS_ORDERS: 'false' }, { rateLimit: { perWindow: 1000, windowMs: 60_000, perDay: 100_000 } });
+    bridge = await reconcilingBridge({ ORDER_CLOSE_AFTER: '10 minutes', ERP_SHADOW: 'true' });
   });
   afterAll(async () => {
     await bridge?.teardown();

@@ -116,9 +116,9 @@ export function reconcileOrder(postings: readonly BridgePosting[], held: HeldDoc
   const differences: ReconciliationDifference[] = [];
   const byId = new Map(held.documents.map((d) => [d.id, d]));
   const matched = new Set<string>();
-  // A reversal a person booked against one of the bridge's documents (SAP's cancel, Exact's
-  // reversal) changes what that document holds: it is told as the document changed, not as
-  // a booking of its own. The bridge's own reversals are its postings.
+  // A reversal a person booked against one of the bridge's documents (a cancellation, a
+  // reversal in part) changes what that document holds: it is told as the document changed,
+  // not as a booking of its own. The bridge's own reversals are its postings.
   const ours = new Set(postings.flatMap((p) => (p.erpDocumentId ? [p.erpDocumentId] : [])));
   const reversedByHand = new Map<string, { quantity: Decimal; ids: string[] }>();
   for (const d of held.documents) {
