@@ -68,6 +68,13 @@ async function main(argv: string[]): Promise<number> {
       // The same story as the Web UI's details, without their markdown; then every posting.
       console.log(`${view.workflowId}\n${describe(view).replaceAll('**', '').replaceAll('`', '')}\n\nAll postings`);
       for (const p of view.postings) console.log(`  #${p.sequence} ${p.status.padEnd(14)} ${describePosting(p.content)}${p.error ? ` — ${p.error.type}: ${p.error.message}` : ''}${p.skipReason ? ` — skipped: ${p.skipReason}` : ''}`);
+      // As the Web UI's details say it: what the latest reconciliation found in the ERP for the order.
+      const reconciled = (await call('GET', `/v1/reconciliation?plant=${encodeURIComponent(args[0]!)}&order=${encodeURIComponent(args[1]!)}`).catch(() => undefined)) as unknown as ReconciliationReport | undefined;
+      const differences = reconciled?.orders[0]?.differences ?? [];
+      if (differences.length > 0) {
+        console.log(`\nERP differs (reconciliation ${reconciled!.run.finishedAt ?? reconciled!.run.startedAt})`);
+        for (const d of differences) console.log(`  ${d.type}: ${d.message}\n    fix: ${differenceFix(d, view)}`);
+      }
       return 0;
     }
     case 'map': {
