@@ -22,6 +22,15 @@ function orderEvents(plant: string, order: string) {
 /** A bridge whose orders start only from the floor (none from the ERP's planning), and whose Exact takes all the calls the test makes. */
 const reconcilingBridge = (env: Record<string, string>) => startBridge({ PLANNING_STARTS_ORDERS: 'false', ...env }, { rateLimit: { perWindow: 1000, windowMs: 60_000, perDay: 100_000 } });
 
+const simulatorHeaders = { Authorization: 'Bearer simulator-access-token', 'Content-Type': 'application/json', Accept: 'application/json' };
+
+/** What a person books in Exact's screens: no key of the bridge's. Answers the stock transaction's id. */
+async function bookByHand(bridge: Bridge, path: string, body: Record<string, unknown>): Promise<string> {
+  const response = await fetch(`${bridge.simulatorUrl}/api/v1/123456/manufacturing/${path}`, { method: 'POST', headers: simulatorHeaders, body: JSON.stringify({ ...body, TransactionDate: '/Date(1796083200000)/' }) });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { d: { StockTransactionId: string } }).d.StockTransactionId;
+}
+
 async function runReconciliation(bridge: Bridge): Promise<ReconciliationReport> {
   const run = await bridge.post(`/v1/reconciliation/${CONNECTION}/runs`, { wait: true });
   expect(run.status).toBe(200);
@@ -43,33 +52,35 @@ describe('reconciliation', () => {
     await slack?.close();
   });
 
-  it('finds a receipt deleted and an issue changed by hand, reports both, and posts the difference on request', async () => {
+  it('finds a receipt deleted and an issue changed by hand, reports both, posts the difference on request, and clears what was put right', async () => {
     const plant = newPlant();
     const order = '8101';
-    bridge.simulator.seedShopOrder({ shopOrderNumber: 8101, itemCode: 'BRACKET', plannedQuantity: 10, unit: 'pc', materials: [{ itemCode: 'STEEL', plannedQuantity: 20, unit: 'kg' }] });
+    const shopOrder = bridge.simulator.seedShopOrder({ shopOrderNumber: 8101, itemCode: 'BRACKET', plannedQuantity: 10, unit: 'pc', materials: [{ itemCode: 'STEEL', plannedQuantity: 20, unit: 'kg' }] });
     for (const event of orderEvents(plant, order)) expect((await bridge.postEvent(event)).status).toBe(202);
     const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
     const posted = await eventually(() => handle.query(statusQuery), (v) => v.postings.length === 2 && v.postings.every((p) => p.status === 'Posted'));
     const receipt = posted.postings.find((p) => p.content.kind === 'FinishedGoodsReceipt')!;
     const issue = posted.postings.find((p) => p.content.kind === 'MaterialIssue')!;
 
-    // A person deletes the receipt in Exact, and changes the issue to 9 kg.
+    // A person deletes the receipt in Exact, changes the issue to 9 kg, and books a receipt of 2 by hand.
     bridge.simulator.editByHand(receipt.erpDocumentId!, { delete: true });
     bridge.simulator.editByHand(issue.erpDocumentId!, { quantity: 9 });
+    const handBooked = await bookByHand(bridge, 'ShopOrderReceipts', { ShopOrder: shopOrder.ID, Quantity: 2 });
 
     const report = await runReconciliation(bridge);
-    expect(report.run).toMatchObject({ erpConnection: CONNECTION, shadow: false, differences: 2 });
+    expect(report.run).toMatchObject({ erpConnection: CONNECTION, shadow: false, differences: 3 });
     const found = report.orders.find((o) => o.productionOrder === order)!;
     expect(found.lines).toEqual(
       expect.arrayContaining([
-        { kind: 'FinishedGoodsReceipt', erpMaterial: 'BRACKET', unit: 'pc', floor: '10', posted: '10', erp: '0' },
+        { kind: 'FinishedGoodsReceipt', erpMaterial: 'BRACKET', unit: 'pc', floor: '10', posted: '10', erp: '2' },
         { kind: 'MaterialIssue', erpMaterial: 'STEEL', unit: 'kg', floor: '12.5', posted: '12.5', erp: '9' },
       ]),
     );
-    expect(found.differences.map((d) => [d.type, d.sequence, d.expected, d.held])).toEqual(
+    expect(found.differences.map((d) => [d.type, d.sequence, d.expected, d.held, d.postable])).toEqual(
       expect.arrayContaining([
-        ['DeletedInErp', receipt.sequence, '10', '0'],
-        ['ChangedInErp', issue.sequence, '12.5', '9'],
+        ['DeletedInErp', receipt.sequence, '10', '0', true],
+        ['ChangedInErp', issue.sequence, '12.5', '9', true],
+        ['BookedOutsideBridge', undefined, '0', '2', false],
       ]),
     );
     // One alert for the run, naming the order; the order's details say what differs and how to fix it.
@@ -82,7 +93,7 @@ describe('reconciliation', () => {
     expect(details).toContain('deleted by hand');
     expect(details).toContain(`npm run cli -- post-difference ${plant} ${order} ${receipt.sequence}`);
     // The report of the order, by plant and order.
-    expect((await bridge.get(`/v1/reconciliation?plant=${plant}&order=${order}`)).body.orders[0].differences).toHaveLength(2);
+    expect((await bridge.get(`/v1/reconciliation?plant=${plant}&order=${order}`)).body.orders[0].differences).toHaveLength(3);
 
     // The operator asks for both differences: a receipt of 10 again, and 3.5 kg more issued.
     for (const posting of [receipt, issue]) expect((await bridge.post(`/v1/orders/${plant}/${order}/postings/${posting.sequence}/post-erp-difference`)).status).toBe(200);
@@ -91,12 +102,17 @@ describe('reconciliation', () => {
     expect(again.status).toBe(422);
     expect(again.body.detail).toContain('nothing differs');
     await eventually(() => handle.query(statusQuery), (v) => v.postings.length === 4 && v.postings.every((p) => p.status === 'Posted'));
+    // The receipt booked by hand is deleted by the person who booked it.
+    bridge.simulator.editByHand(handBooked, { delete: true });
     const created = (await bridge.ledger()).filter((e) => e.action === 'created' && e.record.ShopOrderNumber === 8101);
-    expect(created.filter((e) => e.entity === 'manufacturing/ShopOrderReceipts').map((e) => e.record.Quantity)).toEqual([10, 10]);
+    expect(created.filter((e) => e.entity === 'manufacturing/ShopOrderReceipts').map((e) => e.record.Quantity)).toEqual([10, 2, 10]);
     expect(created.filter((e) => e.entity === 'manufacturing/MaterialIssues').map((e) => e.record.Quantity)).toEqual([12.5, 3.5]);
+    // Until the next run, the details still tell what was not posted: the booking by hand.
+    expect(((await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string }).currentDetails).toContain('booked outside the bridge');
 
-    // The next run finds the ERP as the floor reported it.
+    // The next run finds the ERP as the floor reported it, and the order's details say no more that it differs.
     const after = await runReconciliation(bridge);
+    await eventually(async () => ((await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string }).currentDetails ?? '', (text) => !text.includes('ERP differs'));
     const settled = after.orders.find((o) => o.productionOrder === order)!;
     expect(settled.differences).toEqual([]);
     expect(settled.lines).toEqual(
@@ -168,14 +184,9 @@ describe('shadow mode', () => {
     expect(attempts.map((a) => [a.outcome, a.exchanges.length])).toEqual([['shadowed', 0], ['shadowed', 0]]);
 
     // The people who book today: 11 kg of STEEL issued and 10 received, by hand.
-    const headers = { Authorization: 'Bearer simulator-access-token', 'Content-Type': 'application/json', Accept: 'application/json' };
-    const plans = (await (await fetch(`${bridge.simulatorUrl}/api/v1/123456/manufacturing/ShopOrderMaterialPlans?$filter=${encodeURIComponent(`ShopOrder eq guid'${String(shopOrder.ID)}'`)}&$select=ID`, { headers })).json()) as { d: { results: { ID: string }[] } };
-    const book = async (path: string, body: Record<string, unknown>) => {
-      const response = await fetch(`${bridge.simulatorUrl}/api/v1/123456/manufacturing/${path}`, { method: 'POST', headers, body: JSON.stringify({ ...body, TransactionDate: '/Date(1796083200000)/' }) });
-      expect(response.status).toBe(201);
-    };
-    await book('MaterialIssues', { ShopOrderMaterialPlan: plans.d.results[0]!.ID, Quantity: 11, Note: 'booked by hand' });
-    await book('ShopOrderReceipts', { ShopOrder: shopOrder.ID, Quantity: 10 });
+    const plans = (await (await fetch(`${bridge.simulatorUrl}/api/v1/123456/manufacturing/ShopOrderMaterialPlans?$filter=${encodeURIComponent(`ShopOrder eq guid'${String(shopOrder.ID)}'`)}&$select=ID`, { headers: simulatorHeaders })).json()) as { d: { results: { ID: string }[] } };
+    await bookByHand(bridge, 'MaterialIssues', { ShopOrderMaterialPlan: plans.d.results[0]!.ID, Quantity: 11, Note: 'booked by hand' });
+    await bookByHand(bridge, 'ShopOrderReceipts', { ShopOrder: shopOrder.ID, Quantity: 10 });
 
     const run = await bridge.post(`/v1/reconciliation/${CONNECTION}/runs`, { wait: true });
     expect(run.status).toBe(200);

@@ -27,6 +27,8 @@ export interface ReconcileOrdersResult {
   /** The orders of the page with differences: each with its first few (the report holds all). */
   withDifferences: { workflowId: string; plant: string; productionOrder: string; count: number; differences: ReconciliationDifference[] }[];
   problems: { workflowId: string; problem: string }[];
+  /** Orders of the page that differed at their last run and no longer do: their details are cleared. */
+  cleared: string[];
   /** The last order read: the next page starts after it (absent: this was the last page). */
   next?: string;
 }
@@ -52,7 +54,7 @@ export function createReconciliationActivities({ connections, audit, store }: { 
       const documentsOf = connection.adapter.documentsOf;
       if (!documentsOf) throw ApplicationFailure.nonRetryable(`the ${connection.title} connection ${erpConnection} cannot list what the ERP holds per order`, 'ReconciliationNotSupported');
       const orders = await audit.ordersOf(erpConnection, { since: new Date(since), ...(after ? { after } : {}), limit });
-      const result: ReconcileOrdersResult = { orders: 0, withDifferences: [], problems: [] };
+      const result: ReconcileOrdersResult = { orders: 0, withDifferences: [], problems: [], cleared: [] };
       for (const order of orders) {
         heartbeat(order.workflowId);
         const attempts = await audit.latestAttempts(order.workflowId);
@@ -70,8 +72,9 @@ export function createReconciliationActivities({ connections, audit, store }: { 
           throw toActivityFailure(error);
         }
         const compared = reconcileOrder(postings, held, connection.shadow ? 'shadow' : 'live', await store.settledOf(order.workflowId));
-        await store.recordOrder(runId, { ...order, ...compared });
+        const { hadDifferences } = await store.recordOrder(runId, { ...order, ...compared });
         result.orders += 1;
+        if (hadDifferences && compared.differences.length === 0) result.cleared.push(order.workflowId);
         if (compared.differences.length > 0) {
           result.withDifferences.push({ ...order, count: compared.differences.length, differences: compared.differences.slice(0, DIFFERENCES_HANDED_BACK) });
         }

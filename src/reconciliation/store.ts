@@ -32,7 +32,8 @@ export interface ReconciliationReport {
 
 export interface ReconciliationStore {
   startRun(run: { id: string; erpConnection: string; shadow: boolean }): Promise<void>;
-  recordOrder(runId: string, order: ReconciledOrder): Promise<void>;
+  /** Writes the order's comparison; answers whether the run before that compared the order had found differences. */
+  recordOrder(runId: string, order: ReconciledOrder): Promise<{ hadDifferences: boolean }>;
   finishRun(runId: string, totals: { orders: number; differences: number; problems: ReconciliationRun['problems'] }): Promise<void>;
   /** A run's report: by id, or a connection's latest (finished) run, of a day (YYYY-MM-DD, UTC) if named. */
   report(query: { runId?: string; erpConnection?: string; day?: string; workflowId?: string; all?: boolean }): Promise<ReconciliationReport | undefined>;
@@ -72,11 +73,16 @@ export function createReconciliationStore(pool: Pool): ReconciliationStore {
       await pool.query('INSERT INTO reconciliation_runs (id, erp_connection, shadow) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING', [id, erpConnection, shadow]);
     },
     async recordOrder(runId, o) {
+      const before = await pool.query<{ difference_count: number }>(
+        `SELECT o.difference_count FROM reconciliation_orders o JOIN reconciliation_runs r ON r.id = o.run_id WHERE o.workflow_id = $1 AND o.run_id <> $2 ORDER BY r.started_at DESC LIMIT 1`,
+        [o.workflowId, runId],
+      );
       await pool.query(
         `INSERT INTO reconciliation_orders (run_id, workflow_id, plant, production_order, lines, differences, difference_count) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (run_id, workflow_id) DO UPDATE SET lines = EXCLUDED.lines, differences = EXCLUDED.differences, difference_count = EXCLUDED.difference_count`,
         [runId, o.workflowId, o.plant, o.productionOrder, JSON.stringify(o.lines), JSON.stringify(o.differences), o.differences.length],
       );
+      return { hadDifferences: (before.rows[0]?.difference_count ?? 0) > 0 };
     },
     async finishRun(runId, { orders, differences, problems }) {
       await pool.query('UPDATE reconciliation_runs SET finished_at = now(), orders = $2, differences = $3, problems = $4 WHERE id = $1', [runId, orders, differences, JSON.stringify(problems)]);

@@ -4,6 +4,7 @@
  */
 import type { ComparedKind, HeldDocument, HeldDocuments, OrderInErp } from '../../domain/reconciliation';
 import type { ExactLookups } from './lookups';
+import { parseEdmDateTime } from './contract';
 import { fromEdmDouble } from './mapping';
 
 interface StockRow {
@@ -42,7 +43,7 @@ export async function exactDocumentsOf(order: OrderInErp, exact: ExactLookups): 
         erpMaterial: row.ItemCode,
         quantity: fromEdmDouble(row.Quantity),
         ...(row.Unit ? { unit: row.Unit } : {}),
-        ...(row.TransactionDate ? { transactionDate: row.TransactionDate } : {}),
+        ...(row.TransactionDate ? { transactionDate: parseEdmDateTime(row.TransactionDate).toISOString().slice(0, 10) } : {}),
       });
     }
   }

@@ -256,7 +256,10 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
     publish(shownOpenUntil);
   });
   setHandler(postErpDifferenceUpdate, ({ sequence, held }) => {
-    if (erpDifferences) erpDifferences = { ...erpDifferences, differences: erpDifferences.differences.filter((d) => d.sequence !== sequence) };
+    if (erpDifferences) {
+      const left = erpDifferences.differences.filter((d) => d.sequence !== sequence);
+      erpDifferences = { ...erpDifferences, count: erpDifferences.count - (erpDifferences.differences.length - left.length), differences: left };
+    }
     return change(recordHeldInErp(state, sequence, held));
   }, {
     validator: (request) => refuse(heldInErpRefusal(state, request?.sequence, request?.held)),

@@ -87,6 +87,8 @@ export async function reconciliation(input: ReconciliationInput): Promise<Reconc
           const notice = { runId, at: new Date().toISOString(), count: order.count, differences: order.differences.map((d) => ({ message: d.message, fix: differenceFix(d, order), ...(d.sequence !== undefined ? { sequence: d.sequence } : {}) })) };
           await getExternalWorkflowHandle(order.workflowId).signal(erpDifferencesSignal, notice).catch(() => undefined);
         }
+        // An order in step again no longer says it differs.
+        for (const id of page.cleared) await getExternalWorkflowHandle(id).signal(erpDifferencesSignal, null).catch(() => undefined);
         show();
         if (!page.next) break;
         after = page.next;
