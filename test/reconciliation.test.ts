@@ -9,7 +9,7 @@ import { heldInErpRefusal, nextPendingPosting, recordHeldInErp, recordPosted } f
 import { planPostings } from '../src/domain/postingPlan';
 import { type MaterialIssue, type PostingContent, amountsOf } from '../src/domain/postings';
 import { type ProductionOrderState, applyEvent, initialState, recordMasterData } from '../src/domain/productionOrder';
-import { type BridgePosting, type HeldDocuments, reconcileOrder } from '../src/domain/reconciliation';
+import { type BridgePosting, type HeldDocuments, erpDifferencesNotice, reconcileOrder } from '../src/domain/reconciliation';
 import { floorEvents } from './harness';
 
 const base = { plant: 'P1', productionOrder: '4711', erpOrderReference: '4711', transactionDate: '2026-11-25' };
@@ -107,6 +107,18 @@ describe('reconciling an order', () => {
     const result = reconcileOrder([posting(1, issue('12.5')), posting(2, receipt('10'))], { kinds: ['FinishedGoodsReceipt'], documents: [] }, 'live');
     expect(result.differences.map((d) => d.type)).toEqual(['DeletedInErp']);
     expect(result.lines.map((l) => l.kind)).toEqual(['FinishedGoodsReceipt']);
+  });
+});
+
+describe("the order's notice of differences", () => {
+  it('keeps what a signal carries only as a notice, bounded; anything else is none', () => {
+    expect(erpDifferencesNotice(null)).toBeUndefined();
+    expect(erpDifferencesNotice('differs')).toBeUndefined();
+    expect(erpDifferencesNotice({ runId: 'r', at: 'now', differences: 'all' })).toBeUndefined();
+    const notice = erpDifferencesNotice({ runId: 'r', at: 'now', count: 12, differences: [...Array.from({ length: 12 }, (_, i) => ({ message: 'x'.repeat(900), fix: 'f', sequence: i })), 7] });
+    expect(notice!.count).toBe(12);
+    expect(notice!.differences).toHaveLength(10);
+    expect(notice!.differences[0]!.message).toHaveLength(500);
   });
 });
 

@@ -212,6 +212,24 @@ export interface ErpDifferencesNotice {
   differences: { message: string; fix: string; sequence?: number }[];
 }
 
+/** Differences an order's details show at most, and the length of each text. */
+const NOTICE_DIFFERENCES = 10;
+const NOTICE_TEXT = 500;
+
+/** The notice as the order keeps it, or undefined for anything that is none (a signal is input: it must not stall the order). */
+export function erpDifferencesNotice(value: unknown): ErpDifferencesNotice | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { runId, at, count, differences } = value as Partial<Record<keyof ErpDifferencesNotice, unknown>>;
+  if (typeof runId !== 'string' || typeof at !== 'string' || !Array.isArray(differences)) return undefined;
+  const text = (t: unknown) => String(t ?? '').slice(0, NOTICE_TEXT);
+  const kept = differences.slice(0, NOTICE_DIFFERENCES).flatMap((d: unknown) => {
+    if (typeof d !== 'object' || d === null) return [];
+    const { message, fix, sequence } = d as Record<string, unknown>;
+    return [{ message: text(message), fix: text(fix), ...(typeof sequence === 'number' ? { sequence } : {}) }];
+  });
+  return { runId: text(runId), at: text(at), count: typeof count === 'number' && Number.isInteger(count) && count >= 0 ? count : kept.length, differences: kept };
+}
+
 export function describeErpDifferences(notice: ErpDifferencesNotice): string {
   return [
     `**ERP differs** (reconciliation ${notice.at}: ${notice.count} difference${notice.count === 1 ? '' : 's'})`,

@@ -29,7 +29,7 @@ import type { MasterDataActivities } from '../../activities/masterData';
 import type { OrderMemoryActivities } from '../../activities/orderMemory';
 import { DEFAULT_TIME_WINDOW, type FloorEvent, type TimeWindow } from '../../domain/events';
 import { compactPostings, planPostings } from '../../domain/postingPlan';
-import { type ErpDifferencesNotice, describeErpDifferences } from '../../domain/reconciliation';
+import { type ErpDifferencesNotice, describeErpDifferences, erpDifferencesNotice } from '../../domain/reconciliation';
 import type { Posting } from '../../domain/postings';
 import { type ProductionOrderView, describe, isSettled, openRejections, planningProblems, viewOf } from '../../domain/orderView';
 import { type MappingCorrections, type OrderErp, type ProductionOrderState, type RejectedEvent, initialState, materialsWithoutMasterData, receiveEvent, recordMasterData } from '../../domain/productionOrder';
@@ -252,7 +252,7 @@ export async function productionOrder(input: ProductionOrderInput): Promise<Prod
   });
   setHandler(reloadMasterDataUpdate, () => change(forgetMasterData(state)));
   setHandler(erpDifferencesSignal, (notice) => {
-    erpDifferences = notice ?? undefined;
+    erpDifferences = erpDifferencesNotice(notice);
     publish(shownOpenUntil);
   });
   setHandler(postErpDifferenceUpdate, ({ sequence, held }) => {
