@@ -28,7 +28,6 @@ describe('reconciling an order', () => {
         { id: 'doc-2', kind: 'FinishedGoodsReceipt', erpMaterial: 'BRACKET', quantity: '10', unit: 'pc' },
         { id: 'doc-3', kind: 'MaterialIssue', reverses: 'doc-1', erpMaterial: 'STEEL', quantity: '2', unit: 'kg' },
       ),
-      'live',
     );
     expect(result.differences).toEqual([]);
     expect(result.lines).toEqual([
@@ -44,7 +43,6 @@ describe('reconciling an order', () => {
         { id: 'doc-1', kind: 'MaterialIssue', erpMaterial: 'STEEL', quantity: '9', unit: 'kg' },
         { id: 'by-hand', kind: 'FinishedGoodsReceipt', erpMaterial: 'BRACKET', quantity: '4', unit: 'pc', transactionDate: '2026-11-26' },
       ),
-      'live',
     );
     expect(result.differences.map((d) => [d.type, d.sequence, d.erpDocumentId, d.expected, d.held, d.postable])).toEqual([
       ['ChangedInErp', 1, 'doc-1', '12.5', '9', true],
@@ -65,7 +63,6 @@ describe('reconciling an order', () => {
         { id: 'doc-2', kind: 'FinishedGoodsReceipt', erpMaterial: 'BRACKET', quantity: '10', unit: 'pc' },
         { id: 'cancel-2', kind: 'FinishedGoodsReceipt', reverses: 'doc-2', erpMaterial: 'BRACKET', quantity: '10', unit: 'pc' },
       ),
-      'live',
     );
     expect(result.differences.map((d) => [d.type, d.sequence, d.held, d.postable, d.message])).toEqual([
       ['ChangedInErp', 1, '10', true, 'the issue of 12.5 kg STEEL (posting #1) holds 10 kg in the ERP (document doc-1): reversed by hand (document rev-1)'],
@@ -81,7 +78,6 @@ describe('reconciling an order', () => {
         { id: 'doc-4', kind: 'FinishedGoodsReceipt', erpMaterial: 'BRACKET', quantity: '10', unit: 'pc' },
         { id: 'doc-5', kind: 'MaterialIssue', erpMaterial: 'STEEL', quantity: '3.5', unit: 'kg' },
       ),
-      'live',
       new Map([[1, '9'], [2, '0']]),
     );
     expect(result.differences).toEqual([]);
@@ -96,15 +92,27 @@ describe('reconciling an order', () => {
         { id: 'hand-2', kind: 'MaterialIssue', erpMaterial: 'STEEL', quantity: '6', unit: 'kg' },
         { id: 'hand-3', kind: 'FinishedGoodsReceipt', erpMaterial: 'BRACKET', quantity: '10', unit: 'pc' },
       ),
-      'shadow',
     );
     expect(result.differences).toEqual([
       expect.objectContaining({ type: 'ShadowDiffers', kind: 'MaterialIssue', expected: '12.5', held: '14', postable: false, message: 'the bridge would have booked 12.5 kg STEEL as issues; people booked 14 (1.5 more by hand)' }),
     ]);
   });
 
+  it('compares an order that began in shadow mode and went live each way for its part', () => {
+    const result = reconcileOrder(
+      [posting(1, issue('12.5'), 'shadowed'), posting(2, receipt('10'))],
+      held(
+        { id: 'hand-1', kind: 'MaterialIssue', erpMaterial: 'STEEL', quantity: '12.5', unit: 'kg' },
+        { id: 'doc-2', kind: 'FinishedGoodsReceipt', erpMaterial: 'BRACKET', quantity: '10', unit: 'pc' },
+        { id: 'hand-2', kind: 'FinishedGoodsReceipt', erpMaterial: 'BRACKET', quantity: '1', unit: 'pc' },
+      ),
+    );
+    // The issue booked by hand while the bridge shadowed it is no difference; the receipt booked by hand after go-live is.
+    expect(result.differences.map((d) => [d.type, d.erpDocumentId])).toEqual([['BookedOutsideBridge', 'hand-2']]);
+  });
+
   it('leaves out kinds the ERP did not list', () => {
-    const result = reconcileOrder([posting(1, issue('12.5')), posting(2, receipt('10'))], { kinds: ['FinishedGoodsReceipt'], documents: [] }, 'live');
+    const result = reconcileOrder([posting(1, issue('12.5')), posting(2, receipt('10'))], { kinds: ['FinishedGoodsReceipt'], documents: [] });
     expect(result.differences.map((d) => d.type)).toEqual(['DeletedInErp']);
     expect(result.lines.map((l) => l.kind)).toEqual(['FinishedGoodsReceipt']);
   });

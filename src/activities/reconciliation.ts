@@ -71,7 +71,7 @@ export function createReconciliationActivities({ connections, audit, store }: { 
           }
           throw toActivityFailure(error);
         }
-        const compared = reconcileOrder(postings, held, connection.shadow ? 'shadow' : 'live', await store.settledOf(order.workflowId));
+        const compared = reconcileOrder(postings, held, await store.settledOf(order.workflowId));
         const { hadDifferences } = await store.recordOrder(runId, { ...order, ...compared });
         result.orders += 1;
         if (hadDifferences && compared.differences.length === 0) result.cleared.push(order.workflowId);

@@ -4,8 +4,8 @@
  * documents of the order, whoever booked them), per line: a kind and an ERP material. A
  * posted document the ERP no longer holds was deleted there by hand; one that holds another
  * quantity was changed by hand; a document of the order that is none of the bridge's was
- * booked outside it. In shadow mode the bridge sent nothing: what it would have posted is
- * compared, per line, with what people booked by hand. Pure: the reconciliation activity
+ * booked outside it. What shadow mode recorded and never sent is compared, per line, with
+ * what people booked by hand. Pure: the reconciliation activity
  * reads the audit trail and the ERP and hands both in.
  */
 import type { DocumentPosting, PostingContent } from './postings';
@@ -100,16 +100,20 @@ const lineKey = (kind: ComparedKind, erpMaterial: string) => `${kind}|${erpMater
 const kindWords: Record<ComparedKind, string> = { MaterialIssue: 'issue', FinishedGoodsReceipt: 'receipt', ByProductReceipt: 'by-product receipt' };
 
 /**
- * `settled`: postings whose difference an operator had posted, by sequence, with what their
- * document holds since (the order's line counts that, and a new posting carries the rest).
+ * Compares one order. A posting the ERP took is compared by its document; one shadow mode
+ * recorded (never sent) is compared by its line with what people booked by hand, so an order
+ * that began in shadow mode and goes on live is compared each way for its part. `settled`:
+ * postings whose difference an operator had posted, by sequence, with what their document
+ * holds since (the order's line counts that, and a new posting carries the rest).
  */
-export function reconcileOrder(postings: readonly BridgePosting[], held: HeldDocuments, mode: 'live' | 'shadow', settled: ReadonlyMap<number, Decimal> = new Map()): OrderReconciliation {
-  const lines = new Map<string, ReconciledLine>();
+export function reconcileOrder(postings: readonly BridgePosting[], held: HeldDocuments, settled: ReadonlyMap<number, Decimal> = new Map()): OrderReconciliation {
+  type Line = ReconciledLine & { shadowed?: Decimal; byHand: HeldDocument[] };
+  const lines = new Map<string, Line>();
   const lineOf = (kind: ComparedKind, erpMaterial: string, unit?: string) => {
     const key = lineKey(kind, erpMaterial);
     const known = lines.get(key);
     if (known) return known;
-    const line: ReconciledLine = { kind, erpMaterial, ...(unit ? { unit } : {}), floor: ZERO, posted: ZERO, erp: ZERO };
+    const line: Line = { kind, erpMaterial, ...(unit ? { unit } : {}), floor: ZERO, posted: ZERO, erp: ZERO, byHand: [] };
     lines.set(key, line);
     return line;
   };
@@ -138,8 +142,9 @@ export function reconcileOrder(postings: readonly BridgePosting[], held: HeldDoc
     const expected = settled.get(p.sequence) ?? document.quantity;
     line.floor = add(line.floor, signed(expected));
     const what = `${reversal ? 'reversal of the ' : ''}${kindWords[kind]} of ${document.quantity} ${document.unit} ${document.erpMaterial} (posting #${p.sequence})`;
-    if (mode === 'shadow') {
-      if (p.outcome === 'shadowed') line.posted = add(line.posted, signed(expected));
+    if (p.outcome === 'shadowed') {
+      line.posted = add(line.posted, signed(expected));
+      line.shadowed = add(line.shadowed ?? ZERO, signed(expected));
       continue;
     }
     if ((p.outcome !== 'posted' && p.outcome !== 'found-existing') || !p.erpDocumentId) {
@@ -167,25 +172,29 @@ export function reconcileOrder(postings: readonly BridgePosting[], held: HeldDoc
   for (const d of held.documents) {
     const line = lineOf(d.kind, d.erpMaterial, d.unit);
     line.erp = add(line.erp, d.reverses ? negate(d.quantity) : d.quantity);
-    if (mode === 'live' && !matched.has(d.id)) {
+    if (!matched.has(d.id)) line.byHand.push(d);
+  }
+
+  for (const { shadowed, byHand, ...line } of lines.values()) {
+    if (shadowed !== undefined) {
+      // What the bridge would have booked, against what people booked by hand.
+      const booked = byHand.reduce((total, d) => add(total, d.reverses ? negate(d.quantity) : d.quantity), ZERO);
+      if (equals(shadowed, booked)) continue;
+      const gap = subtract(shadowed, booked);
+      differences.push({
+        type: 'ShadowDiffers', kind: line.kind, erpMaterial: line.erpMaterial, ...(line.unit ? { unit: line.unit } : {}), expected: shadowed, held: booked, postable: false,
+        message: `the bridge would have booked ${shadowed} ${line.unit ?? ''} ${line.erpMaterial} as ${kindWords[line.kind]}s; people booked ${booked} (${gap.startsWith('-') ? `${negate(gap)} more` : `${gap} less`} by hand)`.replace(/ {2}/g, ' '),
+      });
+      continue;
+    }
+    for (const d of byHand) {
       differences.push({
         type: 'BookedOutsideBridge', kind: d.kind, erpMaterial: d.erpMaterial, ...(d.unit ? { unit: d.unit } : {}), erpDocumentId: d.id, expected: ZERO, held: d.quantity, postable: false,
         message: `the ERP holds ${d.reverses ? 'a reversal of an' : /^[aeiou]/.test(kindWords[d.kind]) ? 'an' : 'a'} ${kindWords[d.kind]} of ${d.quantity} ${d.unit ?? ''} ${d.erpMaterial} the bridge did not post (document ${d.id}${d.transactionDate ? `, ${d.transactionDate}` : ''}): booked outside the bridge`.replace(/ {2}/g, ' '),
       });
     }
   }
-
-  if (mode === 'shadow') {
-    for (const line of lines.values()) {
-      if (equals(line.posted, line.erp)) continue;
-      const gap = subtract(line.posted, line.erp);
-      differences.push({
-        type: 'ShadowDiffers', kind: line.kind, erpMaterial: line.erpMaterial, ...(line.unit ? { unit: line.unit } : {}), expected: line.posted, held: line.erp, postable: false,
-        message: `the bridge would have booked ${line.posted} ${line.unit ?? ''} ${line.erpMaterial} as ${kindWords[line.kind]}s; people booked ${line.erp} (${gap.startsWith('-') ? `${negate(gap)} more` : `${gap} less`} by hand)`.replace(/ {2}/g, ' '),
-      });
-    }
-  }
-  return { lines: [...lines.values()], differences };
+  return { lines: [...lines.values()].map(({ shadowed: _shadowed, byHand: _byHand, ...line }) => line), differences };
 }
 
 /** The operator's fix of a difference, as a CLI line (or what a person must do). */
