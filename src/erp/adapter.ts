@@ -47,7 +47,7 @@ export interface ErpAdapter {
   findPosted(request: PostingRequest): Promise<PostingResult | undefined>;
   /** Planning read from the ERP (ERP → floor), where the adapter can. */
   readonly planning?: ErpPlanningReader;
-  /** The connection's call budget as the ERP's answers tell it, where the ERP has one (Exact: a minute's and a day's calls). */
+  /** The connection's call budget as the ERP's answers tell it, where the ERP has one (a minute's and a day's calls, say). */
   callBudget?(): CallBudget;
   /**
    * What the ERP holds for an order now, for reconciliation: its stock documents of the kinds
