@@ -5,7 +5,7 @@
  * state it closed with. Resolves only once Temporal holds the event: a source may then let
  * go of it (answer 202, acknowledge the MQTT message).
  */
-import { type Client, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { DeliveryRefused, type OrderDelivery } from './orderDelivery';
 import type { FloorEvent } from '../domain/events';
@@ -76,10 +76,15 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
     const handle = deps.client.workflow.getHandle<typeof productionOrder>(workflowId);
     const { status } = await handle.describe();
     if (status.name !== 'COMPLETED') return undefined;
+    await signalWithStart(events, await reopening(handle, input), WorkflowIdReusePolicy.ALLOW_DUPLICATE);
+    return workflowId;
+  }
+
+  /** The input of a new run of an order that closed normally: the state it closed with. */
+  async function reopening(handle: WorkflowHandle<typeof productionOrder>, input: ProductionOrderInput): Promise<ProductionOrderInput> {
     const closing = await handle.result();
     // It goes on posting where it posted: its state names its connection (or, from before connections, its ERP).
-    await signalWithStart(events, { ...input, erpSystem: closing.state.erpSystem, state: closing.state }, WorkflowIdReusePolicy.ALLOW_DUPLICATE);
-    return workflowId;
+    return { ...input, erpSystem: closing.state.erpSystem, state: closing.state };
   }
 
   async function signalWithStart(events: readonly FloorEvent[], input: ProductionOrderInput, reuse: WorkflowIdReusePolicy) {
@@ -190,8 +195,7 @@ export function createOrderDelivery(deps: OrderDeliveryOptions): OrderDelivery {
       if (status.name === 'RUNNING') return handle.executeUpdate(update, { args });
       if (status.name !== 'COMPLETED') throw new DeliveryRefused(`order ${handle.workflowId} ended ${status.name.toLowerCase()}: it takes no action`);
       // Closed: a new run from the state it closed with takes the action, as a late event would reopen it.
-      const closing = await handle.result();
-      const input = { ...inputFor({ plant, productionOrder: order }), erpSystem: closing.state.erpSystem, state: closing.state };
+      const input = await reopening(handle, inputFor({ plant, productionOrder: order }));
       return deps.client.workflow.executeUpdateWithStart(update, {
         args,
         startWorkflowOperation: new WithStartWorkflowOperation(productionOrder, { ...startOptions(input, WorkflowIdReusePolicy.ALLOW_DUPLICATE), workflowIdConflictPolicy: 'USE_EXISTING' }),
