@@ -12,12 +12,22 @@ import { type Bridge, eventually, floorEvents, newPlant, startBridge } from './h
 
 const CONNECTION = 'exact-123456';
 
-/** The order's events: 12.5 kg of STEEL consumed, 10 good, completed. */
-function orderEvents(plant: string, order: string) {
+/**
+ * Runs an order of shop order `number` through the floor on a plant of its own: 12.5 kg of
+ * STEEL consumed, 10 good, completed. Answers its workflow and Exact's shop order.
+ */
+async function runOrder(bridge: Bridge, number: number) {
+  const plant = newPlant();
+  const order = String(number);
+  const shopOrder = bridge.simulator.seedShopOrder({ shopOrderNumber: number, itemCode: 'BRACKET', plannedQuantity: 10, unit: 'pc', materials: [{ itemCode: 'STEEL', plannedQuantity: 20, unit: 'kg' }] });
   const events = floorEvents(plant, order);
   const consumed = { eventId: `${order}-c1`, type: 'MaterialConsumed', source: 'test-mes', plant, productionOrder: order, occurredAt: '2026-11-25T09:00:00+01:00', material: 'STEEL', quantity: '12.5', unit: 'kg' };
-  return [events.released('10'), consumed, events.quantity('q1', '10'), events.completed()];
+  for (const event of [events.released('10'), consumed, events.quantity('q1', '10'), events.completed()]) expect((await bridge.postEvent(event)).status).toBe(202);
+  return { plant, order, shopOrder, handle: bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order)) };
 }
+
+/** Until both of the order's postings (its issue and its receipt) are posted. */
+const bothPosted = (handle: Awaited<ReturnType<typeof runOrder>>['handle']) => eventually(() => handle.query(statusQuery), (v) => v.postings.length === 2 && v.postings.every((p) => p.status === 'Posted'));
 
 /** A bridge whose orders start only from the floor (none from the ERP's planning), and whose Exact takes all the calls the test makes. */
 const reconcilingBridge = (env: Record<string, string>) => startBridge({ PLANNING_STARTS_ORDERS: 'false', ...env }, { rateLimit: { perWindow: 1000, windowMs: 60_000, perDay: 100_000 } });
@@ -53,12 +63,8 @@ describe('reconciliation', () => {
   });
 
   it('finds a receipt deleted and an issue changed by hand, reports both, posts the difference on request, and clears what was put right', async () => {
-    const plant = newPlant();
-    const order = '8101';
-    const shopOrder = bridge.simulator.seedShopOrder({ shopOrderNumber: 8101, itemCode: 'BRACKET', plannedQuantity: 10, unit: 'pc', materials: [{ itemCode: 'STEEL', plannedQuantity: 20, unit: 'kg' }] });
-    for (const event of orderEvents(plant, order)) expect((await bridge.postEvent(event)).status).toBe(202);
-    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
-    const posted = await eventually(() => handle.query(statusQuery), (v) => v.postings.length === 2 && v.postings.every((p) => p.status === 'Posted'));
+    const { plant, order, shopOrder, handle } = await runOrder(bridge, 8101);
+    const posted = await bothPosted(handle);
     const receipt = posted.postings.find((p) => p.content.kind === 'FinishedGoodsReceipt')!;
     const issue = posted.postings.find((p) => p.content.kind === 'MaterialIssue')!;
 
@@ -141,11 +147,7 @@ describe('the difference of a closed order', () => {
   });
 
   it('reopens the order from the state it closed with, which posts the difference once', async () => {
-    const plant = newPlant();
-    const order = '8301';
-    bridge.simulator.seedShopOrder({ shopOrderNumber: 8301, itemCode: 'BRACKET', plannedQuantity: 10, unit: 'pc', materials: [{ itemCode: 'STEEL', plannedQuantity: 20, unit: 'kg' }] });
-    for (const event of orderEvents(plant, order)) expect((await bridge.postEvent(event)).status).toBe(202);
-    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
+    const { plant, order, handle } = await runOrder(bridge, 8301);
     await eventually(async () => (await handle.describe()).status.name, (s) => s === 'COMPLETED');
     const { state } = (await handle.result()) as { state: { postings: { sequence: number; content: { kind: string }; erpDocumentId?: string }[] } };
     const receipt = state.postings.find((p) => p.content.kind === 'FinishedGoodsReceipt')!;
@@ -172,12 +174,8 @@ describe('shadow mode', () => {
   });
 
   it('sends nothing to the ERP, and reports the day against what people booked by hand', async () => {
-    const plant = newPlant();
-    const order = '8201';
-    const shopOrder = bridge.simulator.seedShopOrder({ shopOrderNumber: 8201, itemCode: 'BRACKET', plannedQuantity: 10, unit: 'pc', materials: [{ itemCode: 'STEEL', plannedQuantity: 20, unit: 'kg' }] });
-    for (const event of orderEvents(plant, order)) expect((await bridge.postEvent(event)).status).toBe(202);
-    const handle = bridge.env.client.workflow.getHandle(productionOrderWorkflowId(plant, order));
-    const view = await eventually(() => handle.query(statusQuery), (v) => v.postings.length === 2 && v.postings.every((p) => p.status === 'Posted'));
+    const { plant, order, shopOrder, handle } = await runOrder(bridge, 8201);
+    const view = await bothPosted(handle);
     expect(view.postings.map((p) => p.erpDocumentId)).toEqual(view.postings.map((p) => `shadow:${p.idempotencyKey}`));
     expect((await bridge.ledger()).filter((e) => e.record.ShopOrderNumber === 8201)).toEqual([]);
     const attempts = await bridge.audit.attemptsFor(plant, order);
