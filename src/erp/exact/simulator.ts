@@ -83,7 +83,7 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
   const syncPageSize = options.syncPageSize ?? 1000;
   const division = createExactDivision(options);
   const { tables, touch, ledger, glAccounts, journals, costCentres, batchesInStock, serialsInStock, employees } = division;
-  const { seedShopOrder, updateShopOrder, deleteFromPlanning, editByHand, seedItem, updateItem, seedBom, updateBomLine, seedGlAccount, seedJournal, seedCostCentre, seedWarehouse, seedStorageLocation, seedWorkCentre, seedEmployee } = division;
+  const { seedShopOrder, editByHand, seedGlAccount, seedEmployee } = division.screens;
   const rateLimit = options.rateLimit ?? { perWindow: 60, windowMs: 60_000, perDay: 5000 };
   const dayMs = rateLimit.dayMs ?? 86_400_000;
   /** Per stock transaction id, the batch quantities and serial numbers it moved that no reversal has taken back yet. */
@@ -744,23 +744,9 @@ export function createExactSimulator(options: ExactSimulatorOptions) {
 
   return {
     app,
-    seedShopOrder,
-    updateShopOrder,
-    deleteFromPlanning,
-    editByHand,
-    seedEmployee,
+    ...division.screens,
     /** Present when the simulator runs OAuth2. */
     oauth: authority,
-    seedWorkCentre,
-    seedItem,
-    updateItem,
-    seedBom,
-    updateBomLine,
-    seedGlAccount,
-    seedJournal,
-    seedCostCentre,
-    seedWarehouse,
-    seedStorageLocation,
     injectFault: (fault: z.input<typeof ExactFault>) => faults.push(ExactFault.parse(fault)),
     /** Faults injected and not yet met. */
     pendingFaults: (): readonly ExactFault[] => faults,
